@@ -1,0 +1,44 @@
+#!/bin/sh
+# Runs every test: each unit test binary in $BUILD/tests and every script
+# tests/*/*.sh (interop, x509, ...).  Each prints "N passed, N failed" as its
+# last such line; this adds them up and prints the total last.
+BUILD=${BUILD:-build}
+export BUILD
+export SIGIL_SHARED=${SIGIL_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
+[ -d "$SIGIL_SHARED" ] || SIGIL_SHARED=$(cd "$(dirname "$0")/.." && pwd)/../shared
+export SIGIL_SHARED
+total_p=0; total_f=0; bad=""
+log=$(mktemp -d)
+run_one() {
+	name=$1; shift
+	start=$(date +%s)
+	"$@" >"$log/out" 2>&1
+	rc=$?
+	line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log/out" | tail -n 1)
+	p=$(echo "$line" | sed -nE 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/p')
+	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+	p=${p:-0}; f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	total_p=$((total_p + p)); total_f=$((total_f + f))
+	el=$(( $(date +%s) - start ))
+	if [ "$f" -ne 0 ]; then
+		bad="$bad $name"
+		echo "FAIL $name: $p passed, $f failed (exit $rc, ${el}s)"
+		sed 's/^/    /' "$log/out" | grep -v '^    ok ' | tail -n 60
+	else
+		echo "ok   $name: $p passed (${el}s)"
+		grep -E '^(SKIP|NOTE)' "$log/out" | sed 's/^/    /'
+	fi
+}
+for t in "$BUILD"/tests/*_test; do
+	[ -x "$t" ] || continue
+	run_one "$(basename "$t")" "$t"
+done
+for s in tests/*/*.sh; do
+	[ -f "$s" ] || continue
+	run_one "$s" sh "$s"
+done
+rm -rf "$log"
+[ -n "$bad" ] && echo "failed:$bad"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
