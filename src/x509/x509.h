@@ -1,0 +1,241 @@
+/*
+ * X.509 certificates (RFC 5280): parsing, names, CRLs, trust stores, path
+ * building and validation, host-name matching (RFC 6125 / RFC 9525) and
+ * SPKI pinning.
+ *
+ * A parsed certificate (sg_x509_cert) is a read-only view over DER bytes
+ * that the caller owns and must keep alive as long as the view is used:
+ * every sg_rd in it points into those bytes.  Parsing checks the whole
+ * structure strictly (DER, versions, extension syntax) but decides
+ * nothing about trust; sg_x509_verify does that.
+ *
+ * Nothing here prints or exits: failures come back as a return value and
+ * a sentence (err buffers, sg_x509_result.reason).
+ */
+#ifndef SG_X509_H
+#define SG_X509_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bytes/bytes.h"
+#include "crypto/crypto.h"
+
+/* keyUsage bits (RFC 5280 4.2.1.3), bit 0 = digitalSignature. */
+#define SG_KU_DIGITAL_SIGNATURE 0x001
+#define SG_KU_NON_REPUDIATION   0x002
+#define SG_KU_KEY_ENCIPHERMENT  0x004
+#define SG_KU_DATA_ENCIPHERMENT 0x008
+#define SG_KU_KEY_AGREEMENT     0x010
+#define SG_KU_KEY_CERT_SIGN     0x020
+#define SG_KU_CRL_SIGN          0x040
+#define SG_KU_ENCIPHER_ONLY     0x080
+#define SG_KU_DECIPHER_ONLY     0x100
+
+/* extKeyUsage purposes we know (RFC 5280 4.2.1.12). */
+#define SG_EKU_SERVER   0x01
+#define SG_EKU_CLIENT   0x02
+#define SG_EKU_ANY      0x04
+#define SG_EKU_OTHER    0x08    /* some purpose we do not name */
+
+/* Signature algorithm of a certificate or CRL. */
+typedef struct sg_x509_sigalg {
+	bool known;
+	sg_sig_kind kind;
+	const sg_hash_class *hash;      /* NULL for Ed25519 */
+	const char *name;               /* "ecdsa-with-SHA256", ... */
+} sg_x509_sigalg;
+
+typedef struct sg_x509_cert {
+	sg_rd der;              /* the whole Certificate TLV */
+	sg_rd tbs;              /* the whole TBSCertificate TLV: signed bytes */
+	sg_rd spki;             /* the whole SubjectPublicKeyInfo TLV */
+	sg_rd subject;          /* whole Name TLVs */
+	sg_rd issuer;
+	sg_rd serial;           /* INTEGER content bytes */
+	int64_t not_before, not_after;
+
+	int version;            /* 1, 2 or 3 */
+	sg_rd sig_alg;          /* outer AlgorithmIdentifier TLV */
+	sg_rd sig;              /* signature bytes (BIT STRING, no unused bits) */
+	sg_x509_sigalg sigalg;
+	sg_rd spki_alg;         /* SPKI algorithm OID content */
+
+	/* Extensions: *_present says whether the extension appeared. */
+	bool bc_present, ca;
+	int path_len;           /* -1: no pathLenConstraint */
+	bool ku_present;
+	uint16_t key_usage;     /* SG_KU_* */
+	bool eku_present;
+	uint8_t eku;            /* SG_EKU_* */
+	bool san_present, san_critical;
+	sg_rd san;              /* content of the GeneralNames SEQUENCE */
+	bool nc_present;
+	sg_rd nc_permitted, nc_excluded;        /* GeneralSubtrees content, or empty */
+	bool nc_has_permitted, nc_has_excluded;
+	bool aki_present;
+	sg_rd aki_keyid;        /* keyIdentifier content, may be empty */
+	bool ski_present;
+	sg_rd ski;
+	bool policies_present, policy_constraints_present, policy_mappings_present,
+	     inhibit_any_present;
+	/* An extension we do not process was marked critical (RFC 5280 4.2:
+	 * such a certificate MUST be rejected by verification). */
+	bool unknown_critical;
+	char unknown_critical_oid[64];
+	bool self_issued;       /* subject and issuer names match */
+} sg_x509_cert;
+
+/* Parses a DER certificate. 0 ok, -1 with a sentence in err. */
+int sg_x509_cert_parse(sg_x509_cert *c, const uint8_t *der, size_t len,
+		       char *err, size_t errlen) SG_MUST_CHECK;
+
+/* "CN=shop.example, O=Example": the RDNs in the order they appear in the
+ * certificate (most significant first), for messages. Returns the length
+ * written (truncated to cap, always terminated), or -1 for a bad Name. */
+int sg_x509_name_to_string(sg_rd name, char *out, size_t cap);
+/* RFC 5280 7.1 name comparison: binary equality, or equality after
+ * case-folding ASCII and collapsing white space of UTF8String and
+ * PrintableString values. */
+bool sg_x509_name_eq(sg_rd a, sg_rd b);
+/* Subject/issuer text of a certificate, preferring the CN alone for short
+ * messages when the name has one ("CN=shop.example"). */
+void sg_x509_cert_label(const sg_x509_cert *c, char *out, size_t cap);
+
+/* Calls fn for every GeneralName in a GeneralNames content (SAN). tag is
+ * the context tag: 0x81 rfc822Name, 0x82 dNSName, 0x87 iPAddress, 0xa4
+ * directoryName (content is the Name's content), ... Returns -1 when the
+ * encoding is bad or fn returns nonzero. */
+int sg_x509_general_names(sg_rd names,
+			  int (*fn)(void *ctx, uint8_t tag, sg_rd value), void *ctx);
+
+/* ---- host names (RFC 6125, RFC 9525) ---- */
+/* True when the certificate's subjectAltName matches host, a DNS name
+ * (A-labels, case-insensitive, optional trailing dot) or an IP literal
+ * (IPv4 dotted quad, IPv6 text). No CN fallback: see host.c. */
+bool sg_x509_host_match(const sg_x509_cert *c, const char *host);
+/* One SAN dNSName pattern against a host name (both ASCII). */
+bool sg_x509_dns_match(const uint8_t *pat, size_t plen, const char *host);
+/* Parses an IP literal into 4 or 16 bytes; returns the length or 0. */
+size_t sg_x509_parse_ip(const char *s, uint8_t out[16]);
+
+/* ---- CRLs (RFC 5280 §5) ---- */
+typedef struct sg_x509_crl {
+	sg_rd der, tbs, issuer, sig;
+	sg_x509_sigalg sigalg;
+	int64_t this_update, next_update;       /* next_update 0 when absent */
+	sg_rd revoked;          /* content of revokedCertificates, or empty */
+	sg_rd aki_keyid;
+	bool aki_present;
+	bool idp_present;       /* issuingDistributionPoint (partitioned) */
+	bool delta;             /* deltaCRLIndicator */
+	bool unknown_critical;
+} sg_x509_crl;
+
+int sg_x509_crl_parse(sg_x509_crl *crl, const uint8_t *der, size_t len,
+		      char *err, size_t errlen) SG_MUST_CHECK;
+/* Looks a serial (INTEGER content) up: 1 revoked (reason set to the
+ * CRLReason code, or -1 when the entry carries none), 0 not listed, -1 bad
+ * encoding. */
+int sg_x509_crl_lookup(const sg_x509_crl *crl, sg_rd serial, int *reason);
+/* "keyCompromise", ... */
+const char *sg_x509_crl_reason_name(int reason);
+
+/* ---- trust store ---- */
+/*
+ * A set of trust anchors (self-signed or not: any certificate added here
+ * is trusted as an anchor, RFC 5280 §6.1.1 (d)). Build it, then share it
+ * read-only: nothing in verification modifies it, so threads may use one
+ * store concurrently without locks. Not reference counted: the owner frees
+ * it after the last user is done.
+ */
+typedef struct sg_x509_store sg_x509_store;
+
+sg_x509_store *sg_x509_store_new(void);
+void sg_x509_store_free(sg_x509_store *s);
+/* Adds every CERTIFICATE block of a PEM text (other blocks are ignored).
+ * Returns the number of certificates added, or -1 (err says why; nothing
+ * partially added stays usable only up to the failing block). */
+int sg_x509_store_add_pem(sg_x509_store *s, const char *pem, size_t len,
+			  char *err, size_t errlen);
+int sg_x509_store_add_der(sg_x509_store *s, const uint8_t *der, size_t len,
+			  char *err, size_t errlen);
+/* A PEM bundle file, or every regular file of a directory (files that
+ * hold no certificate are skipped). */
+int sg_x509_store_add_file(sg_x509_store *s, const char *path, char *err, size_t errlen);
+int sg_x509_store_add_dir(sg_x509_store *s, const char *path, char *err, size_t errlen);
+/* File or directory, whichever path is. */
+int sg_x509_store_add_path(sg_x509_store *s, const char *path, char *err, size_t errlen);
+/* The system bundle (/etc/ssl/certs/ca-certificates.crt and the usual
+ * alternatives). */
+int sg_x509_store_add_system(sg_x509_store *s, char *err, size_t errlen);
+size_t sg_x509_store_count(const sg_x509_store *s);
+
+/* A list of CRLs, each held as its own copy of the DER. */
+typedef struct sg_x509_crls sg_x509_crls;
+sg_x509_crls *sg_x509_crls_new(void);
+void sg_x509_crls_free(sg_x509_crls *l);
+int sg_x509_crls_add_pem(sg_x509_crls *l, const char *pem, size_t len, char *err, size_t errlen);
+int sg_x509_crls_add_der(sg_x509_crls *l, const uint8_t *der, size_t len, char *err, size_t errlen);
+int sg_x509_crls_add_file(sg_x509_crls *l, const char *path, char *err, size_t errlen);
+
+/* ---- verification ---- */
+#define SG_X509_PURPOSE_SERVER 0        /* TLS server certificate (default) */
+#define SG_X509_PURPOSE_CLIENT 1        /* TLS client certificate */
+#define SG_X509_PURPOSE_ANY    2        /* no EKU check */
+
+#define SG_X509_MAX_DEPTH 10            /* default max_depth */
+#define SG_X509_MAX_PINS 16
+
+/* TLS alerts (RFC 8446 §6) that a verification failure maps to. */
+#define SG_ALERT_BAD_CERTIFICATE         42
+#define SG_ALERT_UNSUPPORTED_CERTIFICATE 43
+#define SG_ALERT_CERTIFICATE_REVOKED     44
+#define SG_ALERT_CERTIFICATE_EXPIRED     45
+#define SG_ALERT_CERTIFICATE_UNKNOWN     46
+#define SG_ALERT_UNKNOWN_CA              48
+#define SG_ALERT_INTERNAL_ERROR          80
+
+typedef struct sg_x509_verify_opts {
+	const char *host;       /* DNS name or IP literal to match, or NULL */
+	int purpose;            /* SG_X509_PURPOSE_* */
+	int64_t at;             /* Unix time; 0 = now */
+	bool no_time_check;     /* skip validity dates entirely (tests) */
+	unsigned max_depth;     /* intermediates+anchor allowed; 0 = default */
+	const sg_x509_crls *crls;       /* may be NULL */
+	/* When set, every certificate of the path must be covered by a CRL
+	 * from its issuer that is current at `at` (stale → failure). */
+	bool crl_required;
+	const char *pins;       /* "sha256//B64;sha256//B64", or NULL */
+} sg_x509_verify_opts;
+
+#define SG_X509_MAX_CHAIN 16
+
+typedef struct sg_x509_result {
+	int ok;                 /* 1 verified, 0 not */
+	uint8_t alert;          /* alert to send when !ok */
+	int depth;              /* certificate the reason is about, or -1 */
+	char reason[512];       /* e.g. "certificate expired on ... (depth 0, CN=...)" */
+	/* The path that verified (or the best attempt), leaf first, anchor
+	 * last. The views point into the caller's chain bytes and the store:
+	 * valid while both are. */
+	size_t chain_len;
+	sg_x509_cert chain[SG_X509_MAX_CHAIN];
+} sg_x509_result;
+
+/*
+ * Verifies chain[0] (the peer's end-entity certificate, DER) using
+ * chain[1..n-1] as untrusted intermediates in any order, building a path
+ * to an anchor of `trust` and trying alternatives when a candidate path
+ * fails.  Returns 0 when valid, -1 otherwise (res explains). res is
+ * always filled.
+ */
+int sg_x509_verify(const sg_x509_store *trust, const sg_rd *chain, size_t n,
+		   const sg_x509_verify_opts *o, sg_x509_result *res);
+
+/* Checks a pin list against a SubjectPublicKeyInfo: 1 match, 0 none,
+ * -1 malformed pin list. */
+int sg_x509_pin_match(const char *pins, sg_rd spki);
+
+#endif
