@@ -62,12 +62,14 @@ bool sg_der_get_any(sg_rd *r, uint8_t *tag, sg_rd *content, sg_rd *whole)
 		return false;
 	if (tag)
 		*tag = t;
-	if (whole)
-		sg_rd_init(whole, r->p, h + n);
-	if (content)
-		sg_rd_init(content, r->p + h, n);
+	/* content or whole may alias r (descending into a SEQUENCE). */
+	const uint8_t *start = r->p;
 	r->p += h + n;
 	r->n -= h + n;
+	if (whole)
+		sg_rd_init(whole, start, h + n);
+	if (content)
+		sg_rd_init(content, start + h, n);
 	return true;
 }
 
