@@ -1,0 +1,343 @@
+/*
+ * sigil.h — the public interface of libsigil, a TLS 1.3 library.
+ *
+ * This header is the manual.  Read the conventions first.
+ *
+ * CONVENTIONS
+ *
+ *   Objects.  Two opaque types: a sigil_config holds what many connections
+ *   share (certificates, keys, trust, versions, ALPN); a sigil_conn is one
+ *   TLS connection.  A config is mutable until the first connection is made
+ *   from it; from then on it is frozen (setters fail with SIGIL_E_USAGE) and
+ *   may be shared by any number of threads.  Connections hold a reference
+ *   to their config, so the caller may free its own reference at any time.
+ *   A connection is used by one thread at a time.
+ *
+ *   Ownership.  Functions copy what they are given unless the parameter
+ *   says otherwise; pointers returned by getters (`const char *`,
+ *   `const uint8_t *`) point into the object and stay valid until the object
+ *   is freed or the next call that changes it, as documented per function.
+ *
+ *   Return values.  Functions returning `int` return SIGIL_OK (0) on
+ *   success, SIGIL_WANT_READ / SIGIL_WANT_WRITE (positive) when the
+ *   operation needs more I/O, and SIGIL_ERROR (negative) on failure.
+ *   Failures on a connection are sticky: once a connection has failed every
+ *   further call returns SIGIL_ERROR, and sigil_conn_error() explains why in
+ *   a sentence meant for a person.  The error class tells a program what
+ *   kind of failure it was.
+ *
+ *   Memory.  The library never aborts or exits; allocation failures become
+ *   SIGIL_ERROR with class SIGIL_ECLASS_INTERNAL.  A connection uses about
+ *   36 KiB while it moves data (one record buffer in each direction) plus,
+ *   during the handshake only, the handshake state (a few KiB, plus the
+ *   peer's certificate chain, at most SIGIL_MAX_HANDSHAKE_MSG bytes).
+ *
+ *   Security defaults.  TLS 1.3 only.  Certificate verification is on; the
+ *   one switch that turns it off has "insecure" in its name.  Renegotiation,
+ *   compression, RSA key transport, CBC and 0-RTT early data do not exist.
+ */
+#ifndef SIGIL_H
+#define SIGIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SIGIL_MUST_CHECK __attribute__((warn_unused_result))
+
+/* ------------------------------------------------------------------ */
+/* Status codes and errors                                             */
+
+#define SIGIL_OK          0
+#define SIGIL_WANT_READ   1   /* call again when the socket is readable */
+#define SIGIL_WANT_WRITE  2   /* call again when the socket is writable */
+#define SIGIL_ERROR     (-1)  /* see sigil_conn_error() */
+
+/* What kind of failure a connection (or config) had. */
+typedef enum sigil_error_class {
+	SIGIL_ECLASS_NONE = 0,
+	SIGIL_ECLASS_USAGE,       /* the caller broke a rule of this API */
+	SIGIL_ECLASS_IO,          /* the socket failed or the peer hung up */
+	SIGIL_ECLASS_LOCAL_ALERT, /* we found a protocol error, sent an alert */
+	SIGIL_ECLASS_PEER_ALERT,  /* the peer sent a fatal alert */
+	SIGIL_ECLASS_VERIFY,      /* the peer's certificate was refused */
+	SIGIL_ECLASS_INTERNAL,    /* out of memory, crypto backend failure */
+} sigil_error_class;
+
+/* TLS alert descriptions (RFC 8446 section 6). */
+enum {
+	SIGIL_ALERT_CLOSE_NOTIFY = 0,
+	SIGIL_ALERT_UNEXPECTED_MESSAGE = 10,
+	SIGIL_ALERT_BAD_RECORD_MAC = 20,
+	SIGIL_ALERT_RECORD_OVERFLOW = 22,
+	SIGIL_ALERT_HANDSHAKE_FAILURE = 40,
+	SIGIL_ALERT_BAD_CERTIFICATE = 42,
+	SIGIL_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+	SIGIL_ALERT_CERTIFICATE_REVOKED = 44,
+	SIGIL_ALERT_CERTIFICATE_EXPIRED = 45,
+	SIGIL_ALERT_CERTIFICATE_UNKNOWN = 46,
+	SIGIL_ALERT_ILLEGAL_PARAMETER = 47,
+	SIGIL_ALERT_UNKNOWN_CA = 48,
+	SIGIL_ALERT_ACCESS_DENIED = 49,
+	SIGIL_ALERT_DECODE_ERROR = 50,
+	SIGIL_ALERT_DECRYPT_ERROR = 51,
+	SIGIL_ALERT_PROTOCOL_VERSION = 70,
+	SIGIL_ALERT_INSUFFICIENT_SECURITY = 71,
+	SIGIL_ALERT_INTERNAL_ERROR = 80,
+	SIGIL_ALERT_INAPPROPRIATE_FALLBACK = 86,
+	SIGIL_ALERT_USER_CANCELED = 90,
+	SIGIL_ALERT_MISSING_EXTENSION = 109,
+	SIGIL_ALERT_UNSUPPORTED_EXTENSION = 110,
+	SIGIL_ALERT_UNRECOGNIZED_NAME = 112,
+	SIGIL_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
+	SIGIL_ALERT_UNKNOWN_PSK_IDENTITY = 115,
+	SIGIL_ALERT_CERTIFICATE_REQUIRED = 116,
+	SIGIL_ALERT_NO_APPLICATION_PROTOCOL = 120,
+};
+
+/* The alert's name as in the RFC ("handshake_failure"), or "unknown". */
+const char *sigil_alert_name(int alert);
+
+/* Code points (IANA TLS registries). */
+enum {
+	SIGIL_TLS13 = 0x0304,
+
+	SIGIL_AES_128_GCM_SHA256 = 0x1301,
+	SIGIL_AES_256_GCM_SHA384 = 0x1302,
+	SIGIL_CHACHA20_POLY1305_SHA256 = 0x1303,
+
+	SIGIL_GROUP_SECP256R1 = 0x0017,
+	SIGIL_GROUP_SECP384R1 = 0x0018,
+	SIGIL_GROUP_X25519 = 0x001d,
+
+	SIGIL_SIG_RSA_PKCS1_SHA256 = 0x0401,
+	SIGIL_SIG_RSA_PKCS1_SHA384 = 0x0501,
+	SIGIL_SIG_RSA_PKCS1_SHA512 = 0x0601,
+	SIGIL_SIG_ECDSA_SECP256R1_SHA256 = 0x0403,
+	SIGIL_SIG_ECDSA_SECP384R1_SHA384 = 0x0503,
+	SIGIL_SIG_RSA_PSS_RSAE_SHA256 = 0x0804,
+	SIGIL_SIG_RSA_PSS_RSAE_SHA384 = 0x0805,
+	SIGIL_SIG_RSA_PSS_RSAE_SHA512 = 0x0806,
+	SIGIL_SIG_ED25519 = 0x0807,
+};
+
+/* IANA names ("TLS_AES_128_GCM_SHA256", "x25519", "ecdsa_secp256r1_sha256"),
+ * or NULL for a code point sigil does not know. Static strings. */
+const char *sigil_suite_name(uint16_t suite);
+const char *sigil_group_name(uint16_t group);
+const char *sigil_sigscheme_name(uint16_t scheme);
+
+/* ------------------------------------------------------------------ */
+/* Limits                                                              */
+
+/* Largest handshake message accepted from a peer (a Certificate chain). */
+#define SIGIL_MAX_HANDSHAKE_MSG (128u * 1024u)
+/* Largest number of certificates accepted in a peer's chain. */
+#define SIGIL_MAX_CHAIN 10
+/* Most application-protocol names in an ALPN list. */
+#define SIGIL_MAX_ALPN 8
+/* A sending direction updates its keys after this many records, far below
+ * the AEAD limits of RFC 8446 section 5.5 (2^24.5 records for AES-GCM). */
+#define SIGIL_KEY_UPDATE_RECORDS (1u << 23)
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+typedef struct sigil_config sigil_config;
+typedef struct sigil_conn sigil_conn;
+
+/* A new config with safe defaults: TLS 1.3, suites AES-128-GCM, AES-256-GCM,
+ * ChaCha20-Poly1305; groups x25519, secp256r1, secp384r1; every signature
+ * scheme above; verification required (the caller must give a trust store
+ * or verifier before a client connection can succeed).  Returns NULL only
+ * when memory or the crypto backend cannot be had.  The caller owns one
+ * reference. */
+sigil_config *sigil_config_new(void);
+/* Take another reference. */
+sigil_config *sigil_config_ref(sigil_config *cfg);
+/* Drop a reference; the last one frees the config. NULL is ignored. */
+void sigil_config_free(sigil_config *cfg);
+/* The sentence explaining the last failed setter, or "". Valid until the
+ * next setter on this config. */
+const char *sigil_config_error(const sigil_config *cfg);
+
+/* Add a certificate chain and its private key: the chain is PEM text with
+ * the end-entity certificate first, then its intermediates; the key is a
+ * PEM private key (PKCS#8, SEC1 or PKCS#1, unencrypted) matching the
+ * certificate.  Up to 4 pairs may be added (e.g. ECDSA and RSA); a server
+ * picks the first whose signature scheme the client accepts.  A client
+ * uses them to answer a CertificateRequest. */
+int sigil_config_add_cert_key_pem(sigil_config *cfg, const char *chain_pem, size_t chain_len,
+				  const char *key_pem, size_t key_len) SIGIL_MUST_CHECK;
+int sigil_config_add_cert_key_file(sigil_config *cfg, const char *chain_path,
+				   const char *key_path) SIGIL_MUST_CHECK;
+
+/* Preference lists, as colon-separated IANA names, most preferred first:
+ *   suites:  "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256"
+ *   groups:  "x25519:secp256r1"
+ *   sigalgs: "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256"
+ * A server uses its own order; a client offers in this order.  Unknown names
+ * fail with a message naming them. */
+int sigil_config_set_suites(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
+int sigil_config_set_groups(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
+int sigil_config_set_sigalgs(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
+
+/* ALPN (RFC 7301) protocol names, comma-separated: "h2,http/1.1".  A
+ * client offers them; a server picks its most preferred one that the
+ * client offered, and refuses a client that offered ALPN but none of
+ * these with a no_application_protocol alert. */
+int sigil_config_set_alpn(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
+
+/* Client certificates on a server. */
+typedef enum sigil_client_auth {
+	SIGIL_CLIENT_AUTH_NONE = 0,  /* never ask (default) */
+	SIGIL_CLIENT_AUTH_REQUEST,   /* ask; a client without one may go on */
+	SIGIL_CLIENT_AUTH_REQUIRE,   /* ask; refuse with certificate_required */
+} sigil_client_auth;
+int sigil_config_set_client_auth(sigil_config *cfg, sigil_client_auth mode) SIGIL_MUST_CHECK;
+
+/* One certificate of a chain, DER-encoded, as the peer sent it. */
+typedef struct sigil_der {
+	const uint8_t *der;
+	size_t len;
+} sigil_der;
+
+/* What a verifier says about a peer's chain. */
+typedef struct sigil_verify_result {
+	uint8_t alert;          /* alert to send when refused (e.g. 48 unknown_ca) */
+	char reason[512];       /* a sentence for a person */
+} sigil_verify_result;
+
+/* A certificate verifier.  chain[0] is the peer's end-entity certificate,
+ * then the rest as the peer sent them (n >= 1; the bytes are valid for the
+ * call only).  host is the server name the client connects to (a DNS name
+ * or an IP literal), or NULL when a server verifies a client.  Return 0 to
+ * accept; anything else refuses the handshake with res->alert and
+ * res->reason, which the error of the connection then repeats. */
+typedef int (*sigil_verify_fn)(void *arg, const char *host, const sigil_der *chain,
+			       size_t n, sigil_verify_result *res);
+/* Replace the built-in verifier. arg is passed through and not owned. */
+int sigil_config_set_verifier(sigil_config *cfg, sigil_verify_fn fn, void *arg) SIGIL_MUST_CHECK;
+/* Accept any certificate chain from the peer: for tests and debugging only.
+ * The peer still has to prove it holds the key of the certificate it sent
+ * (CertificateVerify is always checked). */
+int sigil_config_insecure_noverify(sigil_config *cfg) SIGIL_MUST_CHECK;
+
+/* ------------------------------------------------------------------ */
+/* Connections: the sans-I/O engine                                    */
+
+typedef enum sigil_role { SIGIL_CLIENT, SIGIL_SERVER } sigil_role;
+
+/* A new connection; takes a reference to cfg and freezes it.  NULL when
+ * memory cannot be had. */
+sigil_conn *sigil_conn_new(sigil_config *cfg, sigil_role role);
+/* Free a connection (without sending anything) and wipe its secrets. */
+void sigil_conn_free(sigil_conn *c);
+
+/* Client: the server's name, sent as SNI (unless it is an IP literal) and
+ * checked against the server's certificate.  Must precede the first I/O. */
+int sigil_conn_set_server_name(sigil_conn *c, const char *name) SIGIL_MUST_CHECK;
+
+/*
+ * The engine never touches a socket.  The caller moves bytes:
+ *
+ *   network -> sigil_conn_recv_net()    decrypts, runs the handshake
+ *   sigil_conn_send_buf() / _send_ack() bytes the engine wants sent
+ *   sigil_conn_write_app()              application data to protect
+ *   sigil_conn_read_app()               application data received
+ *
+ * A client's ClientHello is ready in the send buffer as soon as the first
+ * of these is called.  Record processing happens inside recv_net.
+ */
+
+/* Give the engine bytes received from the network.  It takes what it can
+ * (*used, possibly less than len while decrypted application data waits to
+ * be read) and processes every complete record.  SIGIL_OK or SIGIL_ERROR. */
+int sigil_conn_recv_net(sigil_conn *c, const uint8_t *data, size_t len, size_t *used) SIGIL_MUST_CHECK;
+/* The bytes waiting to be sent, *len of them (0: none).  The pointer is
+ * valid until the next call on c. */
+const uint8_t *sigil_conn_send_buf(sigil_conn *c, size_t *len);
+/* Tell the engine n bytes of the send buffer went out. */
+void sigil_conn_send_ack(sigil_conn *c, size_t n);
+/* Protect application data: *used bytes of data were taken (they may be
+ * fewer when much output is already waiting).  Only after the handshake. */
+int sigil_conn_write_app(sigil_conn *c, const uint8_t *data, size_t len, size_t *used) SIGIL_MUST_CHECK;
+/* Take received application data: *got bytes (0 when none waits). */
+int sigil_conn_read_app(sigil_conn *c, uint8_t *buf, size_t cap, size_t *got) SIGIL_MUST_CHECK;
+/* Send close_notify (queued in the send buffer). */
+int sigil_conn_close_notify(sigil_conn *c) SIGIL_MUST_CHECK;
+/* Ask the engine to update its sending keys now (RFC 8446 4.6.3); with
+ * request_peer, also ask the peer to update its own. */
+int sigil_conn_key_update(sigil_conn *c, int request_peer) SIGIL_MUST_CHECK;
+
+/* State flags, as returned by sigil_conn_state(). */
+#define SIGIL_ST_HANDSHAKING  0x01  /* handshake not yet complete */
+#define SIGIL_ST_CONNECTED    0x02  /* application data may flow */
+#define SIGIL_ST_PEER_CLOSED  0x04  /* peer sent close_notify */
+#define SIGIL_ST_CLOSED       0x08  /* we sent close_notify */
+#define SIGIL_ST_FAILED       0x10  /* sticky error; see sigil_conn_error */
+#define SIGIL_ST_WANT_SEND    0x20  /* the send buffer is not empty */
+#define SIGIL_ST_APP_READY    0x40  /* application data waits to be read */
+unsigned sigil_conn_state(const sigil_conn *c);
+
+/* ------------------------------------------------------------------ */
+/* Errors of a connection                                              */
+
+sigil_error_class sigil_conn_error_class(const sigil_conn *c);
+/* The alert we sent (LOCAL_ALERT, VERIFY) or received (PEER_ALERT), else -1. */
+int sigil_conn_error_alert(const sigil_conn *c);
+/* A sentence for a person, e.g. "certificate verify failed: certificate
+ * expired on 2024-01-01T00:00:00Z (depth 0, CN=shop.example)", or "" when
+ * there is no error. Valid until the connection is freed. */
+const char *sigil_conn_error(const sigil_conn *c);
+
+/* ------------------------------------------------------------------ */
+/* Negotiated parameters (0 / NULL before they are known)              */
+
+uint16_t sigil_conn_version(const sigil_conn *c);
+uint16_t sigil_conn_suite(const sigil_conn *c);
+uint16_t sigil_conn_group(const sigil_conn *c);
+/* The scheme the server's CertificateVerify used. */
+uint16_t sigil_conn_sigscheme(const sigil_conn *c);
+/* Whether a HelloRetryRequest was needed. */
+int sigil_conn_hrr(const sigil_conn *c);
+/* The ALPN protocol agreed, or NULL. */
+const char *sigil_conn_alpn(const sigil_conn *c);
+/* Server: the SNI host name the client sent; client: the name it set. */
+const char *sigil_conn_server_name(const sigil_conn *c);
+/* The peer's certificate chain as received (valid until the connection
+ * is freed): *n certificates, end-entity first; NULL and 0 when none. */
+const sigil_der *sigil_conn_peer_chain(const sigil_conn *c, size_t *n);
+
+/* ------------------------------------------------------------------ */
+/* The file-descriptor layer                                           */
+
+/* Drive the engine over a connected socket (blocking or non-blocking; the
+ * caller keeps ownership of fd and closes it after sigil_conn_free). */
+int sigil_io_attach(sigil_conn *c, int fd) SIGIL_MUST_CHECK;
+/* Run the handshake: SIGIL_OK when complete, SIGIL_WANT_READ/WRITE on a
+ * non-blocking socket that would block, SIGIL_ERROR on failure. */
+int sigil_io_handshake(sigil_conn *c) SIGIL_MUST_CHECK;
+/* Read application data: > 0 bytes, 0 when the peer closed cleanly with
+ * close_notify, SIGIL_IO_WANT_READ / SIGIL_IO_WANT_WRITE on a non-blocking
+ * socket that would block, or SIGIL_ERROR.  A peer that hangs up without
+ * close_notify is an error (class IO): truncation is never mistaken for the
+ * end of data.  Runs the handshake first when needed. */
+ssize_t sigil_io_read(sigil_conn *c, void *buf, size_t len) SIGIL_MUST_CHECK;
+/* Write application data: the number of bytes taken (> 0), or an I/O
+ * status as for read.  On a blocking socket, all of it. */
+ssize_t sigil_io_write(sigil_conn *c, const void *buf, size_t len) SIGIL_MUST_CHECK;
+/* Send close_notify and flush: SIGIL_OK, SIGIL_WANT_WRITE, SIGIL_ERROR. */
+int sigil_io_close(sigil_conn *c) SIGIL_MUST_CHECK;
+/* The I/O status values of sigil_io_read/write when they would block. */
+#define SIGIL_IO_WANT_READ  (-2)
+#define SIGIL_IO_WANT_WRITE (-3)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

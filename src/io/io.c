@@ -1,0 +1,154 @@
+/*
+ * The file-descriptor layer: drives the sans-I/O engine over a socket,
+ * blocking or not (the shape of libtls: tls_handshake/read/write/close).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tls/tls.h"
+
+#define IO_BUF (SG_RECORD_HEADER + SG_MAX_CIPHERTEXT)
+
+int sigil_io_attach(sigil_conn *c, int fd)
+{
+	if (fd < 0 || c->fd >= 0)
+		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_io_attach: a valid descriptor, once");
+	c->io_buf = malloc(IO_BUF);
+	if (!c->io_buf)
+		return sg_fail(c, SIGIL_ECLASS_INTERNAL, -1, "out of memory");
+	c->fd = fd;
+	return SIGIL_OK;
+}
+
+/* Send what the engine queued: SIGIL_OK when all went, else WANT_WRITE. */
+static int flush(sigil_conn *c)
+{
+	size_t n;
+	const uint8_t *p;
+	while ((p = sigil_conn_send_buf(c, &n)) != NULL && n) {
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return SIGIL_WANT_WRITE;
+			if (c->state & SIGIL_ST_FAILED)
+				return SIGIL_ERROR;
+			return sg_fail(c, SIGIL_ECLASS_IO, -1, "cannot send: %s", strerror(errno));
+		}
+		sigil_conn_send_ack(c, (size_t)w);
+	}
+	return (c->state & SIGIL_ST_FAILED) ? SIGIL_ERROR : SIGIL_OK;
+}
+
+/* Give the engine buffered bytes, reading the socket when none are left. */
+static int feed(sigil_conn *c)
+{
+	if (c->io_off == c->io_len) {
+		ssize_t r;
+		do
+			r = recv(c->fd, c->io_buf, IO_BUF, 0);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return SIGIL_WANT_READ;
+			return sg_fail(c, SIGIL_ECLASS_IO, -1, "cannot receive: %s", strerror(errno));
+		}
+		if (r == 0)
+			return sg_fail(c, SIGIL_ECLASS_IO, -1, "%s",
+				       c->state & SIGIL_ST_HANDSHAKING ?
+				       "the peer closed the connection during the handshake" :
+				       "the peer closed the connection without close_notify "
+				       "(the data may be truncated)");
+		c->io_off = 0;
+		c->io_len = (size_t)r;
+	}
+	size_t used;
+	int ret = sigil_conn_recv_net(c, c->io_buf + c->io_off, c->io_len - c->io_off, &used);
+	c->io_off += used;
+	return ret;
+}
+
+int sigil_io_handshake(sigil_conn *c)
+{
+	if (c->fd < 0)
+		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_io_handshake: no descriptor attached");
+	for (;;) {
+		int r = flush(c);
+		if (r != SIGIL_OK)
+			return r;
+		if (!(c->state & SIGIL_ST_HANDSHAKING) && c->started)
+			return SIGIL_OK;
+		r = feed(c);
+		if (r != SIGIL_OK) {
+			if (r == SIGIL_ERROR)
+				(void)flush(c); /* the alert, if any */
+			return r;
+		}
+	}
+}
+
+static ssize_t io_status(int r)
+{
+	return r == SIGIL_WANT_READ ? SIGIL_IO_WANT_READ : r == SIGIL_WANT_WRITE ? SIGIL_IO_WANT_WRITE : SIGIL_ERROR;
+}
+
+ssize_t sigil_io_read(sigil_conn *c, void *buf, size_t len)
+{
+	int r = sigil_io_handshake(c);
+	if (r != SIGIL_OK)
+		return io_status(r);
+	for (;;) {
+		size_t got;
+		if (sigil_conn_read_app(c, buf, len, &got) < 0)
+			return SIGIL_ERROR;
+		/* A KeyUpdate answer may be waiting. */
+		r = flush(c);
+		if (r == SIGIL_ERROR)
+			return SIGIL_ERROR;
+		if (got)
+			return (ssize_t)got;
+		if (c->state & SIGIL_ST_PEER_CLOSED)
+			return 0;
+		if (len == 0)
+			return 0;
+		r = feed(c);
+		if (r != SIGIL_OK) {
+			if (r == SIGIL_ERROR)
+				(void)flush(c);
+			return io_status(r);
+		}
+	}
+}
+
+ssize_t sigil_io_write(sigil_conn *c, const void *buf, size_t len)
+{
+	int r = sigil_io_handshake(c);
+	if (r != SIGIL_OK)
+		return io_status(r);
+	/* Flush old output first so that queued data stays bounded. */
+	r = flush(c);
+	if (r != SIGIL_OK)
+		return io_status(r);
+	size_t used;
+	if (sigil_conn_write_app(c, buf, len, &used) < 0)
+		return SIGIL_ERROR;
+	r = flush(c);
+	if (r == SIGIL_ERROR)
+		return SIGIL_ERROR;
+	/* Bytes taken are protected and queued; a non-blocking caller
+	 * flushes the rest by calling again. */
+	return (ssize_t)used;
+}
+
+int sigil_io_close(sigil_conn *c)
+{
+	if (c->state & SIGIL_ST_FAILED)
+		return SIGIL_ERROR;
+	if (!(c->state & SIGIL_ST_CLOSED) && sigil_conn_close_notify(c) < 0)
+		return SIGIL_ERROR;
+	return flush(c);
+}

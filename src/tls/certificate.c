@@ -1,0 +1,177 @@
+/* Certificate and CertificateRequest, RFC 8446 4.4.2 and 4.3.2, and the
+ * choice of our own certificate and signature scheme. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/tls.h"
+#include "x509/x509.h"
+
+static bool scheme_fits(const sg_sigscheme *s, const sg_certkey *ck)
+{
+	return s && s->handshake && s->key == ck->type;
+}
+
+/* 4.4.2.2: a certificate whose key can sign with a scheme the peer
+ * accepts; our order of preference. */
+int sg_choose_certificate(sigil_conn *c)
+{
+	const sigil_config *cfg = c->cfg;
+	sg_hs *hs = c->hs;
+	for (size_t k = 0; k < cfg->ncerts; k++)
+		for (size_t i = 0; i < cfg->nsigalgs; i++) {
+			const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i]);
+			if (!scheme_fits(s, &cfg->certs[k]))
+				continue;
+			for (size_t j = 0; j < hs->npeer_sigalgs; j++)
+				if (hs->peer_sigalgs[j] == s->id) {
+					hs->own = &cfg->certs[k];
+					hs->own_scheme = s->id;
+					return 0;
+				}
+		}
+	if (c->role == SIGIL_CLIENT)
+		return 0;       /* we answer with an empty Certificate */
+	if (cfg->ncerts == 0)
+		return sg_fail(c, SIGIL_ECLASS_USAGE, SIGIL_ALERT_INTERNAL_ERROR,
+			       "the server has no certificate configured");
+	return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
+			"none of our certificates can sign with a signature algorithm the client accepts");
+}
+
+int sg_certificate_send(sigil_conn *c, sg_wr *w)
+{
+	sg_hs *hs = c->hs;
+	/* certificate_request_context: empty for the server, the request's
+	 * for a client. */
+	sg_wr_u8(w, (uint8_t)hs->cr_context_len);
+	sg_wr_bytes(w, hs->cr_context, hs->cr_context_len);
+	sg_wr_mark list = sg_wr_open(w, 3);
+	if (hs->own)
+		for (size_t i = 0; i < hs->own->n; i++) {
+			sg_wr_u24(w, (uint32_t)hs->own->chain[i].len);
+			sg_wr_bytes(w, hs->own->chain[i].der, hs->own->chain[i].len);
+			sg_wr_u16(w, 0);        /* no extensions */
+		}
+	sg_wr_close(w, list);
+	/* A client with a certificate also sends CertificateVerify. */
+	if (c->role == SIGIL_CLIENT && hs->own)
+		hs->flags |= SG_HS_CCV;
+	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "Certificate");
+}
+
+static int verify_chain(sigil_conn *c)
+{
+	const sigil_config *cfg = c->cfg;
+	if (cfg->insecure)
+		return 0;
+	if (!cfg->verify)
+		return sg_fail(c, SIGIL_ECLASS_VERIFY, SIGIL_ALERT_UNKNOWN_CA,
+			       "certificate verify failed: no trust store or verifier is configured");
+	sigil_verify_result res = { SIGIL_ALERT_BAD_CERTIFICATE, "" };
+	const char *host = c->role == SIGIL_CLIENT && c->sni[0] ? c->sni : NULL;
+	if (cfg->verify(cfg->verify_arg, host, c->peer_chain, c->npeer, &res) != 0)
+		return sg_fail(c, SIGIL_ECLASS_VERIFY, res.alert ? res.alert : SIGIL_ALERT_BAD_CERTIFICATE,
+			       "certificate verify failed: %s", res.reason[0] ? res.reason : "refused by the verifier");
+	return 0;
+}
+
+int sg_certificate_recv(sigil_conn *c, sg_rd *r)
+{
+	sg_hs *hs = c->hs;
+	sg_rd ctx, list;
+	if (!sg_rd_vec8(r, &ctx) || !sg_rd_vec24(r, &list) || !sg_rd_done(r))
+		return SG_DECODE(c, "Certificate");
+	/* 4.4.2: the server's context is empty; a client echoes ours. */
+	if (ctx.n != hs->cr_context_len || (ctx.n && memcmp(ctx.p, hs->cr_context, ctx.n) != 0))
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "wrong certificate_request_context");
+
+	sg_rd certs[SIGIL_MAX_CHAIN];
+	size_t n = 0, total = 0;
+	while (!sg_rd_done(&list)) {
+		sg_rd der, exts;
+		if (!sg_rd_vec24(&list, &der) || sg_rd_done(&der) || !sg_rd_vec16(&list, &exts))
+			return SG_DECODE(c, "Certificate entry");
+		if (n == SIGIL_MAX_CHAIN)
+			return SG_ALERT(c, SIGIL_ALERT_BAD_CERTIFICATE,
+					"the peer's certificate chain has more than %d certificates", SIGIL_MAX_CHAIN);
+		if (sg_ext_process(c, SG_IN_CT, &exts) < 0)
+			return SIGIL_ERROR;
+		certs[n++] = der;
+		total += der.n;
+	}
+	if (n == 0) {
+		if (c->role == SIGIL_CLIENT)
+			return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR, "the server sent an empty certificate chain");
+		/* 4.4.2.4: a client without a certificate. */
+		if (c->cfg->client_auth == SIGIL_CLIENT_AUTH_REQUIRE)
+			return SG_ALERT(c, SIGIL_ALERT_CERTIFICATE_REQUIRED,
+					"the client sent no certificate, and one is required");
+		return 0;
+	}
+
+	free(c->peer_der);
+	c->peer_der = malloc(total);
+	if (!c->peer_der)
+		return SG_INTERNAL(c, "out of memory");
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(c->peer_der + off, certs[i].p, certs[i].n);
+		c->peer_chain[i].der = c->peer_der + off;
+		c->peer_chain[i].len = certs[i].n;
+		off += certs[i].n;
+	}
+	c->npeer = n;
+
+	sg_x509_cert leaf;
+	char why[256];
+	if (sg_x509_cert_parse(&leaf, c->peer_chain[0].der, c->peer_chain[0].len, why, sizeof why) < 0)
+		return SG_ALERT(c, SIGIL_ALERT_BAD_CERTIFICATE, "the peer's certificate cannot be parsed: %s", why);
+	hs->peer_key = sg_pkey_public_from_spki(leaf.spki.p, leaf.spki.n);
+	if (!hs->peer_key)
+		return SG_ALERT(c, SIGIL_ALERT_UNSUPPORTED_CERTIFICATE,
+				"the peer's certificate has a public key sigil cannot use");
+	if (verify_chain(c) < 0)
+		return SIGIL_ERROR;
+	hs->peer_sent_cert = true;
+	if (c->role == SIGIL_SERVER)
+		hs->flags |= SG_HS_CCV;
+	return 0;
+}
+
+int sg_certificate_request_send(sigil_conn *c, sg_wr *w)
+{
+	const sigil_config *cfg = c->cfg;
+	sg_wr_u8(w, 0);                         /* empty context in the handshake */
+	sg_wr_mark exts = sg_wr_open(w, 2);
+	sg_wr_u16(w, SG_EXT_SIGNATURE_ALGORITHMS);
+	sg_wr_mark m = sg_wr_open(w, 2);
+	sg_wr_mark l = sg_wr_open(w, 2);
+	for (size_t i = 0; i < cfg->nsigalgs; i++) {
+		const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i]);
+		if (s && s->handshake)
+			sg_wr_u16(w, s->id);
+	}
+	sg_wr_close(w, l);
+	sg_wr_close(w, m);
+	sg_wr_close(w, exts);
+	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "CertificateRequest");
+}
+
+int sg_certificate_request_recv(sigil_conn *c, sg_rd *r)
+{
+	sg_hs *hs = c->hs;
+	sg_rd ctx, exts;
+	if (!sg_rd_vec8(r, &ctx) || !sg_rd_vec16(r, &exts) || !sg_rd_done(r))
+		return SG_DECODE(c, "CertificateRequest");
+	/* 4.3.2: empty in the handshake. */
+	if (ctx.n != 0)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"CertificateRequest in the handshake with a non-empty context");
+	hs->has_sigalgs = false;
+	hs->npeer_sigalgs = 0;
+	if (sg_ext_process(c, SG_IN_CR, &exts) < 0)
+		return SIGIL_ERROR;
+	if (!hs->has_sigalgs)
+		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
+	return sg_choose_certificate(c);
+}

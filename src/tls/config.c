@@ -1,0 +1,324 @@
+/* The shared configuration. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/tls.h"
+#include "der/der.h"
+#include "x509/x509.h"
+
+static const uint16_t default_suites[] = {
+	SIGIL_AES_128_GCM_SHA256, SIGIL_AES_256_GCM_SHA384, SIGIL_CHACHA20_POLY1305_SHA256,
+};
+static const uint16_t default_groups[] = {
+	SIGIL_GROUP_X25519, SIGIL_GROUP_SECP256R1, SIGIL_GROUP_SECP384R1,
+};
+static const uint16_t default_sigalgs[] = {
+	SIGIL_SIG_ECDSA_SECP256R1_SHA256, SIGIL_SIG_ECDSA_SECP384R1_SHA384, SIGIL_SIG_ED25519,
+	SIGIL_SIG_RSA_PSS_RSAE_SHA256, SIGIL_SIG_RSA_PSS_RSAE_SHA384, SIGIL_SIG_RSA_PSS_RSAE_SHA512,
+	SIGIL_SIG_RSA_PKCS1_SHA256, SIGIL_SIG_RSA_PKCS1_SHA384, SIGIL_SIG_RSA_PKCS1_SHA512,
+};
+
+sigil_config *sigil_config_new(void)
+{
+	if (sg_crypto_init() < 0)
+		return NULL;
+	sigil_config *cfg = calloc(1, sizeof *cfg);
+	if (!cfg)
+		return NULL;
+	atomic_init(&cfg->refs, 1);
+	atomic_init(&cfg->frozen, false);
+	memcpy(cfg->suites, default_suites, sizeof default_suites);
+	cfg->nsuites = sizeof default_suites / sizeof default_suites[0];
+	memcpy(cfg->groups, default_groups, sizeof default_groups);
+	cfg->ngroups = sizeof default_groups / sizeof default_groups[0];
+	memcpy(cfg->sigalgs, default_sigalgs, sizeof default_sigalgs);
+	cfg->nsigalgs = sizeof default_sigalgs / sizeof default_sigalgs[0];
+	cfg->compat = true;
+	return cfg;
+}
+
+sigil_config *sigil_config_ref(sigil_config *cfg)
+{
+	atomic_fetch_add(&cfg->refs, 1);
+	return cfg;
+}
+
+void sigil_config_free(sigil_config *cfg)
+{
+	if (!cfg || atomic_fetch_sub(&cfg->refs, 1) != 1)
+		return;
+	for (size_t i = 0; i < cfg->ncerts; i++) {
+		free(cfg->certs[i].der);
+		sg_pkey_free(cfg->certs[i].key);
+	}
+	sg_wipe(cfg, sizeof *cfg);
+	free(cfg);
+}
+
+const char *sigil_config_error(const sigil_config *cfg)
+{
+	return cfg->err;
+}
+
+static int cfg_fail(sigil_config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int cfg_fail(sigil_config *cfg, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cfg->err, sizeof cfg->err, fmt, ap);
+	va_end(ap);
+	return SIGIL_ERROR;
+}
+
+static int writable(sigil_config *cfg, const char *fn)
+{
+	if (atomic_load(&cfg->frozen))
+		return cfg_fail(cfg, "%s: the config is in use by a connection and can no longer change", fn);
+	cfg->err[0] = 0;
+	return 0;
+}
+
+int sg_config_set_test_hooks(sigil_config *cfg, const sg_test_hooks *h)
+{
+	if (writable(cfg, "test hooks") < 0)
+		return SIGIL_ERROR;
+	cfg->hooks = h;
+	return 0;
+}
+
+static sg_key_type key_type_of_spki(const sg_x509_cert *leaf)
+{
+	sg_pkey *k = sg_pkey_public_from_spki(leaf->spki.p, leaf->spki.n);
+	sg_key_type t = k ? sg_pkey_type(k) : SG_KEY_NONE;
+	sg_pkey_free(k);
+	return t;
+}
+
+int sigil_config_add_cert_key_pem(sigil_config *cfg, const char *chain_pem, size_t chain_len,
+				  const char *key_pem, size_t key_len)
+{
+	if (writable(cfg, "sigil_config_add_cert_key") < 0)
+		return SIGIL_ERROR;
+	if (cfg->ncerts == SG_MAX_CERTKEYS)
+		return cfg_fail(cfg, "at most %d certificate/key pairs", SG_MAX_CERTKEYS);
+	sg_certkey *ck = &cfg->certs[cfg->ncerts];
+	sg_wr der;
+	sg_wr_init(&der, NULL, 0, SIGIL_MAX_HANDSHAKE_MSG);
+	size_t ends[SIGIL_MAX_CHAIN];
+	size_t n = 0;
+	sg_rd text;
+	sg_rd_init(&text, (const uint8_t *)chain_pem, chain_len);
+	char label[64], why[256];
+	int r;
+	while ((r = sg_pem_next(&text, label, sizeof label, &der, why, sizeof why)) > 0) {
+		if (strcmp(label, "CERTIFICATE") != 0) {
+			der.len = n ? ends[n - 1] : 0;
+			continue;
+		}
+		if (n == SIGIL_MAX_CHAIN) {
+			sg_wr_free(&der);
+			return cfg_fail(cfg, "certificate chain longer than %d certificates", SIGIL_MAX_CHAIN);
+		}
+		ends[n++] = der.len;
+	}
+	if (r < 0 || n == 0 || !sg_wr_ok(&der)) {
+		sg_wr_free(&der);
+		return cfg_fail(cfg, "certificate chain: %s", r < 0 ? why : n == 0 ? "no CERTIFICATE block found"
+										     : "too large");
+	}
+	/* Own the bytes: copy out of the writer's storage. */
+	ck->der = malloc(der.len);
+	if (!ck->der) {
+		sg_wr_free(&der);
+		return cfg_fail(cfg, "out of memory");
+	}
+	memcpy(ck->der, der.buf, der.len);
+	sg_wr_free(&der);
+	for (size_t i = 0; i < n; i++) {
+		size_t start = i ? ends[i - 1] : 0;
+		ck->chain[i].der = ck->der + start;
+		ck->chain[i].len = ends[i] - start;
+		sg_x509_cert cert;
+		if (sg_x509_cert_parse(&cert, ck->chain[i].der, ck->chain[i].len, why, sizeof why) < 0) {
+			free(ck->der);
+			ck->der = NULL;
+			return cfg_fail(cfg, "certificate %zu of the chain: %s", i + 1, why);
+		}
+	}
+	ck->n = n;
+
+	ck->key = sg_pkey_private_from_pem(key_pem, key_len);
+	if (!ck->key)
+		goto bad_key;
+	ck->type = sg_pkey_type(ck->key);
+	sg_x509_cert leaf;
+	if (sg_x509_cert_parse(&leaf, ck->chain[0].der, ck->chain[0].len, why, sizeof why) < 0)
+		goto bad_key;
+	sg_pkey *pub = sg_pkey_public_from_spki(leaf.spki.p, leaf.spki.n);
+	bool match = pub && sg_pkey_public_eq(pub, ck->key);
+	sg_pkey_free(pub);
+	if (!match || key_type_of_spki(&leaf) != ck->type) {
+		sg_pkey_free(ck->key);
+		free(ck->der);
+		ck->key = NULL;
+		ck->der = NULL;
+		return cfg_fail(cfg, "the private key does not match the first certificate of the chain");
+	}
+	cfg->ncerts++;
+	return SIGIL_OK;
+bad_key:
+	sg_pkey_free(ck->key);
+	free(ck->der);
+	ck->key = NULL;
+	ck->der = NULL;
+	return cfg_fail(cfg, "cannot read the private key (PEM PKCS#8, SEC1 or PKCS#1, unencrypted)");
+}
+
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+		if (n == cap) {
+			if (cap >= (8u << 20)) {
+				snprintf(err, errlen, "%s is too large", path);
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (buf && ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+int sigil_config_add_cert_key_file(sigil_config *cfg, const char *chain_path, const char *key_path)
+{
+	size_t cl, kl;
+	char *chain = slurp(chain_path, &cl, cfg->err, sizeof cfg->err);
+	if (!chain)
+		return SIGIL_ERROR;
+	char *key = slurp(key_path, &kl, cfg->err, sizeof cfg->err);
+	if (!key) {
+		free(chain);
+		return SIGIL_ERROR;
+	}
+	int r = sigil_config_add_cert_key_pem(cfg, chain, cl, key, kl);
+	if (r < 0) {
+		char msg[sizeof cfg->err * 3];
+		snprintf(msg, sizeof msg, "%s / %s: %s", chain_path, key_path, cfg->err);
+		memcpy(cfg->err, msg, sizeof cfg->err - 1);
+		cfg->err[sizeof cfg->err - 1] = 0;
+	}
+	sg_wipe(key, kl);
+	free(key);
+	free(chain);
+	return r;
+}
+
+static int set_list(sigil_config *cfg, const char *list, int kind, uint16_t *out, size_t cap, size_t *n)
+{
+	uint16_t tmp[SG_MAX_LIST];
+	size_t k;
+	if (writable(cfg, "set list") < 0)
+		return SIGIL_ERROR;
+	if (!list || sg_parse_name_list(list, kind, tmp, cap, &k, cfg->err, sizeof cfg->err) < 0)
+		return SIGIL_ERROR;
+	memcpy(out, tmp, k * sizeof tmp[0]);
+	*n = k;
+	return SIGIL_OK;
+}
+
+int sigil_config_set_suites(sigil_config *cfg, const char *list)
+{
+	return set_list(cfg, list, SG_LIST_SUITES, cfg->suites, 4, &cfg->nsuites);
+}
+
+int sigil_config_set_groups(sigil_config *cfg, const char *list)
+{
+	return set_list(cfg, list, SG_LIST_GROUPS, cfg->groups, 4, &cfg->ngroups);
+}
+
+int sigil_config_set_sigalgs(sigil_config *cfg, const char *list)
+{
+	return set_list(cfg, list, SG_LIST_SIGALGS, cfg->sigalgs, SG_MAX_LIST, &cfg->nsigalgs);
+}
+
+int sigil_config_set_alpn(sigil_config *cfg, const char *list)
+{
+	if (writable(cfg, "sigil_config_set_alpn") < 0)
+		return SIGIL_ERROR;
+	uint8_t wire[sizeof cfg->alpn];
+	size_t n = 0, count = 0;
+	const char *p = list ? list : "";
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		if (len == 0 || len > 255)
+			return cfg_fail(cfg, "ALPN names are 1 to 255 bytes: \"%s\"", list);
+		if (++count > SIGIL_MAX_ALPN)
+			return cfg_fail(cfg, "at most %d ALPN names", SIGIL_MAX_ALPN);
+		wire[n++] = (uint8_t)len;
+		memcpy(wire + n, p, len);
+		n += len;
+		p += len;
+		if (*p)
+			p++;
+	}
+	memcpy(cfg->alpn, wire, n);
+	cfg->alpn_len = n;
+	return SIGIL_OK;
+}
+
+int sigil_config_set_client_auth(sigil_config *cfg, sigil_client_auth mode)
+{
+	if (writable(cfg, "sigil_config_set_client_auth") < 0)
+		return SIGIL_ERROR;
+	if (mode != SIGIL_CLIENT_AUTH_NONE && mode != SIGIL_CLIENT_AUTH_REQUEST && mode != SIGIL_CLIENT_AUTH_REQUIRE)
+		return cfg_fail(cfg, "unknown client authentication mode %d", (int)mode);
+	cfg->client_auth = mode;
+	return SIGIL_OK;
+}
+
+int sigil_config_set_verifier(sigil_config *cfg, sigil_verify_fn fn, void *arg)
+{
+	if (writable(cfg, "sigil_config_set_verifier") < 0)
+		return SIGIL_ERROR;
+	cfg->verify = fn;
+	cfg->verify_arg = arg;
+	cfg->insecure = false;
+	return SIGIL_OK;
+}
+
+int sigil_config_insecure_noverify(sigil_config *cfg)
+{
+	if (writable(cfg, "sigil_config_insecure_noverify") < 0)
+		return SIGIL_ERROR;
+	cfg->insecure = true;
+	return SIGIL_OK;
+}

@@ -1,0 +1,346 @@
+/*
+ * The handshake driver: a table of messages (who sends each, its wire type,
+ * its send and receive functions) and a table of legal message sequences
+ * selected by the shape flags of the handshake.  The driver walks the
+ * sequence: it sends our messages and checks that each message from the
+ * peer is the one the sequence expects.  RFC 8446 section 2 and App. A.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/tls.h"
+
+typedef struct sg_action {
+	sigil_role sender;
+	uint8_t type;
+	const char *name;
+	int (*send)(sigil_conn *c, sg_wr *w);
+	int (*recv)(sigil_conn *c, sg_rd *r);
+	/* Runs after the message has been added to the transcript. */
+	int (*after)(sigil_conn *c);
+} sg_action;
+
+static int after_server_hello(sigil_conn *c);
+static int after_server_finished(sigil_conn *c);
+static int after_client_finished(sigil_conn *c);
+static int after_hrr_sent(sigil_conn *c);
+
+static const sg_action actions[SG_M_COUNT] = {
+	[SG_M_CH] = { SIGIL_CLIENT, SG_HT_CLIENT_HELLO, "ClientHello",
+		      sg_client_hello_send, sg_client_hello_recv, NULL },
+	[SG_M_HRR] = { SIGIL_SERVER, SG_HT_SERVER_HELLO, "HelloRetryRequest",
+		       sg_hello_retry_send, sg_server_hello_recv, after_hrr_sent },
+	[SG_M_CH2] = { SIGIL_CLIENT, SG_HT_CLIENT_HELLO, "second ClientHello",
+		       sg_client_hello_send, sg_client_hello_recv, NULL },
+	[SG_M_SH] = { SIGIL_SERVER, SG_HT_SERVER_HELLO, "ServerHello",
+		      sg_server_hello_send, sg_server_hello_recv, after_server_hello },
+	[SG_M_EE] = { SIGIL_SERVER, SG_HT_ENCRYPTED_EXTENSIONS, "EncryptedExtensions",
+		      sg_encrypted_extensions_send, sg_encrypted_extensions_recv, NULL },
+	[SG_M_CR] = { SIGIL_SERVER, SG_HT_CERTIFICATE_REQUEST, "CertificateRequest",
+		      sg_certificate_request_send, sg_certificate_request_recv, NULL },
+	[SG_M_SCERT] = { SIGIL_SERVER, SG_HT_CERTIFICATE, "server Certificate",
+			 sg_certificate_send, sg_certificate_recv, NULL },
+	[SG_M_SCV] = { SIGIL_SERVER, SG_HT_CERTIFICATE_VERIFY, "server CertificateVerify",
+		       sg_certificate_verify_send, sg_certificate_verify_recv, NULL },
+	[SG_M_SFIN] = { SIGIL_SERVER, SG_HT_FINISHED, "server Finished",
+			sg_finished_send, sg_finished_recv, after_server_finished },
+	[SG_M_CCERT] = { SIGIL_CLIENT, SG_HT_CERTIFICATE, "client Certificate",
+			 sg_certificate_send, sg_certificate_recv, NULL },
+	[SG_M_CCV] = { SIGIL_CLIENT, SG_HT_CERTIFICATE_VERIFY, "client CertificateVerify",
+		       sg_certificate_verify_send, sg_certificate_verify_recv, NULL },
+	[SG_M_CFIN] = { SIGIL_CLIENT, SG_HT_FINISHED, "client Finished",
+			sg_finished_send, sg_finished_recv, after_client_finished },
+	[SG_M_DONE] = { SIGIL_CLIENT, 0, "end of handshake", NULL, NULL, NULL },
+};
+
+#define SEQ_MAX 14
+#define CH SG_M_CH
+#define HRR SG_M_HRR
+#define CH2 SG_M_CH2
+#define SH SG_M_SH
+#define EE SG_M_EE
+#define CR SG_M_CR
+#define SC SG_M_SCERT
+#define SCV SG_M_SCV
+#define SF SG_M_SFIN
+#define CC SG_M_CCERT
+#define CCV SG_M_CCV
+#define CF SG_M_CFIN
+#define DONE SG_M_DONE
+
+/* Every legal sequence, indexed by shape flags; an empty row is an
+ * impossible combination.  Rows agree on their common prefixes, so a flag
+ * learnt at position i keeps positions 0..i valid.  (RFC 8446 2, 2.1, 4.3.2) */
+static const uint8_t sequences[SG_HS_FLAGS][SEQ_MAX] = {
+	[0] = { CH, SH },
+	[SG_HS_HRR] = { CH, HRR, CH2, SH },
+	[SG_HS_NEGOTIATED] = { CH, SH, EE, SC, SCV, SF, CF, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_CR] = { CH, SH, EE, CR, SC, SCV, SF, CC, CF, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_CR | SG_HS_CCV] = { CH, SH, EE, CR, SC, SCV, SF, CC, CCV, CF, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_HRR] = { CH, HRR, CH2, SH, EE, SC, SCV, SF, CF, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_CR] = { CH, HRR, CH2, SH, EE, CR, SC, SCV, SF, CC, CF, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_CR | SG_HS_CCV] =
+		{ CH, HRR, CH2, SH, EE, CR, SC, SCV, SF, CC, CCV, CF, DONE },
+};
+
+const uint8_t *sg_hs_sequence(unsigned flags, size_t *n)
+{
+	if (flags >= SG_HS_FLAGS)
+		return NULL;
+	const uint8_t *s = sequences[flags];
+	size_t k = 0;
+	while (k < SEQ_MAX && (k == 0 || s[k] != 0))
+		k++;
+	*n = k;
+	return k > 1 ? s : NULL;
+}
+
+const char *sg_msg_name(enum sg_msg m)
+{
+	return m < SG_M_COUNT ? actions[m].name : "?";
+}
+
+static enum sg_msg current(const sigil_conn *c)
+{
+	size_t n;
+	const uint8_t *s = sg_hs_sequence(c->hs->flags, &n);
+	if (!s || c->hs->pos >= n)
+		return SG_M_COUNT;
+	return (enum sg_msg)s[c->hs->pos];
+}
+
+/* ---- the transcript hash (4.4.1) ---- */
+
+int sg_transcript_add(sigil_conn *c, const uint8_t *p, size_t n)
+{
+	sg_hs *hs = c->hs;
+	if (hs->transcript)
+		return sg_hash_update(hs->transcript, p, n) < 0 ? SG_INTERNAL(c, "hash") : 0;
+	return sg_wr_bytes(&hs->pending, p, n) ? 0 : SG_INTERNAL(c, "transcript buffer");
+}
+
+int sg_transcript_start(sigil_conn *c, const sg_hash_class *h)
+{
+	sg_hs *hs = c->hs;
+	if (hs->transcript)
+		return 0;
+	hs->transcript = sg_hash_new(h);
+	if (!hs->transcript || sg_hash_update(hs->transcript, hs->pending.buf, hs->pending.len) < 0)
+		return SG_INTERNAL(c, "hash");
+	sg_wr_free(&hs->pending);
+	return 0;
+}
+
+int sg_transcript_hash(sigil_conn *c, uint8_t *out)
+{
+	return sg_hash_peek(c->hs->transcript, out) < 0 ? SG_INTERNAL(c, "hash") : 0;
+}
+
+/* ---- key changes around the messages ---- */
+
+static int after_server_hello(sigil_conn *c)
+{
+	sg_hs *hs = c->hs;
+	if (sg_ks_handshake(c) < 0)
+		return SG_INTERNAL(c, "key schedule");
+	if (c->role == SIGIL_SERVER) {
+		/* D.4: a server in compatibility mode sends a dummy CCS right
+		 * after its first flight's ServerHello (or HelloRetryRequest). */
+		if (hs->session_id_len && !hs->sent_ccs) {
+			if (sg_record_send_ccs(c) < 0)
+				return SIGIL_ERROR;
+			hs->sent_ccs = true;
+		}
+		if (sg_traffic_install(c, &c->wr, hs->s_hs, true) < 0 ||
+		    sg_traffic_install(c, &c->rd, hs->c_hs, false) < 0)
+			return SIGIL_ERROR;
+		/* A client that offered 0-RTT sends early data we refuse:
+		 * skip what we cannot decrypt (4.2.10). */
+		c->skip_early_data = hs->ch_early_data;
+		return 0;
+	}
+	if (sg_traffic_install(c, &c->rd, hs->s_hs, false) < 0 ||
+	    sg_traffic_install(c, &c->wr, hs->c_hs, true) < 0)
+		return SIGIL_ERROR;
+	return 0;
+}
+
+static int after_hrr_sent(sigil_conn *c)
+{
+	sg_hs *hs = c->hs;
+	if (c->role == SIGIL_SERVER && hs->session_id_len && !hs->sent_ccs) {
+		if (sg_record_send_ccs(c) < 0)
+			return SIGIL_ERROR;
+		hs->sent_ccs = true;
+	}
+	/* Early data after a HelloRetryRequest is skipped too (4.2.10). */
+	return 0;
+}
+
+static int after_server_finished(sigil_conn *c)
+{
+	uint8_t c_ap[SG_MAX_HASH], s_ap[SG_MAX_HASH];
+	int ret = SIGIL_ERROR;
+	if (sg_ks_application(c, c_ap, s_ap) < 0) {
+		SG_INTERNAL(c, "key schedule");
+		goto out;
+	}
+	if (c->role == SIGIL_SERVER) {
+		/* The server may send from now on; it keeps reading with the
+		 * client handshake key until the client's Finished. */
+		if (sg_traffic_install(c, &c->wr, s_ap, true) < 0)
+			goto out;
+		memcpy(c->resumption, c_ap, SG_MAX_HASH);   /* held until CF */
+	} else {
+		if (sg_traffic_install(c, &c->rd, s_ap, false) < 0)
+			goto out;
+		memcpy(c->resumption, c_ap, SG_MAX_HASH);
+	}
+	ret = 0;
+out:
+	sg_wipe(c_ap, sizeof c_ap);
+	sg_wipe(s_ap, sizeof s_ap);
+	return ret;
+}
+
+static int after_client_finished(sigil_conn *c)
+{
+	/* c->resumption held the client application secret since SF. */
+	uint8_t c_ap[SG_MAX_HASH], th[SG_MAX_HASH];
+	memcpy(c_ap, c->resumption, SG_MAX_HASH);
+	const sg_hash_class *h = c->suite->hash;
+	int r = c->role == SIGIL_CLIENT ? sg_traffic_install(c, &c->wr, c_ap, true)
+					: sg_traffic_install(c, &c->rd, c_ap, false);
+	sg_wipe(c_ap, sizeof c_ap);
+	if (r < 0)
+		return SIGIL_ERROR;
+	/* resumption_master_secret, kept for session tickets (7.1). */
+	if (sg_transcript_hash(c, th) < 0 ||
+	    sg_derive_secret(h, c->hs->master, "res master", th, c->resumption) < 0)
+		return SG_INTERNAL(c, "key schedule");
+	return 0;
+}
+
+/* ---- the driver ---- */
+
+static void finish(sigil_conn *c)
+{
+	c->state &= ~(unsigned)SIGIL_ST_HANDSHAKING;
+	c->state |= SIGIL_ST_CONNECTED;
+	sg_hs_free(c);
+}
+
+/* Send every message of ours that is next in the sequence. */
+static int send_ours(sigil_conn *c)
+{
+	while (c->hs) {
+		enum sg_msg m = current(c);
+		if (m == SG_M_DONE) {
+			finish(c);
+			return 0;
+		}
+		if (m >= SG_M_COUNT)
+			return SG_INTERNAL(c, "handshake sequence");
+		const sg_action *a = &actions[m];
+		if (a->sender != c->role)
+			return 0;
+		/* D.4: a client in compatibility mode sends its dummy CCS
+		 * just before its second flight. */
+		if (c->role == SIGIL_CLIENT && m != SG_M_CH && c->hs->session_id_len && !c->hs->sent_ccs) {
+			if (sg_record_send_ccs(c) < 0)
+				return SIGIL_ERROR;
+			c->hs->sent_ccs = true;
+		}
+		uint8_t stack[1024];
+		sg_wr w;
+		sg_wr_init(&w, stack, sizeof stack, SIGIL_MAX_HANDSHAKE_MSG + 4);
+		sg_wr_u8(&w, a->type);
+		sg_wr_mark body = sg_wr_open(&w, 3);
+		int r = a->send(c, &w);
+		if (r == 0 && !sg_wr_close(&w, body))
+			r = SG_INTERNAL(c, "handshake message too large");
+		if (r == 0)
+			r = sg_transcript_add(c, w.buf, w.len);
+		if (r == 0)
+			r = sg_record_write(c, SG_CT_HANDSHAKE, w.buf, w.len);
+		sg_wr_free(&w);
+		if (r < 0)
+			return SIGIL_ERROR;
+		c->hs->pos++;
+		if (a->after && a->after(c) < 0)
+			return SIGIL_ERROR;
+	}
+	return 0;
+}
+
+int sg_hs_start(sigil_conn *c)
+{
+	if (sg_crypto_init() < 0)
+		return SG_INTERNAL(c, "crypto backend unavailable");
+	c->hs = calloc(1, sizeof *c->hs);
+	if (!c->hs)
+		return SG_INTERNAL(c, "out of memory");
+	sg_wr_init(&c->hs->pending, c->hs->pending_buf, sizeof c->hs->pending_buf, SIGIL_MAX_HANDSHAKE_MSG * 2);
+	if (sg_conn_random(c, c->hs->random, 32) < 0)
+		return SG_INTERNAL(c, "random generator");
+	return send_ours(c);
+}
+
+void sg_hs_free(sigil_conn *c)
+{
+	sg_hs *hs = c->hs;
+	if (!hs)
+		return;
+	sg_hash_free(hs->transcript);
+	sg_wr_free(&hs->pending);
+	sg_kex_free(hs->kex);
+	sg_pkey_free(hs->peer_key);
+	sg_wipe(hs, sizeof *hs);
+	free(hs);
+	c->hs = NULL;
+}
+
+/* Branches: at a position where the sequence expects `want`, the peer may
+ * send `got` instead, which sets `flag` (RFC 8446 2: "CertificateRequest"
+ * is optional). */
+static const struct { uint8_t want, got; unsigned flag; sigil_role receiver; } branches[] = {
+	{ SG_M_SCERT, SG_HT_CERTIFICATE_REQUEST, SG_HS_CR, SIGIL_CLIENT },
+};
+
+int sg_hs_message(sigil_conn *c, uint8_t type, const uint8_t *msg, size_t len)
+{
+	if (!c->hs)
+		return sg_post_handshake_recv(c, type, &(sg_rd){ msg + 4, len - 4 });
+	enum sg_msg m = current(c);
+	if (m >= SG_M_COUNT)
+		return SG_INTERNAL(c, "handshake sequence");
+	if (actions[m].sender == c->role || actions[m].type != type) {
+		for (size_t i = 0; i < sizeof branches / sizeof branches[0]; i++)
+			if (branches[i].want == m && branches[i].got == type && branches[i].receiver == c->role &&
+			    !(c->hs->flags & branches[i].flag)) {
+				c->hs->flags |= branches[i].flag;
+				m = current(c);
+				break;
+			}
+	}
+	if (actions[m].sender == c->role || actions[m].type != type)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"unexpected handshake message type %u while waiting for %s", type,
+				actions[m].sender == c->role ? "our own turn" : actions[m].name);
+	const sg_action *a = &actions[m];
+	sg_rd r;
+	sg_rd_init(&r, msg + 4, len - 4);
+	if (a->recv(c, &r) < 0)
+		return SIGIL_ERROR;
+	if (!c->hs)     /* the receive function may have failed the connection */
+		return SIGIL_ERROR;
+	if (sg_transcript_add(c, msg, len) < 0)
+		return SIGIL_ERROR;
+	/* The handler may have changed the shape (a ServerHello that was a
+	 * HelloRetryRequest): what follows is decided by the new sequence. */
+	a = &actions[current(c)];
+	c->hs->pos++;
+	if (a->after && a->after(c) < 0)
+		return SIGIL_ERROR;
+	return send_ours(c);
+}

@@ -1,0 +1,116 @@
+/* The TLS 1.3 key schedule, RFC 8446 section 7.1. */
+#include <string.h>
+
+#include "tls/tls.h"
+
+/*
+ * HKDF-Expand-Label(Secret, Label, Context, Length) =
+ *     HKDF-Expand(Secret, HkdfLabel, Length)
+ * struct { uint16 length; opaque label<7..255> = "tls13 " + Label;
+ *          opaque context<0..255>; } HkdfLabel;            (RFC 8446 7.1)
+ */
+int sg_hkdf_expand_label(const sg_hash_class *h, const uint8_t *secret, const char *label,
+			 const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len)
+{
+	uint8_t info[2 + 1 + 255 + 1 + 255];
+	size_t llen = strlen(label);
+	if (llen > 255 - 6 || ctx_len > 255 || out_len > 0xffff)
+		return -1;
+	size_t n = 0;
+	info[n++] = (uint8_t)(out_len >> 8);
+	info[n++] = (uint8_t)out_len;
+	info[n++] = (uint8_t)(6 + llen);
+	memcpy(info + n, "tls13 ", 6);
+	n += 6;
+	memcpy(info + n, label, llen);
+	n += llen;
+	info[n++] = (uint8_t)ctx_len;
+	if (ctx_len)
+		memcpy(info + n, ctx, ctx_len);
+	n += ctx_len;
+	return sg_hkdf_expand(h, secret, h->out_len, info, n, out, out_len);
+}
+
+/* Derive-Secret(Secret, Label, Messages) with the transcript hash given. */
+int sg_derive_secret(const sg_hash_class *h, const uint8_t *secret, const char *label,
+		     const uint8_t *thash, uint8_t *out)
+{
+	return sg_hkdf_expand_label(h, secret, label, thash, h->out_len, out, h->out_len);
+}
+
+/* Derive-Secret(secret, "derived", "") needs the hash of the empty string. */
+static int derived(const sg_hash_class *h, const uint8_t *secret, uint8_t *out)
+{
+	uint8_t empty[SG_MAX_HASH];
+	if (sg_hash(h, "", 0, empty) < 0)
+		return -1;
+	return sg_derive_secret(h, secret, "derived", empty, out);
+}
+
+int sg_ks_handshake(sigil_conn *c)
+{
+	const sg_hash_class *h = c->suite->hash;
+	sg_hs *hs = c->hs;
+	uint8_t zero[SG_MAX_HASH] = { 0 }, early[SG_MAX_HASH], salt[SG_MAX_HASH], th[SG_MAX_HASH];
+	int ret = -1;
+
+	/* Without a PSK the early secret is HKDF-Extract(0, 0). */
+	if (sg_hkdf_extract(h, NULL, 0, zero, h->out_len, early) < 0 ||
+	    derived(h, early, salt) < 0 ||
+	    sg_hkdf_extract(h, salt, h->out_len, hs->shared, hs->shared_len, hs->hs_secret) < 0 ||
+	    sg_transcript_hash(c, th) < 0 ||
+	    sg_derive_secret(h, hs->hs_secret, "c hs traffic", th, hs->c_hs) < 0 ||
+	    sg_derive_secret(h, hs->hs_secret, "s hs traffic", th, hs->s_hs) < 0)
+		goto out;
+	ret = 0;
+out:
+	sg_wipe(early, sizeof early);
+	sg_wipe(salt, sizeof salt);
+	sg_wipe(hs->shared, sizeof hs->shared);
+	return ret;
+}
+
+int sg_ks_application(sigil_conn *c, uint8_t c_ap[SG_MAX_HASH], uint8_t s_ap[SG_MAX_HASH])
+{
+	const sg_hash_class *h = c->suite->hash;
+	sg_hs *hs = c->hs;
+	uint8_t zero[SG_MAX_HASH] = { 0 }, salt[SG_MAX_HASH], th[SG_MAX_HASH];
+	int ret = -1;
+
+	if (derived(h, hs->hs_secret, salt) < 0 ||
+	    sg_hkdf_extract(h, salt, h->out_len, zero, h->out_len, hs->master) < 0 ||
+	    sg_transcript_hash(c, th) < 0 ||
+	    sg_derive_secret(h, hs->master, "c ap traffic", th, c_ap) < 0 ||
+	    sg_derive_secret(h, hs->master, "s ap traffic", th, s_ap) < 0)
+		goto out;
+	ret = 0;
+out:
+	sg_wipe(salt, sizeof salt);
+	return ret;
+}
+
+/* finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length);
+ * verify_data = HMAC(finished_key, Transcript-Hash(...))   (RFC 8446 4.4.4) */
+int sg_ks_finished(const sg_hash_class *h, const uint8_t *base, const uint8_t *thash, uint8_t *out)
+{
+	uint8_t key[SG_MAX_HASH];
+	int ret = -1;
+	if (sg_hkdf_expand_label(h, base, "finished", NULL, 0, key, h->out_len) == 0 &&
+	    sg_hmac(h, key, h->out_len, thash, h->out_len, out) == 0)
+		ret = 0;
+	sg_wipe(key, sizeof key);
+	return ret;
+}
+
+/* application_traffic_secret_N+1 =
+ *     HKDF-Expand-Label(application_traffic_secret_N, "traffic upd", "", Hash.length)
+ * (RFC 8446 7.2) */
+int sg_ks_update(const sg_hash_class *h, uint8_t *secret)
+{
+	uint8_t next[SG_MAX_HASH];
+	if (sg_hkdf_expand_label(h, secret, "traffic upd", NULL, 0, next, h->out_len) < 0)
+		return -1;
+	memcpy(secret, next, h->out_len);
+	sg_wipe(next, sizeof next);
+	return 0;
+}

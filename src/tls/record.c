@@ -1,0 +1,307 @@
+/* The record layer, RFC 8446 section 5. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tls/tls.h"
+
+void sg_traffic_clear(sg_traffic *t)
+{
+	sg_aead_free(t->aead);
+	sg_wipe(t, sizeof *t);
+}
+
+/* [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
+ * [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length)  (7.3) */
+int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool encrypt)
+{
+	const sg_suite *s = c->suite;
+	uint8_t key[SG_MAX_AEAD_KEY];
+	sg_traffic_clear(t);
+	if (secret != t->secret)
+		memcpy(t->secret, secret, s->hash->out_len);
+	int ret = -1;
+	if (sg_hkdf_expand_label(s->hash, t->secret, "key", NULL, 0, key, s->aead->key_len) < 0 ||
+	    sg_hkdf_expand_label(s->hash, t->secret, "iv", NULL, 0, t->iv, SG_AEAD_NONCE) < 0)
+		goto out;
+	t->aead = sg_aead_new(s->aead, key, encrypt);
+	if (t->aead)
+		ret = 0;
+out:
+	sg_wipe(key, sizeof key);
+	if (ret < 0)
+		return SG_INTERNAL(c, "cannot set up record protection");
+	return 0;
+}
+
+/* The per-record nonce: the IV XOR the 64-bit sequence number (5.3). */
+static void nonce(const sg_traffic *t, uint8_t out[SG_AEAD_NONCE])
+{
+	memcpy(out, t->iv, SG_AEAD_NONCE);
+	for (int i = 0; i < 8; i++)
+		out[SG_AEAD_NONCE - 1 - i] ^= (uint8_t)(t->seq >> (8 * i));
+}
+
+/* Write one record of at most max_fragment bytes of plaintext. */
+static int write_one(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n)
+{
+	sg_traffic *t = &c->wr;
+	sg_wr *w = &c->out;
+	if (!t->aead) {
+		/* legacy_record_version 0x0301 for an initial ClientHello (5.1). */
+		uint16_t ver = (c->role == SIGIL_CLIENT && !c->suite) ? 0x0301 : 0x0303;
+		sg_wr_u8(w, type);
+		sg_wr_u16(w, ver);
+		sg_wr_u16(w, (uint16_t)n);
+		sg_wr_bytes(w, p, n);
+		return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "output buffer full");
+	}
+	if (t->seq == UINT64_MAX)
+		return SG_INTERNAL(c, "record sequence number exhausted");
+	/* TLSInnerPlaintext = content || type, no padding; TLSCiphertext has
+	 * opaque_type application_data and legacy version 0x0303 (5.2). */
+	size_t clen = n + 1 + SG_AEAD_TAG;
+	uint8_t *rec = sg_wr_space(w, SG_RECORD_HEADER + clen);
+	if (!rec)
+		return SG_INTERNAL(c, "output buffer full");
+	rec[0] = SG_CT_APP;
+	rec[1] = 3;
+	rec[2] = 3;
+	sg_store16(rec + 3, (uint16_t)clen);
+	memmove(rec + SG_RECORD_HEADER, p, n);
+	rec[SG_RECORD_HEADER + n] = type;
+	uint8_t iv[SG_AEAD_NONCE];
+	nonce(t, iv);
+	if (sg_aead_seal(t->aead, iv, rec, SG_RECORD_HEADER, rec + SG_RECORD_HEADER, n + 1,
+			 rec + SG_RECORD_HEADER) < 0)
+		return SG_INTERNAL(c, "record encryption failed");
+	t->seq++;
+	return 0;
+}
+
+int sg_record_write(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n)
+{
+	if (c->state & SIGIL_ST_FAILED)
+		return SIGIL_ERROR;
+	do {
+		size_t k = n < c->max_fragment ? n : c->max_fragment;
+		if (write_one(c, type, p, k) < 0)
+			return SIGIL_ERROR;
+		p += k;
+		n -= k;
+	} while (n);
+	/* Update our sending keys long before the AEAD limits (5.5). */
+	if (type == SG_CT_APP && !c->hs) {
+		uint32_t lim = c->cfg->hooks && c->cfg->hooks->key_update_records ?
+			       c->cfg->hooks->key_update_records : SIGIL_KEY_UPDATE_RECORDS;
+		if (c->wr.seq >= lim)
+			return sg_key_update_send(c, false);
+	}
+	return 0;
+}
+
+int sg_record_send_alert(sigil_conn *c, uint8_t alert)
+{
+	/* TLS 1.3 alerts are all fatal except close_notify and user_canceled;
+	 * the level byte is ignored but we send the conventional one (6). */
+	uint8_t a[2] = { alert == 0 || alert == 90 ? 1 : 2, alert };
+	return write_one(c, SG_CT_ALERT, a, 2);
+}
+
+int sg_record_send_ccs(sigil_conn *c)
+{
+	/* Middlebox compatibility mode (D.4): always unprotected. */
+	static const uint8_t ccs[6] = { SG_CT_CCS, 3, 3, 0, 1, 1 };
+	return sg_wr_bytes(&c->out, ccs, sizeof ccs) ? 0 : SG_INTERNAL(c, "output buffer full");
+}
+
+static int recv_alert(sigil_conn *c, const uint8_t *p, size_t n)
+{
+	/* Alerts are never fragmented nor coalesced (5.1). */
+	if (n != 2)
+		return SG_DECODE(c, "alert record");
+	if (p[1] == SIGIL_ALERT_CLOSE_NOTIFY) {
+		c->state |= SIGIL_ST_PEER_CLOSED;
+		if (c->hs)
+			return sg_fail(c, SIGIL_ECLASS_PEER_ALERT, 0,
+				       "peer closed the connection during the handshake (close_notify)");
+		return 0;
+	}
+	if (p[1] == SIGIL_ALERT_USER_CANCELED)
+		return 0;       /* a close_notify follows (6.1) */
+	return sg_fail(c, SIGIL_ECLASS_PEER_ALERT, p[1], "peer sent alert %s (%u)%s",
+		       sigil_alert_name(p[1]), p[1],
+		       p[1] == SIGIL_ALERT_BAD_CERTIFICATE || p[1] == SIGIL_ALERT_UNKNOWN_CA ||
+		       p[1] == SIGIL_ALERT_CERTIFICATE_UNKNOWN || p[1] == SIGIL_ALERT_DECRYPT_ERROR ?
+		       ": the peer refused our certificate or signature" : "");
+}
+
+/* Split handshake records into messages and hand each to the handshake
+ * driver (or the post-handshake handler). */
+static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "empty handshake record");
+	if (!sg_wr_bytes(&c->hsmsg, p, n))
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"handshake message larger than %u bytes", SIGIL_MAX_HANDSHAKE_MSG);
+	size_t off = 0;
+	while (c->hsmsg.len - off >= 4) {
+		const uint8_t *m = c->hsmsg.buf + off;
+		size_t len = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+		if (len > SIGIL_MAX_HANDSHAKE_MSG)
+			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+					"handshake message of %zu bytes (limit %u)", len, SIGIL_MAX_HANDSHAKE_MSG);
+		if (c->hsmsg.len - off < 4 + len)
+			break;
+		uint8_t epoch = c->rd.aead != NULL;
+		int r = sg_hs_message(c, m[0], m, 4 + len);
+		if (r < 0)
+			return r;
+		off += 4 + len;
+		/* Handshake messages must not span a key change (5.1): after a
+		 * message that changed the read keys nothing may be left over. */
+		if ((c->rd.aead != NULL) != epoch && off != c->hsmsg.len)
+			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+					"handshake data after a key change in the same record");
+	}
+	sg_wr_consume(&c->hsmsg, off);
+	return 0;
+}
+
+static int looks_like(const uint8_t *h, char *out, size_t cap)
+{
+	static const char *http[] = { "GET ", "POST", "HEAD", "PUT ", "OPTI", "DELE", "CONN", "PRI " };
+	for (size_t i = 0; i < sizeof http / sizeof http[0]; i++)
+		if (memcmp(h, http[i], 4) == 0)
+			return snprintf(out, cap, " (it looks like plain HTTP: \"%.4s\")", h);
+	if (h[0] & 0x80)
+		return snprintf(out, cap, " (an SSLv2-style hello?)");
+	return snprintf(out, cap, "%s", "");
+}
+
+/* Process the complete record in c->in. */
+static int process_record(sigil_conn *c)
+{
+	uint8_t type = c->in[0];
+	size_t len = sg_load16(c->in + 3);
+	uint8_t *body = c->in + SG_RECORD_HEADER;
+
+	if (type == SG_CT_CCS) {
+		/* D.4 / 5: a single 0x01, unprotected, during the handshake only
+		 * (after the first ClientHello, before the peer's Finished). */
+		if (!c->hs || len != 1 || body[0] != 1 ||
+		    (c->role == SIGIL_SERVER && c->hs->pos == 0))
+			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+					"unexpected change_cipher_spec record");
+		return 0;
+	}
+	if (!c->rd.aead || type != SG_CT_APP) {
+		if (type == SG_CT_ALERT && (!c->rd.aead || c->hs))
+			/* A peer that failed to read our first flight may alert
+			 * in the clear; we accept it for its message only. */
+			return recv_alert(c, body, len);
+		if (c->rd.aead)
+			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+					"unprotected record of type %u after keys were set", type);
+		if (type == SG_CT_HANDSHAKE)
+			return recv_handshake(c, body, len);
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"unexpected unprotected record of type %u", type);
+	}
+
+	/* Protected record (5.2). */
+	if (len < 1 + SG_AEAD_TAG)
+		return SG_ALERT(c, SIGIL_ALERT_BAD_RECORD_MAC, "protected record too short (%zu bytes)", len);
+	uint8_t iv[SG_AEAD_NONCE];
+	nonce(&c->rd, iv);
+	if (sg_aead_open(c->rd.aead, iv, c->in, SG_RECORD_HEADER, body, len, body) < 0) {
+		/* A server that refused 0-RTT skips early data it cannot
+		 * decrypt, up to a bound (4.2.10). */
+		if (c->skip_early_data && c->hs && c->hs->early_skipped + len <= 16384 * 4) {
+			c->hs->early_skipped += len;
+			return 0;
+		}
+		return SG_ALERT(c, SIGIL_ALERT_BAD_RECORD_MAC,
+				"record authentication failed (bad_record_mac): corrupted or forged data");
+	}
+	c->skip_early_data = false;
+	c->rd.seq++;
+	size_t n = len - SG_AEAD_TAG;
+	/* Strip zero padding; the last non-zero byte is the real type. */
+	while (n > 0 && body[n - 1] == 0)
+		n--;
+	if (n == 0)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "protected record with no content type");
+	type = body[--n];
+	if (n > SG_MAX_PLAINTEXT)
+		return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW, "record plaintext of %zu bytes exceeds 2^14", n);
+	if (type != SG_CT_HANDSHAKE && c->hsmsg.len)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"record of type %u interleaved with a fragmented handshake message", type);
+	switch (type) {
+	case SG_CT_HANDSHAKE:
+		return recv_handshake(c, body, n);
+	case SG_CT_ALERT:
+		return recv_alert(c, body, n);
+	case SG_CT_APP:
+		if (!(c->state & SIGIL_ST_CONNECTED))
+			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+					"application data before the handshake completed");
+		if (c->state & SIGIL_ST_PEER_CLOSED)
+			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "application data after close_notify");
+		c->app = body;
+		c->app_len = n;
+		if (n)
+			c->state |= SIGIL_ST_APP_READY;
+		return 0;
+	default:
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "protected record of unknown type %u", type);
+	}
+}
+
+int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
+{
+	size_t off = 0;
+	while (!(c->state & SIGIL_ST_FAILED) && c->app_len == 0 && off < len) {
+		if (c->state & SIGIL_ST_PEER_CLOSED)
+			break;  /* nothing after close_notify matters (6.1) */
+		size_t want = SG_RECORD_HEADER;
+		if (c->in_len >= SG_RECORD_HEADER)
+			want += sg_load16(c->in + 3);
+		size_t k = want - c->in_len;
+		if (k > len - off)
+			k = len - off;
+		memcpy(c->in + c->in_len, data + off, k);
+		c->in_len += k;
+		off += k;
+		if (c->in_len == SG_RECORD_HEADER) {
+			/* Check the header before waiting for the body. */
+			uint8_t t = c->in[0];
+			size_t rl = sg_load16(c->in + 3);
+			if (t < SG_CT_CCS || t > SG_CT_APP || c->in[1] != 3) {
+				char hint[64];
+				looks_like(c->in, hint, sizeof hint);
+				*used = off;
+				return SG_ALERT(c, c->started && c->rd.aead ? SIGIL_ALERT_UNEXPECTED_MESSAGE :
+						SIGIL_ALERT_DECODE_ERROR,
+						"the peer does not speak TLS: bad record header %02x %02x %02x%s",
+						c->in[0], c->in[1], c->in[2], hint);
+			}
+			if (rl > (c->rd.aead ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT)) {
+				*used = off;
+				return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW,
+						"record of %zu bytes exceeds the limit of %u", rl,
+						c->rd.aead ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT);
+			}
+			if (rl > 0)
+				continue;
+		}
+		if (c->in_len < SG_RECORD_HEADER || c->in_len < SG_RECORD_HEADER + (size_t)sg_load16(c->in + 3))
+			continue;
+		c->in_len = 0;
+		if (process_record(c) < 0)
+			break;
+	}
+	*used = off;
+	return (c->state & SIGIL_ST_FAILED) ? SIGIL_ERROR : SIGIL_OK;
+}

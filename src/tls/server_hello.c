@@ -1,0 +1,185 @@
+/* ServerHello and HelloRetryRequest, RFC 8446 4.1.3 and 4.1.4. */
+#include <string.h>
+
+#include "tls/tls.h"
+
+/* SHA-256("HelloRetryRequest"), the random of a HelloRetryRequest (4.1.3). */
+static const uint8_t hrr_random[32] = {
+	0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+};
+
+/* The downgrade sentinels in the last 8 bytes of a TLS 1.2/1.1 server
+ * random (4.1.3). */
+static const uint8_t downgrade12[8] = { 0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01 };
+static const uint8_t downgrade11[8] = { 0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x00 };
+
+static void hello_head(sigil_conn *c, sg_wr *w, const uint8_t *random)
+{
+	sg_hs *hs = c->hs;
+	sg_wr_u16(w, 0x0303);
+	sg_wr_bytes(w, random, 32);
+	sg_wr_u8(w, (uint8_t)hs->session_id_len);       /* echoed */
+	sg_wr_bytes(w, hs->session_id, hs->session_id_len);
+	sg_wr_u16(w, c->suite->id);
+	sg_wr_u8(w, 0);
+}
+
+int sg_server_hello_send(sigil_conn *c, sg_wr *w)
+{
+	sg_hs *hs = c->hs;
+	hello_head(c, w, hs->random);
+	sg_wr_mark exts = sg_wr_open(w, 2);
+	sg_wr_u16(w, SG_EXT_KEY_SHARE);
+	sg_wr_mark m = sg_wr_open(w, 2);
+	sg_wr_u16(w, hs->kex_group->id);
+	sg_wr_u16(w, (uint16_t)hs->kex_group->kex->pub_len);
+	uint8_t *pub = sg_wr_space(w, hs->kex_group->kex->pub_len);
+	if (!pub || sg_kex_public(hs->kex, pub) < 0)
+		return SG_INTERNAL(c, "key share");
+	sg_wr_close(w, m);
+	sg_wr_u16(w, SG_EXT_SUPPORTED_VERSIONS);
+	sg_wr_u16(w, 2);
+	sg_wr_u16(w, SIGIL_TLS13);
+	sg_wr_close(w, exts);
+	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ServerHello");
+}
+
+/* Replace the first ClientHello in the transcript by its hash (4.4.1). */
+static int hash_first_hello(sigil_conn *c)
+{
+	const sg_hash_class *h = c->suite->hash;
+	uint8_t th[SG_MAX_HASH], mh[4 + SG_MAX_HASH] = { SG_HT_MESSAGE_HASH, 0, 0, (uint8_t)h->out_len };
+	if (sg_transcript_hash(c, th) < 0)
+		return SIGIL_ERROR;
+	sg_hash_free(c->hs->transcript);
+	c->hs->transcript = sg_hash_new(h);
+	if (!c->hs->transcript)
+		return SG_INTERNAL(c, "hash");
+	memcpy(mh + 4, th, h->out_len);
+	return sg_transcript_add(c, mh, 4 + h->out_len);
+}
+
+int sg_hello_retry_send(sigil_conn *c, sg_wr *w)
+{
+	sg_hs *hs = c->hs;
+	if (hash_first_hello(c) < 0)
+		return SIGIL_ERROR;
+	/* A cookie the client must return: proves it got our reply. */
+	hs->cookie_len = 32;
+	if (sg_conn_random(c, hs->cookie, hs->cookie_len) < 0)
+		return SG_INTERNAL(c, "random generator");
+	hello_head(c, w, hrr_random);
+	sg_wr_mark exts = sg_wr_open(w, 2);
+	sg_wr_u16(w, SG_EXT_SUPPORTED_VERSIONS);
+	sg_wr_u16(w, 2);
+	sg_wr_u16(w, SIGIL_TLS13);
+	sg_wr_u16(w, SG_EXT_KEY_SHARE);
+	sg_wr_u16(w, 2);
+	sg_wr_u16(w, hs->hrr_group);
+	sg_wr_u16(w, SG_EXT_COOKIE);
+	sg_wr_u16(w, (uint16_t)(2 + hs->cookie_len));
+	sg_wr_u16(w, (uint16_t)hs->cookie_len);
+	sg_wr_bytes(w, hs->cookie, hs->cookie_len);
+	sg_wr_close(w, exts);
+	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "HelloRetryRequest");
+}
+
+static bool offered_group(const sigil_conn *c, uint16_t g)
+{
+	for (size_t i = 0; i < c->cfg->ngroups; i++)
+		if (c->cfg->groups[i] == g)
+			return true;
+	return false;
+}
+
+int sg_server_hello_recv(sigil_conn *c, sg_rd *r)
+{
+	const sigil_config *cfg = c->cfg;
+	sg_hs *hs = c->hs;
+	uint16_t legacy_version, suite;
+	const uint8_t *random;
+	uint8_t comp;
+	sg_rd sid, exts;
+
+	if (!sg_rd_u16(r, &legacy_version) || !sg_rd_bytes(r, &random, 32) || !sg_rd_vec8(r, &sid) ||
+	    !sg_rd_u16(r, &suite) || !sg_rd_u8(r, &comp))
+		return SG_DECODE(c, "ServerHello");
+	exts.n = 0;
+	if (!sg_rd_done(r) && (!sg_rd_vec16(r, &exts) || !sg_rd_done(r)))
+		return SG_DECODE(c, "ServerHello");
+
+	bool is_hrr = memcmp(random, hrr_random, 32) == 0;
+	if (is_hrr && (hs->flags & SG_HS_HRR))
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "a second HelloRetryRequest");
+
+	/* Find supported_versions before anything else: without it the
+	 * server speaks TLS 1.2 or older (4.1.3, 4.2.1). */
+	bool has_versions = false;
+	{
+		sg_rd e = exts;
+		uint16_t t;
+		sg_rd d;
+		while (sg_rd_u16(&e, &t) && sg_rd_vec16(&e, &d))
+			has_versions |= t == SG_EXT_SUPPORTED_VERSIONS;
+	}
+	if (!has_versions) {
+		if (memcmp(random + 24, downgrade12, 8) == 0 || memcmp(random + 24, downgrade11, 8) == 0)
+			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+					"downgrade detected: the server answered with TLS 1.2 although it supports TLS 1.3 "
+					"(someone may be tampering with the connection)");
+		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
+				"the server does not speak TLS 1.3 (it chose version 0x%04x); sigil speaks TLS 1.3 only",
+				legacy_version);
+	}
+	if (legacy_version != 0x0303)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "ServerHello legacy_version 0x%04x", legacy_version);
+	if (sid.n != hs->session_id_len || memcmp(sid.p, hs->session_id, sid.n) != 0)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the server did not echo our legacy_session_id");
+	if (comp != 0)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the server chose TLS compression");
+
+	bool offered = false;
+	for (size_t i = 0; i < cfg->nsuites; i++)
+		offered |= cfg->suites[i] == suite;
+	if (!offered)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the server chose cipher suite 0x%04x, which we did not offer", suite);
+	/* After a retry the suite must not change (4.1.4). */
+	if (c->suite && c->suite->id != suite)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the ServerHello's cipher suite differs from the HelloRetryRequest's");
+	c->suite = sg_suite_find(suite);
+
+	if (is_hrr) {
+		hs->hrr_group = 0;
+		hs->cookie_len = 0;
+		if (sg_ext_process(c, SG_IN_HRR, &exts) < 0)
+			return SIGIL_ERROR;
+		/* The retry must ask for a group we support and did not
+		 * already send, and change something (4.1.4). */
+		if (!hs->hrr_group && !hs->cookie_len)
+			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "a HelloRetryRequest that changes nothing");
+		if (!hs->hrr_group)
+			hs->hrr_group = hs->kex_group->id;
+		else if (!offered_group(c, hs->hrr_group) || hs->hrr_group == hs->kex_group->id)
+			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+					"the HelloRetryRequest asks for group 0x%04x, %s", hs->hrr_group,
+					offered_group(c, hs->hrr_group) ? "for which we already sent a share"
+									 : "which we did not offer");
+		if (sg_transcript_start(c, c->suite->hash) < 0 || hash_first_hello(c) < 0)
+			return SIGIL_ERROR;
+		hs->flags |= SG_HS_HRR;
+		c->hrr = true;
+		return 0;
+	}
+
+	if (sg_ext_process(c, SG_IN_SH, &exts) < 0)
+		return SIGIL_ERROR;
+	if (!c->group)
+		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "the ServerHello has no key_share");
+	if (sg_transcript_start(c, c->suite->hash) < 0)
+		return SIGIL_ERROR;
+	hs->flags |= SG_HS_NEGOTIATED;
+	return 0;
+}

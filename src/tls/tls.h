@@ -1,0 +1,326 @@
+/*
+ * Internal definitions of the TLS 1.3 engine (RFC 8446).  Not installed.
+ */
+#ifndef SG_TLS_H
+#define SG_TLS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "sigil.h"
+#include "bytes/bytes.h"
+#include "crypto/crypto.h"
+
+/* ContentType, RFC 8446 5.1 */
+enum { SG_CT_CCS = 20, SG_CT_ALERT = 21, SG_CT_HANDSHAKE = 22, SG_CT_APP = 23 };
+
+/* HandshakeType, RFC 8446 4 */
+enum {
+	SG_HT_CLIENT_HELLO = 1,
+	SG_HT_SERVER_HELLO = 2,
+	SG_HT_NEW_SESSION_TICKET = 4,
+	SG_HT_END_OF_EARLY_DATA = 5,
+	SG_HT_ENCRYPTED_EXTENSIONS = 8,
+	SG_HT_CERTIFICATE = 11,
+	SG_HT_CERTIFICATE_REQUEST = 13,
+	SG_HT_CERTIFICATE_VERIFY = 15,
+	SG_HT_FINISHED = 20,
+	SG_HT_KEY_UPDATE = 24,
+	SG_HT_MESSAGE_HASH = 254,
+};
+
+/* ExtensionType, RFC 8446 4.2 and others */
+enum {
+	SG_EXT_SERVER_NAME = 0,
+	SG_EXT_STATUS_REQUEST = 5,
+	SG_EXT_SUPPORTED_GROUPS = 10,
+	SG_EXT_SIGNATURE_ALGORITHMS = 13,
+	SG_EXT_ALPN = 16,
+	SG_EXT_SCT = 18,
+	SG_EXT_RECORD_SIZE_LIMIT = 28,
+	SG_EXT_PRE_SHARED_KEY = 41,
+	SG_EXT_EARLY_DATA = 42,
+	SG_EXT_SUPPORTED_VERSIONS = 43,
+	SG_EXT_COOKIE = 44,
+	SG_EXT_PSK_KEY_EXCHANGE_MODES = 45,
+	SG_EXT_CERTIFICATE_AUTHORITIES = 47,
+	SG_EXT_POST_HANDSHAKE_AUTH = 49,
+	SG_EXT_SIGNATURE_ALGORITHMS_CERT = 50,
+	SG_EXT_KEY_SHARE = 51,
+};
+
+#define SG_MAX_PLAINTEXT 16384u                 /* 2^14, RFC 8446 5.1 */
+#define SG_MAX_CIPHERTEXT (SG_MAX_PLAINTEXT + 256u)
+#define SG_RECORD_HEADER 5
+#define SG_MAX_LIST 16                          /* entries kept of peer lists */
+
+/* ---- algorithm tables (names.c) ---- */
+typedef struct sg_suite {
+	uint16_t id;
+	const char *name;
+	const sg_aead_class *aead;
+	const sg_hash_class *hash;
+} sg_suite;
+
+typedef struct sg_group {
+	uint16_t id;
+	const char *name;
+	const sg_kex_class *kex;
+} sg_group;
+
+typedef struct sg_sigscheme {
+	uint16_t id;
+	const char *name;
+	sg_sig_kind kind;
+	const sg_hash_class *hash;
+	sg_key_type key;        /* the key type it needs; for ECDSA the curve too */
+	bool handshake;         /* allowed in CertificateVerify (not PKCS#1) */
+} sg_sigscheme;
+
+const sg_suite *sg_suite_find(uint16_t id);
+const sg_group *sg_group_find(uint16_t id);
+const sg_sigscheme *sg_sigscheme_find(uint16_t id);
+/* Parse a colon-separated name list into ids; -1 with the bad name in err. */
+int sg_parse_name_list(const char *list, int kind, uint16_t *out, size_t cap, size_t *n,
+		       char *err, size_t errlen);
+enum { SG_LIST_SUITES, SG_LIST_GROUPS, SG_LIST_SIGALGS };
+
+/* ---- config ---- */
+#define SG_MAX_CERTKEYS 4
+typedef struct sg_certkey {
+	uint8_t *der;                   /* all certificates, concatenated */
+	sigil_der chain[SIGIL_MAX_CHAIN];
+	size_t n;
+	sg_pkey *key;
+	sg_key_type type;
+} sg_certkey;
+
+/* Test-only hooks (tests/, fuzz/): deterministic values. */
+typedef struct sg_test_hooks {
+	/* Fill `out` with "random" bytes; returns 0 on success. */
+	int (*random)(void *arg, uint8_t *out, size_t n);
+	/* A private key for the ephemeral share of this group, or NULL. */
+	sg_kex_key *(*kex_key)(void *arg, uint16_t group);
+	void *arg;
+	uint32_t key_update_records;    /* 0: SIGIL_KEY_UPDATE_RECORDS */
+} sg_test_hooks;
+
+struct sigil_config {
+	atomic_int refs;
+	atomic_bool frozen;
+	uint16_t suites[4];
+	size_t nsuites;
+	uint16_t groups[4];
+	size_t ngroups;
+	uint16_t sigalgs[SG_MAX_LIST];
+	size_t nsigalgs;
+	uint8_t alpn[SIGIL_MAX_ALPN * 256];     /* wire form: u8-prefixed names */
+	size_t alpn_len;
+	sg_certkey certs[SG_MAX_CERTKEYS];
+	size_t ncerts;
+	sigil_client_auth client_auth;
+	sigil_verify_fn verify;
+	void *verify_arg;
+	bool insecure;
+	bool compat;                    /* middlebox compatibility mode (client) */
+	const sg_test_hooks *hooks;
+	char err[512];
+};
+
+int sg_config_set_test_hooks(sigil_config *cfg, const sg_test_hooks *h);
+
+/* ---- record protection, one direction ---- */
+typedef struct sg_traffic {
+	sg_aead_ctx *aead;              /* NULL: plaintext */
+	uint8_t iv[SG_AEAD_NONCE];
+	uint64_t seq;
+	uint8_t secret[SG_MAX_HASH];
+} sg_traffic;
+
+/* ---- handshake state, freed when the handshake ends ---- */
+enum sg_msg {
+	SG_M_CH, SG_M_HRR, SG_M_CH2, SG_M_SH, SG_M_EE, SG_M_CR, SG_M_SCERT,
+	SG_M_SCV, SG_M_SFIN, SG_M_CCERT, SG_M_CCV, SG_M_CFIN, SG_M_DONE,
+	SG_M_COUNT
+};
+
+/* Handshake shape flags: together they select the legal message sequence. */
+#define SG_HS_NEGOTIATED 0x01
+#define SG_HS_HRR        0x02
+#define SG_HS_CR         0x04   /* server sent CertificateRequest */
+#define SG_HS_CCV        0x08   /* client sent a certificate (and CertVerify) */
+#define SG_HS_FLAGS      0x10   /* number of combinations */
+
+typedef struct sg_hs {
+	unsigned pos;                   /* index into the current sequence */
+	unsigned flags;
+	sg_hash_ctx *transcript;        /* NULL until the suite is known */
+	sg_wr pending;                  /* messages before the suite is known */
+	uint8_t pending_buf[512];
+
+	uint8_t random[32];             /* ours */
+	uint8_t session_id[32];
+	size_t session_id_len;
+	uint8_t cookie[1024];
+	size_t cookie_len;
+
+	sg_kex_key *kex;                /* our ephemeral share */
+	const sg_group *kex_group;
+	uint16_t hrr_group;             /* group the HRR asked for */
+	uint8_t shared[SG_MAX_KEX_SECRET];
+	size_t shared_len;
+
+	uint8_t hs_secret[SG_MAX_HASH];
+	uint8_t master[SG_MAX_HASH];
+	uint8_t c_hs[SG_MAX_HASH], s_hs[SG_MAX_HASH];
+
+	/* What the peer offered (server) or asked for (client in CR). */
+	uint16_t peer_sigalgs[SG_MAX_LIST];
+	size_t npeer_sigalgs;
+	uint16_t peer_groups[SG_MAX_LIST];
+	size_t npeer_groups;
+	struct {                        /* key shares of the ClientHello being read */
+		uint16_t group;
+		const uint8_t *p;
+		size_t n;
+	} shares[8];
+	size_t nshares;
+	bool has_shares, has_groups, has_sigalgs, has_versions, tls13_offered;
+	uint16_t peer_record_limit;
+	bool ch_has_sni, ch_has_alpn, ch_early_data, ch_pha;
+
+	/* Certificates. */
+	const sg_certkey *own;          /* chain we send, or NULL */
+	uint16_t own_scheme;            /* how we sign CertificateVerify */
+	sg_pkey *peer_key;              /* peer's end-entity public key */
+	uint8_t cr_context[255];
+	size_t cr_context_len;
+	bool sent_ccs;
+	bool peer_sent_cert;
+
+	size_t early_skipped;           /* rejected 0-RTT bytes dropped */
+	uint16_t ext_sent[16];          /* client: extensions sent in CH */
+	size_t next_sent;
+} sg_hs;
+
+/* ---- the connection ---- */
+struct sigil_conn {
+	sigil_config *cfg;
+	sigil_role role;
+	unsigned state;
+	bool started;
+
+	sigil_error_class eclass;
+	int ealert;
+	char err[768];
+
+	/* Input: one record at a time. */
+	uint8_t in[SG_RECORD_HEADER + SG_MAX_CIPHERTEXT];
+	size_t in_len;
+	const uint8_t *app;             /* decrypted app data waiting to be read */
+	size_t app_len;
+	sg_wr out;                      /* bytes to send */
+	size_t out_hold;                /* limit of output waiting before writes block */
+	sg_wr hsmsg;                    /* partial handshake message(s) */
+
+	sg_traffic rd, wr;
+	size_t max_fragment;            /* peer's record_size_limit, minus 1 */
+	bool skip_early_data;           /* server: drop undecryptable 0-RTT records */
+	uint8_t key_update_due;         /* 1: answer a peer's update_requested */
+
+	sg_hs *hs;
+
+	const sg_suite *suite;
+	uint16_t group;
+	uint16_t sigscheme;
+	bool hrr;
+	char alpn[256];
+	char sni[256];
+	uint8_t *peer_der;
+	sigil_der peer_chain[SIGIL_MAX_CHAIN];
+	size_t npeer;
+	uint8_t resumption[SG_MAX_HASH];
+
+	/* The file-descriptor layer (io.c). */
+	int fd;
+	uint8_t *io_buf;                /* bytes read but not yet taken */
+	size_t io_off, io_len;
+};
+
+/* ---- errors (conn.c) ---- */
+/* Fail the connection: sends `alert` (when >= 0) and records a sentence.
+ * Returns SIGIL_ERROR so that callers can `return sg_fail(...)`. */
+int sg_fail(sigil_conn *c, sigil_error_class cls, int alert, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define SG_ALERT(c, alert, ...) sg_fail((c), SIGIL_ECLASS_LOCAL_ALERT, (alert), __VA_ARGS__)
+#define SG_DECODE(c, what) SG_ALERT((c), SIGIL_ALERT_DECODE_ERROR, "malformed %s", (what))
+#define SG_INTERNAL(c, what) sg_fail((c), SIGIL_ECLASS_INTERNAL, SIGIL_ALERT_INTERNAL_ERROR, "internal error: %s", (what))
+int sg_conn_random(sigil_conn *c, uint8_t *out, size_t n);
+
+/* ---- record layer (record.c) ---- */
+int sg_record_write(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n);
+int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used);
+int sg_record_send_alert(sigil_conn *c, uint8_t alert);
+int sg_record_send_ccs(sigil_conn *c);
+/* Install keys for one direction from a traffic secret (RFC 8446 7.3). */
+int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool encrypt);
+void sg_traffic_clear(sg_traffic *t);
+
+/* ---- key schedule (keysched.c), RFC 8446 7.1 ---- */
+int sg_hkdf_expand_label(const sg_hash_class *h, const uint8_t *secret, const char *label,
+			 const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len) SG_MUST_CHECK;
+int sg_derive_secret(const sg_hash_class *h, const uint8_t *secret, const char *label,
+		     const uint8_t *thash, uint8_t *out) SG_MUST_CHECK;
+/* Early secret (no PSK) -> derived -> handshake secret, and the two
+ * handshake traffic secrets for the transcript so far. */
+int sg_ks_handshake(sigil_conn *c) SG_MUST_CHECK;
+/* Master secret and the application traffic secrets (after server Finished). */
+int sg_ks_application(sigil_conn *c, uint8_t c_ap[SG_MAX_HASH], uint8_t s_ap[SG_MAX_HASH]) SG_MUST_CHECK;
+int sg_ks_finished(const sg_hash_class *h, const uint8_t *base, const uint8_t *thash, uint8_t *out) SG_MUST_CHECK;
+int sg_ks_update(const sg_hash_class *h, uint8_t *secret) SG_MUST_CHECK;
+
+/* ---- handshake (handshake.c) ---- */
+int sg_hs_start(sigil_conn *c);
+int sg_hs_message(sigil_conn *c, uint8_t type, const uint8_t *msg, size_t len);
+void sg_hs_free(sigil_conn *c);
+int sg_transcript_add(sigil_conn *c, const uint8_t *p, size_t n);
+int sg_transcript_start(sigil_conn *c, const sg_hash_class *h);
+int sg_transcript_hash(sigil_conn *c, uint8_t *out);
+const uint8_t *sg_hs_sequence(unsigned flags, size_t *n);
+const char *sg_msg_name(enum sg_msg m);
+
+/* ---- extensions (extensions.c) ---- */
+/* Which messages an extension may appear in (RFC 8446 4.2 table). */
+#define SG_IN_CH   0x01
+#define SG_IN_SH   0x02
+#define SG_IN_HRR  0x04
+#define SG_IN_EE   0x08
+#define SG_IN_CT   0x10
+#define SG_IN_CR   0x20
+#define SG_IN_NST  0x40
+int sg_ext_process(sigil_conn *c, unsigned where, sg_rd *exts);
+int sg_ext_build_ch(sigil_conn *c, sg_wr *w);
+int sg_ext_build_ee(sigil_conn *c, sg_wr *w);
+
+/* ---- messages: one file each, send and recv together ---- */
+int sg_client_hello_send(sigil_conn *c, sg_wr *w);
+int sg_client_hello_recv(sigil_conn *c, sg_rd *r);
+int sg_server_hello_send(sigil_conn *c, sg_wr *w);
+int sg_server_hello_recv(sigil_conn *c, sg_rd *r);
+int sg_hello_retry_send(sigil_conn *c, sg_wr *w);
+int sg_encrypted_extensions_send(sigil_conn *c, sg_wr *w);
+int sg_encrypted_extensions_recv(sigil_conn *c, sg_rd *r);
+int sg_certificate_request_send(sigil_conn *c, sg_wr *w);
+int sg_certificate_request_recv(sigil_conn *c, sg_rd *r);
+int sg_certificate_send(sigil_conn *c, sg_wr *w);
+int sg_certificate_recv(sigil_conn *c, sg_rd *r);
+int sg_certificate_verify_send(sigil_conn *c, sg_wr *w);
+int sg_certificate_verify_recv(sigil_conn *c, sg_rd *r);
+int sg_finished_send(sigil_conn *c, sg_wr *w);
+int sg_finished_recv(sigil_conn *c, sg_rd *r);
+int sg_post_handshake_recv(sigil_conn *c, uint8_t type, sg_rd *r);
+int sg_key_update_send(sigil_conn *c, bool request);
+/* Choose our certificate for the peer's signature_algorithms. */
+int sg_choose_certificate(sigil_conn *c);
+
+#endif
