@@ -879,9 +879,31 @@ static void test_spki(void)
 	/* A fixed writer too small for the SPKI fails. */
 	sg_wr_init_fixed(&w, der, 10);
 	CHECK(sg_pkey_spki(a, &w) == -1);
+	sg_pkey_free(pa);
+	/* An 8192-bit RSA key: signatures would not fit SG_MAX_SIG. */
+	{
+		static const uint8_t head[] = {
+			0x30, 0x82, 0x04, 0x22, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+			0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x03,
+			0x82, 0x04, 0x0f, 0x00, 0x30, 0x82, 0x04, 0x0a, 0x02, 0x82,
+			0x04, 0x01, 0x00,
+		};
+		static const uint8_t e[] = { 0x02, 0x03, 0x01, 0x00, 0x01 };
+		static uint8_t big[sizeof(head) + 1024 + sizeof(e)];
+		memcpy(big, head, sizeof(head));
+		memset(big + sizeof(head), 0xff, 1024);
+		memcpy(big + sizeof(head) + 1024, e, sizeof(e));
+		CHECK(sg_pkey_public_from_spki(big, sizeof(big)) == NULL);
+		/* The same construction at 4096 bits is accepted. */
+		big[2] = 0x02; big[3] = 0x22; big[21] = 0x02; big[22] = 0x0f;
+		big[26] = 0x02; big[27] = 0x0a; big[30] = 0x02; big[31] = 0x01;
+		memcpy(big + sizeof(head) + 512, e, sizeof(e));
+		pa = sg_pkey_public_from_spki(big, sizeof(head) + 512 + sizeof(e));
+		CHECK(pa != NULL && sg_pkey_bits(pa) == 4096 && sg_pkey_sig_max(pa) == 512);
+		sg_pkey_free(pa);
+	}
 	CHECK(sg_pkey_type(NULL) == SG_KEY_NONE && sg_pkey_bits(NULL) == 0 &&
 	      sg_pkey_sig_max(NULL) == 0);
-	sg_pkey_free(pa);
 	sg_pkey_free(a);
 	sg_pkey_free(b);
 	sg_pkey_free(NULL);
