@@ -64,9 +64,12 @@ static enum expect expectation(const sg_json *t)
 
 /* One CHECK per vector: valid must pass, invalid must fail, acceptable
  * may do either (it got here without crashing). */
+static size_t judged;   /* vectors given a verdict, for the NOTE lines */
+
 static void judge(const char *file, const sg_json *t, bool ok)
 {
 	int64_t id = -1;
+	judged++;
 	enum expect e = expectation(t);
 	(void)sg_json_get_int(t, "tcId", &id);
 	switch (e) {
@@ -1074,8 +1077,8 @@ static void test_wycheproof(void)
 		test_fn fn;
 		size_t min;     /* vectors that must have run */
 	} files[] = {
-		{ "aes_gcm_test.json", aead_vector, 300 },
-		{ "chacha20_poly1305_test.json", aead_vector, 300 },
+		{ "aes_gcm_test.json", aead_vector, 133 },
+		{ "chacha20_poly1305_test.json", aead_vector, 316 },
 		{ "hmac_sha256_test.json", hmac_vector, 170 },
 		{ "hmac_sha384_test.json", hmac_vector, 170 },
 		{ "hkdf_sha256_test.json", hkdf_vector, 80 },
@@ -1094,9 +1097,13 @@ static void test_wycheproof(void)
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		unsigned before = sg_test_passed + sg_test_failed;
-		size_t n = each_test(files[i].file, files[i].fn);
-		CHECK_MSG(n >= files[i].min, "%s: only %zu vectors", files[i].file, n);
-		printf("NOTE %s: %zu vectors, %u checks\n", files[i].file, n,
+		size_t n;
+		judged = 0;
+		n = each_test(files[i].file, files[i].fn);
+		CHECK_MSG(judged >= files[i].min, "%s: only %zu vectors judged",
+			  files[i].file, judged);
+		printf("NOTE %s: %zu of %zu vectors judged (others outside the "
+		       "interface), %u checks\n", files[i].file, judged, n,
 		       sg_test_passed + sg_test_failed - before);
 	}
 }
