@@ -62,8 +62,11 @@ bool sg_rd_bytes(sg_rd *r, const uint8_t **out, size_t n)
 	if (r->n < n)
 		return false;
 	*out = r->p;
-	r->p += n;
-	r->n -= n;
+	/* An empty cursor may have p == NULL, and NULL + 0 is undefined. */
+	if (n) {
+		r->p += n;
+		r->n -= n;
+	}
 	return true;
 }
 
@@ -143,7 +146,9 @@ bool sg_wr_reserve(sg_wr *w, size_t n)
 		return false;
 	if (n <= w->cap - w->len)
 		return true;
-	if (w->fixed || n > w->max - w->len) {
+	/* len can exceed max when the initial storage was larger than max;
+	 * then max - len would wrap and the growth loop below never end. */
+	if (w->fixed || w->len > w->max || n > w->max - w->len) {
 		w->failed = true;
 		return false;
 	}
@@ -172,7 +177,7 @@ bool sg_wr_reserve(sg_wr *w, size_t n)
 
 uint8_t *sg_wr_space(sg_wr *w, size_t n)
 {
-	if (!sg_wr_reserve(w, n))
+	if (!sg_wr_reserve(w, n) || !w->buf)
 		return NULL;
 	uint8_t *p = w->buf + w->len;
 	w->len += n;
@@ -199,6 +204,10 @@ bool sg_wr_u64(sg_wr *w, uint64_t v) { return wr_uint(w, v, 8); }
 
 bool sg_wr_bytes(sg_wr *w, const void *src, size_t n)
 {
+	/* Nothing to write succeeds even before any storage exists (where
+	 * sg_wr_space has no pointer to return). */
+	if (n == 0)
+		return !w->failed;
 	uint8_t *p = sg_wr_space(w, n);
 	if (!p)
 		return false;
@@ -219,8 +228,13 @@ sg_wr_mark sg_wr_open(sg_wr *w, uint8_t width)
 
 bool sg_wr_close(sg_wr *w, sg_wr_mark m)
 {
-	if (w->failed)
+	/* A mark from before a reset may lie past the end, and a width
+	 * outside 1..3 would shift by 32 bits or more (undefined). */
+	if (w->failed || m.width < 1 || m.width > 3 || m.at > w->len ||
+	    w->len - m.at < m.width) {
+		w->failed = true;
 		return false;
+	}
 	size_t body = w->len - m.at - m.width;
 	if (body >> (8 * m.width)) {
 		w->failed = true;

@@ -8,7 +8,7 @@
 #include "crypto/internal.h"
 
 #include <limits.h>
-#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <string.h>
 
 struct sg_aead_ctx {
@@ -90,7 +90,7 @@ int sg_aead_open(sg_aead_ctx *c, const uint8_t nonce[SG_AEAD_NONCE],
 		 uint8_t *out)
 {
 	uint8_t tag[SG_AEAD_TAG];
-	size_t clen;
+	size_t clen = 0;
 	int outl = 0, fin = 0;
 	if (!c || c->encrypt || len < SG_AEAD_TAG || len > INT_MAX)
 		return -1;
@@ -110,6 +110,10 @@ int sg_aead_open(sg_aead_ctx *c, const uint8_t nonce[SG_AEAD_NONCE],
 		goto err;
 	return 0;
 err:
+	/* Never leave unauthenticated plaintext behind for a careless
+	 * caller. */
+	if (out && clen)
+		OPENSSL_cleanse(out, clen);
 	sg_evp_clear_errors();
 	return -1;
 }

@@ -126,6 +126,9 @@ typedef enum sg_sig_kind {
 	SG_SIG_ED25519,         /* hash must be NULL */
 } sg_sig_kind;
 
+/* Keys are limited to the types above; RSA keys whose signatures would
+ * not fit SG_MAX_SIG (above 4096 bits) and RSA-PSS-only keys
+ * (id-RSASSA-PSS) are refused by every constructor. */
 typedef struct sg_pkey sg_pkey;
 /* A private key from PEM: PKCS#8 ("PRIVATE KEY"), SEC1 ("EC PRIVATE KEY")
  * or PKCS#1 ("RSA PRIVATE KEY"); unencrypted only. The first key block in

@@ -7,7 +7,6 @@
  */
 #include "crypto/internal.h"
 
-#include <limits.h>
 #include <openssl/crypto.h>
 #include <string.h>
 

@@ -56,11 +56,18 @@ static sg_pkey *wrap(EVP_PKEY *p, bool priv)
 		goto err;
 	if ((t = classify(p)) == SG_KEY_NONE)
 		goto err;
+	/* Callers size signature buffers with SG_MAX_SIG: larger keys
+	 * (RSA above 4096 bits) are refused rather than overflowing them. */
+	if (EVP_PKEY_get_size(p) <= 0 || EVP_PKEY_get_size(p) > SG_MAX_SIG)
+		goto err;
 	if (!(k = malloc(sizeof(*k))))
 		goto err;
 	k->p = p;
 	k->type = t;
 	k->priv = priv;
+	/* Decoders may leave notes on the error queue even on success (e.g.
+	 * PEM blocks skipped on the way); later calls start clean. */
+	sg_evp_clear_errors();
 	return k;
 err:
 	EVP_PKEY_free(p);

@@ -4,6 +4,8 @@
  * tests and refusals that the vectors do not cover.
  */
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "json.h"
@@ -62,9 +64,12 @@ static enum expect expectation(const sg_json *t)
 
 /* One CHECK per vector: valid must pass, invalid must fail, acceptable
  * may do either (it got here without crashing). */
+static size_t judged;   /* vectors given a verdict, for the NOTE lines */
+
 static void judge(const char *file, const sg_json *t, bool ok)
 {
 	int64_t id = -1;
+	judged++;
 	enum expect e = expectation(t);
 	(void)sg_json_get_int(t, "tcId", &id);
 	switch (e) {
@@ -622,6 +627,449 @@ static void test_kex(void)
 	CHECK(sg_kex_public(NULL, got) == -1);
 }
 
+/* ---- keys and signatures beyond the vectors ---- */
+
+#define KEY_DIR "tests/data/keys/"
+
+static sg_pkey *load_pem(const char *name)
+{
+	size_t len;
+	char *pem = sg_test_read_file(name, &len);
+	sg_pkey *k;
+	CHECK_MSG(pem != NULL, "cannot read %s (run from the repository root)", name);
+	if (!pem)
+		return NULL;
+	k = sg_pkey_private_from_pem(pem, len);
+	free(pem);
+	return k;
+}
+
+static sg_pkey *public_of(const sg_pkey *k)
+{
+	uint8_t store[64];
+	sg_wr w;
+	sg_pkey *p = NULL;
+	sg_wr_init(&w, store, sizeof(store), 1 << 16);
+	if (sg_pkey_spki(k, &w) == 0 && sg_wr_ok(&w))
+		p = sg_pkey_public_from_spki(w.buf, w.len);
+	sg_wr_free(&w);
+	return p;
+}
+
+/* Sign with k, verify with its public half; then every way of getting it
+ * wrong must fail. */
+static void sign_verify(const sg_pkey *k, sg_sig_kind kind, const sg_hash_class *h)
+{
+	static const uint8_t msg[] = "TLS 1.3, server CertificateVerify";
+	uint8_t sig[SG_MAX_SIG + 1];
+	size_t slen = sizeof(sig), small;
+	sg_pkey *pub = public_of(k);
+
+	CHECK(pub != NULL);
+	CHECK(sg_sign(k, kind, h, msg, sizeof(msg), sig, &slen) == 0);
+	CHECK(slen > 0 && slen <= sg_pkey_sig_max(k));
+	CHECK(sg_verify(pub, kind, h, msg, sizeof(msg), sig, slen) == 0);
+	CHECK(sg_verify(k, kind, h, msg, sizeof(msg), sig, slen) == 0);
+	CHECK(sg_verify(pub, kind, h, msg, sizeof(msg) - 1, sig, slen) == -1);
+	CHECK(sg_verify(pub, kind, h, msg, sizeof(msg), sig, slen - 1) == -1);
+	sig[slen] = 0;
+	CHECK(sg_verify(pub, kind, h, msg, sizeof(msg), sig, slen + 1) == -1);
+	sig[slen / 2] ^= 0x10;
+	CHECK(sg_verify(pub, kind, h, msg, sizeof(msg), sig, slen) == -1);
+	sig[slen / 2] ^= 0x10;
+	CHECK(sg_verify(pub, kind, h, msg, sizeof(msg), sig, 0) == -1);
+	/* Errors of the failures above must not leak into the next call. */
+	CHECK(sg_verify(pub, kind, h, msg, sizeof(msg), sig, slen) == 0);
+	/* A public key cannot sign; a too-small buffer is refused. */
+	small = slen;
+	CHECK(sg_sign(pub, kind, h, msg, sizeof(msg), sig, &small) == -1);
+	small = 8;
+	CHECK(sg_sign(k, kind, h, msg, sizeof(msg), sig, &small) == -1);
+	/* Another hash is another signature (Ed25519 has none). */
+	if (h) {
+		const sg_hash_class *o = h == &sg_sha256 ? &sg_sha384 : &sg_sha256;
+		CHECK(sg_verify(pub, kind, o, msg, sizeof(msg), sig, slen) == -1);
+		CHECK(sg_verify(pub, kind, NULL, msg, sizeof(msg), sig, slen) == -1);
+	}
+	sg_pkey_free(pub);
+}
+
+/* Kinds that a key of type t must refuse, sign and verify alike. */
+static void wrong_kinds(const sg_pkey *k)
+{
+	static const uint8_t msg[] = "m";
+	uint8_t sig[SG_MAX_SIG];
+	size_t slen = sizeof(sig);
+	sg_key_type t = sg_pkey_type(k);
+	bool ec = t == SG_KEY_EC_P256 || t == SG_KEY_EC_P384 || t == SG_KEY_EC_P521;
+
+	/* A valid signature of the key's own kind, presented as others. */
+	sg_sig_kind own = ec ? SG_SIG_ECDSA : t == SG_KEY_RSA ? SG_SIG_RSA_PSS : SG_SIG_ED25519;
+	const sg_hash_class *oh = own == SG_SIG_ED25519 ? NULL : &sg_sha256;
+	CHECK(sg_sign(k, own, oh, msg, 1, sig, &slen) == 0);
+	if (!ec) {
+		size_t n = sizeof(sig);
+		CHECK(sg_sign(k, SG_SIG_ECDSA, &sg_sha256, msg, 1, sig, &n) == -1);
+		CHECK(sg_verify(k, SG_SIG_ECDSA, &sg_sha256, msg, 1, sig, slen) == -1);
+	}
+	if (t != SG_KEY_RSA) {
+		size_t n = sizeof(sig);
+		CHECK(sg_sign(k, SG_SIG_RSA_PKCS1, &sg_sha256, msg, 1, sig, &n) == -1);
+		CHECK(sg_verify(k, SG_SIG_RSA_PSS, &sg_sha256, msg, 1, sig, slen) == -1);
+		CHECK(sg_verify(k, SG_SIG_RSA_PKCS1, &sg_sha256, msg, 1, sig, slen) == -1);
+	} else {
+		/* PSS and PKCS#1 v1.5 are not interchangeable. */
+		CHECK(sg_verify(k, SG_SIG_RSA_PKCS1, &sg_sha256, msg, 1, sig, slen) == -1);
+	}
+	if (t != SG_KEY_ED25519) {
+		size_t n = sizeof(sig);
+		CHECK(sg_sign(k, SG_SIG_ED25519, NULL, msg, 1, sig, &n) == -1);
+		CHECK(sg_verify(k, SG_SIG_ED25519, NULL, msg, 1, sig, slen) == -1);
+	} else {
+		size_t n = sizeof(sig);
+		/* PureEdDSA takes no hash. */
+		CHECK(sg_sign(k, SG_SIG_ED25519, &sg_sha256, msg, 1, sig, &n) == -1);
+		CHECK(sg_verify(k, SG_SIG_ED25519, &sg_sha512, msg, 1, sig, slen) == -1);
+	}
+	CHECK(sg_verify(k, (sg_sig_kind)99, oh, msg, 1, sig, slen) == -1);
+	CHECK(sg_verify(k, own, oh, msg, 1, sig, slen) == 0);
+}
+
+static void all_kinds(const sg_pkey *k)
+{
+	switch (sg_pkey_type(k)) {
+	case SG_KEY_EC_P256:
+	case SG_KEY_EC_P384:
+	case SG_KEY_EC_P521:
+		sign_verify(k, SG_SIG_ECDSA, &sg_sha256);
+		sign_verify(k, SG_SIG_ECDSA, &sg_sha384);
+		sign_verify(k, SG_SIG_ECDSA, &sg_sha512);
+		break;
+	case SG_KEY_RSA:
+		sign_verify(k, SG_SIG_RSA_PKCS1, &sg_sha256);
+		sign_verify(k, SG_SIG_RSA_PSS, &sg_sha256);
+		sign_verify(k, SG_SIG_RSA_PSS, &sg_sha384);
+		sign_verify(k, SG_SIG_RSA_PSS, &sg_sha512);
+		break;
+	case SG_KEY_ED25519:
+		sign_verify(k, SG_SIG_ED25519, NULL);
+		break;
+	default:
+		CHECK_MSG(0, "unexpected key type %d", (int)sg_pkey_type(k));
+	}
+	wrong_kinds(k);
+}
+
+/* PEM out, PEM in: the same key, and it still signs. */
+static void pem_round_trip(const sg_pkey *k)
+{
+	static const char head[] = "-----BEGIN PRIVATE KEY-----\n";
+	sg_wr w;
+	sg_pkey *back;
+	sg_wr_init(&w, NULL, 0, 1 << 16);
+	CHECK(sg_pkey_private_to_pem(k, &w) == 0);
+	CHECK(w.len > sizeof(head) && memcmp(w.buf, head, sizeof(head) - 1) == 0);
+	back = sg_pkey_private_from_pem((const char *)w.buf, w.len);
+	CHECK(back != NULL);
+	CHECK(sg_pkey_public_eq(k, back));
+	CHECK(sg_pkey_type(back) == sg_pkey_type(k));
+	sg_pkey_free(back);
+	sg_wr_free(&w);
+}
+
+static void test_pem_files(void)
+{
+	static const struct {
+		const char *file;
+		sg_key_type type;
+		size_t bits, sig_max;
+	} keys[] = {
+		{ KEY_DIR "p256_pkcs8.pem", SG_KEY_EC_P256, 256, 72 },
+		{ KEY_DIR "p384_sec1.pem", SG_KEY_EC_P384, 384, 104 },
+		{ KEY_DIR "rsa2048_pkcs1.pem", SG_KEY_RSA, 2048, 256 },
+		{ KEY_DIR "ed25519_pkcs8.pem", SG_KEY_ED25519, 256, 64 },
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		sg_pkey *k = load_pem(keys[i].file);
+		CHECK_MSG(k != NULL, "%s refused", keys[i].file);
+		if (!k)
+			continue;
+		CHECK(sg_pkey_type(k) == keys[i].type);
+		CHECK_MSG(sg_pkey_bits(k) == keys[i].bits, "%s: %zu bits", keys[i].file,
+			  sg_pkey_bits(k));
+		CHECK_MSG(sg_pkey_sig_max(k) >= keys[i].sig_max &&
+			  sg_pkey_sig_max(k) <= SG_MAX_SIG, "%s: sig_max %zu",
+			  keys[i].file, sg_pkey_sig_max(k));
+		all_kinds(k);
+		pem_round_trip(k);
+		sg_pkey_free(k);
+	}
+	/* Encrypted keys (PKCS#8 and legacy Proc-Type) are refused without
+	 * a prompt; so are key types we do not sign with. */
+	CHECK(load_pem(KEY_DIR "ed25519_encrypted_pkcs8.pem") == NULL);
+	CHECK(load_pem(KEY_DIR "p384_sec1_encrypted.pem") == NULL);
+	CHECK(load_pem(KEY_DIR "x448_pkcs8.pem") == NULL);
+}
+
+static void test_pem_text(void)
+{
+	size_t len;
+	char *pem = sg_test_read_file(KEY_DIR "p256_pkcs8.pem", &len);
+	char *text;
+	sg_pkey *k;
+	static const char *garbage[] = {
+		"",
+		"hello",
+		"-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",
+		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+		"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
+		"-----BEGIN PUBLIC KEY-----\n"
+		"MCowBQYDK2VwAyEAfU0Of2FTpptiQrUiq77mhf2kQg+INLEIw72uNp71Sfo=\n"
+		"-----END PUBLIC KEY-----\n",
+	};
+	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++)
+		CHECK_MSG(sg_pkey_private_from_pem(garbage[i], strlen(garbage[i])) == NULL,
+			  "garbage %zu accepted", i);
+	CHECK(sg_pkey_private_from_pem(NULL, 0) == NULL);
+	CHECK(pem != NULL);
+	if (!pem)
+		return;
+	/* Truncated: the END line is cut off. */
+	CHECK(sg_pkey_private_from_pem(pem, len - 20) == NULL);
+	/* Another block first: the first key block is used. */
+	text = malloc(len + 200);
+	if (text) {
+		int n = snprintf(text, len + 200,
+				 "junk\n-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n%s", pem);
+		k = sg_pkey_private_from_pem(text, (size_t)n);
+		CHECK(k != NULL && sg_pkey_type(k) == SG_KEY_EC_P256);
+		sg_pkey_free(k);
+		free(text);
+	}
+	free(pem);
+}
+
+static void test_spki(void)
+{
+	uint8_t der[1024];
+	sg_wr w;
+	sg_pkey *a = sg_pkey_generate(SG_KEY_EC_P256, 0), *b = sg_pkey_generate(SG_KEY_EC_P256, 0);
+	sg_pkey *pa;
+
+	CHECK(a && b);
+	sg_wr_init_fixed(&w, der, sizeof(der));
+	CHECK(sg_pkey_spki(a, &w) == 0 && w.len == 91);
+	pa = sg_pkey_public_from_spki(der, w.len);
+	CHECK(pa != NULL);
+	CHECK(sg_pkey_public_eq(a, pa));
+	CHECK(sg_pkey_public_eq(pa, a));
+	CHECK(!sg_pkey_public_eq(a, b));
+	CHECK(!sg_pkey_public_eq(a, NULL));
+	CHECK(sg_pkey_type(pa) == SG_KEY_EC_P256 && sg_pkey_bits(pa) == 256);
+	/* A public key has no PEM private form. */
+	sg_wr_reset(&w);
+	CHECK(sg_pkey_private_to_pem(pa, &w) == -1);
+	/* Exactly one SPKI: trailing or missing bytes are refused. */
+	sg_wr_reset(&w);
+	CHECK(sg_pkey_spki(a, &w) == 0);
+	der[w.len] = 0;
+	CHECK(sg_pkey_public_from_spki(der, w.len + 1) == NULL);
+	CHECK(sg_pkey_public_from_spki(der, w.len - 1) == NULL);
+	CHECK(sg_pkey_public_from_spki(der, 0) == NULL);
+	CHECK(sg_pkey_public_from_spki(NULL, 10) == NULL);
+	der[w.len - 1] ^= 1;    /* point off the curve */
+	CHECK(sg_pkey_public_from_spki(der, w.len) == NULL);
+	/* A fixed writer too small for the SPKI fails. */
+	sg_wr_init_fixed(&w, der, 10);
+	CHECK(sg_pkey_spki(a, &w) == -1);
+	sg_pkey_free(pa);
+	/* An 8192-bit RSA key: signatures would not fit SG_MAX_SIG. */
+	{
+		static const uint8_t head[] = {
+			0x30, 0x82, 0x04, 0x22, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+			0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x03,
+			0x82, 0x04, 0x0f, 0x00, 0x30, 0x82, 0x04, 0x0a, 0x02, 0x82,
+			0x04, 0x01, 0x00,
+		};
+		static const uint8_t e[] = { 0x02, 0x03, 0x01, 0x00, 0x01 };
+		static uint8_t big[sizeof(head) + 1024 + sizeof(e)];
+		memcpy(big, head, sizeof(head));
+		memset(big + sizeof(head), 0xff, 1024);
+		memcpy(big + sizeof(head) + 1024, e, sizeof(e));
+		CHECK(sg_pkey_public_from_spki(big, sizeof(big)) == NULL);
+		/* The same construction at 4096 bits is accepted. */
+		big[2] = 0x02; big[3] = 0x22; big[21] = 0x02; big[22] = 0x0f;
+		big[26] = 0x02; big[27] = 0x0a; big[30] = 0x02; big[31] = 0x01;
+		memcpy(big + sizeof(head) + 512, e, sizeof(e));
+		pa = sg_pkey_public_from_spki(big, sizeof(head) + 512 + sizeof(e));
+		CHECK(pa != NULL && sg_pkey_bits(pa) == 4096 && sg_pkey_sig_max(pa) == 512);
+		sg_pkey_free(pa);
+	}
+	CHECK(sg_pkey_type(NULL) == SG_KEY_NONE && sg_pkey_bits(NULL) == 0 &&
+	      sg_pkey_sig_max(NULL) == 0);
+	sg_pkey_free(a);
+	sg_pkey_free(b);
+	sg_pkey_free(NULL);
+}
+
+static void test_generate(void)
+{
+	static const struct {
+		sg_key_type t;
+		size_t bits;
+	} gen[] = {
+		{ SG_KEY_EC_P256, 256 }, { SG_KEY_EC_P384, 384 }, { SG_KEY_EC_P521, 521 },
+		{ SG_KEY_ED25519, 256 }, { SG_KEY_RSA, 2048 },
+	};
+	for (size_t i = 0; i < sizeof(gen) / sizeof(gen[0]); i++) {
+		sg_pkey *k = sg_pkey_generate(gen[i].t, gen[i].bits);
+		CHECK_MSG(k != NULL, "generate type %d", (int)gen[i].t);
+		if (!k)
+			continue;
+		CHECK(sg_pkey_type(k) == gen[i].t);
+		CHECK(sg_pkey_bits(k) == gen[i].bits);
+		all_kinds(k);
+		pem_round_trip(k);
+		sg_pkey_free(k);
+	}
+	CHECK(sg_pkey_generate(SG_KEY_RSA, 1024) == NULL);
+	CHECK(sg_pkey_generate(SG_KEY_RSA, 2047) == NULL);
+	CHECK(sg_pkey_generate(SG_KEY_NONE, 0) == NULL);
+	CHECK(sg_pkey_private_to_pem(NULL, NULL) == -1);
+}
+
+/* RFC 8446 section 4.2.3: PSS salt = hash length, and nothing else.  The
+ * openssl command signs with other salt lengths; skipped without it. */
+static void test_pss_salt(void)
+{
+	char dir[] = "/tmp/sigil-pss-XXXXXX", cmd[1024], path[256];
+	static const char msg[] = "salt length";
+	sg_pkey *k = load_pem(KEY_DIR "rsa2048_pkcs1.pem");
+	FILE *f;
+
+	if (!k || !mkdtemp(dir)) {
+		CHECK(0);
+		sg_pkey_free(k);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/msg", dir);
+	if ((f = fopen(path, "wb"))) {
+		fwrite(msg, 1, sizeof(msg) - 1, f);
+		fclose(f);
+	}
+	for (int salt = 0; salt <= 64; salt += 16) {
+		uint8_t *sig;
+		size_t slen;
+		snprintf(cmd, sizeof(cmd),
+			 "openssl dgst -sha256 -sign " KEY_DIR "rsa2048_pkcs1.pem "
+			 "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:%d "
+			 "-out %s/sig%d %s/msg 2>/dev/null", salt, dir, salt, dir);
+		if (system(cmd) != 0) {
+			printf("SKIP PSS salt-length test: openssl command failed\n");
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/sig%d", dir, salt);
+		sig = (uint8_t *)sg_test_read_file(path, &slen);
+		CHECK(sig != NULL);
+		if (sig)
+			CHECK_MSG((sg_verify(k, SG_SIG_RSA_PSS, &sg_sha256, (const uint8_t *)msg,
+					     sizeof(msg) - 1, sig, slen) == 0) == (salt == 32),
+				  "PSS salt %d", salt);
+		free(sig);
+		remove(path);
+	}
+	snprintf(path, sizeof(path), "%s/msg", dir);
+	remove(path);
+	rmdir(dir);
+	sg_pkey_free(k);
+}
+
+static void test_random(void)
+{
+	uint8_t a[32] = { 0 }, b[32] = { 0 };
+	CHECK(sg_random(a, sizeof(a)) == 0);
+	CHECK(sg_random(b, sizeof(b)) == 0);
+	CHECK(memcmp(a, b, sizeof(a)) != 0);
+	CHECK(sg_random(a, 0) == 0);
+}
+
+/* ---- the JSON test-support parser itself ---- */
+
+static void test_json(void)
+{
+	static const char doc[] =
+		" {\"a\": [1, -2.5e3, 0, true, false, null],\n"
+		"  \"s\": \"q\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\",\n"
+		"  \"o\": {\"\": {}}, \"nul\": \"x\\u0000y\", \"big\": 12345678901234} ";
+	static const char *bad[] = {
+		"", " ", "[1,]", "{\"a\":1,}", "01", "[01]", "1.", ".5", "-", "+1",
+		"NaN", "[1] x", "[1][2]", "\"\\x\"", "\"a\x01\"", "{\"a\":1,\"a\":2}",
+		"\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\xff\"",
+		"\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "tru", "nul", "[", "{\"a\"}",
+		"{1:2}", "\"abc", "[1 2]", "1e", "'a'", "/* */ 1", "\"\\u12\"",
+		"{\"a\\u0000b\":1}",
+	};
+	char err[128];
+	char deep[SG_JSON_MAX_DEPTH + 2];
+	sg_json *j = sg_json_parse(doc, strlen(doc), err, sizeof(err));
+	const sg_json *a;
+	const char *s;
+	size_t len;
+	int64_t iv;
+	double dv;
+	bool bv;
+
+	CHECK_MSG(j != NULL, "%s", err);
+	a = sg_json_get(j, "a");
+	CHECK(sg_json_type_of(j) == SG_JSON_OBJECT && sg_json_len(j) == 5);
+	CHECK(sg_json_type_of(a) == SG_JSON_ARRAY && sg_json_len(a) == 6);
+	CHECK(sg_json_int(sg_json_at(a, 0), &iv) && iv == 1);
+	CHECK(!sg_json_int(sg_json_at(a, 1), &iv));
+	CHECK(sg_json_num(sg_json_at(a, 1), &dv) && dv == -2500.0);
+	CHECK(sg_json_bool(sg_json_at(a, 3), &bv) && bv);
+	CHECK(sg_json_bool(sg_json_at(a, 4), &bv) && !bv);
+	CHECK(sg_json_type_of(sg_json_at(a, 5)) == SG_JSON_NULL);
+	CHECK(sg_json_at(a, 6) == NULL);
+	s = sg_json_str(sg_json_get(j, "s"), &len);
+	CHECK(s && len == 15 && memcmp(s, "q\"\\/\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80", 15) == 0);
+	s = sg_json_str(sg_json_get(j, "nul"), &len);
+	CHECK(s && len == 3 && memcmp(s, "x\0y", 3) == 0);
+	CHECK(sg_json_get_int(j, "big", &iv) && iv == 12345678901234);
+	CHECK(sg_json_len(sg_json_get(sg_json_get(j, "o"), "")) == 0);
+	CHECK(sg_json_type_of(sg_json_get(sg_json_get(j, "o"), "")) == SG_JSON_OBJECT);
+	CHECK(sg_json_key_at(j, 1) && !strcmp(sg_json_key_at(j, 1), "s"));
+	CHECK(sg_json_key_at(j, 5) == NULL && sg_json_key_at(a, 0) == NULL);
+	CHECK(sg_json_get(j, "missing") == NULL && sg_json_get(a, "a") == NULL);
+	CHECK(sg_json_get_str(j, "a") == NULL && sg_json_str(NULL, NULL) == NULL);
+	sg_json_free(j);
+	sg_json_free(NULL);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = sg_json_parse(bad[i], strlen(bad[i]), err, sizeof(err));
+		CHECK_MSG(j == NULL, "accepted bad JSON #%zu: %s", i, bad[i]);
+		CHECK_MSG(j || err[0], "no error message for #%zu", i);
+		sg_json_free(j);
+	}
+	/* Not NUL-terminated input: the length rules. */
+	j = sg_json_parse("[1]]", 3, NULL, 0);
+	CHECK(j != NULL);
+	sg_json_free(j);
+	/* Depth: exactly the limit parses, one more does not. */
+	memset(deep, '[', sizeof(deep));
+	j = sg_json_parse(deep, sizeof(deep), NULL, 0);
+	CHECK(j == NULL);
+	{
+		char ok[2 * SG_JSON_MAX_DEPTH];
+		memset(ok, '[', SG_JSON_MAX_DEPTH);
+		memset(ok + SG_JSON_MAX_DEPTH, ']', SG_JSON_MAX_DEPTH);
+		j = sg_json_parse(ok, sizeof(ok), NULL, 0);
+		CHECK(j != NULL);
+		sg_json_free(j);
+		ok[0] = '{';
+		CHECK(sg_json_parse(ok, sizeof(ok), NULL, 0) == NULL);
+	}
+}
+
 static void test_wycheproof(void)
 {
 	static const struct {
@@ -629,8 +1077,8 @@ static void test_wycheproof(void)
 		test_fn fn;
 		size_t min;     /* vectors that must have run */
 	} files[] = {
-		{ "aes_gcm_test.json", aead_vector, 300 },
-		{ "chacha20_poly1305_test.json", aead_vector, 300 },
+		{ "aes_gcm_test.json", aead_vector, 133 },
+		{ "chacha20_poly1305_test.json", aead_vector, 316 },
 		{ "hmac_sha256_test.json", hmac_vector, 170 },
 		{ "hmac_sha384_test.json", hmac_vector, 170 },
 		{ "hkdf_sha256_test.json", hkdf_vector, 80 },
@@ -649,9 +1097,13 @@ static void test_wycheproof(void)
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		unsigned before = sg_test_passed + sg_test_failed;
-		size_t n = each_test(files[i].file, files[i].fn);
-		CHECK_MSG(n >= files[i].min, "%s: only %zu vectors", files[i].file, n);
-		printf("NOTE %s: %zu vectors, %u checks\n", files[i].file, n,
+		size_t n;
+		judged = 0;
+		n = each_test(files[i].file, files[i].fn);
+		CHECK_MSG(judged >= files[i].min, "%s: only %zu vectors judged",
+			  files[i].file, judged);
+		printf("NOTE %s: %zu of %zu vectors judged (others outside the "
+		       "interface), %u checks\n", files[i].file, judged, n,
 		       sg_test_passed + sg_test_failed - before);
 	}
 }
@@ -665,5 +1117,12 @@ int main(void)
 	test_hmac_hkdf();
 	test_aead();
 	test_kex();
+	test_pem_files();
+	test_pem_text();
+	test_spki();
+	test_generate();
+	test_pss_salt();
+	test_random();
+	test_json();
 	return TEST_END();
 }
