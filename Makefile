@@ -25,7 +25,7 @@ all: $(BUILD)/libsigil.a $(BUILD)/libsigil.so $(BUILD)/sigil
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC  $<"; $(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libsigil.a: $(LIB_OBJS)
 	@rm -f $@

@@ -7,6 +7,7 @@
  * never offered, the downgrade sentinel, unexpected messages.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -40,10 +41,12 @@ static size_t move(sigil_conn *a, sigil_conn *b, size_t chunk)
 	const uint8_t *p = sigil_conn_send_buf(a, &n);
 	while (p && n) {
 		size_t k = chunk && chunk < n ? chunk : n, used;
-		if (sigil_conn_recv_net(b, p, k, &used) < 0 || used == 0) {
-			sigil_conn_send_ack(a, n);      /* drop the rest */
+		if (sigil_conn_recv_net(b, p, k, &used) < 0) {
+			sigil_conn_send_ack(a, n);      /* b failed: drop the rest */
 			return moved;
 		}
+		if (used == 0)
+			return moved;   /* b holds application data not yet read */
 		sigil_conn_send_ack(a, used);
 		moved += used;
 		p = sigil_conn_send_buf(a, &n);
@@ -116,7 +119,7 @@ static void test_matrix(void)
 					CHECK(sigil_conn_suite(c) == sigil_conn_suite(sv));
 					CHECK(strcmp(sigil_group_name(sigil_conn_group(c)), groups[g]) == 0);
 					CHECK(sigil_conn_sigscheme(c) != 0 && sigil_conn_sigscheme(c) == sigil_conn_sigscheme(sv));
-					CHECK(sigil_conn_hrr(c) == (g != 0));
+					CHECK(sigil_conn_hrr(c) == 0);
 					CHECK(transfer(c, sv, 40000) == 0);
 					CHECK(transfer(sv, c, 1000) == 0);
 					size_t n;
@@ -127,6 +130,32 @@ static void test_matrix(void)
 				sigil_config_free(cc);
 				sigil_config_free(sc);
 			}
+}
+
+/* A client share the server does not take: HelloRetryRequest (4.1.4). */
+static void test_hrr(void)
+{
+	sigil_config *sc = config("ec256", NULL, "secp384r1:secp256r1");
+	sigil_config *cc = config(NULL, NULL, "x25519:secp256r1");
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK_MSG(pump(c, s, 7) == 0, "%s / %s", sigil_conn_error(c), sigil_conn_error(s));
+	CHECK(sigil_conn_hrr(c) && sigil_conn_hrr(s));
+	CHECK(sigil_conn_group(c) == SIGIL_GROUP_SECP256R1 && sigil_conn_group(s) == SIGIL_GROUP_SECP256R1);
+	CHECK(transfer(c, s, 3000) == 0);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	/* No group in common at all: handshake_failure. */
+	cc = config(NULL, NULL, "x25519");
+	c = sigil_conn_new(cc, SIGIL_CLIENT);
+	s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK(pump(c, s, 0) < 0);
+	CHECK(sigil_conn_error_alert(s) == SIGIL_ALERT_HANDSHAKE_FAILURE);
+	CHECK(strstr(sigil_conn_error(s), "group") != NULL);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
 }
 
 static void test_byte_at_a_time_and_close(void)
@@ -329,7 +358,7 @@ static int server_alert(const uint8_t *in, size_t n, char *why, size_t cap)
 	sigil_config *sc = config("ec256", NULL, NULL);
 	sigil_conn *s = sigil_conn_new(sc, SIGIL_SERVER);
 	size_t used;
-	(void)sigil_conn_recv_net(s, in, n, &used);
+	if (sigil_conn_recv_net(s, in, n, &used) < 0) { /* the alert is checked below */ }
 	int alert = (sigil_conn_state(s) & SIGIL_ST_FAILED) ? sigil_conn_error_alert(s) : -1;
 	snprintf(why, cap, "%s", sigil_conn_error(s));
 	/* The alert really goes out, in the clear, as the last record. */
@@ -407,7 +436,7 @@ static int client_alert(void (*tamper)(uint8_t *p, size_t n), const char *client
 	memcpy(copy, p, n);
 	sigil_conn_send_ack(s, n);
 	tamper(copy, n);
-	(void)sigil_conn_recv_net(c, copy, n, &used);
+	if (sigil_conn_recv_net(c, copy, n, &used) < 0) { /* checked below */ }
 	int alert = (sigil_conn_state(c) & SIGIL_ST_FAILED) ? sigil_conn_error_alert(c) : -1;
 	snprintf(why, cap, "%s", sigil_conn_error(c));
 	free(copy);
@@ -529,6 +558,7 @@ static void test_io_socketpair(void)
 int main(void)
 {
 	test_matrix();
+	test_hrr();
 	test_byte_at_a_time_and_close();
 	test_key_update();
 	test_alpn_and_client_auth();
