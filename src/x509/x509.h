@@ -63,15 +63,15 @@ typedef struct sg_x509_cert {
 	sg_rd spki_alg;         /* SPKI algorithm OID content */
 
 	/* Extensions: *_present says whether the extension appeared. */
-	bool bc_present, ca;
+	bool bc_present, bc_critical, ca;
 	int path_len;           /* -1: no pathLenConstraint */
 	bool ku_present;
 	uint16_t key_usage;     /* SG_KU_* */
-	bool eku_present;
+	bool eku_present, eku_critical;
 	uint8_t eku;            /* SG_EKU_* */
 	bool san_present, san_critical;
 	sg_rd san;              /* content of the GeneralNames SEQUENCE */
-	bool nc_present;
+	bool nc_present, nc_critical;
 	sg_rd nc_permitted, nc_excluded;        /* GeneralSubtrees content, or empty */
 	bool nc_has_permitted, nc_has_excluded;
 	bool aki_present;
@@ -85,6 +85,8 @@ typedef struct sg_x509_cert {
 	bool unknown_critical;
 	char unknown_critical_oid[64];
 	bool self_issued;       /* subject and issuer names match */
+	bool subject_empty, issuer_empty;
+	bool aia_present;
 } sg_x509_cert;
 
 /* Parses a DER certificate. 0 ok, -1 with a sentence in err. */
@@ -202,7 +204,9 @@ typedef struct sg_x509_verify_opts {
 	int purpose;            /* SG_X509_PURPOSE_* */
 	int64_t at;             /* Unix time; 0 = now */
 	bool no_time_check;     /* skip validity dates entirely (tests) */
-	unsigned max_depth;     /* intermediates+anchor allowed; 0 = default */
+	/* Most certificates above the leaf (intermediates and anchor), i.e.
+	 * the greatest depth the anchor may have; 0 = SG_X509_MAX_DEPTH. */
+	unsigned max_depth;
 	const sg_x509_crls *crls;       /* may be NULL */
 	/* When set, every certificate of the path must be covered by a CRL
 	 * from its issuer that is current at `at` (stale → failure). */
