@@ -142,6 +142,16 @@ size_t sg_pkey_sig_max(const sg_pkey *k);
 int sg_pkey_spki(const sg_pkey *k, sg_wr *w) SG_MUST_CHECK;
 /* True when both keys have the same public part. */
 bool sg_pkey_public_eq(const sg_pkey *a, const sg_pkey *b);
+/* A new private key (for the CA): SG_KEY_EC_P256, SG_KEY_EC_P384,
+ * SG_KEY_EC_P521, SG_KEY_ED25519, or SG_KEY_RSA with rsa_bits 2048, 3072
+ * or 4096 (e = 65537); rsa_bits is ignored for the other types. NULL on
+ * failure or an unsupported type/size. Free with sg_pkey_free. */
+sg_pkey *sg_pkey_generate(sg_key_type t, size_t rsa_bits);
+/* The private key k as unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE
+ * KEY-----") appended to w; -1 if k has no private part or w fails. The
+ * output is a secret: free w with sg_wr_free (which wipes heap storage)
+ * and wipe caller storage. */
+int sg_pkey_private_to_pem(const sg_pkey *k, sg_wr *w) SG_MUST_CHECK;
 
 /* Sign msg (the whole message; hashing is done here). *siglen is the
  * capacity of sig on input, the signature length on output. */

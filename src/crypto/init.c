@@ -1,0 +1,81 @@
+/*
+ * Start-up: fetch every digest and cipher once.  In libcrypto 3 an
+ * implicit fetch (EVP_sha256(), EVP_DigestInit by name) costs a lock and a
+ * hash lookup per call; fetching once and keeping the objects here is the
+ * only global state of sigil, written once under pthread_once.
+ */
+#include "crypto/internal.h"
+
+#include <openssl/err.h>
+#include <pthread.h>
+
+const sg_hash_class sg_sha256 = { "SHA-256", 32, 64, 0 };
+const sg_hash_class sg_sha384 = { "SHA-384", 48, 128, 1 };
+const sg_hash_class sg_sha512 = { "SHA-512", 64, 128, 2 };
+
+const sg_aead_class sg_aes128gcm = { "AES-128-GCM", 16, 0 };
+const sg_aead_class sg_aes256gcm = { "AES-256-GCM", 32, 1 };
+const sg_aead_class sg_chacha20poly1305 = { "ChaCha20-Poly1305", 32, 2 };
+
+#define N_MD 3
+#define N_CIPHER 3
+
+static const char *const md_names[N_MD] = { "SHA2-256", "SHA2-384", "SHA2-512" };
+static const char *const cipher_names[N_CIPHER] = {
+	"AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305",
+};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static EVP_MD *mds[N_MD];
+static EVP_CIPHER *ciphers[N_CIPHER];
+static bool init_ok;
+
+static void do_init(void)
+{
+	for (int i = 0; i < N_MD; i++)
+		if (!(mds[i] = EVP_MD_fetch(NULL, md_names[i], NULL)))
+			goto err;
+	for (int i = 0; i < N_CIPHER; i++)
+		if (!(ciphers[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL)))
+			goto err;
+	init_ok = true;
+	return;
+err:
+	/* All or nothing: a half-initialised table would fail later in
+	 * confusing places. */
+	for (int i = 0; i < N_MD; i++) {
+		EVP_MD_free(mds[i]);
+		mds[i] = NULL;
+	}
+	for (int i = 0; i < N_CIPHER; i++) {
+		EVP_CIPHER_free(ciphers[i]);
+		ciphers[i] = NULL;
+	}
+	ERR_clear_error();
+}
+
+int sg_crypto_init(void)
+{
+	if (pthread_once(&init_once, do_init) != 0)
+		return -1;
+	return init_ok ? 0 : -1;
+}
+
+const EVP_MD *sg_evp_md(const sg_hash_class *h)
+{
+	if (!h || h->id < 0 || h->id >= N_MD || sg_crypto_init() != 0)
+		return NULL;
+	return mds[h->id];
+}
+
+const EVP_CIPHER *sg_evp_cipher(const sg_aead_class *a)
+{
+	if (!a || a->id < 0 || a->id >= N_CIPHER || sg_crypto_init() != 0)
+		return NULL;
+	return ciphers[a->id];
+}
+
+void sg_evp_clear_errors(void)
+{
+	ERR_clear_error();
+}

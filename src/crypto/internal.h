@@ -1,0 +1,21 @@
+/*
+ * Private to src/crypto/: the OpenSSL objects behind the descriptors of
+ * crypto.h.  Nothing outside this directory includes this file.
+ */
+#ifndef SG_CRYPTO_INTERNAL_H
+#define SG_CRYPTO_INTERNAL_H
+
+#include <openssl/evp.h>
+
+#include "crypto/crypto.h"
+
+/* The algorithm fetched at start-up for a descriptor, or NULL when
+ * sg_crypto_init() failed or the descriptor is not one of ours. */
+const EVP_MD *sg_evp_md(const sg_hash_class *h);
+const EVP_CIPHER *sg_evp_cipher(const sg_aead_class *a);
+
+/* Empties OpenSSL's thread-local error queue, so that a failure we have
+ * already reported as -1 does not surface in a later, unrelated call. */
+void sg_evp_clear_errors(void);
+
+#endif

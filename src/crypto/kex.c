@@ -1,0 +1,225 @@
+/*
+ * Ephemeral (EC)DHE for TLS 1.3 key_share (RFC 8446 section 4.2.8):
+ * X25519 as 32 raw bytes (RFC 7748), P-256/P-384 as uncompressed points
+ * 0x04 || X || Y (RFC 8446 section 4.2.8.2; compressed points are not
+ * allowed in TLS 1.3).
+ */
+#include "crypto/internal.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+const sg_kex_class sg_x25519 = { "x25519", 0x001d, 32, 32, 0 };
+const sg_kex_class sg_secp256r1 = { "secp256r1", 0x0017, 65, 32, 1 };
+const sg_kex_class sg_secp384r1 = { "secp384r1", 0x0018, 97, 48, 2 };
+
+/* Indexed by id; [0] is X25519, which has no group parameter. */
+static const char *const group_names[] = { NULL, "P-256", "P-384" };
+static const int group_nids[] = { 0, NID_X9_62_prime256v1, NID_secp384r1 };
+
+struct sg_kex_key {
+	const sg_kex_class *k;
+	EVP_PKEY *p;
+};
+
+static bool known(const sg_kex_class *k)
+{
+	return k == &sg_x25519 || k == &sg_secp256r1 || k == &sg_secp384r1;
+}
+
+static sg_kex_key *wrap(const sg_kex_class *k, EVP_PKEY *p)
+{
+	sg_kex_key *key;
+	if (!p)
+		return NULL;
+	if (!(key = malloc(sizeof(*key)))) {
+		EVP_PKEY_free(p);
+		return NULL;
+	}
+	key->k = k;
+	key->p = p;
+	return key;
+}
+
+/* An EC key of our group from an encoded point (and a private scalar). The
+ * import decodes the point with EC_POINT_oct2point, which refuses points
+ * that are not on the curve; the point at infinity has no 0x04 encoding. */
+static EVP_PKEY *ec_from_data(const sg_kex_class *k, const uint8_t *pub,
+			      const BIGNUM *priv)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc = NULL;
+	EVP_PKEY *p = NULL;
+
+	if (!(bld = OSSL_PARAM_BLD_new()) ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+					     group_names[k->id], 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+					      pub, k->pub_len) ||
+	    (priv && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv)) ||
+	    !(params = OSSL_PARAM_BLD_to_param(bld)))
+		goto err;
+	if (!(pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) ||
+	    EVP_PKEY_fromdata_init(pc) != 1 ||
+	    EVP_PKEY_fromdata(pc, &p, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+			      params) != 1) {
+		EVP_PKEY_free(p);
+		p = NULL;
+	}
+err:
+	EVP_PKEY_CTX_free(pc);
+	/* OSSL_PARAM_clear_free is 3.2+; this path only imports known test
+	 * scalars (sg_kex_from_private), never a live ephemeral key. */
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return p;
+}
+
+sg_kex_key *sg_kex_generate(const sg_kex_class *k)
+{
+	EVP_PKEY *p = NULL;
+	if (!known(k) || sg_crypto_init() != 0)
+		return NULL;
+	if (k == &sg_x25519) {
+		/* RFC 7748 section 6.1: 32 random bytes are a private key
+		 * (clamping happens inside X25519). */
+		uint8_t priv[32];
+		if (RAND_priv_bytes(priv, sizeof(priv)) == 1)
+			p = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL,
+							    priv, sizeof(priv));
+		OPENSSL_cleanse(priv, sizeof(priv));
+	} else {
+		p = EVP_PKEY_Q_keygen(NULL, NULL, "EC", group_names[k->id]);
+	}
+	if (!p)
+		sg_evp_clear_errors();
+	return wrap(k, p);
+}
+
+sg_kex_key *sg_kex_from_private(const sg_kex_class *k, const uint8_t *priv, size_t len)
+{
+	EC_GROUP *g = NULL;
+	EC_POINT *pt = NULL;
+	BIGNUM *d = NULL;
+	BN_CTX *bc = NULL;
+	EVP_PKEY *p = NULL;
+	uint8_t pub[SG_MAX_KEX_PUB];
+
+	if (!known(k) || !priv || sg_crypto_init() != 0)
+		return NULL;
+	if (k == &sg_x25519) {
+		if (len != 32)
+			return NULL;
+		p = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv, len);
+		goto done;
+	}
+	if (len != k->secret_len)
+		goto done;
+	/* The import wants the public point too: Q = d*G, with d in
+	 * [1, n-1]. */
+	if (!(g = EC_GROUP_new_by_curve_name(group_nids[k->id])) ||
+	    !(pt = EC_POINT_new(g)) || !(bc = BN_CTX_new()) ||
+	    !(d = BN_secure_new()) || !BN_bin2bn(priv, (int)len, d))
+		goto done;
+	if (BN_is_zero(d) || BN_cmp(d, EC_GROUP_get0_order(g)) >= 0)
+		goto done;
+	if (!EC_POINT_mul(g, pt, d, NULL, NULL, bc) ||
+	    EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub,
+			       sizeof(pub), bc) != k->pub_len)
+		goto done;
+	p = ec_from_data(k, pub, d);
+done:
+	if (!p)
+		sg_evp_clear_errors();
+	BN_clear_free(d);
+	BN_CTX_free(bc);
+	EC_POINT_free(pt);
+	EC_GROUP_free(g);
+	return wrap(k, p);
+}
+
+int sg_kex_public(const sg_kex_key *key, uint8_t *out)
+{
+	size_t n = 0;
+	if (!key)
+		return -1;
+	if (key->k == &sg_x25519) {
+		n = key->k->pub_len;
+		if (EVP_PKEY_get_raw_public_key(key->p, out, &n) != 1)
+			goto err;
+	} else if (EVP_PKEY_get_octet_string_param(key->p,
+			OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out, key->k->pub_len,
+			&n) != 1 || out[0] != 0x04) {
+		goto err;
+	}
+	if (n != key->k->pub_len)
+		goto err;
+	return 0;
+err:
+	sg_evp_clear_errors();
+	return -1;
+}
+
+int sg_kex_derive(const sg_kex_key *key, const uint8_t *peer, size_t plen, uint8_t *out)
+{
+	EVP_PKEY *pp = NULL;
+	EVP_PKEY_CTX *dc = NULL;
+	size_t n;
+	int ret = -1;
+
+	if (!key || !peer || plen != key->k->pub_len)
+		return -1;
+	if (key->k == &sg_x25519) {
+		pp = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, plen);
+	} else {
+		/* Only the uncompressed form; 0x00 (infinity), 0x02/0x03
+		 * (compressed) and 0x06/0x07 (hybrid) are refused. */
+		if (peer[0] != 0x04)
+			goto err;
+		pp = ec_from_data(key->k, peer, NULL);
+	}
+	if (!pp)
+		goto err;
+	/* No EVP_PKEY_public_check here: the import already checked that the
+	 * point is on the curve, and P-256/P-384 have cofactor 1, so every
+	 * such point other than infinity is in the prime-order group. */
+	n = key->k->secret_len;
+	if (!(dc = EVP_PKEY_CTX_new_from_pkey(NULL, key->p, NULL)) ||
+	    EVP_PKEY_derive_init(dc) != 1 ||
+	    EVP_PKEY_derive_set_peer_ex(dc, pp, 0) != 1 ||
+	    EVP_PKEY_derive(dc, out, &n) != 1 || n != key->k->secret_len)
+		goto err;
+	if (key->k == &sg_x25519) {
+		/* RFC 8446 section 7.4.2: an all-zero X25519 result (a
+		 * low-order peer point) MUST be refused. */
+		uint8_t acc = 0;
+		for (size_t i = 0; i < n; i++)
+			acc |= out[i];
+		if (acc == 0)
+			goto err;
+	}
+	ret = 0;
+err:
+	if (ret) {
+		OPENSSL_cleanse(out, key->k->secret_len);
+		sg_evp_clear_errors();
+	}
+	EVP_PKEY_CTX_free(dc);
+	EVP_PKEY_free(pp);
+	return ret;
+}
+
+void sg_kex_free(sg_kex_key *key)
+{
+	if (!key)
+		return;
+	/* EVP_PKEY_free clears the private key material. */
+	EVP_PKEY_free(key->p);
+	free(key);
+}

@@ -1,0 +1,338 @@
+/*
+ * Long-term keys: loading (PEM private keys, DER SubjectPublicKeyInfo),
+ * generation for the CA, and signatures as TLS 1.3 uses them (RFC 8446
+ * section 4.2.3): ECDSA with DER signatures, RSASSA-PKCS1-v1_5 (for
+ * certificates only), RSASSA-PSS with MGF1 and salt = hash length, and
+ * Ed25519.
+ */
+#include "crypto/internal.h"
+
+#include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+struct sg_pkey {
+	EVP_PKEY *p;
+	sg_key_type type;
+	bool priv;
+};
+
+/* Our key type for an OpenSSL key; SG_KEY_NONE for anything we do not
+ * sign with (DSA, X448, RSA-PSS-restricted keys, other curves...). */
+static sg_key_type classify(const EVP_PKEY *p)
+{
+	char group[64];
+	size_t n = 0;
+	switch (EVP_PKEY_get_base_id(p)) {
+	case EVP_PKEY_RSA:
+		return SG_KEY_RSA;
+	case EVP_PKEY_ED25519:
+		return SG_KEY_ED25519;
+	case EVP_PKEY_EC:
+		if (EVP_PKEY_get_utf8_string_param(p, OSSL_PKEY_PARAM_GROUP_NAME,
+						   group, sizeof(group), &n) != 1)
+			return SG_KEY_NONE;
+		if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
+			return SG_KEY_EC_P256;
+		if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
+			return SG_KEY_EC_P384;
+		if (strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0)
+			return SG_KEY_EC_P521;
+		return SG_KEY_NONE;
+	default:
+		return SG_KEY_NONE;
+	}
+}
+
+static sg_pkey *wrap(EVP_PKEY *p, bool priv)
+{
+	sg_pkey *k = NULL;
+	sg_key_type t;
+	if (!p)
+		goto err;
+	if ((t = classify(p)) == SG_KEY_NONE)
+		goto err;
+	if (!(k = malloc(sizeof(*k))))
+		goto err;
+	k->p = p;
+	k->type = t;
+	k->priv = priv;
+	return k;
+err:
+	EVP_PKEY_free(p);
+	sg_evp_clear_errors();
+	return NULL;
+}
+
+/* Encrypted keys are refused without asking anyone for a password: a
+ * library must never prompt on the terminal (OpenSSL's default). */
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+sg_pkey *sg_pkey_private_from_pem(const char *pem, size_t len)
+{
+	BIO *b = NULL;
+	EVP_PKEY *p = NULL;
+	if (!pem || len > INT_MAX || sg_crypto_init() != 0)
+		return NULL;
+	if (!(b = BIO_new_mem_buf(pem, (int)len)))
+		goto done;
+	/* Reads the first private key block, skipping other blocks such as
+	 * certificates; "ENCRYPTED PRIVATE KEY" and Proc-Type: ENCRYPTED
+	 * blocks reach no_password and fail. */
+	p = PEM_read_bio_PrivateKey_ex(b, NULL, no_password, NULL, NULL, NULL);
+done:
+	BIO_free(b);
+	return wrap(p, true);
+}
+
+sg_pkey *sg_pkey_public_from_spki(const uint8_t *der, size_t len)
+{
+	const uint8_t *q = der;
+	EVP_PKEY *p;
+	if (!der || len == 0 || len > LONG_MAX || sg_crypto_init() != 0)
+		return NULL;
+	p = d2i_PUBKEY(NULL, &q, (long)len);
+	/* Trailing bytes after the SPKI are an error (DESIGN.md). */
+	if (p && q != der + len) {
+		EVP_PKEY_free(p);
+		p = NULL;
+	}
+	return wrap(p, false);
+}
+
+sg_pkey *sg_pkey_generate(sg_key_type t, size_t rsa_bits)
+{
+	EVP_PKEY *p = NULL;
+	if (sg_crypto_init() != 0)
+		return NULL;
+	switch (t) {
+	case SG_KEY_RSA:
+		if (rsa_bits != 2048 && rsa_bits != 3072 && rsa_bits != 4096)
+			return NULL;
+		p = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", rsa_bits);
+		break;
+	case SG_KEY_EC_P256:
+		p = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		break;
+	case SG_KEY_EC_P384:
+		p = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+		break;
+	case SG_KEY_EC_P521:
+		p = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+		break;
+	case SG_KEY_ED25519:
+		p = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		break;
+	default:
+		return NULL;
+	}
+	return wrap(p, true);
+}
+
+int sg_pkey_private_to_pem(const sg_pkey *k, sg_wr *w)
+{
+	BIO *b = NULL;
+	char *data = NULL;
+	long n = 0;
+	int ret = -1;
+	if (!k || !k->priv || !w)
+		return -1;
+	if (!(b = BIO_new(BIO_s_mem())))
+		goto err;
+	/* In OpenSSL 3 this writes PKCS#8 ("PRIVATE KEY"), unencrypted. */
+	if (PEM_write_bio_PrivateKey(b, k->p, NULL, NULL, 0, NULL, NULL) != 1)
+		goto err;
+	if ((n = BIO_get_mem_data(b, &data)) <= 0)
+		goto err;
+	if (!sg_wr_bytes(w, data, (size_t)n))
+		goto err;
+	ret = 0;
+err:
+	if (data && n > 0)
+		OPENSSL_cleanse(data, (size_t)n);
+	BIO_free(b);
+	sg_evp_clear_errors();
+	return ret;
+}
+
+void sg_pkey_free(sg_pkey *k)
+{
+	if (!k)
+		return;
+	/* EVP_PKEY_free clears private key material. */
+	EVP_PKEY_free(k->p);
+	free(k);
+}
+
+sg_key_type sg_pkey_type(const sg_pkey *k)
+{
+	return k ? k->type : SG_KEY_NONE;
+}
+
+size_t sg_pkey_bits(const sg_pkey *k)
+{
+	int b = k ? EVP_PKEY_get_bits(k->p) : 0;
+	return b > 0 ? (size_t)b : 0;
+}
+
+size_t sg_pkey_sig_max(const sg_pkey *k)
+{
+	int s = k ? EVP_PKEY_get_size(k->p) : 0;
+	return s > 0 ? (size_t)s : 0;
+}
+
+int sg_pkey_spki(const sg_pkey *k, sg_wr *w)
+{
+	uint8_t *q;
+	int n;
+	if (!k || !w)
+		return -1;
+	if ((n = i2d_PUBKEY(k->p, NULL)) <= 0)
+		goto err;
+	if (!(q = sg_wr_space(w, (size_t)n)))
+		goto err;
+	if (i2d_PUBKEY(k->p, &q) != n)
+		goto err;
+	return 0;
+err:
+	sg_evp_clear_errors();
+	return -1;
+}
+
+bool sg_pkey_public_eq(const sg_pkey *a, const sg_pkey *b)
+{
+	bool eq;
+	if (!a || !b)
+		return false;
+	/* Compares the parameters and the public part only. */
+	eq = EVP_PKEY_eq(a->p, b->p) == 1;
+	sg_evp_clear_errors();
+	return eq;
+}
+
+/*
+ * A digest-sign/verify context for kind, after checking that the key can
+ * make such signatures at all: an ECDSA signature "by" an RSA key is a
+ * failure, not a question for OpenSSL.
+ */
+static EVP_MD_CTX *sig_ctx(const sg_pkey *k, sg_sig_kind kind,
+			   const sg_hash_class *h, bool sign)
+{
+	const EVP_MD *md = NULL;
+	EVP_MD_CTX *mc = NULL;
+	EVP_PKEY_CTX *pc = NULL;
+	int r;
+
+	if (!k)
+		return NULL;
+	switch (kind) {
+	case SG_SIG_ECDSA:
+		if (k->type != SG_KEY_EC_P256 && k->type != SG_KEY_EC_P384 &&
+		    k->type != SG_KEY_EC_P521)
+			return NULL;
+		break;
+	case SG_SIG_RSA_PKCS1:
+	case SG_SIG_RSA_PSS:
+		if (k->type != SG_KEY_RSA)
+			return NULL;
+		break;
+	case SG_SIG_ED25519:
+		/* PureEdDSA hashes internally (RFC 8032 section 5.1.6). */
+		if (k->type != SG_KEY_ED25519 || h)
+			return NULL;
+		break;
+	default:
+		return NULL;
+	}
+	if (kind != SG_SIG_ED25519 && !(md = sg_evp_md(h)))
+		return NULL;
+	if (sign && !k->priv)
+		return NULL;
+	if (!(mc = EVP_MD_CTX_new()))
+		return NULL;
+	r = sign ? EVP_DigestSignInit(mc, &pc, md, NULL, k->p)
+		 : EVP_DigestVerifyInit(mc, &pc, md, NULL, k->p);
+	if (r != 1)
+		goto err;
+	if (kind == SG_SIG_RSA_PKCS1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1)
+		goto err;
+	/* RFC 8446 section 4.2.3: "The length of the Salt MUST be equal to
+	 * the length of the digest algorithm" and MGF1 uses the same hash.
+	 * RSA_PSS_SALTLEN_DIGEST makes verification demand exactly that salt
+	 * length rather than recovering whatever the signer used. */
+	if (kind == SG_SIG_RSA_PSS &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) != 1))
+		goto err;
+	return mc;
+err:
+	EVP_MD_CTX_free(mc);
+	return NULL;
+}
+
+int sg_sign(const sg_pkey *k, sg_sig_kind kind, const sg_hash_class *h,
+	    const uint8_t *msg, size_t mlen, uint8_t *sig, size_t *siglen)
+{
+	EVP_MD_CTX *mc = NULL;
+	uint8_t *tmp = NULL;
+	size_t max, n;
+	int ret = -1;
+
+	if (!siglen || !sig || !(mc = sig_ctx(k, kind, h, true)))
+		goto err;
+	max = sg_pkey_sig_max(k);
+	if (max == 0)
+		goto err;
+	if (*siglen >= max) {
+		n = *siglen;
+		if (EVP_DigestSign(mc, sig, &n, msg, mlen) != 1)
+			goto err;
+	} else {
+		/* A DER ECDSA signature is often shorter than the maximum
+		 * and may still fit a smaller buffer; OpenSSL wants room for
+		 * the maximum, so sign aside and copy. */
+		if (!(tmp = malloc(max)))
+			goto err;
+		n = max;
+		if (EVP_DigestSign(mc, tmp, &n, msg, mlen) != 1 || n > *siglen)
+			goto err;
+		memcpy(sig, tmp, n);
+	}
+	*siglen = n;
+	ret = 0;
+err:
+	free(tmp);
+	EVP_MD_CTX_free(mc);
+	sg_evp_clear_errors();
+	return ret;
+}
+
+int sg_verify(const sg_pkey *k, sg_sig_kind kind, const sg_hash_class *h,
+	      const uint8_t *msg, size_t mlen, const uint8_t *sig, size_t siglen)
+{
+	EVP_MD_CTX *mc = NULL;
+	int ret = -1;
+	if (!sig || !(mc = sig_ctx(k, kind, h, false)))
+		goto err;
+	/* 1 is valid; 0 is a mismatch and a negative value a malformed
+	 * signature or internal error, all the same to the caller. */
+	if (EVP_DigestVerify(mc, sig, siglen, msg, mlen) == 1)
+		ret = 0;
+err:
+	EVP_MD_CTX_free(mc);
+	sg_evp_clear_errors();
+	return ret;
+}
