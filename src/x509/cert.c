@@ -640,6 +640,7 @@ static bool parse_ext(sg_x509_cert *c, sg_rd oid, bool critical, sg_rd v)
 	}
 	if (SG_DER_OID_IS(oid, sg_oid_policy_constraints)) {
 		c->policy_constraints_present = true;
+		c->pc_critical = critical;
 		return is_seq(v);
 	}
 	if (SG_DER_OID_IS(oid, sg_oid_policy_mappings)) {
