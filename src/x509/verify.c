@@ -137,7 +137,7 @@ static bool cert_ok(struct vctx *v, const sg_x509_cert *c, enum role role, int d
 	char lb[256], why[200];
 	label(c, lb, sizeof lb);
 	const char *what = role == ROLE_ANCHOR ? "trust anchor" :
-			   role == ROLE_INTERMEDIATE ? "CA certificate" : "certificate";
+			   role == ROLE_INTERMEDIATE ? "issuing certificate" : "certificate";
 	if (c->version != 3) {
 		fail(v, rank, SG_ALERT_BAD_CERTIFICATE, depth,
 		     "%s is version %d, not 3 (depth %d, %s)", what, c->version, depth, lb);
