@@ -134,6 +134,10 @@ check nc-violated bad leaf_ncbad.pem intnc.pem
 check revoked bad revoked.pem int.pem --crl int.crl -- -crl_check -CRLfile int.crl
 check not-revoked ok leaf.pem int.pem --crl int.crl -- -crl_check -CRLfile int.crl
 check bad-signature bad badsig.pem int.pem
+# The CRL is good for 30 days: 40 days on, it is stale, and a required
+# CRL that is stale fails.
+check stale-crl bad leaf.pem int.pem --crl int.crl --at $((NOW + 40 * 86400)) -- -crl_check -CRLfile int.crl -attime $((NOW + 40 * 86400))
+check crl-required-missing bad leaf.pem int.pem --crl ca/index.txt -- -crl_check
 
 # The reason texts of the issue.
 out=$("$SIGIL" verify revoked.pem --cacert root.pem --untrusted int.pem --crl int.crl)
