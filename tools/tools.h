@@ -1,4 +1,9 @@
-#ifndef SIGIL_TOOLS_H
-#define SIGIL_TOOLS_H
+/* Subcommands of the sigil CLI: one file each, dispatched by main.c. */
+#ifndef SG_TOOLS_H
+#define SG_TOOLS_H
+
+/* sigil verify CERT.pem [--cacert FILE|DIR] [--untrusted FILE] [--host NAME|IP]
+ *   [--at TIME] [--purpose server|client] [--crl FILE] [--pin sha256//...] */
 int do_verify(int argc, char **argv);
+
 #endif

@@ -60,16 +60,16 @@ bool sg_der_get_any(sg_rd *r, uint8_t *tag, sg_rd *content, sg_rd *whole)
 	size_t h, n;
 	if (!der_header(r, &t, &h, &n))
 		return false;
-	if (tag)
-		*tag = t;
-	/* content or whole may alias r (descending into a SEQUENCE). */
-	const uint8_t *start = r->p;
+	/* Advance first: content or whole may alias r. */
+	const uint8_t *p = r->p;
 	r->p += h + n;
 	r->n -= h + n;
+	if (tag)
+		*tag = t;
 	if (whole)
-		sg_rd_init(whole, start, h + n);
+		sg_rd_init(whole, p, h + n);
 	if (content)
-		sg_rd_init(content, start + h, n);
+		sg_rd_init(content, p + h, n);
 	return true;
 }
 

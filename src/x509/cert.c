@@ -310,6 +310,50 @@ static bool foldable(uint8_t tag)
 	return tag == SG_DER_UTF8_STRING || tag == SG_DER_PRINTABLE_STRING;
 }
 
+bool sg_x509_rdn_eq(sg_rd ra, sg_rd rb)
+{
+	if (ra.n == rb.n && memcmp(ra.p, rb.p, ra.n) == 0)
+		return true;
+	/* Multi-valued RDNs are compared in encoded order (DER sorts SET
+	 * OF, so equal sets encode in the same order). */
+	while (!sg_rd_done(&ra) && !sg_rd_done(&rb)) {
+		sg_rd xa, xb, oa, ob, va, vb;
+		uint8_t ta, tb;
+		if (!sg_der_get(&ra, SG_DER_SEQUENCE, &xa) ||
+		    !sg_der_get(&rb, SG_DER_SEQUENCE, &xb) ||
+		    !sg_der_get_oid(&xa, &oa) || !sg_der_get_oid(&xb, &ob) ||
+		    !sg_der_get_any(&xa, &ta, &va, NULL) ||
+		    !sg_der_get_any(&xb, &tb, &vb, NULL))
+			return false;
+		if (oa.n != ob.n || memcmp(oa.p, ob.p, oa.n) != 0)
+			return false;
+		if (foldable(ta) && foldable(tb)) {
+			if (!value_fold_eq(va, vb))
+				return false;
+		} else if (ta != tb || va.n != vb.n || memcmp(va.p, vb.p, va.n) != 0) {
+			return false;
+		}
+	}
+	return sg_rd_done(&ra) && sg_rd_done(&rb);
+}
+
+/* RFC 5280 7.1 / 6.1.3 (b): true when constraint's RDNs are the first
+ * RDNs of name (equal names included). */
+bool sg_x509_name_within(sg_rd name, sg_rd constraint)
+{
+	sg_rd sa, sb;
+	if (!sg_der_get(&name, SG_DER_SEQUENCE, &sa) ||
+	    !sg_der_get(&constraint, SG_DER_SEQUENCE, &sb))
+		return false;
+	while (!sg_rd_done(&sb)) {
+		sg_rd ra, rb;
+		if (!sg_der_get(&sa, SG_DER_SET, &ra) || !sg_der_get(&sb, SG_DER_SET, &rb) ||
+		    !sg_x509_rdn_eq(ra, rb))
+			return false;
+	}
+	return true;
+}
+
 bool sg_x509_name_eq(sg_rd a, sg_rd b)
 {
 	if (a.n == b.n && memcmp(a.p, b.p, a.n) == 0)
@@ -319,29 +363,8 @@ bool sg_x509_name_eq(sg_rd a, sg_rd b)
 		return false;
 	while (!sg_rd_done(&sa) && !sg_rd_done(&sb)) {
 		sg_rd ra, rb;
-		if (!sg_der_get(&sa, SG_DER_SET, &ra) || !sg_der_get(&sb, SG_DER_SET, &rb))
-			return false;
-		/* Multi-valued RDNs are compared in encoded order (DER sorts
-		 * SET OF, so equal sets encode in the same order). */
-		while (!sg_rd_done(&ra) && !sg_rd_done(&rb)) {
-			sg_rd xa, xb, oa, ob, va, vb;
-			uint8_t ta, tb;
-			if (!sg_der_get(&ra, SG_DER_SEQUENCE, &xa) ||
-			    !sg_der_get(&rb, SG_DER_SEQUENCE, &xb) ||
-			    !sg_der_get_oid(&xa, &oa) || !sg_der_get_oid(&xb, &ob) ||
-			    !sg_der_get_any(&xa, &ta, &va, NULL) ||
-			    !sg_der_get_any(&xb, &tb, &vb, NULL))
-				return false;
-			if (oa.n != ob.n || memcmp(oa.p, ob.p, oa.n) != 0)
-				return false;
-			if (foldable(ta) && foldable(tb)) {
-				if (!value_fold_eq(va, vb))
-					return false;
-			} else if (ta != tb || va.n != vb.n || memcmp(va.p, vb.p, va.n) != 0) {
-				return false;
-			}
-		}
-		if (!sg_rd_done(&ra) || !sg_rd_done(&rb))
+		if (!sg_der_get(&sa, SG_DER_SET, &ra) || !sg_der_get(&sb, SG_DER_SET, &rb) ||
+		    !sg_x509_rdn_eq(ra, rb))
 			return false;
 	}
 	return sg_rd_done(&sa) && sg_rd_done(&sb);
@@ -548,20 +571,52 @@ static bool is_seq(sg_rd v)
 	return sg_der_get(&v, SG_DER_SEQUENCE, &seq) && sg_rd_done(&v);
 }
 
+/* RFC 5280 4.2.2.1: SEQUENCE SIZE (1..MAX) OF AccessDescription
+ * { accessMethod OID, accessLocation GeneralName }. */
+static bool aia_ok(sg_rd v)
+{
+	sg_rd seq;
+	if (!sg_der_get(&v, SG_DER_SEQUENCE, &seq) || !sg_rd_done(&v) || sg_rd_done(&seq))
+		return false;
+	while (!sg_rd_done(&seq)) {
+		sg_rd ad, oid, gn;
+		uint8_t tag;
+		if (!sg_der_get(&seq, SG_DER_SEQUENCE, &ad) || !sg_der_get_oid(&ad, &oid) ||
+		    !sg_der_get_any(&ad, &tag, NULL, &gn) || !sg_rd_done(&ad) ||
+		    sg_x509_general_names(gn, NULL, NULL) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* One extension; false when malformed. Sets unknown_critical when a
  * critical extension is one we do not process. */
 static bool parse_ext(sg_x509_cert *c, sg_rd oid, bool critical, sg_rd v)
 {
 	if (SG_DER_OID_IS(oid, sg_oid_bc))
+	{
+		c->bc_critical = critical;
 		return parse_bc(c, v);
+	}
 	if (SG_DER_OID_IS(oid, sg_oid_ku))
 		return parse_ku(c, v);
-	if (SG_DER_OID_IS(oid, sg_oid_eku))
+	if (SG_DER_OID_IS(oid, sg_oid_eku)) {
+		c->eku_critical = critical;
 		return parse_eku(c, v);
+	}
 	if (SG_DER_OID_IS(oid, sg_oid_san))
 		return parse_san(c, v, critical);
-	if (SG_DER_OID_IS(oid, sg_oid_nc))
+	if (SG_DER_OID_IS(oid, sg_oid_nc)) {
+		c->nc_critical = critical;
 		return parse_nc(c, v);
+	}
+	if (SG_DER_OID_IS(oid, sg_oid_aia)) {
+		c->aia_present = true;
+		if (!aia_ok(v))
+			return false;
+		/* Not processed: critical AIA is an unknown critical
+		 * extension below. */
+	}
 	if (SG_DER_OID_IS(oid, sg_oid_aki)) {
 		/* RFC 5280 4.2.1.1: MUST be non-critical. */
 		if (critical)
@@ -585,6 +640,7 @@ static bool parse_ext(sg_x509_cert *c, sg_rd oid, bool critical, sg_rd v)
 	}
 	if (SG_DER_OID_IS(oid, sg_oid_policy_constraints)) {
 		c->policy_constraints_present = true;
+		c->pc_critical = critical;
 		return is_seq(v);
 	}
 	if (SG_DER_OID_IS(oid, sg_oid_policy_mappings)) {
@@ -743,6 +799,8 @@ int sg_x509_cert_parse(sg_x509_cert *c, const uint8_t *der, size_t len,
 	if (!sg_rd_done(&tbs))
 		FAIL("trailing data in TBSCertificate");
 	c->self_issued = sg_x509_name_eq(c->subject, c->issuer);
+	c->subject_empty = c->subject.n == 2;
+	c->issuer_empty = c->issuer.n == 2;
 	return 0;
 err:
 	return -1;

@@ -12,6 +12,18 @@ bool sg_x509_parse_sigalg(sg_rd alg, sg_x509_sigalg *a);
 int sg_x509_check_sig(sg_rd spki, const sg_x509_sigalg *a, sg_rd msg, sg_rd sig);
 /* Formats an INTEGER content as 0x.. hex (leading zero byte dropped). */
 void sg_x509_serial_hex(sg_rd serial, char *out, size_t cap);
+/* A preferred-name-syntax DNS name (RFC 1034 §3.5, with digits allowed
+ * first per RFC 1123 §2.1): letters, digits and hyphens, labels of 1..63
+ * octets not starting or ending with '-', at most 253 octets. With
+ * wildcard_ok, the first label may be exactly "*". */
+bool sg_x509_dns_valid(const uint8_t *p, size_t n, bool wildcard_ok);
+/* Name constraints of `ca` (which has nc_present) applied to cert c:
+ * 0 ok, -1 violated (why gets a sentence). */
+int sg_x509_nc_check(const sg_x509_cert *ca, const sg_x509_cert *c, bool is_leaf,
+		     char *why, size_t cap);
+/* RDN (SET content) comparison and DN prefix test, RFC 5280 7.1. */
+bool sg_x509_rdn_eq(sg_rd a, sg_rd b);
+bool sg_x509_name_within(sg_rd name, sg_rd constraint);
 /* Unix time now. */
 int64_t sg_x509_now(void);
 

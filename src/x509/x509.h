@@ -63,21 +63,22 @@ typedef struct sg_x509_cert {
 	sg_rd spki_alg;         /* SPKI algorithm OID content */
 
 	/* Extensions: *_present says whether the extension appeared. */
-	bool bc_present, ca;
+	bool bc_present, bc_critical, ca;
 	int path_len;           /* -1: no pathLenConstraint */
 	bool ku_present;
 	uint16_t key_usage;     /* SG_KU_* */
-	bool eku_present;
+	bool eku_present, eku_critical;
 	uint8_t eku;            /* SG_EKU_* */
 	bool san_present, san_critical;
 	sg_rd san;              /* content of the GeneralNames SEQUENCE */
-	bool nc_present;
+	bool nc_present, nc_critical;
 	sg_rd nc_permitted, nc_excluded;        /* GeneralSubtrees content, or empty */
 	bool nc_has_permitted, nc_has_excluded;
 	bool aki_present;
 	sg_rd aki_keyid;        /* keyIdentifier content, may be empty */
 	bool ski_present;
 	sg_rd ski;
+	bool pc_critical;
 	bool policies_present, policy_constraints_present, policy_mappings_present,
 	     inhibit_any_present;
 	/* An extension we do not process was marked critical (RFC 5280 4.2:
@@ -85,6 +86,8 @@ typedef struct sg_x509_cert {
 	bool unknown_critical;
 	char unknown_critical_oid[64];
 	bool self_issued;       /* subject and issuer names match */
+	bool subject_empty, issuer_empty;
+	bool aia_present;
 } sg_x509_cert;
 
 /* Parses a DER certificate. 0 ok, -1 with a sentence in err. */
@@ -171,6 +174,8 @@ int sg_x509_store_add_path(sg_x509_store *s, const char *path, char *err, size_t
  * alternatives). */
 int sg_x509_store_add_system(sg_x509_store *s, char *err, size_t errlen);
 size_t sg_x509_store_count(const sg_x509_store *s);
+/* Anchor i (0 <= i < count), or NULL. */
+const sg_x509_cert *sg_x509_store_at(const sg_x509_store *s, size_t i);
 
 /* A list of CRLs, each held as its own copy of the DER. */
 typedef struct sg_x509_crls sg_x509_crls;
@@ -179,6 +184,12 @@ void sg_x509_crls_free(sg_x509_crls *l);
 int sg_x509_crls_add_pem(sg_x509_crls *l, const char *pem, size_t len, char *err, size_t errlen);
 int sg_x509_crls_add_der(sg_x509_crls *l, const uint8_t *der, size_t len, char *err, size_t errlen);
 int sg_x509_crls_add_file(sg_x509_crls *l, const char *path, char *err, size_t errlen);
+size_t sg_x509_crls_count(const sg_x509_crls *l);
+const sg_x509_crl *sg_x509_crls_at(const sg_x509_crls *l, size_t i);
+
+/* Reads a whole file (at most 64 MiB) into a malloc'd NUL-terminated
+ * buffer the caller frees; NULL with err set on failure. */
+char *sg_x509_read_file(const char *path, size_t *len, char *err, size_t errlen);
 
 /* ---- verification ---- */
 #define SG_X509_PURPOSE_SERVER 0        /* TLS server certificate (default) */
@@ -202,10 +213,15 @@ typedef struct sg_x509_verify_opts {
 	int purpose;            /* SG_X509_PURPOSE_* */
 	int64_t at;             /* Unix time; 0 = now */
 	bool no_time_check;     /* skip validity dates entirely (tests) */
-	unsigned max_depth;     /* intermediates+anchor allowed; 0 = default */
+	/* The greatest depth the anchor may have (leaf = depth 0), i.e. the
+	 * most intermediates plus one; self-issued intermediates do not
+	 * count, as for pathLenConstraint. 0 = SG_X509_MAX_DEPTH. */
+	unsigned max_depth;
 	const sg_x509_crls *crls;       /* may be NULL */
-	/* When set, every certificate of the path must be covered by a CRL
-	 * from its issuer that is current at `at` (stale → failure). */
+	/* When set, the leaf must be covered by a CRL from its issuer that
+	 * is current at `at` (as OpenSSL's -crl_check): a missing or stale
+	 * CRL is then a failure. Without it, CRLs that apply are used and
+	 * stale ones ignored. */
 	bool crl_required;
 	const char *pins;       /* "sha256//B64;sha256//B64", or NULL */
 } sg_x509_verify_opts;

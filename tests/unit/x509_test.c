@@ -1,0 +1,253 @@
+/* Certificates, names, host names, IP SANs, CRLs, verification, pins. */
+#include "test.h"
+
+#include "der/der.h"
+#include "x509/internal.h"
+#include "x509/x509.h"
+
+#define DATA "tests/data/x509/"
+
+/* First PEM block of a file as DER (malloc'd). */
+static uint8_t *load_der(const char *path, size_t *len)
+{
+	size_t n;
+	char *pem = sg_test_read_file(path, &n);
+	char label[64], err[128];
+	sg_rd t;
+	sg_wr w;
+	if (!pem)
+		return NULL;
+	sg_rd_init(&t, (const uint8_t *)pem, n);
+	sg_wr_init(&w, NULL, 0, 1 << 20);
+	if (sg_pem_next(&t, label, sizeof label, &w, err, sizeof err) != 1) {
+		free(pem);
+		sg_wr_free(&w);
+		return NULL;
+	}
+	uint8_t *out = malloc(w.len);
+	memcpy(out, w.buf, w.len);
+	*len = w.len;
+	sg_wr_free(&w);
+	free(pem);
+	return out;
+}
+
+static void test_dns_match(void)
+{
+	const struct { const char *pat, *host; bool ok; } t[] = {
+		{"shop.example", "shop.example", true},
+		{"shop.example", "SHOP.Example", true},
+		{"SHOP.EXAMPLE", "shop.example.", true},
+		{"shop.example", "www.shop.example", false},
+		{"*.example.com", "a.example.com", true},
+		{"*.example.com", "A.EXAMPLE.COM", true},
+		{"*.example.com", "example.com", false},
+		{"*.example.com", "a.b.example.com", false},
+		{"*.example.com", ".example.com", false},
+		{"*.com", "example.com", false},
+		{"*", "example", false},
+		{"f*.example.com", "foo.example.com", false},
+		{"*oo.example.com", "foo.example.com", false},
+		{"www.*.example.com", "www.a.example.com", false},
+		{"**.example.com", "a.example.com", false},
+		{"*.*.example.com", "a.b.example.com", false},
+		{"xn--bcher-kva.example", "XN--BCHER-KVA.example", true},
+		{"*.example.com", "xn--bcher-kva.example.com", true},
+		{"foo_bar.example", "foo_bar.example", false},
+		{"example.com", "example..com", false},
+		{"-a.example", "-a.example", false},
+		{"shop.example", "", false},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		CHECK_MSG(sg_x509_dns_match((const uint8_t *)t[i].pat, strlen(t[i].pat), t[i].host) == t[i].ok,
+			  "%s vs %s", t[i].pat, t[i].host);
+}
+
+static void test_ip_parse(void)
+{
+	uint8_t ip[16];
+	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	CHECK(sg_x509_parse_ip("192.0.2.1", ip) == 4 && ip[0] == 192 && ip[3] == 1);
+	CHECK(sg_x509_parse_ip("255.255.255.255", ip) == 4);
+	CHECK(sg_x509_parse_ip("256.0.0.1", ip) == 0);
+	CHECK(sg_x509_parse_ip("01.2.3.4", ip) == 0);           /* octal-looking */
+	CHECK(sg_x509_parse_ip("1.2.3", ip) == 0);
+	CHECK(sg_x509_parse_ip("1.2.3.4.5", ip) == 0);
+	CHECK(sg_x509_parse_ip("1.2.3.", ip) == 0);
+	CHECK(sg_x509_parse_ip("example.com", ip) == 0);
+	CHECK(sg_x509_parse_ip("2001:db8::1", ip) == 16 && memcmp(ip, v6, 16) == 0);
+	CHECK(sg_x509_parse_ip("2001:DB8:0:0:0:0:0:1", ip) == 16 && memcmp(ip, v6, 16) == 0);
+	CHECK(sg_x509_parse_ip("::1", ip) == 16 && ip[15] == 1 && ip[0] == 0);
+	CHECK(sg_x509_parse_ip("::", ip) == 16);
+	CHECK(sg_x509_parse_ip("::ffff:192.0.2.1", ip) == 16 && ip[10] == 0xff && ip[12] == 192);
+	CHECK(sg_x509_parse_ip("1::2::3", ip) == 0);
+	CHECK(sg_x509_parse_ip("1:2:3:4:5:6:7:8:9", ip) == 0);
+	CHECK(sg_x509_parse_ip("1:2:3:4:5:6:7", ip) == 0);
+	CHECK(sg_x509_parse_ip("12345::1", ip) == 0);
+	CHECK(sg_x509_parse_ip("1:", ip) == 0);
+	CHECK(sg_x509_parse_ip(":1", ip) == 0);
+}
+
+static void test_cert(void)
+{
+	size_t len, clen;
+	uint8_t *der = load_der(DATA "leaf.pem", &len);
+	uint8_t *cader = load_der(DATA "ca.pem", &clen);
+	sg_x509_cert c, ca;
+	char err[256], s[256];
+	CHECK(der && cader);
+	if (!der || !cader)
+		return;
+	CHECK(sg_x509_cert_parse(&c, der, len, err, sizeof err) == 0);
+	CHECK(sg_x509_cert_parse(&ca, cader, clen, err, sizeof err) == 0);
+	CHECK(c.version == 3 && c.der.n == len && c.der.p == der);
+	CHECK(c.serial.n == 1 && c.serial.p[0] == 0x1f);
+	CHECK(c.bc_present && !c.ca && c.ku_present && c.key_usage == SG_KU_DIGITAL_SIGNATURE);
+	CHECK(c.eku_present && c.eku == (SG_EKU_SERVER | SG_EKU_CLIENT));
+	CHECK(c.san_present && c.aki_present && c.ski_present && !c.unknown_critical);
+	CHECK(ca.ca && ca.self_issued && ca.path_len == -1);
+	CHECK(sg_x509_name_eq(c.issuer, ca.subject));
+	CHECK(!sg_x509_name_eq(c.subject, ca.subject));
+	CHECK(sg_x509_name_to_string(c.subject, s, sizeof s) > 0 &&
+	      strcmp(s, "CN=shop.example, O=Example") == 0);
+	CHECK(sg_x509_name_to_string(ca.subject, s, sizeof s) > 0 &&
+	      strcmp(s, "CN=Example CA, O=Example, C=US") == 0);
+	/* Truncated output stays terminated. */
+	CHECK(sg_x509_name_to_string(ca.subject, s, 6) >= 0 && strlen(s) == 5);
+	/* The SPKI is a whole TLV that crypto can read. */
+	sg_pkey *k = sg_pkey_public_from_spki(c.spki.p, c.spki.n);
+	CHECK(k && sg_pkey_type(k) == SG_KEY_EC_P256);
+	sg_pkey_free(k);
+	CHECK(sg_x509_check_sig(ca.spki, &c.sigalg, c.tbs, c.sig) == 0);
+	CHECK(sg_x509_check_sig(c.spki, &c.sigalg, c.tbs, c.sig) != 0);
+
+	/* Host names: SAN DNS, wildcard, IPv4, IPv6; no CN fallback. */
+	CHECK(sg_x509_host_match(&c, "shop.example"));
+	CHECK(sg_x509_host_match(&c, "a.wild.example"));
+	CHECK(!sg_x509_host_match(&c, "wild.example"));
+	CHECK(sg_x509_host_match(&c, "192.0.2.1"));
+	CHECK(!sg_x509_host_match(&c, "192.0.2.2"));
+	CHECK(sg_x509_host_match(&c, "2001:db8::1"));
+	CHECK(sg_x509_host_match(&c, "2001:0db8:0:0::1"));
+	CHECK(!sg_x509_host_match(&c, "2001:db8::2"));
+	CHECK(!sg_x509_host_match(&ca, "Example CA"));
+
+	/* Every truncation fails cleanly; every one-byte change either
+	 * fails or parses (never crashes, checked under ASan). */
+	for (size_t n = 0; n < len; n++)
+		CHECK_MSG(sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1, "prefix %zu", n);
+	uint8_t *t = malloc(len + 1);
+	memcpy(t, der, len);
+	t[len] = 0;
+	CHECK(sg_x509_cert_parse(&c, t, len + 1, err, sizeof err) == -1);      /* trailing */
+	unsigned parsed = 0;
+	for (size_t i = 0; i < len; i++) {
+		memcpy(t, der, len);
+		t[i] ^= 0x41;
+		parsed += sg_x509_cert_parse(&c, t, len, err, sizeof err) == 0;
+	}
+	CHECK(parsed < len);
+	/* A certificate whose signature byte changed no longer verifies. */
+	memcpy(t, der, len);
+	t[len - 1] ^= 1;
+	CHECK(sg_x509_cert_parse(&c, t, len, err, sizeof err) == 0 &&
+	      sg_x509_check_sig(ca.spki, &c.sigalg, c.tbs, c.sig) != 0);
+	free(t);
+	free(der);
+	free(cader);
+}
+
+static void test_crl(void)
+{
+	size_t len;
+	uint8_t *der = load_der(DATA "leaf-revoked.crl", &len);
+	sg_x509_crl crl;
+	char err[256];
+	int reason;
+	CHECK(der != NULL);
+	if (!der)
+		return;
+	CHECK(sg_x509_crl_parse(&crl, der, len, err, sizeof err) == 0);
+	CHECK(crl.next_update > crl.this_update && crl.aki_present);
+	uint8_t s1f[] = {0x1f}, s20[] = {0x20}, s001f[] = {0x00, 0x1f};
+	CHECK(sg_x509_crl_lookup(&crl, (sg_rd){s1f, 1}, &reason) == 1 && reason == 1);
+	CHECK(strcmp(sg_x509_crl_reason_name(reason), "keyCompromise") == 0);
+	CHECK(sg_x509_crl_lookup(&crl, (sg_rd){s20, 1}, &reason) == 0);
+	CHECK(sg_x509_crl_lookup(&crl, (sg_rd){s001f, 2}, &reason) == 0);
+	for (size_t n = 0; n < len; n++)
+		CHECK_MSG(sg_x509_crl_parse(&crl, der, n, err, sizeof err) == -1, "prefix %zu", n);
+	free(der);
+}
+
+static void test_verify(void)
+{
+	size_t len, clen;
+	uint8_t *der = load_der(DATA "leaf.pem", &len);
+	uint8_t *cader = load_der(DATA "ca.pem", &clen);
+	char err[256];
+	sg_x509_store *st = sg_x509_store_new();
+	sg_x509_result *res = malloc(sizeof *res);
+	sg_x509_cert leaf;
+	if (!der || !cader || !st || !res)
+		goto out;
+	CHECK(sg_x509_store_add_file(st, DATA "ca.pem", err, sizeof err) == 1);
+	CHECK(sg_x509_store_add_file(st, DATA "ca.pem", err, sizeof err) == 0);  /* dup */
+	CHECK(sg_x509_cert_parse(&leaf, der, len, err, sizeof err) == 0);
+	sg_rd chain[1];
+	sg_rd_init(&chain[0], der, len);
+	sg_x509_verify_opts o = {.host = "shop.example", .at = leaf.not_before + 86400};
+	CHECK(sg_x509_verify(st, chain, 1, &o, res) == 0 && res->ok && res->chain_len == 2);
+	o.host = "a.example";
+	CHECK(sg_x509_verify(st, chain, 1, &o, res) == -1 &&
+	      strstr(res->reason, "host name \"a.example\" not in subjectAltName (DNS:shop.example") &&
+	      res->alert == SG_ALERT_CERTIFICATE_UNKNOWN);
+	o.host = NULL;
+	o.at = leaf.not_after + 1;
+	CHECK(sg_x509_verify(st, chain, 1, &o, res) == -1 && res->alert == SG_ALERT_CERTIFICATE_EXPIRED &&
+	      strstr(res->reason, "certificate expired on ") && strstr(res->reason, "(depth 0, CN=shop.example, O=Example)"));
+	o.at = leaf.not_before + 86400;
+	o.purpose = SG_X509_PURPOSE_CLIENT;
+	CHECK(sg_x509_verify(st, chain, 1, &o, res) == 0);
+	/* Revoked through the CRL. */
+	sg_x509_crls *crls = sg_x509_crls_new();
+	CHECK(sg_x509_crls_add_file(crls, DATA "leaf-revoked.crl", err, sizeof err) == 1);
+	o.crls = crls;
+	CHECK(sg_x509_verify(st, chain, 1, &o, res) == -1 && res->alert == SG_ALERT_CERTIFICATE_REVOKED &&
+	      strcmp(res->reason, "revoked (serial 0x1f, keyCompromise, CRL of CN=Example CA, O=Example, C=US)") == 0);
+	sg_x509_crls_free(crls);
+	o.crls = NULL;
+	/* Unknown issuer with an empty store. */
+	sg_x509_store *empty = sg_x509_store_new();
+	CHECK(sg_x509_verify(empty, chain, 1, &o, res) == -1 && res->alert == SG_ALERT_UNKNOWN_CA &&
+	      strcmp(res->reason, "unknown issuer \"CN=Example CA, O=Example, C=US\" (depth 1)") == 0);
+	sg_x509_store_free(empty);
+	/* Pins. */
+	CHECK(sg_x509_pin_match("sha256//AAAA", leaf.spki) == -1);
+	CHECK(sg_x509_pin_match("sha1//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", leaf.spki) == -1);
+	CHECK(sg_x509_pin_match("sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", leaf.spki) == 0);
+	uint8_t h[32];
+	char b64[64], pins[160];
+	CHECK(sg_hash(&sg_sha256, leaf.spki.p, leaf.spki.n, h) == 0);
+	CHECK(sg_base64_encode(h, 32, b64, sizeof b64) == 44);
+	snprintf(pins, sizeof pins, "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;sha256//%s", b64);
+	CHECK(sg_x509_pin_match(pins, leaf.spki) == 1);
+	o.pins = pins;
+	CHECK(sg_x509_verify(st, chain, 1, &o, res) == 0);
+	o.pins = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	CHECK(sg_x509_verify(st, chain, 1, &o, res) == -1 && strstr(res->reason, "pinned"));
+out:
+	sg_x509_store_free(st);
+	free(res);
+	free(der);
+	free(cader);
+}
+
+int main(void)
+{
+	test_dns_match();
+	test_ip_parse();
+	test_cert();
+	test_crl();
+	test_verify();
+	return TEST_END();
+}
