@@ -140,7 +140,10 @@ static int parse_trace(char *text)
 	tval *val = NULL;       /* value whose hex may continue */
 	bool in_keys = false;
 	int lineno = 0;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+	for (char *line = text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
 		lineno++;
 		size_t ln = strlen(line);
 		while (ln && (line[ln - 1] == '\r' || line[ln - 1] == ' '))
