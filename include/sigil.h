@@ -220,6 +220,22 @@ typedef struct sigil_verify_result {
  * res->reason, which the error of the connection then repeats. */
 typedef int (*sigil_verify_fn)(void *arg, const char *host, const sigil_der *chain,
 			       size_t n, sigil_verify_result *res);
+/* The built-in verifier (RFC 5280 path validation, host names per RFC
+ * 9525, CRLs, pins) checks the peer's chain against trust anchors:
+ *   sigil_config_add_trust: a PEM bundle file or a directory of PEM files;
+ *     NULL adds the system bundle (/etc/ssl/certs/ca-certificates.crt).
+ *     A client config with no anchors loads the system bundle when its
+ *     first connection is made; a server that asks for client
+ *     certificates needs anchors (its client CAs).
+ *   sigil_config_add_crl_file: CRLs (PEM or DER); with require != 0 a
+ *     peer's certificate must be covered by a current CRL of its issuer.
+ *   sigil_config_set_pins: "sha256//BASE64;sha256//BASE64" (curl's form):
+ *     some certificate of the verified chain must have one of these SPKIs.
+ * The client checks the server's certificate for the name given with
+ * sigil_conn_set_server_name (a DNS name or an IP literal). */
+int sigil_config_add_trust(sigil_config *cfg, const char *path) SIGIL_MUST_CHECK;
+int sigil_config_add_crl_file(sigil_config *cfg, const char *path, int require) SIGIL_MUST_CHECK;
+int sigil_config_set_pins(sigil_config *cfg, const char *pins) SIGIL_MUST_CHECK;
 /* Replace the built-in verifier. arg is passed through and not owned. */
 int sigil_config_set_verifier(sigil_config *cfg, sigil_verify_fn fn, void *arg) SIGIL_MUST_CHECK;
 /* Accept any certificate chain from the peer: for tests and debugging only.

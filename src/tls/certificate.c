@@ -59,14 +59,45 @@ int sg_certificate_send(sigil_conn *c, sg_wr *w)
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "Certificate");
 }
 
+/* The built-in verifier: RFC 5280 path validation against the config's
+ * anchors, for the server's name (client) or the clientAuth purpose. */
+static int builtin_verify(sigil_conn *c)
+{
+	const sigil_config *cfg = c->cfg;
+	if (!cfg->trust) {
+		char why[256] = "no trust anchors are configured";
+		if (c->role == SIGIL_CLIENT && sg_config_default_trust(c->cfg, why, sizeof why) == 0 && cfg->trust)
+			return builtin_verify(c);
+		return sg_fail(c, SIGIL_ECLASS_VERIFY, SIGIL_ALERT_UNKNOWN_CA, "certificate verify failed: %s", why);
+	}
+	sg_rd chain[SIGIL_MAX_CHAIN];
+	for (size_t i = 0; i < c->npeer; i++)
+		sg_rd_init(&chain[i], c->peer_chain[i].der, c->peer_chain[i].len);
+	sg_x509_verify_opts o = {
+		.host = c->role == SIGIL_CLIENT && c->sni[0] ? c->sni : NULL,
+		.purpose = c->role == SIGIL_CLIENT ? SG_X509_PURPOSE_SERVER : SG_X509_PURPOSE_CLIENT,
+		.crls = cfg->crls,
+		.crl_required = cfg->crl_required,
+		.pins = cfg->pins,
+	};
+	sg_x509_result *res = malloc(sizeof *res);      /* large: not on the stack */
+	if (!res)
+		return SG_INTERNAL(c, "out of memory");
+	int ret = 0;
+	if (sg_x509_verify(cfg->trust, chain, c->npeer, &o, res) < 0 || !res->ok)
+		ret = sg_fail(c, SIGIL_ECLASS_VERIFY, res->alert ? res->alert : SIGIL_ALERT_BAD_CERTIFICATE,
+			      "certificate verify failed: %s", res->reason);
+	free(res);
+	return ret;
+}
+
 static int verify_chain(sigil_conn *c)
 {
 	const sigil_config *cfg = c->cfg;
 	if (cfg->insecure)
 		return 0;
 	if (!cfg->verify)
-		return sg_fail(c, SIGIL_ECLASS_VERIFY, SIGIL_ALERT_UNKNOWN_CA,
-			       "certificate verify failed: no trust store or verifier is configured");
+		return builtin_verify(c);
 	sigil_verify_result res = { SIGIL_ALERT_BAD_CERTIFICATE, "" };
 	const char *host = c->role == SIGIL_CLIENT && c->sni[0] ? c->sni : NULL;
 	if (cfg->verify(cfg->verify_arg, host, c->peer_chain, c->npeer, &res) != 0)

@@ -37,6 +37,7 @@ sigil_config *sigil_config_new(void)
 	memcpy(cfg->sigalgs, default_sigalgs, sizeof default_sigalgs);
 	cfg->nsigalgs = sizeof default_sigalgs / sizeof default_sigalgs[0];
 	cfg->compat = true;
+	pthread_mutex_init(&cfg->lock, NULL);
 	return cfg;
 }
 
@@ -54,6 +55,10 @@ void sigil_config_free(sigil_config *cfg)
 		free(cfg->certs[i].der);
 		sg_pkey_free(cfg->certs[i].key);
 	}
+	sg_x509_store_free(cfg->trust);
+	sg_x509_crls_free(cfg->crls);
+	free(cfg->pins);
+	pthread_mutex_destroy(&cfg->lock);
 	sg_wipe(cfg, sizeof *cfg);
 	free(cfg);
 }
@@ -321,4 +326,63 @@ int sigil_config_insecure_noverify(sigil_config *cfg)
 		return SIGIL_ERROR;
 	cfg->insecure = true;
 	return SIGIL_OK;
+}
+
+int sigil_config_add_trust(sigil_config *cfg, const char *path)
+{
+	if (writable(cfg, "sigil_config_add_trust") < 0)
+		return SIGIL_ERROR;
+	if (!cfg->trust && !(cfg->trust = sg_x509_store_new()))
+		return cfg_fail(cfg, "out of memory");
+	int r = path ? sg_x509_store_add_path(cfg->trust, path, cfg->err, sizeof cfg->err)
+		     : sg_x509_store_add_system(cfg->trust, cfg->err, sizeof cfg->err);
+	return r < 0 ? SIGIL_ERROR : SIGIL_OK;
+}
+
+int sigil_config_add_crl_file(sigil_config *cfg, const char *path, int require)
+{
+	if (writable(cfg, "sigil_config_add_crl_file") < 0)
+		return SIGIL_ERROR;
+	if (!cfg->crls && !(cfg->crls = sg_x509_crls_new()))
+		return cfg_fail(cfg, "out of memory");
+	if (sg_x509_crls_add_file(cfg->crls, path, cfg->err, sizeof cfg->err) < 0)
+		return SIGIL_ERROR;
+	cfg->crl_required |= require != 0;
+	return SIGIL_OK;
+}
+
+int sigil_config_set_pins(sigil_config *cfg, const char *pins)
+{
+	if (writable(cfg, "sigil_config_set_pins") < 0)
+		return SIGIL_ERROR;
+	uint8_t none[1] = { 0 };
+	sg_rd empty;
+	sg_rd_init(&empty, none, 0);
+	if (!pins || sg_x509_pin_match(pins, empty) < 0)
+		return cfg_fail(cfg, "malformed pin list \"%s\" (want sha256//BASE64;...)", pins ? pins : "");
+	char *copy = strdup(pins);
+	if (!copy)
+		return cfg_fail(cfg, "out of memory");
+	free(cfg->pins);
+	cfg->pins = copy;
+	return SIGIL_OK;
+}
+
+/* A client config without anchors gets the system bundle, once, when its
+ * first connection is made (the config is frozen from then on). */
+int sg_config_default_trust(sigil_config *cfg, char *err, size_t errlen)
+{
+	int r = 0;
+	pthread_mutex_lock(&cfg->lock);
+	if (!cfg->trust && !cfg->verify && !cfg->insecure) {
+		sg_x509_store *s = sg_x509_store_new();
+		if (!s || sg_x509_store_add_system(s, err, errlen) < 0) {
+			sg_x509_store_free(s);
+			r = -1;
+		} else {
+			cfg->trust = s;
+		}
+	}
+	pthread_mutex_unlock(&cfg->lock);
+	return r;
 }

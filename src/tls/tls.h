@@ -4,6 +4,7 @@
 #ifndef SG_TLS_H
 #define SG_TLS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -122,12 +123,18 @@ struct sigil_config {
 	sigil_verify_fn verify;
 	void *verify_arg;
 	bool insecure;
+	struct sg_x509_store *trust;    /* built-in verifier's anchors, or NULL */
+	struct sg_x509_crls *crls;
+	bool crl_required;
+	char *pins;
+	pthread_mutex_t lock;           /* loading the system store on first use */
 	bool compat;                    /* middlebox compatibility mode (client) */
 	const sg_test_hooks *hooks;
 	char err[512];
 };
 
 int sg_config_set_test_hooks(sigil_config *cfg, const sg_test_hooks *h);
+int sg_config_default_trust(sigil_config *cfg, char *err, size_t errlen);
 
 /* ---- record protection, one direction ---- */
 typedef struct sg_traffic {

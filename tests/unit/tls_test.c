@@ -263,6 +263,58 @@ static void test_alpn_and_client_auth(void)
 	}
 }
 
+/* The built-in verifier through the engine: a CA-issued leaf, checked for
+ * the name the client connects to; the server checks client certificates
+ * against its client CA. */
+static void test_builtin_verifier(void)
+{
+	static const struct { const char *name; int ok; } names[] = {
+		{ "localhost", 1 }, { "127.0.0.1", 1 }, { "LOCALHOST", 1 }, { "other.example", 0 }, { "10.0.0.1", 0 },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		sigil_config *sc = sigil_config_new(), *cc = sigil_config_new();
+		CHECK(sigil_config_add_cert_key_file(sc, "tests/data/tls/leaf.crt", "tests/data/tls/leaf.key") == 0);
+		CHECK(sigil_config_add_trust(cc, "tests/data/tls/ca.crt") == 0);
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		CHECK(sigil_conn_set_server_name(c, names[i].name) == 0);
+		int r = pump(c, s, 0);
+		CHECK_MSG((r == 0) == names[i].ok, "%s: %s", names[i].name, sigil_conn_error(c));
+		if (!names[i].ok) {
+			CHECK(sigil_conn_error_class(c) == SIGIL_ECLASS_VERIFY);
+			CHECK_MSG(strstr(sigil_conn_error(c), "not in subjectAltName") != NULL, "%s", sigil_conn_error(c));
+			move(c, s, 0);
+			CHECK(sigil_conn_error_class(s) == SIGIL_ECLASS_PEER_ALERT);
+		}
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+	/* A client certificate from the client CA passes; a self-signed one
+	 * is refused with unknown_ca-class alerts and a reason. */
+	for (int good = 0; good < 2; good++) {
+		sigil_config *sc = sigil_config_new(), *cc = sigil_config_new();
+		CHECK(sigil_config_add_cert_key_file(sc, "tests/data/tls/ec384.crt", "tests/data/tls/ec384.key") == 0);
+		CHECK(sigil_config_add_trust(sc, "tests/data/tls/ca.crt") == 0);
+		CHECK(sigil_config_set_client_auth(sc, SIGIL_CLIENT_AUTH_REQUIRE) == 0);
+		CHECK(sigil_config_insecure_noverify(cc) == 0);
+		CHECK(sigil_config_add_cert_key_file(cc, good ? "tests/data/tls/leaf.crt" : "tests/data/tls/ec256.crt",
+						     good ? "tests/data/tls/leaf.key" : "tests/data/tls/ec256.key") == 0);
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		int r = pump(c, s, 0);
+		move(s, c, 0);
+		CHECK_MSG((r == 0) == good, "%s", sigil_conn_error(s));
+		if (!good) {
+			CHECK(sigil_conn_error_class(s) == SIGIL_ECLASS_VERIFY);
+			CHECK(sigil_conn_error_class(c) == SIGIL_ECLASS_PEER_ALERT);
+		}
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+}
+
 static void test_verifier(void)
 {
 	/* No trust configured: the client refuses, and says why. */
@@ -563,6 +615,7 @@ int main(void)
 	test_key_update();
 	test_alpn_and_client_auth();
 	test_verifier();
+	test_builtin_verifier();
 	test_bad_client_hello();
 	test_bad_server();
 	test_bad_finished();
