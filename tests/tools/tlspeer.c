@@ -12,6 +12,10 @@
  *          --keyupdate      request a key update after the handshake
  *          --echo           (server) echo what arrives until close_notify
  *          --count N        (server) serve N connections, one after another
+ *          --http           (server) read one HTTP request, answer "200 OK"
+ *                           with a small body, then close_notify
+ *          --close          (client) send close_notify after --send/--bulk,
+ *                           then read until the peer closes
  *
  * It prints "handshake ok suite=... group=... sigscheme=... alpn=... hrr=..."
  * on success and "error: <class> alert=<n>: <sentence>" on failure (exit 1).
@@ -94,9 +98,48 @@ static sigil_config *make_config(int argc, char **argv, int server)
 	return cfg;
 }
 
+/* --http: read a request head (up to the blank line), answer one response. */
+static int http_answer(sigil_conn *c)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\n"
+				   "Content-Type: text/plain\r\n"
+				   "Content-Length: 13\r\n"
+				   "Connection: close\r\n"
+				   "\r\n"
+				   "hello, sigil\n";
+	char req[8192];
+	size_t n = 0;
+	while (n < sizeof req - 1) {
+		ssize_t r = sigil_io_read(c, req + n, sizeof req - 1 - n);
+		if (r == 0)
+			break;
+		if (r < 0)
+			return report_error(c);
+		n += (size_t)r;
+		req[n] = 0;
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	req[n] = 0;
+	printf("request: %.*s\n", (int)strcspn(req, "\r\n"), req);
+	for (size_t off = 0; off < sizeof resp - 1;) {
+		ssize_t w = sigil_io_write(c, resp + off, sizeof resp - 1 - off);
+		if (w < 0)
+			return report_error(c);
+		off += (size_t)w;
+	}
+	if (sigil_io_close(c) < 0)
+		return report_error(c);
+	printf("response sent; close_notify sent\n");
+	fflush(stdout);
+	return 0;
+}
+
 static int after_handshake(sigil_conn *c, int argc, char **argv, int server)
 {
 	const char *v;
+	if (server && flag(argc, argv, "--http"))
+		return http_answer(c);
 	if (flag(argc, argv, "--keyupdate") && sigil_conn_key_update(c, 1) < 0)
 		return report_error(c);
 	if ((v = opt(argc, argv, "--send")) != NULL) {
@@ -125,6 +168,12 @@ static int after_handshake(sigil_conn *c, int argc, char **argv, int server)
 			return report_error(c);
 		return 0;
 	}
+	int closed = 0;
+	if (!server && flag(argc, argv, "--close")) {
+		if (sigil_io_close(c) < 0)
+			return report_error(c);
+		closed = 1;
+	}
 	/* Read until the peer closes; echo on a server. */
 	char buf[16384];
 	size_t total = 0;
@@ -143,7 +192,8 @@ static int after_handshake(sigil_conn *c, int argc, char **argv, int server)
 		}
 	}
 	printf("\nreceived %zu bytes; peer closed cleanly\n", total);
-	if (sigil_io_close(c) < 0)
+	fflush(stdout);
+	if (!closed && sigil_io_close(c) < 0)
 		return report_error(c);
 	return 0;
 }
