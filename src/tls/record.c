@@ -15,10 +15,12 @@ void sg_traffic_clear(sg_traffic *t)
 int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool encrypt)
 {
 	const sg_suite *s = c->suite;
-	uint8_t key[SG_MAX_AEAD_KEY];
+	uint8_t key[SG_MAX_AEAD_KEY], next[SG_MAX_HASH];
+	/* secret may be t->secret itself (KeyUpdate): copy before clearing. */
+	memcpy(next, secret, s->hash->out_len);
 	sg_traffic_clear(t);
-	if (secret != t->secret)
-		memcpy(t->secret, secret, s->hash->out_len);
+	memcpy(t->secret, next, s->hash->out_len);
+	sg_wipe(next, sizeof next);
 	int ret = -1;
 	if (sg_hkdf_expand_label(s->hash, t->secret, "key", NULL, 0, key, s->aead->key_len) < 0 ||
 	    sg_hkdf_expand_label(s->hash, t->secret, "iv", NULL, 0, t->iv, SG_AEAD_NONCE) < 0)

@@ -194,6 +194,19 @@ static void test_key_update(void)
 	CHECK(transfer(c, s, 100000) == 0);
 	CHECK(memcmp(before, c->wr.secret, sizeof before) != 0);
 	CHECK(c->wr.seq < 4);
+	/* The next secret is HKDF-Expand-Label(old, "traffic upd") (7.2) and
+	 * the installed IV follows from it: checked independently, since two
+	 * sigil peers would agree on a wrong derivation. */
+	uint8_t want[SG_MAX_HASH], iv[SG_AEAD_NONCE];
+	const sg_hash_class *h = c->suite->hash;
+	memcpy(before, c->wr.secret, sizeof before);
+	CHECK(sigil_conn_key_update(c, 0) == 0);
+	CHECK(sg_hkdf_expand_label(h, before, "traffic upd", NULL, 0, want, h->out_len) == 0);
+	CHECK_MEM(c->wr.secret, want, h->out_len);
+	CHECK(sg_hkdf_expand_label(h, want, "iv", NULL, 0, iv, sizeof iv) == 0);
+	CHECK_MEM(c->wr.iv, iv, sizeof iv);
+	CHECK(transfer(c, s, 100) == 0);
+	CHECK_MEM(s->rd.secret, want, h->out_len);
 	/* Explicit update, asking the peer to update too (4.6.3). */
 	memcpy(before, s->wr.secret, sizeof before);
 	CHECK(sigil_conn_key_update(c, 1) == 0);
