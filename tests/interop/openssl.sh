@@ -198,7 +198,7 @@ s_server_cmd() {
 	start_bg "$c" 20 "$PEER" client 127.0.0.1 "$PORT" --insecure --send "hello$NL"
 	cpid=$BG
 	good=1
-	wait_for "$s" '^hello' 5 || good=0
+	wait_for "$c" '^handshake ok' 5 || good=0
 	i=0
 	for cmd in start "$@"; do
 		i=$((i + 1))

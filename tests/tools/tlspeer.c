@@ -189,6 +189,7 @@ static int after_handshake(sigil_conn *c, int argc, char **argv, int server)
 				return report_error(c);
 		} else if (!flag(argc, argv, "--quiet")) {
 			fwrite(buf, 1, (size_t)r, stdout);
+			fflush(stdout);
 		}
 	}
 	printf("\nreceived %zu bytes; peer closed cleanly\n", total);
