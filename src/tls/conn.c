@@ -63,6 +63,11 @@ int sg_fail(sigil_conn *c, sigil_error_class cls, int alert, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(c->err, sizeof c->err, fmt, ap);
 	va_end(ap);
+	/* Say which alert went to the peer: it is what the peer will log. */
+	if (alert > 0 && (cls == SIGIL_ECLASS_LOCAL_ALERT || cls == SIGIL_ECLASS_VERIFY)) {
+		size_t n = strlen(c->err);
+		snprintf(c->err + n, sizeof c->err - n, " [sent alert %s]", sigil_alert_name(alert));
+	}
 	c->eclass = cls;
 	c->ealert = alert;
 	/* Tell the peer (RFC 8446 6.2); usage errors do not concern it. */

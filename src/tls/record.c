@@ -132,6 +132,8 @@ static int recv_alert(sigil_conn *c, const uint8_t *p, size_t n)
 		return 0;       /* a close_notify follows (6.1) */
 	return sg_fail(c, SIGIL_ECLASS_PEER_ALERT, p[1], "peer sent alert %s (%u)%s",
 		       sigil_alert_name(p[1]), p[1],
+		       p[1] == SIGIL_ALERT_PROTOCOL_VERSION && c->hs ?
+		       ": the peer does not accept TLS 1.3 (sigil speaks TLS 1.3 only)" :
 		       p[1] == SIGIL_ALERT_BAD_CERTIFICATE || p[1] == SIGIL_ALERT_UNKNOWN_CA ||
 		       p[1] == SIGIL_ALERT_CERTIFICATE_UNKNOWN || p[1] == SIGIL_ALERT_DECRYPT_ERROR ?
 		       ": the peer refused our certificate or signature" : "");
