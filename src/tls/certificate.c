@@ -174,16 +174,7 @@ int sg_certificate_request_send(sigil_conn *c, sg_wr *w)
 	const sigil_config *cfg = c->cfg;
 	sg_wr_u8(w, 0);                         /* empty context in the handshake */
 	sg_wr_mark exts = sg_wr_open(w, 2);
-	sg_wr_u16(w, SG_EXT_SIGNATURE_ALGORITHMS);
-	sg_wr_mark m = sg_wr_open(w, 2);
-	sg_wr_mark l = sg_wr_open(w, 2);
-	for (size_t i = 0; i < cfg->nsigalgs; i++) {
-		const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i]);
-		if (s && s->handshake)
-			sg_wr_u16(w, s->id);
-	}
-	sg_wr_close(w, l);
-	sg_wr_close(w, m);
+	sg_ext_put_u16_list(w, SG_EXT_SIGNATURE_ALGORITHMS, cfg->sigalgs, cfg->nsigalgs, true);
 	sg_wr_close(w, exts);
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "CertificateRequest");
 }

@@ -406,6 +406,20 @@ static void note_sent(sigil_conn *c, uint16_t type)
 		hs->ext_sent[hs->next_sent++] = type;
 }
 
+void sg_ext_put_u16_list(sg_wr *w, uint16_t type, const uint16_t *v, size_t n, bool handshake_schemes)
+{
+	sg_wr_u16(w, type);
+	sg_wr_mark m = sg_wr_open(w, 2);
+	sg_wr_mark l = sg_wr_open(w, 2);
+	for (size_t i = 0; i < n; i++) {
+		const sg_sigscheme *s = handshake_schemes ? sg_sigscheme_find(v[i]) : NULL;
+		if (!handshake_schemes || (s && s->handshake))
+			sg_wr_u16(w, v[i]);
+	}
+	sg_wr_close(w, l);
+	sg_wr_close(w, m);
+}
+
 static bool is_ip_literal(const char *s)
 {
 	uint8_t buf[16];
@@ -439,13 +453,7 @@ int sg_ext_build_ch(sigil_conn *c, sg_wr *w)
 	sg_wr_u16(w, SIGIL_TLS13);
 	note_sent(c, SG_EXT_SUPPORTED_VERSIONS);
 
-	sg_wr_u16(w, SG_EXT_SUPPORTED_GROUPS);
-	m = sg_wr_open(w, 2);
-	l = sg_wr_open(w, 2);
-	for (size_t i = 0; i < cfg->ngroups; i++)
-		sg_wr_u16(w, cfg->groups[i]);
-	sg_wr_close(w, l);
-	sg_wr_close(w, m);
+	sg_ext_put_u16_list(w, SG_EXT_SUPPORTED_GROUPS, cfg->groups, cfg->ngroups, false);
 	note_sent(c, SG_EXT_SUPPORTED_GROUPS);
 
 	sg_wr_u16(w, SG_EXT_KEY_SHARE);
@@ -460,13 +468,7 @@ int sg_ext_build_ch(sigil_conn *c, sg_wr *w)
 	sg_wr_close(w, m);
 	note_sent(c, SG_EXT_KEY_SHARE);
 
-	sg_wr_u16(w, SG_EXT_SIGNATURE_ALGORITHMS);
-	m = sg_wr_open(w, 2);
-	l = sg_wr_open(w, 2);
-	for (size_t i = 0; i < cfg->nsigalgs; i++)
-		sg_wr_u16(w, cfg->sigalgs[i]);
-	sg_wr_close(w, l);
-	sg_wr_close(w, m);
+	sg_ext_put_u16_list(w, SG_EXT_SIGNATURE_ALGORITHMS, cfg->sigalgs, cfg->nsigalgs, false);
 	note_sent(c, SG_EXT_SIGNATURE_ALGORITHMS);
 
 	if (cfg->alpn_len) {

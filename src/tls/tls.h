@@ -308,6 +308,9 @@ const char *sg_msg_name(enum sg_msg m);
 int sg_ext_process(sigil_conn *c, unsigned where, sg_rd *exts);
 int sg_ext_build_ch(sigil_conn *c, sg_wr *w);
 int sg_ext_build_ee(sigil_conn *c, sg_wr *w);
+/* An extension holding a u16-prefixed list of u16 values; with
+ * handshake_schemes, only signature schemes usable in CertificateVerify. */
+void sg_ext_put_u16_list(sg_wr *w, uint16_t type, const uint16_t *v, size_t n, bool handshake_schemes);
 
 /* ---- messages: one file each, send and recv together ---- */
 int sg_client_hello_send(sigil_conn *c, sg_wr *w);
