@@ -62,3 +62,6 @@ clean:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 .PHONY: all tests check asan clean
+
+# Fuzzing (fuzz.mk): make fuzz, make fuzz-smoke.
+-include fuzz.mk
