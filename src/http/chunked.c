@@ -102,11 +102,12 @@ int sg_http_chunked_feed(sg_http_chunked *c, const char *in, size_t len, size_t 
 				return cfail(c, i, consumed, "a chunk does not start with a hex chunk-size (RFC 9112 7.1)");
 			if (ch == '\r')
 				c->state = ST_SIZE_LF;
-			else if (ch == ';')
-				c->state = ST_EXT;
-			else if (ch == ' ' || ch == '\t')
-				c->state = ST_EXT_WS;
-			else
+			else if (ch == ';' || ch == ' ' || ch == '\t') {
+				/* chunk-ext starts here; its length counts from
+				 * this byte. */
+				c->ext_len = 1;
+				c->state = ch == ';' ? ST_EXT : ST_EXT_WS;
+			} else
 				return cfail(c, i, consumed, "a chunk-size is followed by something other than chunk-ext or CR LF");
 			break;
 		case ST_EXT_WS:

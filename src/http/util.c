@@ -364,8 +364,8 @@ bool sg_http_date_parse(const char *s, size_t n, int64_t *t)
 			if (n > l && memcmp(s, days_long[i], l) == 0)
 				k = l;
 		}
-		if (k == 0 || n != k + 23 || s[k] != ',' || s[k + 1] != ' ' || s[k + 4] != '-' ||
-		    s[k + 8] != '-' || s[k + 11] != ' ' || memcmp(s + k + 19, " GMT", 4) != 0)
+		if (k == 0 || n != k + 24 || s[k] != ',' || s[k + 1] != ' ' || s[k + 4] != '-' ||
+		    s[k + 8] != '-' || s[k + 11] != ' ' || memcmp(s + k + 20, " GMT", 4) != 0)
 			return false;
 		d = num(s + k + 2, 2);
 		m = month_index(s + k + 5);
