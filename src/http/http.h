@@ -90,8 +90,8 @@ typedef struct sg_http_request {
 	/* Whether the connection may carry another request after this one
 	 * (RFC 9112 9.3).  A server MUST still close after any error reply. */
 	bool keep_alive;
-	bool expect_continue;       /* "Expect: 100-continue" */
-	bool has_range;             /* exactly one Range field: range */
+	bool expect_continue;       /* "Expect: 100-continue" in HTTP/1.1 */
+	bool has_range;             /* GET with exactly one Range field: range */
 	sg_http_str range;
 	bool has_if_range;          /* If-Range present: see sg_http_parse_range */
 	/* A valid If-Modified-Since (seconds since the epoch); cleared when

@@ -561,7 +561,8 @@ int sg_http_parse_request(const char *buf, size_t len, sg_http_request *req)
 			/* RFC 9110 10.1.1: 100-continue is the only expectation. */
 			if (!sg_http_ci_eq(h->value.p, h->value.n, "100-continue"))
 				return fail(req, 417, "an expectation other than 100-continue (RFC 9110 10.1.1)");
-			req->expect_continue = true;
+			/* ... and MUST be ignored in an HTTP/1.0 request. */
+			req->expect_continue = req->version_minor == 1;
 		}
 	}
 	/* RFC 9112 3.2: 400 for a 1.1 request without Host, for more than
@@ -589,8 +590,9 @@ int sg_http_parse_request(const char *buf, size_t len, sg_http_request *req)
 	}
 	req->keep_alive = keep_alive(&f, req->version_minor);
 	/* RFC 9110 14.2: Range is a single field; several are invalid and
-	 * the server may ignore an invalid one. */
-	req->has_range = nrange == 1;
+	 * the server may ignore an invalid one.  It MUST be ignored for
+	 * methods other than GET, the only one with range handling. */
+	req->has_range = nrange == 1 && req->method == SG_HTTP_GET;
 	if (!req->has_range) {
 		req->range.p = NULL;
 		req->range.n = 0;

@@ -176,6 +176,8 @@ static void test_fields(void)
 	GOOD("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n");
 	CHECK(req.expect_continue && req.framing == SG_HTTP_BODY_LENGTH && req.content_length == 1);
 	BAD("GET / HTTP/1.1\r\nHost: a\r\nExpect: magic\r\n\r\n", 417);
+	GOOD("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n");
+	CHECK(!req.expect_continue);
 }
 
 static void test_framing(void)
@@ -250,6 +252,8 @@ static void test_conditionals(void)
 	CHECK(req.has_range && req.has_if_range);
 	GOOD("GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-9\r\nRange: bytes=1-2\r\n\r\n");
 	CHECK(!req.has_range && req.range.n == 0);
+	GOOD("HEAD / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-9\r\n\r\n");
+	CHECK(!req.has_range);
 	GOOD("GET / HTTP/1.1\r\nHost: a\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");
 	CHECK(req.has_ims && req.if_modified_since == 784111777);
 	GOOD("GET / HTTP/1.1\r\nHost: a\r\nIf-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n\r\n");
