@@ -75,8 +75,8 @@ typedef struct sg_http_request {
 	sg_http_form form;
 	sg_http_str target;         /* the request-target as received */
 	/* The path and query to map with sg_http_map_path: the target for
-	 * origin-form, the part after the authority for absolute-form, "*"
-	 * for asterisk-form. */
+	 * origin-form, the part after the authority for absolute-form (a
+	 * static "/" when that is empty), "*" for asterisk-form. */
 	sg_http_str path;
 	/* The authority the request is for: the target's authority for
 	 * absolute-form (RFC 9112 3.2.2 says to ignore Host then), otherwise
