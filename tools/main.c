@@ -9,6 +9,7 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "get", do_get, "fetch an https:// URL, verifying the server" },
 	{ "verify", do_verify, "check a certificate chain" },
 };
 

@@ -6,4 +6,9 @@
  *   [--at TIME] [--purpose server|client] [--crl FILE] [--pin sha256//...] */
 int do_verify(int argc, char **argv);
 
+/* sigil serve [--listen HOST:PORT] [--cert F --key F] [--root DIR] ... */
+int do_serve(int argc, char **argv);
+/* sigil get URL [--cacert FILE|DIR] [--pin ...] [-o FILE] [-v] ... */
+int do_get(int argc, char **argv);
+
 #endif
