@@ -10,6 +10,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "verify", do_verify, "check a certificate chain" },
+	{ "ca", do_ca, "a certificate authority: init, issue, revoke, crl, list" },
 };
 
 static void usage(FILE *f)

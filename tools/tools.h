@@ -6,4 +6,7 @@
  *   [--at TIME] [--purpose server|client] [--crl FILE] [--pin sha256//...] */
 int do_verify(int argc, char **argv);
 
+/* sigil ca init|intermediate|issue|revoke|crl|list DIR ...: see tools/ca.c */
+int do_ca(int argc, char **argv);
+
 #endif
