@@ -141,6 +141,13 @@ bool sg_x509_san_name_ok(const char *s)
 		return false;
 	if (sg_x509_parse_ip(s, ip))
 		return true;
+	/* A name whose last label is all digits ("192.0.2.300", "10.1")
+	 * is a mistyped IP address, not a host name: top-level domains
+	 * are not numeric (RFC 3696 §2). */
+	const char *last = strrchr(s, '.');
+	last = last ? last + 1 : s;
+	if (*last && strspn(last, "0123456789") == strlen(last))
+		return false;
 	return sg_x509_dns_valid((const uint8_t *)s, strlen(s), true);
 }
 
