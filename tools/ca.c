@@ -9,6 +9,7 @@
  *   sigil ca revoke DIR SERIAL [--reason REASON]
  *   sigil ca crl DIR [--out FILE] [--days N]
  *   sigil ca list DIR
+ *   sigil ca dev HOME        (sg_ca_ensure_dev, for trying `sigil serve`)
  *
  * Atomicity: every new file is written under a temporary name in its final
  * directory and fsync'd; the database change is committed; then the files
@@ -546,7 +547,7 @@ static int parse_days(const char *s, int *days)
 
 /* Creates a CA in dir: signed by parent (an open CA) or self-signed. */
 static int ca_create(const char *dir, const struct init_opts *o, struct ca *parent,
-		     char *err, size_t errlen)
+		     bool verbose, char *err, size_t errlen)
 {
 	char kpath[PATH_MAX], cpath[PATH_MAX], chpath[PATH_MAX], rpath[PATH_MAX],
 	     dbpath[PATH_MAX], dbtmp[PATH_MAX + 16], shex[33];
@@ -747,7 +748,8 @@ static int ca_create(const char *dir, const struct init_opts *o, struct ca *pare
 		goto err;
 	}
 	dbtmp[0] = 0;
-	printf("created CA \"%s\" in %s (%s, serial %s)\n", o->name, dir, key_types[o->kt].name, shex);
+	if (verbose)
+		printf("created CA \"%s\" in %s (%s, serial %s)\n", o->name, dir, key_types[o->kt].name, shex);
 	ret = 0;
 	goto err;
 pdberr:
@@ -1259,7 +1261,7 @@ int sg_ca_init(const char *dir, const char *name, const char *key_type, int days
 		seterr(err, errlen, "unknown key type \"%s\"", key_type);
 		return -1;
 	}
-	return ca_create(dir, &o, NULL, err, errlen);
+	return ca_create(dir, &o, NULL, false, err, errlen);
 }
 
 static int issue_server(const char *dir, const char *const *names, size_t n, int days,
@@ -1356,7 +1358,7 @@ int sg_ca_ensure_dev(const char *home, char *ca_cert_path, size_t cap,
 		struct init_opts o = { "sigil development CA", 0, 3650, -1 };
 		/* Another process may win the race to create it: then use
 		 * theirs. */
-		if (ca_create(dir, &o, NULL, e2, sizeof e2) != 0 && !exists(db)) {
+		if (ca_create(dir, &o, NULL, false, e2, sizeof e2) != 0 && !exists(db)) {
 			seterr(err, errlen, "%s", e2);
 			return -1;
 		}
@@ -1406,6 +1408,8 @@ static const char usage_text[] =
 	"  revoke DIR SERIAL [--reason REASON]\n"
 	"  crl DIR [--out FILE] [--days N]\n"
 	"  list DIR\n"
+	"  dev HOME\n"
+	"      the development CA of `sigil serve`: HOME/ca and a localhost certificate\n"
 	"\n"
 	"key types: ec-p256 (default), ec-p384, ed25519, rsa-2048, rsa-3072, rsa-4096\n"
 	"'sigil ca COMMAND --help' describes each command.\n";
@@ -1444,6 +1448,10 @@ static const struct {
 	{ "crl", "usage: sigil ca crl DIR [--out FILE] [--days N]\n"
 	  "Signs a CRL of every revoked certificate, with the next CRL number.\n"
 	  "Defaults: --out DIR/crl.pem, --days 7 (nextUpdate).\n" },
+	{ "dev", "usage: sigil ca dev HOME\n"
+	  "Creates HOME/ca (\"sigil development CA\", ec-p256) if missing and a\n"
+	  "certificate for localhost, 127.0.0.1 and ::1 (renewed when it expires\n"
+	  "within 7 days); prints the paths of the root, the certificate and the key.\n" },
 	{ "list", "usage: sigil ca list DIR\n"
 	  "Every certificate issued: serial, status, notAfter, profile, subject,\n"
 	  "names.\n" },
@@ -1551,11 +1559,11 @@ static int cmd_init(int argc, char **argv, bool intermediate, char *err, size_t 
 		}
 	}
 	if (!intermediate)
-		return ca_create(argv[1], &io, NULL, err, errlen) == 0 ? 0 : 1;
+		return ca_create(argv[1], &io, NULL, true, err, errlen) == 0 ? 0 : 1;
 	struct ca parent;
 	if (ca_open(&parent, argv[1], true, true, err, errlen) != 0)
 		return 1;
-	int rc = ca_create(argv[2], &io, &parent, err, errlen);
+	int rc = ca_create(argv[2], &io, &parent, true, err, errlen);
 	ca_close(&parent);
 	return rc == 0 ? 0 : 1;
 }
@@ -1752,6 +1760,16 @@ int do_ca(int argc, char **argv)
 		} else if (ca_open(&ca, argv[1], true, true, err, sizeof err) == 0) {
 			rc = do_crl_locked(&ca, out, days, err, sizeof err) == 0 ? 0 : 1;
 			ca_close(&ca);
+		}
+	} else if (strcmp(cmd, "dev") == 0) {
+		char ca_crt[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
+		if (argc != 2 || argv[1][0] == '-') {
+			seterr(err, sizeof err, "usage: sigil ca dev HOME");
+			rc = 2;
+		} else if (sg_ca_ensure_dev(argv[1], ca_crt, sizeof ca_crt, crt, key, sizeof crt,
+					    err, sizeof err) == 0) {
+			printf("ca %s\ncert %s\nkey %s\n", ca_crt, crt, key);
+			rc = 0;
 		}
 	} else if (strcmp(cmd, "list") == 0) {
 		struct ca ca;
