@@ -580,6 +580,12 @@ static int ca_create(const char *dir, const struct init_opts *o, struct ca *pare
 		seterr(err, errlen, "%s: path too long", dir);
 		goto err;
 	}
+	/* Checked once before locking too: `intermediate DIR DIR` would
+	 * otherwise wait forever on the lock this process already holds. */
+	if (exists(dbpath)) {
+		seterr(err, errlen, "%s already holds a CA (ca.db exists); refusing to overwrite it", dir);
+		goto err;
+	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		seterr(err, errlen, "%s: %s", dir, strerror(errno));
 		goto err;
@@ -587,8 +593,15 @@ static int ca_create(const char *dir, const struct init_opts *o, struct ca *pare
 	if ((lockfd = lock_dir(dir, err, errlen)) < 0)
 		goto err;
 	/* Under the lock, so two inits of one DIR cannot both pass. */
-	if (exists(dbpath) || exists(kpath) || exists(cpath)) {
-		seterr(err, errlen, "%s already holds a CA (ca.db, ca.key or ca.crt exists); refusing to overwrite it", dir);
+	if (exists(dbpath)) {
+		seterr(err, errlen, "%s already holds a CA (ca.db exists); refusing to overwrite it", dir);
+		goto err;
+	}
+	/* A key without a database is an interrupted init, or someone
+	 * else's key: never overwrite a private key. */
+	if (exists(kpath) || exists(cpath)) {
+		seterr(err, errlen, "%s has ca.key or ca.crt but no ca.db (an interrupted init?); "
+		       "move them away first", dir);
 		goto err;
 	}
 	key = sg_pkey_generate(key_types[o->kt].type, key_types[o->kt].bits);
@@ -1636,12 +1649,13 @@ static int cmd_issue(int argc, char **argv, char *err, size_t errlen)
 			seterr(err, errlen, "--client: a name of 1 to 64 bytes");
 			goto done;
 		}
-		if (split_names(o[1].value, &io, err, errlen) != 0)
-			goto done;
-		if (io.n_names != 1) {
-			seterr(err, errlen, "--client takes one name");
+		/* One name, commas and all ("Doe, John"): it is a CN, not a
+		 * list. */
+		if (!(io.names[0] = strdup(o[1].value))) {
+			seterr(err, errlen, "out of memory");
 			goto done;
 		}
+		io.n_names = 1;
 	}
 	for (size_t i = 0; i < io.n_names && io.server; i++)
 		if (!sg_x509_san_name_ok(io.names[i])) {

@@ -74,6 +74,9 @@ for ca in r384 red rrsa; do
 	t "issue-under-$ca" "$S" ca issue $ca --server "$ca.example" --out "l-$ca"
 	t "verify-under-$ca" openssl verify -x509_strict -purpose sslserver -CAfile $ca/root.crt "l-$ca.crt"
 done
+t client-with-comma "$S" ca issue int --client "Doe, John" --out doe
+out=$(openssl x509 -in doe.crt -noout -subject)
+case $out in *"Doe, John"*) ok "client CN kept whole";; *) bad "client CN kept whole" "$out";; esac
 t p12-info openssl pkcs12 -info -in bob.p12 -passin pass:s3cret -noout
 f p12-wrong-pass openssl pkcs12 -info -in bob.p12 -passin pass:wrong -noout
 out=$("$S" ca issue int --client carol --out carol --p12 2>&1)
@@ -214,6 +217,7 @@ f unknown-serial "$S" ca revoke int 0123456789abcdef
 f bad-serial "$S" ca revoke int xyz
 f bad-reason "$S" ca revoke int "$wserial" --reason bored
 f existing-output "$S" ca issue int --server www.example --out www
+f intermediate-onto-itself "$S" ca intermediate int int
 f both-server-client "$S" ca issue int --server a.example --client b --out x8
 after=$(snap int; "$S" ca list int)
 [ "$before" = "$after" ] && ok "bad input changed nothing" || { echo "$before" >before.txt; echo "$after" >after.txt; bad "bad input changed nothing" "$(diff before.txt after.txt)"; }
