@@ -1309,7 +1309,8 @@ static int issue_server(const char *dir, const char *const *names, size_t n, int
 int sg_ca_issue_server(const char *dir, const char *const *names, size_t n, int days,
 		       const char *prefix, char *serial, size_t scap, char *err, size_t errlen)
 {
-	return issue_server(dir, names, n, days, prefix, false, serial, scap, err, errlen);
+	/* Quiet: a caller such as `sigil serve` decides what to print. */
+	return issue_server(dir, names, n, days, prefix, true, serial, scap, err, errlen);
 }
 
 /* True when cert_path holds a certificate issued by ca that is valid for
