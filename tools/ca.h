@@ -7,9 +7,10 @@
  * root), root.crt (the trust anchor to give clients) and ca.db (SQLite:
  * the CA, every certificate issued, revocations, CRL numbers).  Every
  * function returns 0 on success and -1 with a sentence in err; on failure
- * nothing on disk has changed.  They print nothing.  Safe to call from several processes at
- * once on the same directory (an exclusive lock on the directory plus
- * SQLite BEGIN IMMEDIATE transactions serialize writers).
+ * nothing on disk has changed.  They print nothing.  Safe to call from
+ * several processes at once on the same directory (an exclusive lock on
+ * the directory plus SQLite BEGIN IMMEDIATE transactions serialize
+ * writers).
  */
 #ifndef SG_TOOLS_CA_H
 #define SG_TOOLS_CA_H
