@@ -9,8 +9,10 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
+	{ "serve", do_serve, "an HTTPS server (static files or a built-in page)" },
 	{ "get", do_get, "fetch an https:// URL, verifying the server" },
 	{ "verify", do_verify, "check a certificate chain" },
+	{ "ca", do_ca, "a certificate authority: init, issue, revoke, crl, list" },
 };
 
 static void usage(FILE *f)

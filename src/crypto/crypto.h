@@ -168,4 +168,14 @@ int sg_verify(const sg_pkey *k, sg_sig_kind kind, const sg_hash_class *h,
 /* ---- randomness ---- */
 int sg_random(uint8_t *out, size_t n) SG_MUST_CHECK;
 
+/* ---- PKCS#12 (RFC 7292), for the CA ---- */
+/* A PKCS#12 file (DER) appended to out: the private key and certs[0]
+ * (its certificate, which must match the key), then certs[1..n-1] (the
+ * chain), each as DER of lens[i] bytes. Both bags are encrypted with
+ * PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) under password, and the MAC is
+ * HMAC-SHA256. friendly_name may be NULL. */
+int sg_pkcs12_write(const sg_pkey *key, const uint8_t *const *certs, const size_t *lens,
+		    size_t n, const char *password, const char *friendly_name,
+		    sg_wr *out) SG_MUST_CHECK;
+
 #endif

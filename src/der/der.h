@@ -126,4 +126,44 @@ int sg_base64_decode(const char *in, size_t n, sg_wr *out) SG_MUST_CHECK;
  * when cap is too small. */
 int sg_base64_encode(const uint8_t *in, size_t n, char *out, size_t cap);
 
+/* ---- DER writer (X.690 §10) over sg_wr ---- */
+/*
+ * Every value is written with a definite, minimal length.  Constructed
+ * values are written content-first: sg_der_open() writes the tag and a
+ * one-byte length placeholder, sg_der_close() measures the content and,
+ * when the length needs the long form, moves the content up to make room.
+ * Marks nest like parentheses: close the innermost first.  Failures are
+ * sticky on the writer (sg_wr_ok), so a whole structure can be checked once.
+ */
+typedef struct sg_der_mark {
+	size_t at;              /* offset of the length placeholder */
+} sg_der_mark;
+
+sg_der_mark sg_der_open(sg_wr *w, uint8_t tag);
+bool sg_der_close(sg_wr *w, sg_der_mark m);
+/* Tag, minimal length, then n content bytes. */
+bool sg_der_put(sg_wr *w, uint8_t tag, const void *p, size_t n);
+/* Just the tag and length octets (for callers that write content after). */
+bool sg_der_put_header(sg_wr *w, uint8_t tag, size_t n);
+/* A non-negative INTEGER from big-endian magnitude bytes: leading zero
+ * bytes are dropped and one 0x00 is added when the top bit is set
+ * (X.690 §8.3.2); an empty or all-zero magnitude is the value 0. */
+bool sg_der_put_uint(sg_wr *w, uint8_t tag, const uint8_t *p, size_t n);
+bool sg_der_put_u64(sg_wr *w, uint64_t v);
+/* OBJECT IDENTIFIER from its content encoding (as in x509/oids.h). */
+bool sg_der_put_oid(sg_wr *w, const uint8_t *oid, size_t n);
+bool sg_der_put_bool(sg_wr *w, bool v);
+bool sg_der_put_null(sg_wr *w);
+/* BIT STRING of whole bytes (keys, signatures): unused count 0. */
+bool sg_der_put_bit_bytes(sg_wr *w, const uint8_t *p, size_t n);
+/* A named-bit BIT STRING (keyUsage): bit 0 is the first bit; trailing
+ * zero bits are dropped as DER requires (X.690 §11.2.2). */
+bool sg_der_put_named_bits(sg_wr *w, uint32_t bits);
+/* UTCTime for 1950..2049, GeneralizedTime otherwise (RFC 5280 4.1.2.5),
+ * always with seconds and Z.  Years before 1 or after 9999 fail. */
+bool sg_der_put_time(sg_wr *w, int64_t t);
+/* A string value of tag `tag` (UTF8String, PrintableString, IA5String);
+ * the content is checked with sg_der_string_ok. */
+bool sg_der_put_string(sg_wr *w, uint8_t tag, const char *s, size_t n);
+
 #endif

@@ -254,4 +254,83 @@ int sg_x509_verify(const sg_x509_store *trust, const sg_rd *chain, size_t n,
  * -1 malformed pin list. */
 int sg_x509_pin_match(const char *pins, sg_rd spki);
 
+/* ---- writing certificates and CRLs (for the CA) ---- */
+/*
+ * The writers build DER into an sg_wr the caller owns and sign it with the
+ * issuer's private key.  The signature algorithm follows the key (RFC 5758
+ * 3.2, RFC 8410 3, RFC 4055 5): ecdsa-with-SHA256 for P-256, -SHA384 for
+ * P-384, -SHA512 for P-521, Ed25519, sha256WithRSAEncryption for RSA.
+ * Nothing is printed; -1 comes with a sentence in err.
+ */
+#define SG_X509_MAX_NAMES 64
+
+typedef struct sg_x509_cert_spec {
+	const uint8_t *serial;  /* big-endian magnitude, 1..20 octets */
+	size_t serial_len;
+	const char *cn;         /* subject commonName (UTF-8), required */
+	const char *org;        /* subject organizationName, or NULL */
+	/* Issuer Name, the whole TLV copied from the issuer's subject; empty
+	 * (n == 0) for a self-signed certificate (issuer = subject). */
+	sg_rd issuer;
+	sg_rd issuer_key_id;    /* the issuer's SKI for the AKI; empty: own */
+	int64_t not_before, not_after;
+	const uint8_t *spki;    /* the subject's SubjectPublicKeyInfo (DER) */
+	size_t spki_len;
+	bool ca;                /* basicConstraints cA */
+	int path_len;           /* pathLenConstraint for a CA, -1 for none */
+	uint16_t key_usage;     /* SG_KU_* */
+	uint8_t eku;            /* SG_EKU_SERVER | SG_EKU_CLIENT, 0 = none */
+	/* subjectAltName entries: IP literals become iPAddress, anything
+	 * else must be a DNS name (a leading "*." wildcard allowed). */
+	const char *const *names;
+	size_t n_names;
+} sg_x509_cert_spec;
+
+/* Encodes, signs and appends a v3 Certificate to out. */
+int sg_x509_cert_write(const sg_x509_cert_spec *s, const sg_pkey *issuer_key,
+		       sg_wr *out, char *err, size_t errlen) SG_MUST_CHECK;
+/* Key identifier of a SubjectPublicKeyInfo (DER): the leftmost 160 bits
+ * of SHA-256 of the subjectPublicKey bits (RFC 7093 §2 method 1). */
+int sg_x509_key_id(const uint8_t *spki, size_t len, uint8_t out[20]) SG_MUST_CHECK;
+/* True when s is a SAN name the writer accepts (DNS name, wildcard DNS
+ * name or IP literal). */
+bool sg_x509_san_name_ok(const char *s);
+
+typedef struct sg_x509_crl_entry {
+	const uint8_t *serial;  /* big-endian magnitude */
+	size_t serial_len;
+	int64_t when;           /* revocationDate */
+	int reason;             /* CRLReason code, -1 or 0 for none */
+} sg_x509_crl_entry;
+
+typedef struct sg_x509_crl_spec {
+	sg_rd issuer;           /* whole Name TLV of the CA */
+	sg_rd issuer_key_id;    /* the CA's SKI, for the AKI extension */
+	int64_t this_update, next_update;
+	uint64_t number;        /* cRLNumber */
+	const sg_x509_crl_entry *entries;
+	size_t n_entries;
+} sg_x509_crl_spec;
+
+/* Encodes, signs and appends a v2 CRL (RFC 5280 §5) to out. */
+int sg_x509_crl_write(const sg_x509_crl_spec *s, const sg_pkey *key,
+		      sg_wr *out, char *err, size_t errlen) SG_MUST_CHECK;
+/* The CRLReason code of a name ("keyCompromise", ...), or -1. */
+int sg_x509_crl_reason_code(const char *name);
+
+/* ---- PKCS#10 certification requests (RFC 2986) ---- */
+typedef struct sg_x509_csr {
+	sg_rd der;              /* the whole CertificationRequest */
+	sg_rd subject;          /* whole Name TLV */
+	sg_rd spki;             /* whole SubjectPublicKeyInfo TLV */
+	sg_x509_sigalg sigalg;
+	bool san_present;
+	sg_rd san;              /* GeneralNames content of a requested SAN */
+} sg_x509_csr;
+
+/* Parses a DER request and checks its self-signature: 0 only for a
+ * well-formed request signed by its own key. Views point into der. */
+int sg_x509_csr_parse(sg_x509_csr *c, const uint8_t *der, size_t len,
+		      char *err, size_t errlen) SG_MUST_CHECK;
+
 #endif
