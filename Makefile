@@ -47,6 +47,11 @@ $(BUILD)/tests/%: tests/tools/%.c $(TSUP_OBJS) $(BUILD)/libsigil.a
 
 tests: all $(UNIT_BINS) $(HELPER_BINS)
 
+# The README's first command: the local secure web site, with a development
+# CA made on first run (in $$SIGIL_HOME, default ~/.local/share/sigil).
+run: all
+	$(BUILD)/sigil serve $(SERVE_ARGS)
+
 # The test command of the README.
 check: tests
 	@BUILD=$(BUILD) sh tests/run.sh
@@ -61,7 +66,7 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all tests check asan clean
+.PHONY: all tests check asan clean run
 
 # Fuzzing (fuzz.mk): make fuzz, make fuzz-smoke.
 -include fuzz.mk

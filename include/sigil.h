@@ -347,6 +347,9 @@ ssize_t sigil_io_read(sigil_conn *c, void *buf, size_t len) SIGIL_MUST_CHECK;
 /* Write application data: the number of bytes taken (> 0), or an I/O
  * status as for read.  On a blocking socket, all of it. */
 ssize_t sigil_io_write(sigil_conn *c, const void *buf, size_t len) SIGIL_MUST_CHECK;
+/* Send what the engine has queued: SIGIL_OK when the send buffer is empty,
+ * SIGIL_WANT_WRITE when the socket would block, SIGIL_ERROR. */
+int sigil_io_flush(sigil_conn *c) SIGIL_MUST_CHECK;
 /* Send close_notify and flush: SIGIL_OK, SIGIL_WANT_WRITE, SIGIL_ERROR. */
 int sigil_io_close(sigil_conn *c) SIGIL_MUST_CHECK;
 /* The I/O status values of sigil_io_read/write when they would block. */

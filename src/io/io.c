@@ -144,6 +144,13 @@ ssize_t sigil_io_write(sigil_conn *c, const void *buf, size_t len)
 	return (ssize_t)used;
 }
 
+int sigil_io_flush(sigil_conn *c)
+{
+	if (c->fd < 0)
+		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_io_flush: no descriptor attached");
+	return flush(c);
+}
+
 int sigil_io_close(sigil_conn *c)
 {
 	if (c->state & SIGIL_ST_FAILED)

@@ -1,0 +1,951 @@
+/*
+ * sigil serve: an HTTPS server on libsigil.
+ *
+ * One epoll loop per worker thread, each with its own SO_REUSEPORT
+ * listener, non-blocking sockets driven through the engine's fd layer.
+ * Connections move through HANDSHAKE -> READ (a request head) -> WRITE (the
+ * response, file data streamed from disk) -> READ again (keep-alive) or
+ * CLOSE.  A timer pass each second drops connections past their
+ * handshake or idle deadline, so a slow or silent client cannot hold a
+ * worker.  SIGTERM/SIGINT stop accepting, let responses in flight finish
+ * and close with close_notify; SIGHUP reloads the certificate and key
+ * (new connections use the new config, old ones keep theirs).
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sigil.h"
+#include "http/http.h"
+#include "ca.h"
+#include "tools.h"
+
+#define REQ_MAX 16384           /* request head limit (431 beyond) */
+#define BODY_CHUNK 16384
+#define NO_LENGTH UINT64_MAX      /* set_head: no Content-Length */
+
+typedef struct serve_opts {
+	const char *listen;
+	const char *cert, *key;
+	const char *root;
+	const char *alpn;
+	const char *access_log;
+	const char *home;
+	const char *client_ca;
+	int threads;
+	int verbose;
+	int handshake_timeout, idle_timeout;
+	int max_conns;
+	int client_auth;
+} serve_opts;
+
+enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
+
+typedef struct hconn {
+	int fd;
+	sigil_conn *tls;
+	enum cstate st;
+	time_t deadline;
+	char peer[64];
+	struct hconn *prev, *next;
+	/* request */
+	char req[REQ_MAX];
+	size_t req_len;
+	size_t discard;                 /* request body bytes to skip */
+	int keep_alive;
+	/* response */
+	char head[2048];
+	size_t head_len, head_off;
+	char *mem;                      /* in-memory body (built-in page) */
+	size_t mem_len, mem_off;
+	int file;                       /* file body, or -1 */
+	off_t file_off, file_end;
+	/* access log */
+	char line[512];
+	int status;
+	size_t bytes;
+} hconn;
+
+typedef struct worker {
+	pthread_t tid;
+	int id;
+	int ep, lfd, efd;
+	hconn *conns;
+	int nconns;
+	const serve_opts *o;
+} worker;
+
+static sigil_config *current_cfg;
+static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile sig_atomic_t stopping, reload;
+static FILE *access_log;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static int root_fd = -1;
+static char root_real[4096];
+static char ca_cert_shown[4096];
+
+static void logv(const serve_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logv(const serve_opts *o, const char *fmt, ...)
+{
+	if (!o->verbose)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&log_lock);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&log_lock);
+	va_end(ap);
+}
+
+static sigil_config *config_get(void)
+{
+	pthread_mutex_lock(&cfg_lock);
+	sigil_config *c = sigil_config_ref(current_cfg);
+	pthread_mutex_unlock(&cfg_lock);
+	return c;
+}
+
+static sigil_config *config_load(const serve_opts *o, const char *cert, const char *key)
+{
+	sigil_config *cfg = sigil_config_new();
+	if (!cfg) {
+		fprintf(stderr, "sigil serve: cannot create a TLS config\n");
+		return NULL;
+	}
+	if (sigil_config_add_cert_key_file(cfg, cert, key) < 0 ||
+	    (o->alpn && sigil_config_set_alpn(cfg, o->alpn) < 0) ||
+	    (o->client_ca && (sigil_config_add_trust(cfg, o->client_ca) < 0 ||
+			      sigil_config_set_client_auth(cfg, o->client_auth) < 0))) {
+		fprintf(stderr, "sigil serve: %s\n", sigil_config_error(cfg));
+		sigil_config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* ---- connection list and lifecycle ---- */
+
+static void conn_free(worker *w, hconn *c)
+{
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	if (c->file >= 0)
+		close(c->file);
+	free(c->mem);
+	sigil_conn_free(c->tls);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->nconns--;
+	free(c);
+}
+
+static void want(worker *w, hconn *c, int r)
+{
+	struct epoll_event ev = { .events = r == SIGIL_WANT_WRITE || r == SIGIL_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN,
+				  .data.ptr = c };
+	epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static void accept_all(worker *w)
+{
+	for (;;) {
+		struct sockaddr_storage sa;
+		socklen_t sl = sizeof sa;
+		int fd = accept4(w->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (w->nconns >= w->o->max_conns || stopping) {
+			close(fd);
+			continue;
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		hconn *c = calloc(1, sizeof *c);
+		sigil_config *cfg = config_get();
+		c->tls = c ? sigil_conn_new(cfg, SIGIL_SERVER) : NULL;
+		sigil_config_free(cfg);
+		if (!c || !c->tls || sigil_io_attach(c->tls, fd) < 0) {
+			if (c)
+				sigil_conn_free(c->tls);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->file = -1;
+		c->st = C_HANDSHAKE;
+		c->deadline = time(NULL) + w->o->handshake_timeout;
+		char host[INET6_ADDRSTRLEN] = "?";
+		if (sa.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, host, sizeof host);
+		else if (sa.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, host, sizeof host);
+		snprintf(c->peer, sizeof c->peer, "%s", host);
+		c->next = w->conns;
+		if (w->conns)
+			w->conns->prev = c;
+		w->conns = c;
+		w->nconns++;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
+	}
+}
+
+/* ---- responses ---- */
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+static void set_head(hconn *c, int status, const char *type, uint64_t len, const char *extra)
+{
+	char date[SG_HTTP_DATE_LEN + 1];
+	sg_http_date_format(time(NULL), date);
+	char cl[48] = "";
+	if (len != NO_LENGTH)
+		snprintf(cl, sizeof cl, "Content-Length: %llu\r\n", (unsigned long long)len);
+	int n = snprintf(c->head, sizeof c->head,
+			 "HTTP/1.1 %d %s\r\nServer: sigil\r\nDate: %s\r\n%s%s%s%s%s%s\r\n",
+			 status, reason_phrase(status), date, type ? "Content-Type: " : "", type ? type : "",
+			 type ? "\r\n" : "", cl, extra ? extra : "",
+			 c->keep_alive ? "" : "Connection: close\r\n");
+	c->head_len = n > 0 && (size_t)n < sizeof c->head ? (size_t)n : 0;
+	c->head_off = 0;
+	c->status = status;
+}
+
+static void respond_text(hconn *c, int status, const char *body, int head_only)
+{
+	free(c->mem);
+	c->mem = strdup(body);
+	c->mem_len = head_only || !c->mem ? 0 : strlen(body);
+	c->mem_off = 0;
+	set_head(c, status, "text/plain; charset=utf-8", strlen(body), NULL);
+}
+
+static void html_escape(char *out, size_t cap, const char *in)
+{
+	size_t n = 0;
+	for (; *in && n + 7 < cap; in++) {
+		const char *r = *in == '<' ? "&lt;" : *in == '>' ? "&gt;" : *in == '&' ? "&amp;" : *in == '"' ? "&quot;" : NULL;
+		if (r) {
+			memcpy(out + n, r, strlen(r));
+			n += strlen(r);
+		} else {
+			out[n++] = *in;
+		}
+	}
+	out[n] = 0;
+}
+
+/* The built-in page: what this visitor's connection negotiated. */
+static void respond_builtin(hconn *c, int head_only)
+{
+	const char *alpn = sigil_conn_alpn(c->tls), *sni = sigil_conn_server_name(c->tls);
+	char esni[600], ebuf[5000];
+	html_escape(esni, sizeof esni, sni ? sni : "(none)");
+	char *page = malloc(16384);
+	if (!page) {
+		respond_text(c, 500, "out of memory\n", head_only);
+		return;
+	}
+	html_escape(ebuf, sizeof ebuf, ca_cert_shown[0] ? ca_cert_shown : "(a certificate given with --cert)");
+	int n = snprintf(page, 16384,
+			 "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>sigil</title>\n"
+			 "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto}"
+			 "td{padding:.2em 1em}</style></head><body>\n"
+			 "<h1>sigil: a secure connection</h1>\n<p>Your connection to this site:</p>\n<table>\n"
+			 "<tr><td>Protocol</td><td>TLS 1.3</td></tr>\n"
+			 "<tr><td>Cipher suite</td><td>%s</td></tr>\n"
+			 "<tr><td>Key exchange</td><td>%s%s</td></tr>\n"
+			 "<tr><td>Server signature</td><td>%s</td></tr>\n"
+			 "<tr><td>ALPN</td><td>%s</td></tr>\n"
+			 "<tr><td>Server name (SNI)</td><td>%s</td></tr>\n"
+			 "<tr><td>Your address</td><td>%s</td></tr>\n"
+			 "</table>\n<p>The certificate authority of this site: <code>%s</code></p>\n</body></html>\n",
+			 sigil_suite_name(sigil_conn_suite(c->tls)), sigil_group_name(sigil_conn_group(c->tls)),
+			 sigil_conn_hrr(c->tls) ? " (after HelloRetryRequest)" : "",
+			 sigil_sigscheme_name(sigil_conn_sigscheme(c->tls)) ? sigil_sigscheme_name(sigil_conn_sigscheme(c->tls)) : "?",
+			 alpn ? alpn : "(none)", esni, c->peer, ebuf);
+	free(c->mem);
+	c->mem = page;
+	c->mem_len = head_only ? 0 : (size_t)n;
+	c->mem_off = 0;
+	set_head(c, 200, "text/html; charset=utf-8", (uint64_t)n, NULL);
+}
+
+/* Directory without index.html: a listing. */
+static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
+{
+	FILE *m;
+	char *buf = NULL;
+	size_t len = 0;
+	m = open_memstream(&buf, &len);
+	int d2 = dup(dfd);
+	DIR *dir = d2 >= 0 ? fdopendir(d2) : NULL;
+	char erel[1024];
+	html_escape(erel, sizeof erel, rel);
+	fprintf(m, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>/%s</title></head><body>\n"
+		   "<h1>Index of /%s</h1>\n<ul>\n", erel, erel);
+	struct dirent *e;
+	while (dir && (e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char en[1024];
+		html_escape(en, sizeof en, e->d_name);
+		fprintf(m, "<li><a href=\"%s%s\">%s</a></li>\n", en, e->d_type == DT_DIR ? "/" : "", en);
+	}
+	if (dir)
+		closedir(dir);
+	fprintf(m, "</ul>\n</body></html>\n");
+	fclose(m);
+	free(c->mem);
+	c->mem = buf;
+	c->mem_len = head_only ? 0 : len;
+	c->mem_off = 0;
+	set_head(c, 200, "text/html; charset=utf-8", len, NULL);
+}
+
+/* A file under --root: no escape from it (the path is cleaned by
+ * sg_http_map_path; symlinks are resolved and must stay under the root). */
+static void respond_file(hconn *c, const sg_http_request *req, int head_only)
+{
+	char rel[4096];
+	if (sg_http_map_path(req->path.p, req->path.n, rel, sizeof rel) < 0) {
+		respond_text(c, 403, "forbidden path\n", head_only);
+		return;
+	}
+	char full[8192], real[4096];
+	snprintf(full, sizeof full, "%s/%s", root_real, rel);
+	if (!realpath(full, real)) {
+		respond_text(c, errno == EACCES ? 403 : 404, errno == EACCES ? "forbidden\n" : "not found\n", head_only);
+		return;
+	}
+	size_t rl = strlen(root_real);
+	if (strncmp(real, root_real, rl) != 0 || (real[rl] != 0 && real[rl] != '/')) {
+		respond_text(c, 403, "forbidden: outside the site's root\n", head_only);
+		return;
+	}
+	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		respond_text(c, 403, "forbidden\n", head_only);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		size_t tl = req->path.n;
+		const char *q = memchr(req->path.p, '?', tl);
+		if (q)
+			tl = (size_t)(q - req->path.p);
+		if (tl == 0 || req->path.p[tl - 1] != '/') {
+			char loc[1200];
+			snprintf(loc, sizeof loc, "Location: %.*s/\r\n", (int)(tl < 1000 ? tl : 1000), req->path.p);
+			free(c->mem);
+			c->mem = NULL;
+			c->mem_len = 0;
+			set_head(c, 301, NULL, 0, loc);
+			close(fd);
+			return;
+		}
+		int ifd = openat(fd, "index.html", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (ifd < 0) {
+			respond_listing(c, fd, rel, head_only);
+			close(fd);
+			return;
+		}
+		close(fd);
+		fd = ifd;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			respond_text(c, 403, "forbidden\n", head_only);
+			return;
+		}
+		snprintf(rel, sizeof rel, "index.html");       /* for its MIME type */
+	} else if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		respond_text(c, 403, "forbidden: not a regular file\n", head_only);
+		return;
+	}
+	char lm[SG_HTTP_DATE_LEN + 1], extra[256];
+	sg_http_date_format(st.st_mtime, lm);
+	/* RFC 9110 13.1.3: If-Modified-Since, for GET and HEAD. */
+	if (req->has_ims && st.st_mtime <= req->if_modified_since) {
+		close(fd);
+		free(c->mem);
+		c->mem = NULL;
+		c->mem_len = 0;
+		snprintf(extra, sizeof extra, "Last-Modified: %s\r\n", lm);
+		set_head(c, 304, NULL, NO_LENGTH, extra);      /* 304 has no body (9110 15.4.5) */
+		return;
+	}
+	uint64_t first = 0, last = st.st_size ? (uint64_t)st.st_size - 1 : 0;
+	int status = 200;
+	/* Range is ignored with If-Range, which we do not evaluate (13.1.5). */
+	if (req->has_range && !req->has_if_range && st.st_size > 0) {
+		int r = sg_http_parse_range(req->range.p, req->range.n, (uint64_t)st.st_size, &first, &last);
+		if (r > 0) {
+			status = 206;
+		} else if (r < 0) {
+			close(fd);
+			snprintf(extra, sizeof extra, "Content-Range: bytes */%lld\r\n", (long long)st.st_size);
+			free(c->mem);
+			c->mem = NULL;
+			c->mem_len = 0;
+			set_head(c, 416, NULL, 0, extra);
+			return;
+		}
+	}
+	uint64_t len = st.st_size ? last - first + 1 : 0;
+	if (status == 206)
+		snprintf(extra, sizeof extra, "Last-Modified: %s\r\nAccept-Ranges: bytes\r\nContent-Range: bytes %llu-%llu/%lld\r\n",
+			 lm, (unsigned long long)first, (unsigned long long)last, (long long)st.st_size);
+	else
+		snprintf(extra, sizeof extra, "Last-Modified: %s\r\nAccept-Ranges: bytes\r\n", lm);
+	free(c->mem);
+	c->mem = NULL;
+	c->mem_len = 0;
+	set_head(c, status, sg_http_mime_type(rel, strlen(rel)), len, extra);
+	if (head_only || len == 0) {
+		close(fd);
+		return;
+	}
+	c->file = fd;
+	c->file_off = (off_t)first;
+	c->file_end = (off_t)(first + len);
+}
+
+static void start_response(worker *w, hconn *c, const sg_http_request *req, int ok)
+{
+	c->bytes = 0;
+	if (!ok) {
+		c->keep_alive = 0;
+		char msg[300];
+		snprintf(msg, sizeof msg, "%s\n", req->why ? req->why : "bad request");
+		respond_text(c, req->status, msg, 0);
+		snprintf(c->line, sizeof c->line, "-");
+		return;
+	}
+	c->keep_alive = req->keep_alive && !stopping;
+	int head_only = req->method == SG_HTTP_HEAD;
+	int get = req->method == SG_HTTP_GET;
+	snprintf(c->line, sizeof c->line, "%.*s %.*s HTTP/1.%d", (int)req->method_name.n, req->method_name.p,
+		 (int)(req->target.n < 300 ? req->target.n : 300), req->target.p, req->version_minor);
+	if (!get && !head_only) {
+		respond_text(c, 405, "only GET and HEAD are served here\n", 0);
+		char *h = c->head + c->head_len - 2;     /* add Allow before the blank line */
+		snprintf(h, sizeof c->head - (size_t)(h - c->head), "Allow: GET, HEAD\r\n\r\n");
+		c->head_len = strlen(c->head);
+		return;
+	}
+	if (w->o->root)
+		respond_file(c, req, head_only);
+	else
+		respond_builtin(c, head_only);
+}
+
+static void log_access(const hconn *c)
+{
+	if (!access_log)
+		return;
+	char when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	/* Common Log Format, then the TLS version and suite. */
+	pthread_mutex_lock(&log_lock);
+	fprintf(access_log, "%s - - [%s] \"%s\" %d %zu TLSv1.3 %s\n", c->peer, when, c->line, c->status, c->bytes,
+		sigil_suite_name(sigil_conn_suite(c->tls)));
+	fflush(access_log);
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* ---- the connection state machine ---- */
+
+static void conn_close(worker *w, hconn *c)
+{
+	if (c->st != C_CLOSING) {
+		c->st = C_CLOSING;
+		int r = sigil_io_close(c->tls);
+		if (r == SIGIL_WANT_WRITE) {
+			c->deadline = time(NULL) + 2;
+			want(w, c, r);
+			return;
+		}
+	} else if (sigil_io_flush(c->tls) == SIGIL_WANT_WRITE) {
+		return;
+	}
+	conn_free(w, c);
+}
+
+/* Parse what has arrived; returns 1 when a response was started. */
+static int try_request(worker *w, hconn *c)
+{
+	/* Skip a request body we do not use. */
+	if (c->discard) {
+		size_t k = c->discard < c->req_len ? c->discard : c->req_len;
+		memmove(c->req, c->req + k, c->req_len - k);
+		c->req_len -= k;
+		c->discard -= k;
+		if (c->discard)
+			return 0;
+	}
+	if (c->req_len == 0)
+		return 0;
+	sg_http_request req;
+	int r = sg_http_parse_request(c->req, c->req_len, &req);
+	if (r == 0) {
+		if (c->req_len >= sizeof c->req) {
+			req.status = 431;
+			req.why = "request head too large\n";
+			r = -1;
+		} else {
+			return 0;
+		}
+	}
+	start_response(w, c, &req, r > 0);
+	if (r > 0) {
+		size_t used = (size_t)r;
+		memmove(c->req, c->req + used, c->req_len - used);
+		c->req_len -= used;
+		if (req.framing == SG_HTTP_BODY_LENGTH)
+			c->discard = (size_t)req.content_length;
+		if (req.framing == SG_HTTP_BODY_CHUNKED)
+			c->keep_alive = 0;      /* we do not read chunked request bodies */
+	} else {
+		c->req_len = 0;
+		logv(w->o, "%s: bad request: %s", c->peer, req.why ? req.why : "?");
+	}
+	c->st = C_WRITE;
+	return 1;
+}
+
+static void on_ready(worker *w, hconn *c);
+
+/* Write the response; returns 0 when done, 1 when waiting, -1 on error. */
+static int write_response(worker *w, hconn *c)
+{
+	(void)w;
+	for (;;) {
+		const char *p;
+		size_t n;
+		char buf[BODY_CHUNK];
+		if (c->head_off < c->head_len) {
+			p = c->head + c->head_off;
+			n = c->head_len - c->head_off;
+		} else if (c->mem_off < c->mem_len) {
+			p = c->mem + c->mem_off;
+			n = c->mem_len - c->mem_off;
+		} else if (c->file >= 0 && c->file_off < c->file_end) {
+			size_t want_n = (size_t)(c->file_end - c->file_off) < sizeof buf ? (size_t)(c->file_end - c->file_off)
+											 : sizeof buf;
+			ssize_t r = pread(c->file, buf, want_n, c->file_off);
+			if (r <= 0)
+				return -1;
+			p = buf;
+			n = (size_t)r;
+		} else {
+			int r = sigil_io_flush(c->tls);
+			if (r == SIGIL_WANT_WRITE)
+				return 1;
+			return r == SIGIL_OK ? 0 : -1;
+		}
+		ssize_t wr = sigil_io_write(c->tls, p, n);
+		if (wr == SIGIL_IO_WANT_WRITE || wr == SIGIL_IO_WANT_READ)
+			return 1;
+		if (wr < 0)
+			return -1;
+		if (c->head_off < c->head_len)
+			c->head_off += (size_t)wr;
+		else if (c->mem_off < c->mem_len)
+			c->mem_off += (size_t)wr, c->bytes += (size_t)wr;
+		else
+			c->file_off += wr, c->bytes += (size_t)wr;
+	}
+}
+
+static void on_ready(worker *w, hconn *c)
+{
+	for (;;) {
+		switch (c->st) {
+		case C_HANDSHAKE: {
+			int r = sigil_io_handshake(c->tls);
+			if (r == SIGIL_OK) {
+				c->st = C_READ;
+				c->deadline = time(NULL) + w->o->idle_timeout;
+				logv(w->o, "%s: TLS 1.3 %s %s", c->peer, sigil_suite_name(sigil_conn_suite(c->tls)),
+				     sigil_group_name(sigil_conn_group(c->tls)));
+				continue;
+			}
+			if (r == SIGIL_ERROR) {
+				logv(w->o, "%s: handshake failed: %s", c->peer, sigil_conn_error(c->tls));
+				conn_free(w, c);
+				return;
+			}
+			want(w, c, r);
+			return;
+		}
+		case C_READ: {
+			if (try_request(w, c))
+				continue;
+			if (stopping) {
+				conn_close(w, c);
+				return;
+			}
+			ssize_t r = sigil_io_read(c->tls, c->req + c->req_len, sizeof c->req - c->req_len);
+			if (r > 0) {
+				c->req_len += (size_t)r;
+				c->deadline = time(NULL) + w->o->idle_timeout;
+				continue;
+			}
+			if (r == 0) {   /* close_notify */
+				conn_close(w, c);
+				return;
+			}
+			if (r == SIGIL_IO_WANT_READ || r == SIGIL_IO_WANT_WRITE) {
+				want(w, c, r == SIGIL_IO_WANT_READ ? SIGIL_WANT_READ : SIGIL_WANT_WRITE);
+				return;
+			}
+			if (c->req_len || sigil_conn_error_class(c->tls) != SIGIL_ECLASS_IO)
+				logv(w->o, "%s: %s", c->peer, sigil_conn_error(c->tls));
+			conn_free(w, c);
+			return;
+		}
+		case C_WRITE: {
+			int r = write_response(w, c);
+			if (r > 0) {
+				want(w, c, SIGIL_WANT_WRITE);
+				return;
+			}
+			if (r < 0) {
+				logv(w->o, "%s: writing failed: %s", c->peer, sigil_conn_error(c->tls));
+				conn_free(w, c);
+				return;
+			}
+			log_access(c);
+			if (c->file >= 0) {
+				close(c->file);
+				c->file = -1;
+			}
+			free(c->mem);
+			c->mem = NULL;
+			c->mem_len = c->mem_off = 0;
+			c->head_len = c->head_off = 0;
+			if (!c->keep_alive || stopping) {
+				conn_close(w, c);
+				return;
+			}
+			c->st = C_READ;
+			c->deadline = time(NULL) + w->o->idle_timeout;
+			want(w, c, SIGIL_WANT_READ);
+			continue;
+		}
+		case C_CLOSING:
+			conn_close(w, c);
+			return;
+		}
+	}
+}
+
+static void sweep(worker *w)
+{
+	time_t now = time(NULL);
+	for (hconn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		if (stopping && c->st == C_READ && c->req_len == 0) {
+			conn_close(w, c);
+			continue;
+		}
+		if (now >= c->deadline) {
+			logv(w->o, "%s: %s timeout", c->peer, c->st == C_HANDSHAKE ? "handshake" : "idle");
+			conn_free(w, c);
+		}
+	}
+}
+
+static int listen_socket(const char *spec)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host)
+		return -1;
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = 0;
+	char *h = host;
+	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+		h[strlen(h) - 1] = 0;
+		h++;
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res;
+	if (getaddrinfo(h, colon + 1, &hints, &res) != 0)
+		return -1;
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+		if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	struct epoll_event evs[256];
+	struct epoll_event lev = { .events = EPOLLIN, .data.ptr = w };
+	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &lev);
+	struct epoll_event eev = { .events = EPOLLIN, .data.ptr = &w->efd };
+	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->efd, &eev);
+	time_t last_sweep = time(NULL), stop_deadline = 0;
+	for (;;) {
+		int n = epoll_wait(w->ep, evs, 256, 1000);
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == w) {
+				accept_all(w);
+			} else if (evs[i].data.ptr == &w->efd) {
+				uint64_t v;
+				if (read(w->efd, &v, sizeof v) < 0) { /* woken anyway */ }
+			} else {
+				hconn *c = evs[i].data.ptr;
+				on_ready(w, c);
+			}
+		}
+		if (stopping && w->lfd >= 0) {
+			epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
+			close(w->lfd);
+			w->lfd = -1;
+			stop_deadline = time(NULL) + 10;
+			sweep(w);
+		}
+		if (time(NULL) != last_sweep) {
+			last_sweep = time(NULL);
+			sweep(w);
+		}
+		if (stopping && (w->nconns == 0 || time(NULL) >= stop_deadline)) {
+			while (w->conns)
+				conn_free(w, w->conns);
+			return NULL;
+		}
+	}
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		stopping = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sigil serve [options]\n"
+		"  --listen HOST:PORT     address to listen on (default 127.0.0.1:8443)\n"
+		"  --cert CHAIN.pem       certificate chain, leaf first (default: a localhost\n"
+		"  --key KEY.pem          certificate from the development CA in $SIGIL_HOME)\n"
+		"  --root DIR             serve static files from DIR (default: a built-in page\n"
+		"                         showing the visitor's TLS parameters)\n"
+		"  --threads N            worker threads (default: the number of cores)\n"
+		"  --alpn LIST            ALPN protocols (default http/1.1)\n"
+		"  --access-log FILE      Common Log Format plus TLS version and suite\n"
+		"  --client-ca FILE       ask for client certificates from this CA\n"
+		"  --require-client-cert  refuse clients without one (with --client-ca)\n"
+		"  --handshake-timeout S  drop a handshake after S seconds (default 10)\n"
+		"  --idle-timeout S       drop an idle connection after S seconds (default 60)\n"
+		"  --max-conns N          connections per thread (default 10000)\n"
+		"  -v                     log handshakes and errors to stderr\n"
+		"SIGTERM/SIGINT: finish responses in flight and stop; SIGHUP: reload the\n"
+		"certificate and key.\n");
+}
+
+int do_serve(int argc, char **argv)
+{
+	serve_opts o = { .listen = "127.0.0.1:8443", .alpn = "http/1.1", .threads = 0, .handshake_timeout = 10,
+			 .idle_timeout = 60, .max_conns = 10000, .client_auth = SIGIL_CLIENT_AUTH_REQUEST };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG(name, field) if (strcmp(a, name) == 0 && v) { field = v; i++; continue; }
+#define NUM(name, field) if (strcmp(a, name) == 0 && v) { field = atoi(v); i++; continue; }
+		ARG("--listen", o.listen)
+		ARG("--cert", o.cert)
+		ARG("--key", o.key)
+		ARG("--root", o.root)
+		ARG("--alpn", o.alpn)
+		ARG("--access-log", o.access_log)
+		ARG("--client-ca", o.client_ca)
+		NUM("--threads", o.threads)
+		NUM("--handshake-timeout", o.handshake_timeout)
+		NUM("--idle-timeout", o.idle_timeout)
+		NUM("--max-conns", o.max_conns)
+		if (strcmp(a, "--require-client-cert") == 0) { o.client_auth = SIGIL_CLIENT_AUTH_REQUIRE; continue; }
+		if (strcmp(a, "--request-client-cert") == 0) { o.client_auth = SIGIL_CLIENT_AUTH_REQUEST; continue; }
+		if (strcmp(a, "-v") == 0) { o.verbose = 1; continue; }
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return 0; }
+		fprintf(stderr, "sigil serve: unknown or incomplete option \"%s\"\n", a);
+		usage(stderr);
+		return 2;
+	}
+	if (!o.cert != !o.key) {
+		fprintf(stderr, "sigil serve: --cert and --key go together\n");
+		return 2;
+	}
+	if (o.threads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		o.threads = n > 0 ? (int)n : 1;
+	}
+	if (o.handshake_timeout <= 0 || o.idle_timeout <= 0 || o.max_conns <= 0) {
+		fprintf(stderr, "sigil serve: timeouts and limits must be positive\n");
+		return 2;
+	}
+	char dev_cert[4096], dev_key[4096], err[512];
+	if (!o.cert) {
+		const char *home = getenv("SIGIL_HOME");
+		char path[4096];
+		if (!home || !*home) {
+			const char *h = getenv("HOME");
+			snprintf(path, sizeof path, "%s/.local/share/sigil", h && *h ? h : ".");
+			home = path;
+		}
+		if (sg_ca_ensure_dev(home, ca_cert_shown, sizeof ca_cert_shown, dev_cert, dev_key, sizeof dev_cert,
+				     err, sizeof err) < 0) {
+			fprintf(stderr, "sigil serve: development CA: %s\n", err);
+			return 1;
+		}
+		o.cert = dev_cert;
+		o.key = dev_key;
+		printf("Development CA: %s\n  trust it with: curl --cacert %s https://localhost:%s/\n", ca_cert_shown,
+		       ca_cert_shown, strrchr(o.listen, ':') ? strrchr(o.listen, ':') + 1 : "8443");
+	}
+	if (o.root) {
+		if (!realpath(o.root, root_real)) {
+			fprintf(stderr, "sigil serve: --root %s: %s\n", o.root, strerror(errno));
+			return 1;
+		}
+		root_fd = open(root_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (root_fd < 0) {
+			fprintf(stderr, "sigil serve: --root %s: not a directory\n", o.root);
+			return 1;
+		}
+	}
+	if (o.access_log && !(access_log = fopen(o.access_log, "a"))) {
+		fprintf(stderr, "sigil serve: --access-log %s: %s\n", o.access_log, strerror(errno));
+		return 1;
+	}
+	current_cfg = config_load(&o, o.cert, o.key);
+	if (!current_cfg)
+		return 1;
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	worker *ws = calloc((size_t)o.threads, sizeof *ws);
+	for (int i = 0; i < o.threads; i++) {
+		ws[i].id = i;
+		ws[i].o = &o;
+		ws[i].lfd = listen_socket(o.listen);
+		ws[i].ep = epoll_create1(EPOLL_CLOEXEC);
+		ws[i].efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (ws[i].lfd < 0) {
+			fprintf(stderr, "sigil serve: cannot listen on %s: %s\n", o.listen, strerror(errno));
+			return 1;
+		}
+	}
+	/* Signals go to the main thread only. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (int i = 0; i < o.threads; i++)
+		pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	printf("sigil serve: https://%s/ (%d thread%s)%s%s\n", o.listen, o.threads, o.threads == 1 ? "" : "s",
+	       o.root ? ", root " : "", o.root ? root_real : "");
+	fflush(stdout);
+
+	while (!stopping) {
+		pause();
+		if (reload) {
+			reload = 0;
+			sigil_config *n = config_load(&o, o.cert, o.key);
+			if (n) {
+				pthread_mutex_lock(&cfg_lock);
+				sigil_config *old_cfg = current_cfg;
+				current_cfg = n;
+				pthread_mutex_unlock(&cfg_lock);
+				sigil_config_free(old_cfg);
+				fprintf(stderr, "sigil serve: reloaded %s\n", o.cert);
+			} else {
+				fprintf(stderr, "sigil serve: reload failed; keeping the old certificate\n");
+			}
+		}
+	}
+	for (int i = 0; i < o.threads; i++) {
+		uint64_t one = 1;
+		if (write(ws[i].efd, &one, sizeof one) < 0) { /* the 1 s tick wakes it too */ }
+	}
+	for (int i = 0; i < o.threads; i++) {
+		pthread_join(ws[i].tid, NULL);
+		close(ws[i].ep);
+		close(ws[i].efd);
+	}
+	free(ws);
+	sigil_config_free(current_cfg);
+	if (access_log)
+		fclose(access_log);
+	fprintf(stderr, "sigil serve: stopped\n");
+	return 0;
+}
