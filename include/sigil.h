@@ -243,6 +243,23 @@ int sigil_config_set_verifier(sigil_config *cfg, sigil_verify_fn fn, void *arg) 
  * (CertificateVerify is always checked). */
 int sigil_config_insecure_noverify(sigil_config *cfg) SIGIL_MUST_CHECK;
 
+/* Session tickets (RFC 8446 4.6.1), server side.  A ticket is the
+ * resumption secret and its parameters sealed with AES-256-GCM under a
+ * ticket key; the server keeps no state per session.  A key is
+ * SIGIL_TICKET_KEY_LEN bytes: a 16-byte name and a 32-byte AES key.  The
+ * first key seals new tickets; all of them open tickets (so rotate by
+ * putting a new key first and keeping the previous ones for a lifetime).
+ * Servers sharing keys resume each other's sessions.  A new config has one
+ * random key, so tickets work within one config out of the box.  keys is
+ * copied; n is 1 to 8. */
+#define SIGIL_TICKET_KEY_LEN 48
+int sigil_config_set_ticket_keys(sigil_config *cfg, const uint8_t *keys, size_t n) SIGIL_MUST_CHECK;
+/* Tickets sent after each full handshake (default 2; 0: none) and their
+ * lifetime in seconds (default 7200, at most 604800).  A server that asks
+ * for client certificates sends none: a resumed session would skip the
+ * client's certificate. */
+int sigil_config_set_tickets(sigil_config *cfg, unsigned count, uint32_t lifetime) SIGIL_MUST_CHECK;
+
 /* ------------------------------------------------------------------ */
 /* Connections: the sans-I/O engine                                    */
 
@@ -289,6 +306,18 @@ int sigil_conn_close_notify(sigil_conn *c) SIGIL_MUST_CHECK;
 /* Ask the engine to update its sending keys now (RFC 8446 4.6.3); with
  * request_peer, also ask the peer to update its own. */
 int sigil_conn_key_update(sigil_conn *c, int request_peer) SIGIL_MUST_CHECK;
+
+/* Client sessions.  sigil_conn_get_session serialises the latest ticket the
+ * server sent (after the handshake; SIGIL_ERROR when none came) into
+ * buf[cap], *len bytes.  The blob holds the resumption secret: store it as
+ * you would a key.  sigil_conn_set_session, before the first I/O, offers
+ * such a blob; the server may accept it (an abbreviated handshake, see
+ * sigil_conn_resumed) or ignore it (a full handshake follows).  A blob
+ * for another server name, or expired, is not offered. */
+int sigil_conn_get_session(const sigil_conn *c, uint8_t *buf, size_t cap, size_t *len) SIGIL_MUST_CHECK;
+int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len) SIGIL_MUST_CHECK;
+/* 1 when the handshake resumed a session with a ticket. */
+int sigil_conn_resumed(const sigil_conn *c);
 
 /* State flags, as returned by sigil_conn_state(). */
 #define SIGIL_ST_HANDSHAKING  0x01  /* handshake not yet complete */

@@ -6,6 +6,7 @@
  *   verification, 6 HTTP status >= 400, 7 local file error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "sigil.h"
+#include "bytes/bytes.h"
 #include "der/der.h"
 #include "http/http.h"
 #include "x509/x509.h"
@@ -32,6 +34,7 @@ typedef struct get_opts {
 	const char *url;
 	const char *cacert, *pin, *crl, *out, *method, *data;
 	const char *cert, *key;
+	const char *session;
 	const char *headers[MAX_HEADERS];
 	int nheaders;
 	int verbose, insecure, follow, head_only_print;
@@ -157,6 +160,41 @@ static int tls_exit(const sigil_conn *c)
 	}
 }
 
+/* --session FILE: offer a saved session; a missing or unusable file just
+ * means a full handshake. */
+static void load_session(sigil_conn *c, const char *path, int verbose)
+{
+	uint8_t blob[4096];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return;
+	size_t n = fread(blob, 1, sizeof blob, f);
+	fclose(f);
+	if (sigil_conn_set_session(c, blob, n) < 0 && verbose)
+		fprintf(stderr, "* ignoring session file %s: not a sigil session\n", path);
+	sg_wipe(blob, sizeof blob);
+}
+
+/* The blob holds a resumption secret: 0600, written whole or not at all. */
+static void save_session(sigil_conn *c, const char *path, int verbose)
+{
+	uint8_t blob[4096];
+	size_t n;
+	char tmp[4200];
+	if (sigil_conn_get_session(c, blob, sizeof blob, &n) < 0) {
+		if (verbose)
+			fprintf(stderr, "* the server sent no session ticket\n");
+		return;
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, blob, n) != (ssize_t)n || fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+		fprintf(stderr, "sigil get: cannot save the session to %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+	sg_wipe(blob, sizeof blob);
+}
+
 /* One request; *location gets a redirect target when -L applies. */
 static int fetch(const get_opts *o, const url *u, FILE *out, char *location, size_t loc_cap, int *status)
 {
@@ -185,6 +223,8 @@ static int fetch(const get_opts *o, const url *u, FILE *out, char *location, siz
 	c = sigil_conn_new(cfg, SIGIL_CLIENT);
 	if (!c || sigil_conn_set_server_name(c, u->host) < 0 || sigil_io_attach(c, fd) < 0)
 		goto out;
+	if (o->session)
+		load_session(c, o->session, o->verbose);
 	if (sigil_io_handshake(c) != SIGIL_OK) {
 		fprintf(stderr, "sigil get: %s: %s\n", u->host, sigil_conn_error(c));
 		ret = tls_exit(c);
@@ -200,6 +240,7 @@ static int fetch(const get_opts *o, const url *u, FILE *out, char *location, siz
 			alpn ? alpn : "(none)");
 		fprintf(stderr, "* certificate chain%s:\n", o->insecure ? " (NOT verified: --insecure)" : " (verified)");
 		print_chain(c);
+		fprintf(stderr, "* session %s\n", sigil_conn_resumed(c) ? "resumed (no certificate sent)" : "new");
 		fprintf(stderr, "* handshake took %.1f ms\n", t1 - t0);
 	}
 
@@ -350,6 +391,8 @@ static int fetch(const get_opts *o, const url *u, FILE *out, char *location, siz
 		goto write_err;
 	if (o->verbose)
 		fprintf(stderr, "* %llu bytes in %.1f ms\n", (unsigned long long)total, now_ms() - t0);
+	if (o->session)
+		save_session(c, o->session, o->verbose);
 	if (sigil_io_close(c) < 0 && o->verbose)
 		fprintf(stderr, "* close: %s\n", sigil_conn_error(c));
 	ret = res.status >= 400 ? EX_HTTP : EX_OK;
@@ -374,6 +417,7 @@ static void usage(FILE *f)
 		"  --pin sha256//B64   require a certificate with this SPKI hash (';' for several)\n"
 		"  --crl FILE          check revocation with this CRL (required to be current)\n"
 		"  --cert FILE --key FILE  a client certificate, if the server asks\n"
+		"  --session FILE      resume the session saved in FILE, and save the new one\n"
 		"  -o FILE             write the body to FILE (default: standard output)\n"
 		"  -X METHOD           request method (default GET, or POST with -d)\n"
 		"  -d DATA             send DATA as the request body\n"
@@ -396,6 +440,7 @@ int do_get(int argc, char **argv)
 		OPT("--crl", o.crl)
 		OPT("--cert", o.cert)
 		OPT("--key", o.key)
+		OPT("--session", o.session)
 		OPT("-o", o.out)
 		OPT("-X", o.method)
 		OPT("-d", o.data)

@@ -47,6 +47,9 @@ int sg_hash_update(sg_hash_ctx *c, const void *p, size_t n) SG_MUST_CHECK;
 /* Digest of everything so far, leaving the context usable (transcript
  * snapshot). out has out_len bytes. */
 int sg_hash_peek(const sg_hash_ctx *c, uint8_t *out) SG_MUST_CHECK;
+/* Digest of everything so far followed by more[0..n), leaving the context
+ * as it was (a PSK binder over a partial ClientHello). */
+int sg_hash_peek_more(const sg_hash_ctx *c, const void *more, size_t n, uint8_t *out) SG_MUST_CHECK;
 void sg_hash_free(sg_hash_ctx *c);
 int sg_hash(const sg_hash_class *h, const void *p, size_t n, uint8_t *out) SG_MUST_CHECK;
 

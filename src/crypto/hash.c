@@ -53,11 +53,17 @@ int sg_hash_update(sg_hash_ctx *c, const void *p, size_t n)
 
 int sg_hash_peek(const sg_hash_ctx *c, uint8_t *out)
 {
+	return sg_hash_peek_more(c, NULL, 0, out);
+}
+
+int sg_hash_peek_more(const sg_hash_ctx *c, const void *more, size_t n, uint8_t *out)
+{
 	if (!c)
 		return -1;
 	/* Finalise a copy: the running context stays open for more
 	 * transcript bytes. */
 	if (EVP_MD_CTX_copy_ex(c->peek, c->md) != 1 ||
+	    (n && EVP_DigestUpdate(c->peek, more, n) != 1) ||
 	    EVP_DigestFinal_ex(c->peek, out, NULL) != 1) {
 		sg_evp_clear_errors();
 		return -1;

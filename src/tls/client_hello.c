@@ -51,6 +51,8 @@ int sg_client_hello_send(sigil_conn *c, sg_wr *w)
 	if (sg_ext_build_ch(c, w) < 0)
 		return SIGIL_ERROR;
 	sg_wr_close(w, m);
+	if (sg_psk_offering(c) && sg_psk_fill_binder(c, w) < 0)
+		return SIGIL_ERROR;
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ClientHello too large");
 }
 
@@ -71,6 +73,7 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 	uint8_t random[32];
 	sg_rd sid, suites, comp, exts;
 
+	hs->ch_start = r->p - 4;        /* the message header precedes the body */
 	if (!sg_rd_u16(r, &legacy_version) || !sg_rd_copy(r, random, 32) || !sg_rd_vec8(r, &sid) ||
 	    !sg_rd_vec16(r, &suites) || !sg_rd_vec8(r, &comp))
 		return SG_DECODE(c, "ClientHello");
@@ -86,7 +89,7 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 		return SG_DECODE(c, "ClientHello cipher_suites");
 
 	hs->has_shares = hs->has_groups = hs->has_sigalgs = hs->has_versions = false;
-	hs->tls13_offered = false;
+	hs->tls13_offered = hs->ch_has_psk = hs->psk_dhe_ke = false;
 	hs->npeer_groups = hs->npeer_sigalgs = 0;
 	size_t cookie_sent = hs->cookie_len;
 	if (sg_ext_process(c, SG_IN_CH, &exts) < 0)
@@ -150,9 +153,6 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 					"key share for group 0x%04x, which supported_groups does not list",
 					hs->shares[i].group);
 
-	if (!second && sg_choose_certificate(c) < 0)
-		return SIGIL_ERROR;
-
 	/* Group: our preference among those the client has a share for; if
 	 * none, our preference among the groups it supports, by a retry. */
 	const sg_group *g = NULL;
@@ -189,7 +189,14 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 	hs->shared_len = g->kex->secret_len;
 	c->group = g->id;
 	hs->nshares = 0;
+	/* A ticket the client offers replaces the certificate (2.2). */
+	if (sg_psk_accept(c) < 0)
+		return SIGIL_ERROR;
 	hs->flags |= SG_HS_NEGOTIATED;
+	if (hs->flags & SG_HS_PSK)
+		return 0;
+	if (sg_choose_certificate(c) < 0)
+		return SIGIL_ERROR;
 	if (cfg->client_auth != SIGIL_CLIENT_AUTH_NONE)
 		hs->flags |= SG_HS_CR;
 	return 0;

@@ -38,6 +38,14 @@ sigil_config *sigil_config_new(void)
 	cfg->nsigalgs = sizeof default_sigalgs / sizeof default_sigalgs[0];
 	cfg->compat = true;
 	pthread_mutex_init(&cfg->lock, NULL);
+	/* One random ticket key: resumption works within this config. */
+	cfg->tickets = 2;
+	cfg->ticket_lifetime = 7200;
+	if (sg_random(cfg->ticket_keys[0], SIGIL_TICKET_KEY_LEN) < 0) {
+		sigil_config_free(cfg);
+		return NULL;
+	}
+	cfg->nticket_keys = 1;
 	return cfg;
 }
 
@@ -55,6 +63,7 @@ void sigil_config_free(sigil_config *cfg)
 		free(cfg->certs[i].der);
 		sg_pkey_free(cfg->certs[i].key);
 	}
+	sg_wipe(cfg->ticket_keys, sizeof cfg->ticket_keys);
 	sg_x509_store_free(cfg->trust);
 	sg_x509_crls_free(cfg->crls);
 	free(cfg->pins);
@@ -385,4 +394,28 @@ int sg_config_default_trust(sigil_config *cfg, char *err, size_t errlen)
 	}
 	pthread_mutex_unlock(&cfg->lock);
 	return r;
+}
+
+int sigil_config_set_ticket_keys(sigil_config *cfg, const uint8_t *keys, size_t n)
+{
+	if (writable(cfg, "sigil_config_set_ticket_keys") < 0)
+		return SIGIL_ERROR;
+	if (!keys || n == 0 || n > SG_MAX_TICKET_KEYS)
+		return cfg_fail(cfg, "ticket keys: 1 to %d keys of %d bytes", SG_MAX_TICKET_KEYS, SIGIL_TICKET_KEY_LEN);
+	sg_wipe(cfg->ticket_keys, sizeof cfg->ticket_keys);
+	memcpy(cfg->ticket_keys, keys, n * SIGIL_TICKET_KEY_LEN);
+	cfg->nticket_keys = n;
+	return SIGIL_OK;
+}
+
+int sigil_config_set_tickets(sigil_config *cfg, unsigned count, uint32_t lifetime)
+{
+	if (writable(cfg, "sigil_config_set_tickets") < 0)
+		return SIGIL_ERROR;
+	/* RFC 8446 4.6.1: at most seven days. */
+	if (count > 16 || lifetime == 0 || lifetime > 604800)
+		return cfg_fail(cfg, "tickets: at most 16 per handshake, lifetime 1 to 604800 seconds");
+	cfg->tickets = count;
+	cfg->ticket_lifetime = lifetime;
+	return SIGIL_OK;
 }

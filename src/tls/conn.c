@@ -40,6 +40,7 @@ void sigil_conn_free(sigil_conn *c)
 	sg_wr_free(&c->hsmsg);
 	free(c->peer_der);
 	free(c->io_buf);
+	sg_session_free(c->session);
 	sigil_config_free(c->cfg);
 	sg_wipe(c, sizeof *c);
 	free(c);

@@ -25,6 +25,7 @@ static int ext_cookie(sigil_conn *c, unsigned where, sg_rd *d);
 static int ext_early_data(sigil_conn *c, unsigned where, sg_rd *d);
 static int ext_record_limit(sigil_conn *c, unsigned where, sg_rd *d);
 static int ext_pha(sigil_conn *c, unsigned where, sg_rd *d);
+static int ext_psk(sigil_conn *c, unsigned where, sg_rd *d);
 static int ext_ignore(sigil_conn *c, unsigned where, sg_rd *d);
 
 static const struct sg_ext {
@@ -40,7 +41,7 @@ static const struct sg_ext {
 	{ SG_EXT_ALPN, SG_IN_CH | SG_IN_EE, "application_layer_protocol_negotiation", ext_alpn },
 	{ SG_EXT_SCT, SG_IN_CH | SG_IN_CR | SG_IN_CT, "signed_certificate_timestamp", ext_ignore },
 	{ SG_EXT_RECORD_SIZE_LIMIT, SG_IN_CH | SG_IN_EE, "record_size_limit", ext_record_limit },
-	{ SG_EXT_PRE_SHARED_KEY, SG_IN_CH | SG_IN_SH, "pre_shared_key", ext_ignore },
+	{ SG_EXT_PRE_SHARED_KEY, SG_IN_CH | SG_IN_SH, "pre_shared_key", ext_psk },
 	{ SG_EXT_EARLY_DATA, SG_IN_CH | SG_IN_EE | SG_IN_NST, "early_data", ext_early_data },
 	{ SG_EXT_SUPPORTED_VERSIONS, SG_IN_CH | SG_IN_SH | SG_IN_HRR, "supported_versions", ext_versions },
 	{ SG_EXT_COOKIE, SG_IN_CH | SG_IN_HRR, "cookie", ext_cookie },
@@ -336,9 +337,55 @@ static int ext_psk_modes(sigil_conn *c, unsigned where, sg_rd *d)
 {
 	(void)where;
 	sg_rd list;
+	uint8_t mode;
 	if (!sg_rd_vec8(d, &list) || sg_rd_done(&list))
 		return SG_DECODE(c, "psk_key_exchange_modes");
-	return sg_rd_skip(&list, sg_rd_left(&list)) ? 0 : -1;
+	/* psk_dhe_ke (1) is the only mode sigil uses (4.2.9). */
+	while (sg_rd_u8(&list, &mode))
+		c->hs->psk_dhe_ke |= mode == 1;
+	return 0;
+}
+
+/* RFC 8446 4.2.11: identities and binders in a ClientHello (checked and
+ * kept for sg_psk_accept), the selected identity in a ServerHello. */
+static int ext_psk(sigil_conn *c, unsigned where, sg_rd *d)
+{
+	sg_hs *hs = c->hs;
+	if (where == SG_IN_SH) {
+		uint16_t sel;
+		if (!sg_rd_u16(d, &sel))
+			return SG_DECODE(c, "pre_shared_key of ServerHello");
+		/* We offer one identity, with a hash fitting the suite (4.2.11). */
+		const sg_suite *ss = c->session ? sg_suite_find(c->session->suite) : NULL;
+		if (sel != 0 || !ss || ss->hash != c->suite->hash)
+			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+					"the server selected PSK identity %u, which we did not offer for this suite", sel);
+		memcpy(hs->psk, c->session->psk, c->session->psk_len);
+		hs->flags |= SG_HS_PSK;
+		return 0;
+	}
+	sg_rd ids, binders, id, b;
+	uint32_t age;
+	size_t nids = 0, nb = 0;
+	if (!sg_rd_vec16(d, &ids) || sg_rd_done(&ids) || !sg_rd_vec16(d, &binders) || sg_rd_done(&binders))
+		return SG_DECODE(c, "pre_shared_key");
+	hs->psk_identities = ids;
+	hs->psk_binders = binders;
+	while (!sg_rd_done(&ids)) {
+		if (!sg_rd_vec16(&ids, &id) || sg_rd_done(&id) || !sg_rd_u32(&ids, &age))
+			return SG_DECODE(c, "pre_shared_key identity");
+		nids++;
+	}
+	while (!sg_rd_done(&binders)) {
+		if (!sg_rd_vec8(&binders, &b) || b.n < 32)
+			return SG_DECODE(c, "pre_shared_key binder");
+		nb++;
+	}
+	if (nids != nb)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "pre_shared_key has %zu identities but %zu binders",
+				nids, nb);
+	hs->ch_has_psk = true;
+	return 0;
 }
 
 /* RFC 8446 4.2.2 */
@@ -496,6 +543,12 @@ int sg_ext_build_ch(sigil_conn *c, sg_wr *w)
 		sg_wr_close(w, l);
 		sg_wr_close(w, m);
 		note_sent(c, SG_EXT_COOKIE);
+	}
+	/* pre_shared_key goes last (4.2.11). */
+	if (sg_psk_offering(c)) {
+		if (sg_psk_build_ch(c, w) < 0)
+			return SIGIL_ERROR;
+		note_sent(c, SG_EXT_PRE_SHARED_KEY);
 	}
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ClientHello too large");
 }

@@ -81,6 +81,9 @@ static const uint8_t sequences[SG_HS_FLAGS][SEQ_MAX] = {
 	[SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_CR] = { CH, HRR, CH2, SH, EE, CR, SC, SCV, SF, CC, CF, DONE },
 	[SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_CR | SG_HS_CCV] =
 		{ CH, HRR, CH2, SH, EE, CR, SC, SCV, SF, CC, CCV, CF, DONE },
+	/* Resumption: the PSK authenticates, no certificates (2.2). */
+	[SG_HS_NEGOTIATED | SG_HS_PSK] = { CH, SH, EE, SF, CF, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_PSK] = { CH, HRR, CH2, SH, EE, SF, CF, DONE },
 };
 
 const uint8_t *sg_hs_sequence(unsigned flags, size_t *n)
@@ -223,11 +226,14 @@ static int after_client_finished(sigil_conn *c)
 
 /* ---- the driver ---- */
 
-static void finish(sigil_conn *c)
+static int finish(sigil_conn *c)
 {
 	c->state &= ~(unsigned)SIGIL_ST_HANDSHAKING;
 	c->state |= SIGIL_ST_CONNECTED;
+	/* A server's tickets follow its handshake at once (4.6.1). */
+	int r = c->role == SIGIL_SERVER ? sg_tickets_send(c) : 0;
 	sg_hs_free(c);
+	return r;
 }
 
 /* Send every message of ours that is next in the sequence. */
@@ -235,10 +241,8 @@ static int send_ours(sigil_conn *c)
 {
 	while (c->hs) {
 		enum sg_msg m = current(c);
-		if (m == SG_M_DONE) {
-			finish(c);
-			return 0;
-		}
+		if (m == SG_M_DONE)
+			return finish(c);
 		if (m >= SG_M_COUNT)
 			return SG_INTERNAL(c, "handshake sequence");
 		const sg_action *a = &actions[m];

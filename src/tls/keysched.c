@@ -54,8 +54,10 @@ int sg_ks_handshake(sigil_conn *c)
 	uint8_t zero[SG_MAX_HASH] = { 0 }, early[SG_MAX_HASH], salt[SG_MAX_HASH], th[SG_MAX_HASH];
 	int ret = -1;
 
-	/* Without a PSK the early secret is HKDF-Extract(0, 0). */
-	if (sg_hkdf_extract(h, NULL, 0, zero, h->out_len, early) < 0 ||
+	/* The early secret is HKDF-Extract(0, PSK), with a string of zeros
+	 * for the PSK in a full handshake. */
+	const uint8_t *psk = hs->flags & SG_HS_PSK ? hs->psk : zero;
+	if (sg_hkdf_extract(h, NULL, 0, psk, h->out_len, early) < 0 ||
 	    derived(h, early, salt) < 0 ||
 	    sg_hkdf_extract(h, salt, h->out_len, hs->shared, hs->shared_len, hs->hs_secret) < 0 ||
 	    sg_transcript_hash(c, th) < 0 ||
@@ -113,4 +115,20 @@ int sg_ks_update(const sg_hash_class *h, uint8_t *secret)
 	memcpy(secret, next, h->out_len);
 	sg_wipe(next, sizeof next);
 	return 0;
+}
+
+/* binder_key = Derive-Secret(Early Secret, "res binder", ""); the binder is
+ * the Finished computation with it over the truncated ClientHello's
+ * transcript hash (RFC 8446 4.2.11.2, 7.1). */
+int sg_ks_binder(const sg_hash_class *h, const uint8_t *psk, const uint8_t *thash, uint8_t *out)
+{
+	uint8_t early[SG_MAX_HASH], empty[SG_MAX_HASH], bkey[SG_MAX_HASH];
+	int ret = -1;
+	if (sg_hkdf_extract(h, NULL, 0, psk, h->out_len, early) == 0 && sg_hash(h, "", 0, empty) == 0 &&
+	    sg_derive_secret(h, early, "res binder", empty, bkey) == 0 &&
+	    sg_ks_finished(h, bkey, thash, out) == 0)
+		ret = 0;
+	sg_wipe(early, sizeof early);
+	sg_wipe(bkey, sizeof bkey);
+	return ret;
 }

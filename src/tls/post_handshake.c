@@ -1,5 +1,5 @@
-/* Messages after the handshake: NewSessionTicket (4.6.1) and KeyUpdate
- * (4.6.3).  Post-handshake client authentication (4.6.2) is refused: we
+/* Messages after the handshake: NewSessionTicket (4.6.1, in ticket.c) and
+ * KeyUpdate (4.6.3).  Post-handshake client authentication (4.6.2) is refused: we
  * never offer post_handshake_auth. */
 #include "tls/tls.h"
 
@@ -13,34 +13,11 @@ int sg_key_update_send(sigil_conn *c, bool request)
 	return sg_traffic_install(c, &c->wr, c->wr.secret, true);
 }
 
-static int new_session_ticket(sigil_conn *c, sg_rd *r)
-{
-	uint32_t lifetime, age_add;
-	sg_rd nonce, ticket, exts;
-	if (c->role != SIGIL_CLIENT)
-		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "a client sent NewSessionTicket");
-	if (!sg_rd_u32(r, &lifetime) || !sg_rd_u32(r, &age_add) || !sg_rd_vec8(r, &nonce) ||
-	    !sg_rd_vec16(r, &ticket) || sg_rd_done(&ticket) || !sg_rd_vec16(r, &exts) || !sg_rd_done(r))
-		return SG_DECODE(c, "NewSessionTicket");
-	/* Extensions are checked, the ticket itself is not kept yet: sigil
-	 * does not resume sessions as a client. */
-	sg_rd e = exts;
-	while (!sg_rd_done(&e)) {
-		uint16_t type;
-		sg_rd d;
-		if (!sg_rd_u16(&e, &type) || !sg_rd_vec16(&e, &d))
-			return SG_DECODE(c, "NewSessionTicket extensions");
-		if (type == SG_EXT_EARLY_DATA && d.n != 4)
-			return SG_DECODE(c, "early_data extension of NewSessionTicket");
-	}
-	return 0;
-}
-
 int sg_post_handshake_recv(sigil_conn *c, uint8_t type, sg_rd *r)
 {
 	switch (type) {
 	case SG_HT_NEW_SESSION_TICKET:
-		return new_session_ticket(c, r);
+		return sg_new_session_ticket_recv(c, r);
 	case SG_HT_KEY_UPDATE: {
 		uint8_t req;
 		if (!sg_rd_u8(r, &req) || !sg_rd_done(r))

@@ -41,6 +41,12 @@ int sg_server_hello_send(sigil_conn *c, sg_wr *w)
 	sg_wr_u16(w, SG_EXT_SUPPORTED_VERSIONS);
 	sg_wr_u16(w, 2);
 	sg_wr_u16(w, SIGIL_TLS13);
+	if (hs->flags & SG_HS_PSK) {
+		/* The first (and only) identity we try (4.2.11). */
+		sg_wr_u16(w, SG_EXT_PRE_SHARED_KEY);
+		sg_wr_u16(w, 2);
+		sg_wr_u16(w, 0);
+	}
 	sg_wr_close(w, exts);
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ServerHello");
 }
@@ -181,5 +187,6 @@ int sg_server_hello_recv(sigil_conn *c, sg_rd *r)
 	if (sg_transcript_start(c, c->suite->hash) < 0)
 		return SIGIL_ERROR;
 	hs->flags |= SG_HS_NEGOTIATED;
+	c->resumed = (hs->flags & SG_HS_PSK) != 0;
 	return 0;
 }

@@ -88,6 +88,7 @@ enum { SG_LIST_SUITES, SG_LIST_GROUPS, SG_LIST_SIGALGS };
 
 /* ---- config ---- */
 #define SG_MAX_CERTKEYS 4
+#define SG_MAX_TICKET_KEYS 8
 typedef struct sg_certkey {
 	uint8_t *der;                   /* all certificates, concatenated */
 	sigil_der chain[SIGIL_MAX_CHAIN];
@@ -102,6 +103,8 @@ typedef struct sg_test_hooks {
 	int (*random)(void *arg, uint8_t *out, size_t n);
 	/* A private key for the ephemeral share of this group, or NULL. */
 	sg_kex_key *(*kex_key)(void *arg, uint16_t group);
+	/* Wall-clock milliseconds since the epoch (ticket ages), or NULL. */
+	uint64_t (*now_ms)(void *arg);
 	void *arg;
 	uint32_t key_update_records;    /* 0: SIGIL_KEY_UPDATE_RECORDS */
 } sg_test_hooks;
@@ -130,6 +133,11 @@ struct sigil_config {
 	pthread_mutex_t lock;           /* loading the system store on first use */
 	bool compat;                    /* middlebox compatibility mode (client) */
 	const sg_test_hooks *hooks;
+	/* Session tickets (ticket.c): keys[0] seals, all open. */
+	uint8_t ticket_keys[SG_MAX_TICKET_KEYS][SIGIL_TICKET_KEY_LEN];
+	size_t nticket_keys;
+	unsigned tickets;               /* NewSessionTickets per handshake */
+	uint32_t ticket_lifetime;       /* seconds */
 	char err[512];
 };
 
@@ -156,7 +164,8 @@ enum sg_msg {
 #define SG_HS_HRR        0x02
 #define SG_HS_CR         0x04   /* server sent CertificateRequest */
 #define SG_HS_CCV        0x08   /* client sent a certificate (and CertVerify) */
-#define SG_HS_FLAGS      0x10   /* number of combinations */
+#define SG_HS_PSK        0x10   /* resumed with a PSK: no certificates */
+#define SG_HS_FLAGS      0x20   /* number of combinations */
 
 typedef struct sg_hs {
 	unsigned pos;                   /* index into the current sequence */
@@ -205,6 +214,13 @@ typedef struct sg_hs {
 	bool sent_ccs;
 	bool peer_sent_cert;
 
+	/* Resumption (ticket.c). */
+	uint8_t psk[SG_MAX_HASH];       /* the PSK in use, when SG_HS_PSK */
+	bool psk_dhe_ke;                /* the client allows psk_dhe_ke */
+	bool ch_has_psk;
+	sg_rd psk_identities, psk_binders;      /* into the ClientHello being read */
+	const uint8_t *ch_start;        /* that ClientHello, from its header */
+
 	size_t early_skipped;           /* rejected 0-RTT bytes dropped */
 	uint16_t ext_sent[16];          /* client: extensions sent in CH */
 	size_t next_sent;
@@ -247,6 +263,8 @@ struct sigil_conn {
 	sigil_der peer_chain[SIGIL_MAX_CHAIN];
 	size_t npeer;
 	uint8_t resumption[SG_MAX_HASH];
+	bool resumed;
+	struct sg_session *session;     /* client: offered, then the latest ticket */
 
 	/* The file-descriptor layer (io.c). */
 	int fd;
@@ -330,6 +348,31 @@ int sg_finished_send(sigil_conn *c, sg_wr *w);
 int sg_finished_recv(sigil_conn *c, sg_rd *r);
 int sg_post_handshake_recv(sigil_conn *c, uint8_t type, sg_rd *r);
 int sg_key_update_send(sigil_conn *c, bool request);
+/* ---- resumption (ticket.c), RFC 8446 4.6.1, 4.2.11 ---- */
+typedef struct sg_session {
+	uint16_t suite;
+	uint64_t received_ms;
+	uint32_t lifetime, age_add;
+	uint8_t psk[SG_MAX_HASH];
+	size_t psk_len;
+	uint8_t *ticket;
+	size_t ticket_len;
+	char sni[256];
+} sg_session;
+void sg_session_free(sg_session *s);
+uint64_t sg_now_ms(const sigil_conn *c);
+int sg_tickets_send(sigil_conn *c);
+int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r);
+/* Client: write the pre_shared_key extension (last in the ClientHello)
+ * with a zero binder; sg_psk_fill_binder completes it. */
+int sg_psk_build_ch(sigil_conn *c, sg_wr *w);
+bool sg_psk_offering(const sigil_conn *c);
+int sg_psk_fill_binder(sigil_conn *c, sg_wr *w);
+/* Server: try the offered tickets; sets SG_HS_PSK and hs->psk on success. */
+int sg_psk_accept(sigil_conn *c);
+/* The binder for a PSK over a transcript hash (4.2.11.2). */
+int sg_ks_binder(const sg_hash_class *h, const uint8_t *psk, const uint8_t *thash, uint8_t *out) SG_MUST_CHECK;
+
 /* Choose our certificate for the peer's signature_algorithms. */
 int sg_choose_certificate(sigil_conn *c);
 

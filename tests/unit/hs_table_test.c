@@ -33,6 +33,10 @@ static bool possible(unsigned f)
 		return false;
 	if ((f & SG_HS_CR) && !(f & SG_HS_NEGOTIATED))
 		return false;
+	/* A PSK is accepted in the ServerHello, and a server resuming with
+	 * it sends no CertificateRequest (4.3.2). */
+	if ((f & SG_HS_PSK) && (!(f & SG_HS_NEGOTIATED) || (f & SG_HS_CR)))
+		return false;
 	return true;
 }
 
@@ -72,7 +76,11 @@ static void check_row(unsigned f, const uint8_t *s, size_t n)
 	CHECK_MSG(sh > 0 && sf > sh, "row %#x: SH before SF", f);
 	static const uint8_t flight[] = { SG_M_SH, SG_M_EE, SG_M_CR, SG_M_SCERT, SG_M_SCV, SG_M_SFIN };
 	int k = sh;
+	bool psk = f & SG_HS_PSK;
+	CHECK_MSG(seen[SG_M_SCERT] == !psk && seen[SG_M_SCV] == !psk, "row %#x: server certificate iff not PSK", f);
 	for (size_t i = 0; i < sizeof flight; i++) {
+		if (psk && (flight[i] == SG_M_SCERT || flight[i] == SG_M_SCV))
+			continue;       /* 2.2: the PSK authenticates the server */
 		if (flight[i] == SG_M_CR && !(f & SG_HS_CR)) {
 			CHECK_MSG(!seen[SG_M_CR], "row %#x: CertificateRequest without the flag", f);
 			continue;
@@ -196,6 +204,12 @@ int main(void)
 		    "RFC 8446 4.3.2/4.4.2 CertificateRequest, no client certificate");
 	check_exact(SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_CR | SG_HS_CCV, retry_cr_cert, sizeof retry_cr_cert,
 		    "HelloRetryRequest and client certificate");
+	static const uint8_t resumed[] = { SG_M_CH, SG_M_SH, SG_M_EE, SG_M_SFIN, SG_M_CFIN, SG_M_DONE };
+	static const uint8_t retry_resumed[] = { SG_M_CH, SG_M_HRR, SG_M_CH2, SG_M_SH, SG_M_EE, SG_M_SFIN,
+						 SG_M_CFIN, SG_M_DONE };
+	check_exact(SG_HS_NEGOTIATED | SG_HS_PSK, resumed, sizeof resumed, "RFC 8446 2.2 resumption");
+	check_exact(SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_PSK, retry_resumed, sizeof retry_resumed,
+		    "HelloRetryRequest and resumption");
 
 	/* Names for diagnostics. */
 	for (unsigned m = 0; m < SG_M_COUNT; m++) {
@@ -206,7 +220,7 @@ int main(void)
 	}
 	CHECK(strcmp(sg_msg_name(SG_M_COUNT), "?") == 0);
 
-	CHECK(rows == 8 && impossible == SG_HS_FLAGS - 8);
+	CHECK(rows == 10 && impossible == SG_HS_FLAGS - 10);
 	printf("NOTE %u sequences, %u impossible combinations\n", rows, impossible);
 	return TEST_END();
 }

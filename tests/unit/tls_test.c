@@ -328,6 +328,120 @@ static void test_builtin_verifier(void)
 	}
 }
 
+/* ---- resumption (RFC 8446 2.2, 4.2.11, 4.6.1) ---- */
+
+static uint64_t fake_now;
+static uint64_t hook_now(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+/* A full handshake; returns the session blob the client got. */
+static size_t first_session(sigil_config *sc, sigil_config *cc, uint8_t *blob, size_t cap)
+{
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t n = 0;
+	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
+	CHECK(pump(c, s, 0) == 0);
+	CHECK(!sigil_conn_resumed(c) && !sigil_conn_resumed(s));
+	CHECK(transfer(s, c, 10) == 0);         /* the tickets arrive with it */
+	CHECK(sigil_conn_get_session(c, blob, cap, &n) == 0 && n > 0);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	return n;
+}
+
+/* Offer blob; returns 1 resumed, 0 full handshake, -1 failed. */
+static int resume(sigil_config *sc, sigil_config *cc, const uint8_t *blob, size_t n, int *alert)
+{
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	int r = -1;
+	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
+	CHECK(sigil_conn_set_session(c, blob, n) == 0);
+	if (pump(c, s, 0) == 0 && transfer(c, s, 1000) == 0 && transfer(s, c, 1000) == 0) {
+		CHECK(sigil_conn_resumed(c) == sigil_conn_resumed(s));
+		r = sigil_conn_resumed(c);
+		size_t k;
+		/* A resumed client sees no new certificate. */
+		CHECK(r == 0 || sigil_conn_peer_chain(c, &k) == NULL);
+	}
+	*alert = sigil_conn_error_alert(s);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	return r;
+}
+
+static void test_resumption(void)
+{
+	static sg_test_hooks clock_hooks = { .now_ms = hook_now };
+	uint8_t blob[1024], bad[1024];
+	int alert;
+	fake_now = 1700000000000ull;
+	sigil_config *sc = config("ec256", NULL, NULL), *cc = config(NULL, NULL, NULL);
+	CHECK(sg_config_set_test_hooks(sc, &clock_hooks) == 0);
+	CHECK(sg_config_set_test_hooks(cc, &clock_hooks) == 0);
+	size_t n = first_session(sc, cc, blob, sizeof blob);
+	CHECK(resume(sc, cc, blob, n, &alert) == 1);
+	fake_now += 3600 * 1000;                /* within the 2 h lifetime */
+	CHECK(resume(sc, cc, blob, n, &alert) == 1);
+
+	/* A tampered ticket: not ours, so a full handshake (4.2.11). */
+	memcpy(bad, blob, n);
+	bad[n - 12] ^= 1;                       /* inside the ticket */
+	CHECK(resume(sc, cc, bad, n, &alert) == 0);
+	/* A wrong PSK gives a wrong binder: the server aborts (4.2.11). */
+	memcpy(bad, blob, n);
+	bad[4 + 2 + 8 + 4 + 4 + 1] ^= 1;        /* first byte of the PSK */
+	CHECK(resume(sc, cc, bad, n, &alert) < 0);
+	CHECK(alert == SIGIL_ALERT_DECRYPT_ERROR);
+	/* Garbage is refused by the API. */
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT);
+	CHECK(sigil_conn_set_session(c, blob, n - 1) < 0);
+	sigil_conn_free(c);
+
+	/* A server whose keys were rotated out does not know the ticket. */
+	sigil_config *other = config("ec256", NULL, NULL);
+	CHECK(resume(other, cc, blob, n, &alert) == 0);
+	/* Rotation done right: new key first, old one kept. */
+	uint8_t tkeys[2 * SIGIL_TICKET_KEY_LEN];
+	memset(tkeys, 7, SIGIL_TICKET_KEY_LEN);
+	memcpy(tkeys + SIGIL_TICKET_KEY_LEN, sc->ticket_keys[0], SIGIL_TICKET_KEY_LEN);
+	sigil_config *rot = config("ec256", NULL, NULL);
+	CHECK(sigil_config_set_ticket_keys(rot, tkeys, 2) == 0);
+	CHECK(sg_config_set_test_hooks(rot, &clock_hooks) == 0);
+	CHECK(resume(rot, cc, blob, n, &alert) == 1);
+
+	/* Expired on the server's clock though the client still offers it. */
+	static sg_test_hooks late_hooks = { .now_ms = hook_now };
+	sigil_config *late_client = config(NULL, NULL, NULL);
+	CHECK(sg_config_set_test_hooks(late_client, &late_hooks) == 0);
+	fake_now += 2 * 3600 * 1000;
+	CHECK(resume(sc, late_client, blob, n, &alert) == 0);
+	sigil_config_free(late_client);
+
+	/* HelloRetryRequest, then resumption on the second hello. */
+	sigil_config *sc2 = config("ec256", NULL, "secp256r1"), *cc2 = config(NULL, NULL, "x25519:secp256r1");
+	n = first_session(sc2, cc2, blob, sizeof blob);
+	CHECK(resume(sc2, cc2, blob, n, &alert) == 1);
+	/* No tickets when the server asks for client certificates. */
+	sigil_config *sc3 = config("ec256", NULL, NULL);
+	CHECK(sigil_config_set_client_auth(sc3, SIGIL_CLIENT_AUTH_REQUEST) == 0);
+	c = sigil_conn_new(cc2, SIGIL_CLIENT);
+	sigil_conn *s = sigil_conn_new(sc3, SIGIL_SERVER);
+	CHECK(pump(c, s, 0) == 0 && transfer(s, c, 10) == 0);
+	CHECK(sigil_conn_get_session(c, blob, sizeof blob, &n) < 0);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(sc3);
+	sigil_config_free(sc2);
+	sigil_config_free(cc2);
+	sigil_config_free(rot);
+	sigil_config_free(other);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
 static void test_verifier(void)
 {
 	/* No trust configured: the client refuses, and says why. */
@@ -629,6 +743,7 @@ int main(void)
 	test_alpn_and_client_auth();
 	test_verifier();
 	test_builtin_verifier();
+	test_resumption();
 	test_bad_client_hello();
 	test_bad_server();
 	test_bad_finished();

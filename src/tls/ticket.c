@@ -1,0 +1,376 @@
+/*
+ * Session resumption: stateless tickets (RFC 8446 4.6.1), PSK offers and
+ * binders (4.2.11), and the client's session blobs.
+ *
+ * A ticket is  key_name[16] || nonce[12] || AES-256-GCM(state) || tag[16]
+ * with the key name as additional data, and state =
+ *   u8 version (1) || u16 suite || u64 issued (ms since the epoch) ||
+ *   u32 lifetime (s) || u32 age_add || opaque psk<1..48>
+ * The server keeps nothing per session; any server holding the ticket key
+ * can resume it.  0-RTT is never offered nor accepted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+#include <time.h>
+
+#include "tls/tls.h"
+
+#define TICKET_NAME 16
+#define TICKET_VERSION 1
+#define AGE_TOLERANCE_MS 10000u         /* clock and RTT slack (8.3) */
+#define MAX_LIFETIME 604800u            /* 7 days (4.6.1) */
+#define SESSION_MAGIC "SGS1"
+
+uint64_t sg_now_ms(const sigil_conn *c)
+{
+	const sg_test_hooks *h = c->cfg->hooks;
+	if (h && h->now_ms)
+		return h->now_ms(h->arg);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void sg_session_free(sg_session *s)
+{
+	if (!s)
+		return;
+	free(s->ticket);
+	sg_wipe(s, sizeof *s);
+	free(s);
+}
+
+/* psk = HKDF-Expand-Label(resumption_master_secret, "resumption",
+ *                         ticket_nonce, Hash.length)            (4.6.1) */
+static int ticket_psk(const sigil_conn *c, const uint8_t *nonce, size_t nlen, uint8_t *psk)
+{
+	const sg_hash_class *h = c->suite->hash;
+	return sg_hkdf_expand_label(h, c->resumption, "resumption", nonce, nlen, psk, h->out_len);
+}
+
+/* ---- server: issuing ---- */
+
+static int seal(sigil_conn *c, const uint8_t *state, size_t n, sg_wr *w)
+{
+	const uint8_t *key = c->cfg->ticket_keys[0];
+	uint8_t *out = sg_wr_space(w, TICKET_NAME + SG_AEAD_NONCE + n + SG_AEAD_TAG);
+	if (!out)
+		return -1;
+	memcpy(out, key, TICKET_NAME);
+	if (sg_random(out + TICKET_NAME, SG_AEAD_NONCE) < 0)
+		return -1;
+	/* A context per ticket: configs are shared by threads, contexts not. */
+	sg_aead_ctx *a = sg_aead_new(&sg_aes256gcm, key + TICKET_NAME, true);
+	int r = a ? sg_aead_seal(a, out + TICKET_NAME, out, TICKET_NAME, state, n,
+				 out + TICKET_NAME + SG_AEAD_NONCE) : -1;
+	sg_aead_free(a);
+	return r;
+}
+
+int sg_tickets_send(sigil_conn *c)
+{
+	const sigil_config *cfg = c->cfg;
+	sg_hs *hs = c->hs;
+	/* No tickets for clients that cannot use them (4.2.9), nor when the
+	 * client proved its identity with a certificate: a resumption would
+	 * skip that proof. */
+	if (!cfg->tickets || !cfg->nticket_keys || !hs->psk_dhe_ke || cfg->client_auth != SIGIL_CLIENT_AUTH_NONE)
+		return 0;
+	const sg_hash_class *h = c->suite->hash;
+	for (unsigned i = 0; i < cfg->tickets; i++) {
+		uint8_t nonce[8], psk[SG_MAX_HASH], state[96], msg[256];
+		uint32_t age_add;
+		sg_store64(nonce, i);
+		if (sg_conn_random(c, (uint8_t *)&age_add, sizeof age_add) < 0 || ticket_psk(c, nonce, sizeof nonce, psk) < 0)
+			return SG_INTERNAL(c, "ticket");
+		sg_wr st, m;
+		sg_wr_init_fixed(&st, state, sizeof state);
+		sg_wr_u8(&st, TICKET_VERSION);
+		sg_wr_u16(&st, c->suite->id);
+		sg_wr_u64(&st, sg_now_ms(c));
+		sg_wr_u32(&st, cfg->ticket_lifetime);
+		sg_wr_u32(&st, age_add);
+		sg_wr_u8(&st, (uint8_t)h->out_len);
+		sg_wr_bytes(&st, psk, h->out_len);
+		sg_wipe(psk, sizeof psk);
+		sg_wr_init_fixed(&m, msg, sizeof msg);
+		sg_wr_u8(&m, SG_HT_NEW_SESSION_TICKET);
+		sg_wr_mark body = sg_wr_open(&m, 3);
+		sg_wr_u32(&m, cfg->ticket_lifetime);
+		sg_wr_u32(&m, age_add);
+		sg_wr_u8(&m, sizeof nonce);
+		sg_wr_bytes(&m, nonce, sizeof nonce);
+		sg_wr_mark t = sg_wr_open(&m, 2);
+		int r = sg_wr_ok(&st) ? seal(c, state, st.len, &m) : -1;
+		sg_wipe(state, sizeof state);
+		sg_wr_close(&m, t);
+		sg_wr_u16(&m, 0);               /* no extensions: no early_data */
+		sg_wr_close(&m, body);
+		if (r < 0 || !sg_wr_ok(&m))
+			return SG_INTERNAL(c, "ticket");
+		if (sg_record_write(c, SG_CT_HANDSHAKE, msg, m.len) < 0)
+			return SIGIL_ERROR;
+	}
+	return 0;
+}
+
+/* ---- server: accepting ---- */
+
+/* Open a ticket; 0 with the state's fields, -1 when it is not ours,
+ * tampered with or malformed (then the PSK is simply not used). */
+static int open_ticket(const sigil_config *cfg, sg_rd t, uint8_t *state, size_t cap, size_t *n)
+{
+	if (t.n < TICKET_NAME + SG_AEAD_NONCE + SG_AEAD_TAG + 1 || t.n - TICKET_NAME - SG_AEAD_NONCE > cap + SG_AEAD_TAG)
+		return -1;
+	for (size_t k = 0; k < cfg->nticket_keys; k++) {
+		const uint8_t *key = cfg->ticket_keys[k];
+		if (!sg_ct_eq(key, t.p, TICKET_NAME))
+			continue;
+		sg_aead_ctx *a = sg_aead_new(&sg_aes256gcm, key + TICKET_NAME, false);
+		size_t clen = t.n - TICKET_NAME - SG_AEAD_NONCE;
+		int r = a ? sg_aead_open(a, t.p + TICKET_NAME, t.p, TICKET_NAME, t.p + TICKET_NAME + SG_AEAD_NONCE,
+					 clen, state) : -1;
+		sg_aead_free(a);
+		if (r < 0)
+			return -1;
+		*n = clen - SG_AEAD_TAG;
+		return 0;
+	}
+	return -1;
+}
+
+int sg_psk_accept(sigil_conn *c)
+{
+	sg_hs *hs = c->hs;
+	const sg_hash_class *h = c->suite->hash;
+	if (!hs->ch_has_psk || !hs->psk_dhe_ke)
+		return 0;
+	/* The first identity only: sigil issues one kind of ticket. */
+	sg_rd ids = hs->psk_identities, binders = hs->psk_binders, id, binder;
+	uint32_t obf_age;
+	if (!sg_rd_vec16(&ids, &id) || !sg_rd_u32(&ids, &obf_age) || !sg_rd_vec8(&binders, &binder))
+		return SG_DECODE(c, "pre_shared_key");
+	uint8_t state[128];
+	size_t n;
+	if (open_ticket(c->cfg, id, state, sizeof state, &n) < 0)
+		return 0;
+	sg_rd st;
+	sg_rd_init(&st, state, n);
+	uint8_t ver;
+	uint16_t suite;
+	uint64_t issued;
+	uint32_t lifetime, age_add;
+	sg_rd psk;
+	int ret = 0;
+	if (!sg_rd_u8(&st, &ver) || ver != TICKET_VERSION || !sg_rd_u16(&st, &suite) || !sg_rd_u64(&st, &issued) ||
+	    !sg_rd_u32(&st, &lifetime) || !sg_rd_u32(&st, &age_add) || !sg_rd_vec8(&st, &psk) || !sg_rd_done(&st))
+		goto out;
+	/* The PSK's hash must be the suite's (4.2.11). */
+	const sg_suite *ts = sg_suite_find(suite);
+	if (!ts || ts->hash != h || psk.n != h->out_len)
+		goto out;
+	/* Age: our clock and the client's view must agree, within the
+	 * lifetime (4.2.11.1, 8.3). */
+	uint64_t now = sg_now_ms(c);
+	uint32_t client_age = obf_age - age_add;
+	if (now < issued || now - issued > (uint64_t)lifetime * 1000u || client_age > (uint64_t)lifetime * 1000u)
+		goto out;
+	uint64_t server_age = now - issued;
+	if (server_age > (uint64_t)client_age + AGE_TOLERANCE_MS || client_age > server_age + AGE_TOLERANCE_MS)
+		goto out;
+	/* The binder covers the ClientHello up to the binders list (4.2.11.2);
+	 * a wrong one aborts the handshake. */
+	uint8_t th[SG_MAX_HASH], want[SG_MAX_HASH];
+	size_t trunc = (size_t)(hs->psk_binders.p - 2 - hs->ch_start);
+	if (binder.n != h->out_len)
+		goto bad_binder;
+	if (sg_hash_peek_more(hs->transcript, hs->ch_start, trunc, th) < 0 || sg_ks_binder(h, psk.p, th, want) < 0) {
+		ret = SG_INTERNAL(c, "binder");
+		goto out;
+	}
+	if (!sg_ct_eq(want, binder.p, h->out_len))
+		goto bad_binder;
+	memcpy(hs->psk, psk.p, psk.n);
+	hs->flags |= SG_HS_PSK;
+	c->resumed = true;
+	goto out;
+bad_binder:
+	ret = SG_ALERT(c, SIGIL_ALERT_DECRYPT_ERROR, "the client's PSK binder is wrong");
+out:
+	sg_wipe(state, sizeof state);
+	return ret;
+}
+
+/* ---- client ---- */
+
+int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r)
+{
+	uint32_t lifetime, age_add;
+	sg_rd nonce, ticket, exts;
+	if (c->role != SIGIL_CLIENT)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "a client sent NewSessionTicket");
+	if (!sg_rd_u32(r, &lifetime) || !sg_rd_u32(r, &age_add) || !sg_rd_vec8(r, &nonce) ||
+	    !sg_rd_vec16(r, &ticket) || sg_rd_done(&ticket) || !sg_rd_vec16(r, &exts) || !sg_rd_done(r))
+		return SG_DECODE(c, "NewSessionTicket");
+	sg_rd e = exts;
+	while (!sg_rd_done(&e)) {
+		uint16_t type;
+		sg_rd d;
+		if (!sg_rd_u16(&e, &type) || !sg_rd_vec16(&e, &d))
+			return SG_DECODE(c, "NewSessionTicket extensions");
+		if (type == SG_EXT_EARLY_DATA && d.n != 4)
+			return SG_DECODE(c, "early_data extension of NewSessionTicket");
+	}
+	/* 4.6.1: more than 7 days is an error; 0 means do not use it. */
+	if (lifetime > MAX_LIFETIME)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "ticket lifetime of %u s (more than 7 days)", lifetime);
+	if (lifetime == 0)
+		return 0;
+	sg_session *s = calloc(1, sizeof *s);
+	if (!s || !(s->ticket = malloc(ticket.n))) {
+		free(s);
+		return SG_INTERNAL(c, "out of memory");
+	}
+	memcpy(s->ticket, ticket.p, ticket.n);
+	s->ticket_len = ticket.n;
+	s->suite = c->suite->id;
+	s->received_ms = sg_now_ms(c);
+	s->lifetime = lifetime;
+	s->age_add = age_add;
+	s->psk_len = c->suite->hash->out_len;
+	snprintf(s->sni, sizeof s->sni, "%s", c->sni);
+	if (ticket_psk(c, nonce.p, nonce.n, s->psk) < 0) {
+		sg_session_free(s);
+		return SG_INTERNAL(c, "ticket");
+	}
+	sg_session_free(c->session);
+	c->session = s;
+	return 0;
+}
+
+/* Offer the session only where it belongs: same server name, unexpired,
+ * a suite we still offer; after a HelloRetryRequest only when its hash is
+ * the chosen suite's (4.1.4). */
+bool sg_psk_offering(const sigil_conn *c)
+{
+	const sg_session *s = c->session;
+	if (c->role != SIGIL_CLIENT || !s || !c->hs || strcasecmp(s->sni, c->sni) != 0)
+		return false;
+	const sg_suite *ss = sg_suite_find(s->suite);
+	bool offered = false;
+	for (size_t i = 0; i < c->cfg->nsuites; i++)
+		offered |= c->cfg->suites[i] == s->suite;
+	if (!ss || !offered || (c->suite && c->suite->hash != ss->hash))
+		return false;
+	uint64_t now = sg_now_ms(c);
+	return now >= s->received_ms && now - s->received_ms < (uint64_t)s->lifetime * 1000u;
+}
+
+int sg_psk_build_ch(sigil_conn *c, sg_wr *w)
+{
+	const sg_session *s = c->session;
+	const sg_suite *ss = sg_suite_find(s->suite);
+	/* obfuscated_ticket_age = age in ms + ticket_age_add, mod 2^32. */
+	uint32_t age = (uint32_t)(sg_now_ms(c) - s->received_ms) + s->age_add;
+	sg_wr_u16(w, SG_EXT_PRE_SHARED_KEY);
+	sg_wr_mark ext = sg_wr_open(w, 2);
+	sg_wr_mark ids = sg_wr_open(w, 2);
+	sg_wr_u16(w, (uint16_t)s->ticket_len);
+	sg_wr_bytes(w, s->ticket, s->ticket_len);
+	sg_wr_u32(w, age);
+	sg_wr_close(w, ids);
+	sg_wr_mark bl = sg_wr_open(w, 2);
+	sg_wr_u8(w, (uint8_t)ss->hash->out_len);
+	uint8_t *b = sg_wr_space(w, ss->hash->out_len);
+	if (b)
+		memset(b, 0, ss->hash->out_len);        /* filled by sg_psk_fill_binder */
+	sg_wr_close(w, bl);
+	sg_wr_close(w, ext);
+	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ClientHello too large");
+}
+
+/* The ClientHello is complete in w (type, length, body), its binder last.
+ * Fix the message length now, hash up to the binders list and fill the
+ * binder (4.2.11.2). */
+int sg_psk_fill_binder(sigil_conn *c, sg_wr *w)
+{
+	const sg_session *s = c->session;
+	const sg_hash_class *h = sg_suite_find(s->suite)->hash;
+	if (!sg_wr_ok(w) || w->len < 4 + 2 + 1 + h->out_len)
+		return SG_INTERNAL(c, "ClientHello");
+	size_t body = w->len - 4;
+	w->buf[1] = (uint8_t)(body >> 16);
+	w->buf[2] = (uint8_t)(body >> 8);
+	w->buf[3] = (uint8_t)body;
+	size_t trunc = w->len - (2 + 1 + h->out_len);
+	uint8_t th[SG_MAX_HASH];
+	int r = c->hs->transcript ? sg_hash_peek_more(c->hs->transcript, w->buf, trunc, th)
+				  : sg_hash(h, w->buf, trunc, th);
+	if (r < 0 || sg_ks_binder(h, s->psk, th, w->buf + w->len - h->out_len) < 0)
+		return SG_INTERNAL(c, "binder");
+	return 0;
+}
+
+/* ---- the public calls ---- */
+
+int sigil_conn_get_session(const sigil_conn *c, uint8_t *buf, size_t cap, size_t *len)
+{
+	const sg_session *s = c->session;
+	*len = 0;
+	if (!s || s->ticket_len == 0)
+		return SIGIL_ERROR;
+	sg_wr w;
+	sg_wr_init_fixed(&w, buf, cap);
+	sg_wr_bytes(&w, SESSION_MAGIC, 4);
+	sg_wr_u16(&w, s->suite);
+	sg_wr_u64(&w, s->received_ms);
+	sg_wr_u32(&w, s->lifetime);
+	sg_wr_u32(&w, s->age_add);
+	sg_wr_u8(&w, (uint8_t)s->psk_len);
+	sg_wr_bytes(&w, s->psk, s->psk_len);
+	sg_wr_u16(&w, (uint16_t)s->ticket_len);
+	sg_wr_bytes(&w, s->ticket, s->ticket_len);
+	size_t sl = strlen(s->sni);
+	sg_wr_u8(&w, (uint8_t)sl);
+	sg_wr_bytes(&w, s->sni, sl);
+	if (!sg_wr_ok(&w))
+		return SIGIL_ERROR;
+	*len = w.len;
+	return SIGIL_OK;
+}
+
+int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len)
+{
+	if (c->started || c->role != SIGIL_CLIENT)
+		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_conn_set_session: a client, before any I/O");
+	sg_rd r, psk, ticket, sni;
+	const uint8_t *magic;
+	sg_session *s = calloc(1, sizeof *s);
+	if (!s)
+		return sg_fail(c, SIGIL_ECLASS_INTERNAL, -1, "out of memory");
+	sg_rd_init(&r, blob, len);
+	if (!sg_rd_bytes(&r, &magic, 4) || memcmp(magic, SESSION_MAGIC, 4) != 0 || !sg_rd_u16(&r, &s->suite) ||
+	    !sg_rd_u64(&r, &s->received_ms) || !sg_rd_u32(&r, &s->lifetime) || !sg_rd_u32(&r, &s->age_add) ||
+	    !sg_rd_vec8(&r, &psk) || !sg_rd_vec16(&r, &ticket) || !sg_rd_vec8(&r, &sni) || !sg_rd_done(&r) ||
+	    !sg_suite_find(s->suite) || psk.n != sg_suite_find(s->suite)->hash->out_len || ticket.n == 0 ||
+	    !(s->ticket = malloc(ticket.n))) {
+		sg_session_free(s);
+		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_conn_set_session: not a session saved by sigil");
+	}
+	memcpy(s->psk, psk.p, psk.n);
+	s->psk_len = psk.n;
+	memcpy(s->ticket, ticket.p, ticket.n);
+	s->ticket_len = ticket.n;
+	memcpy(s->sni, sni.p, sni.n);
+	s->sni[sni.n] = 0;
+	sg_session_free(c->session);
+	c->session = s;
+	return SIGIL_OK;
+}
+
+int sigil_conn_resumed(const sigil_conn *c)
+{
+	return c->resumed;
+}
