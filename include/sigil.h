@@ -313,7 +313,9 @@ int sigil_conn_key_update(sigil_conn *c, int request_peer) SIGIL_MUST_CHECK;
  * you would a key.  sigil_conn_set_session, before the first I/O, offers
  * such a blob; the server may accept it (an abbreviated handshake, see
  * sigil_conn_resumed) or ignore it (a full handshake follows).  A blob
- * for another server name, or expired, is not offered. */
+ * for another server name, or expired, is not offered.  A blob that is
+ * not a sigil session gives SIGIL_ERROR but, unlike other failures, leaves
+ * the connection usable: it just makes a full handshake. */
 int sigil_conn_get_session(const sigil_conn *c, uint8_t *buf, size_t cap, size_t *len) SIGIL_MUST_CHECK;
 int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len) SIGIL_MUST_CHECK;
 /* 1 when the handshake resumed a session with a ticket. */

@@ -48,6 +48,7 @@ typedef struct serve_opts {
 	const char *access_log;
 	const char *home;
 	const char *client_ca;
+	const char *ticket_keys;
 	int threads;
 	int verbose;
 	int handshake_timeout, idle_timeout;
@@ -122,11 +123,76 @@ static sigil_config *config_get(void)
 	return c;
 }
 
+/* Without --ticket-keys: one random key for the process, kept across
+ * SIGHUP reloads, so tickets stay valid as long as the process lives. */
+static uint8_t process_ticket_key[SIGIL_TICKET_KEY_LEN];
+
+/* --ticket-keys FILE: one key per line, 96 hex digits (a 16-byte name and
+ * a 32-byte AES-256-GCM key, e.g. from `openssl rand -hex 48`); the first
+ * line seals new tickets, every line opens them; '#' starts a comment.
+ * See docs/fleet.md. */
+static int read_ticket_keys(const char *path, uint8_t *keys, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "sigil serve: --ticket-keys %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char line[512];
+	int lineno = 0, ret = 0;
+	*n = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		char *p = line + strspn(line, " \t");
+		size_t len = strcspn(p, " \t\r\n#");
+		if (len == 0)
+			continue;
+		if (len != 2 * SIGIL_TICKET_KEY_LEN || *n == 8) {
+			fprintf(stderr, "sigil serve: %s:%d: %s\n", path, lineno,
+				*n == 8 ? "at most 8 keys" : "a key is 96 hex digits (openssl rand -hex 48)");
+			ret = -1;
+			break;
+		}
+		for (size_t i = 0; i < SIGIL_TICKET_KEY_LEN; i++) {
+			unsigned v;
+			if (sscanf(p + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", p[2 * i]) ||
+			    !strchr("0123456789abcdefABCDEF", p[2 * i + 1])) {
+				fprintf(stderr, "sigil serve: %s:%d: not hexadecimal\n", path, lineno);
+				ret = -1;
+				goto out;
+			}
+			keys[*n * SIGIL_TICKET_KEY_LEN + i] = (uint8_t)v;
+		}
+		(*n)++;
+	}
+	if (ret == 0 && *n == 0) {
+		fprintf(stderr, "sigil serve: %s: no ticket key\n", path);
+		ret = -1;
+	}
+out:
+	fclose(f);
+	return ret;
+}
+
 static sigil_config *config_load(const serve_opts *o, const char *cert, const char *key)
 {
 	sigil_config *cfg = sigil_config_new();
 	if (!cfg) {
 		fprintf(stderr, "sigil serve: cannot create a TLS config\n");
+		return NULL;
+	}
+	uint8_t keys[8 * SIGIL_TICKET_KEY_LEN];
+	size_t nkeys = 1;
+	memcpy(keys, process_ticket_key, SIGIL_TICKET_KEY_LEN);
+	if (o->ticket_keys && read_ticket_keys(o->ticket_keys, keys, &nkeys) < 0) {
+		sigil_config_free(cfg);
+		return NULL;
+	}
+	int tr = sigil_config_set_ticket_keys(cfg, keys, nkeys);
+	memset(keys, 0, sizeof keys);
+	if (tr < 0) {
+		fprintf(stderr, "sigil serve: %s\n", sigil_config_error(cfg));
+		sigil_config_free(cfg);
 		return NULL;
 	}
 	if (sigil_config_add_cert_key_file(cfg, cert, key) < 0 ||
@@ -796,13 +862,15 @@ static void usage(FILE *f)
 		"  --alpn LIST            ALPN protocols (default http/1.1)\n"
 		"  --access-log FILE      Common Log Format plus TLS version and suite\n"
 		"  --client-ca FILE       ask for client certificates from this CA\n"
+		"  --ticket-keys FILE     session ticket keys shared by a fleet (docs/fleet.md;\n"
+		"                         re-read on SIGHUP; default: random per process)\n"
 		"  --require-client-cert  refuse clients without one (with --client-ca)\n"
 		"  --handshake-timeout S  drop a handshake after S seconds (default 10)\n"
 		"  --idle-timeout S       drop an idle connection after S seconds (default 60)\n"
 		"  --max-conns N          connections per thread (default 10000)\n"
 		"  -v                     log handshakes and errors to stderr\n"
 		"SIGTERM/SIGINT: finish responses in flight and stop; SIGHUP: reload the\n"
-		"certificate and key.\n");
+		"certificate, key and ticket keys.\n");
 }
 
 int do_serve(int argc, char **argv)
@@ -821,6 +889,7 @@ int do_serve(int argc, char **argv)
 		ARG("--alpn", o.alpn)
 		ARG("--access-log", o.access_log)
 		ARG("--client-ca", o.client_ca)
+		ARG("--ticket-keys", o.ticket_keys)
 		NUM("--threads", o.threads)
 		NUM("--handshake-timeout", o.handshake_timeout)
 		NUM("--idle-timeout", o.idle_timeout)
@@ -879,6 +948,12 @@ int do_serve(int argc, char **argv)
 		fprintf(stderr, "sigil serve: --access-log %s: %s\n", o.access_log, strerror(errno));
 		return 1;
 	}
+	FILE *ur = fopen("/dev/urandom", "rb");
+	if (!ur || fread(process_ticket_key, 1, sizeof process_ticket_key, ur) != sizeof process_ticket_key) {
+		fprintf(stderr, "sigil serve: cannot read /dev/urandom\n");
+		return 1;
+	}
+	fclose(ur);
 	current_cfg = config_load(&o, o.cert, o.key);
 	if (!current_cfg)
 		return 1;

@@ -356,8 +356,9 @@ int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len)
 	    !sg_rd_vec8(&r, &psk) || !sg_rd_vec16(&r, &ticket) || !sg_rd_vec8(&r, &sni) || !sg_rd_done(&r) ||
 	    !sg_suite_find(s->suite) || psk.n != sg_suite_find(s->suite)->hash->out_len || ticket.n == 0 ||
 	    !(s->ticket = malloc(ticket.n))) {
+		/* Not sticky: a bad blob only means a full handshake. */
 		sg_session_free(s);
-		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_conn_set_session: not a session saved by sigil");
+		return SIGIL_ERROR;
 	}
 	memcpy(s->psk, psk.p, psk.n);
 	s->psk_len = psk.n;

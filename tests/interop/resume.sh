@@ -1,0 +1,64 @@
+#!/bin/sh
+# Resumption interop (RFC 8446 2.2): openssl s_client -sess_out/-sess_in
+# against sigil serve, and sigil get --session against openssl s_server.
+. "$(dirname "$0")/lib.sh"
+
+have openssl || { skip "openssl not installed"; finish; }
+SIGIL=$BUILD/sigil
+[ -x "$SIGIL" ] || { echo "FAIL no $SIGIL (make)"; failed=1; finish; }
+"$SIGIL" ca init "$TMP/ca" >/dev/null 2>&1 &&
+	"$SIGIL" ca issue "$TMP/ca" --server localhost,127.0.0.1 --out "$TMP/srv" >/dev/null 2>&1 ||
+	{ fail "sigil ca"; finish; }
+ROOT=$TMP/ca/root.crt
+
+# openssl s_client -> sigil serve: a new session, then Reused.
+PORT=$(free_port)
+start_bg "$TMP/serve.log" 30 "$SIGIL" serve --listen "127.0.0.1:$PORT" --cert "$TMP/srv.crt" \
+	--key "$TMP/srv.key" --threads 1
+wait_for "$TMP/serve.log" '^sigil serve: https' 5 || { fail "sigil serve did not start" "$TMP/serve.log"; finish; }
+sc() {
+	printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+		timeout "$T" openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_3 \
+			-CAfile "$ROOT" -verify_return_error -ign_eof "$@" >"$TMP/sc.$#.log" 2>&1
+}
+sc -sess_out "$TMP/ossl.sess"
+check "s_client first connection is new" 'grep -q "^New, TLSv1.3" "$TMP/sc.2.log"' "$TMP/sc.2.log"
+printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+	timeout "$T" openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_3 -CAfile "$ROOT" \
+		-verify_return_error -ign_eof -sess_in "$TMP/ossl.sess" >"$TMP/sc.resume.log" 2>&1
+check "s_client -sess_in: Reused against sigil serve" 'grep -q "^Reused, TLSv1.3" "$TMP/sc.resume.log"' \
+	"$TMP/sc.resume.log"
+check "the resumed connection still got the page" 'grep -q "sigil: a secure connection" "$TMP/sc.resume.log"' \
+	"$TMP/sc.resume.log"
+
+# sigil get --session -> sigil serve.
+rm -f "$TMP/sg.sess"
+timeout "$T" "$SIGIL" get "https://localhost:$PORT/" --cacert "$ROOT" --session "$TMP/sg.sess" -v -o /dev/null \
+	>"$TMP/g1.log" 2>&1
+timeout "$T" "$SIGIL" get "https://localhost:$PORT/" --cacert "$ROOT" --session "$TMP/sg.sess" -v -o /dev/null \
+	>"$TMP/g2.log" 2>&1
+check "sigil get --session resumes against sigil serve" \
+	'grep -q "session new" "$TMP/g1.log" && grep -q "session resumed" "$TMP/g2.log"' "$TMP/g1.log" "$TMP/g2.log"
+check "the session file is private (0600)" '[ "$(stat -c %a "$TMP/sg.sess")" = 600 ]'
+
+# sigil get --session -> openssl s_server.
+P2=$(free_port)
+start_bg "$TMP/ss.log" 30 openssl s_server -accept "$P2" -tls1_3 -cert "$TMP/srv.crt" -key "$TMP/srv.key" -www
+wait_for "$TMP/ss.log" '^ACCEPT' 5 || { fail "s_server did not start" "$TMP/ss.log"; finish; }
+rm -f "$TMP/o.sess"
+for i in 1 2 3; do
+	timeout "$T" "$SIGIL" get "https://localhost:$P2/" --cacert "$ROOT" --session "$TMP/o.sess" -v -o "$TMP/o.$i" \
+		>"$TMP/o$i.log" 2>&1
+done
+check "sigil get --session resumes against openssl s_server" \
+	'grep -q "session new" "$TMP/o1.log" && grep -q "session resumed" "$TMP/o2.log" && grep -q "session resumed" "$TMP/o3.log"' \
+	"$TMP/o1.log" "$TMP/o2.log"
+check "s_server says the third connection reused the session" 'grep -q "^Reused, TLSv1.3" "$TMP/o.3"' "$TMP/o.3"
+
+# A corrupted session file: a full handshake, not a failure.
+printf 'garbage' >"$TMP/bad.sess"
+timeout "$T" "$SIGIL" get "https://localhost:$P2/" --cacert "$ROOT" --session "$TMP/bad.sess" -v -o /dev/null \
+	>"$TMP/bad.log" 2>&1
+check "a corrupted session file means a full handshake" '[ $? -eq 0 ] && grep -q "session new" "$TMP/bad.log"' \
+	"$TMP/bad.log"
+finish
