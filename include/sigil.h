@@ -360,6 +360,18 @@ const char *sigil_conn_server_name(const sigil_conn *c);
  * is freed): *n certificates, end-entity first; NULL and 0 when none. */
 const sigil_der *sigil_conn_peer_chain(const sigil_conn *c, size_t *n);
 
+/* The identity in the peer's end-entity certificate: the one it proved
+ * it holds (CertificateVerify) and that the verifier accepted (unless the
+ * config is insecure_noverify).  A server learns who a client is from it.
+ * SIGIL_OK when the peer sent a certificate, else SIGIL_ERROR. */
+typedef struct sigil_peer_identity {
+	char subject[512];      /* "CN=alice, O=Example" */
+	char san[512];          /* "DNS:a.example, email:alice@example.com, IP:192.0.2.1" */
+	char serial[80];        /* hexadecimal, as `sigil ca list` prints it */
+	char spki_sha256[48];   /* base64 of SHA-256(SubjectPublicKeyInfo): curl's pin */
+} sigil_peer_identity;
+int sigil_conn_peer_identity(const sigil_conn *c, sigil_peer_identity *id) SIGIL_MUST_CHECK;
+
 /* ------------------------------------------------------------------ */
 /* The file-descriptor layer                                           */
 

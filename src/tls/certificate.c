@@ -1,14 +1,35 @@
 /* Certificate and CertificateRequest, RFC 8446 4.4.2 and 4.3.2, and the
  * choice of our own certificate and signature scheme. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tls/tls.h"
+#include "der/der.h"
 #include "x509/x509.h"
 
 static bool scheme_fits(const sg_sigscheme *s, const sg_certkey *ck)
 {
 	return s && s->handshake && s->key == ck->type;
+}
+
+/* Client: does this chain lead to one of the authorities the server
+ * named (4.2.4)?  Any issuer in the chain will do. */
+static bool chain_fits_cas(const sg_certkey *ck, sg_rd cas)
+{
+	if (cas.n == 0)
+		return true;
+	for (size_t i = 0; i < ck->n; i++) {
+		sg_x509_cert x;
+		char err[8];
+		if (sg_x509_cert_parse(&x, ck->chain[i].der, ck->chain[i].len, err, sizeof err) < 0)
+			continue;
+		sg_rd l = cas, name;
+		while (sg_rd_vec16(&l, &name))
+			if (sg_x509_name_eq(x.issuer, name) || sg_x509_name_eq(x.subject, name))
+				return true;
+	}
+	return false;
 }
 
 /* 4.4.2.2: a certificate whose key can sign with a scheme the peer
@@ -22,6 +43,8 @@ int sg_choose_certificate(sigil_conn *c)
 			const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i]);
 			if (!scheme_fits(s, &cfg->certs[k]))
 				continue;
+			if (c->role == SIGIL_CLIENT && !chain_fits_cas(&cfg->certs[k], hs->ca_names))
+				break;
 			for (size_t j = 0; j < hs->npeer_sigalgs; j++)
 				if (hs->peer_sigalgs[j] == s->id) {
 					hs->own = &cfg->certs[k];
@@ -175,6 +198,24 @@ int sg_certificate_request_send(sigil_conn *c, sg_wr *w)
 	sg_wr_u8(w, 0);                         /* empty context in the handshake */
 	sg_wr_mark exts = sg_wr_open(w, 2);
 	sg_ext_put_u16_list(w, SG_EXT_SIGNATURE_ALGORITHMS, cfg->sigalgs, cfg->nsigalgs, true);
+	/* certificate_authorities (4.2.4): the subjects of our client CAs, so
+	 * a client with several certificates picks the right one.  Omitted
+	 * when there are too many (a whole system bundle). */
+	size_t ncas = sg_x509_store_count(cfg->trust), total = 0;
+	for (size_t i = 0; i < ncas; i++)
+		total += 2 + sg_x509_store_get(cfg->trust, i)->subject.n;
+	if (ncas && total <= 8192) {
+		sg_wr_u16(w, SG_EXT_CERTIFICATE_AUTHORITIES);
+		sg_wr_mark e = sg_wr_open(w, 2);
+		sg_wr_mark l = sg_wr_open(w, 2);
+		for (size_t i = 0; i < ncas; i++) {
+			sg_rd subj = sg_x509_store_get(cfg->trust, i)->subject;
+			sg_wr_u16(w, (uint16_t)subj.n);
+			sg_wr_bytes(w, subj.p, subj.n);
+		}
+		sg_wr_close(w, l);
+		sg_wr_close(w, e);
+	}
 	sg_wr_close(w, exts);
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "CertificateRequest");
 }
@@ -196,4 +237,24 @@ int sg_certificate_request_recv(sigil_conn *c, sg_rd *r)
 	if (!hs->has_sigalgs)
 		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
 	return sg_choose_certificate(c);
+}
+
+int sigil_conn_peer_identity(const sigil_conn *c, sigil_peer_identity *id)
+{
+	sg_x509_cert x;
+	char err[8];
+	uint8_t h[32];
+	memset(id, 0, sizeof *id);
+	if (!c->npeer || (c->state & SIGIL_ST_FAILED) ||
+	    sg_x509_cert_parse(&x, c->peer_chain[0].der, c->peer_chain[0].len, err, sizeof err) < 0)
+		return SIGIL_ERROR;
+	if (sg_x509_name_to_string(x.subject, id->subject, sizeof id->subject) < 0 ||
+	    sg_x509_san_to_string(&x, id->san, sizeof id->san) < 0 || sg_hash(&sg_sha256, x.spki.p, x.spki.n, h) < 0 ||
+	    sg_base64_encode(h, sizeof h, id->spki_sha256, sizeof id->spki_sha256) < 0)
+		return SIGIL_ERROR;
+	/* The serial without the sign-padding zero byte. */
+	size_t i = x.serial.n > 1 && x.serial.p[0] == 0 ? 1 : 0, o = 0;
+	for (; i < x.serial.n && o + 3 <= sizeof id->serial; i++)
+		o += (size_t)snprintf(id->serial + o, sizeof id->serial - o, "%02x", x.serial.p[i]);
+	return SIGIL_OK;
 }

@@ -26,6 +26,7 @@ static int ext_early_data(sigil_conn *c, unsigned where, sg_rd *d);
 static int ext_record_limit(sigil_conn *c, unsigned where, sg_rd *d);
 static int ext_pha(sigil_conn *c, unsigned where, sg_rd *d);
 static int ext_psk(sigil_conn *c, unsigned where, sg_rd *d);
+static int ext_cas(sigil_conn *c, unsigned where, sg_rd *d);
 static int ext_ignore(sigil_conn *c, unsigned where, sg_rd *d);
 
 static const struct sg_ext {
@@ -46,7 +47,7 @@ static const struct sg_ext {
 	{ SG_EXT_SUPPORTED_VERSIONS, SG_IN_CH | SG_IN_SH | SG_IN_HRR, "supported_versions", ext_versions },
 	{ SG_EXT_COOKIE, SG_IN_CH | SG_IN_HRR, "cookie", ext_cookie },
 	{ SG_EXT_PSK_KEY_EXCHANGE_MODES, SG_IN_CH, "psk_key_exchange_modes", ext_psk_modes },
-	{ SG_EXT_CERTIFICATE_AUTHORITIES, SG_IN_CH | SG_IN_CR, "certificate_authorities", ext_ignore },
+	{ SG_EXT_CERTIFICATE_AUTHORITIES, SG_IN_CH | SG_IN_CR, "certificate_authorities", ext_cas },
 	{ SG_EXT_POST_HANDSHAKE_AUTH, SG_IN_CH, "post_handshake_auth", ext_pha },
 	{ SG_EXT_SIGNATURE_ALGORITHMS_CERT, SG_IN_CH | SG_IN_CR, "signature_algorithms_cert", ext_sigalgs_cert },
 	{ SG_EXT_KEY_SHARE, SG_IN_CH | SG_IN_SH | SG_IN_HRR, "key_share", ext_key_share },
@@ -434,6 +435,23 @@ static int ext_record_limit(sigil_conn *c, unsigned where, sg_rd *d)
 		c->hs->peer_record_limit = v;
 	if ((size_t)v - 1 < c->max_fragment)
 		c->max_fragment = (size_t)v - 1;
+	return 0;
+}
+
+/* RFC 8446 4.2.4: DistinguishedName authorities<3..2^16-1>, each
+ * opaque<1..2^16-1>.  A client uses them to pick its certificate; a
+ * server ignores them (one certificate per key type is enough). */
+static int ext_cas(sigil_conn *c, unsigned where, sg_rd *d)
+{
+	sg_rd list, name, all;
+	if (!sg_rd_vec16(d, &list) || sg_rd_left(&list) < 3)
+		return SG_DECODE(c, "certificate_authorities");
+	all = list;
+	while (!sg_rd_done(&all))
+		if (!sg_rd_vec16(&all, &name) || sg_rd_done(&name))
+			return SG_DECODE(c, "certificate_authorities");
+	if (where == SG_IN_CR)
+		c->hs->ca_names = list;
 	return 0;
 }
 

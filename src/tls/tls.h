@@ -206,6 +206,7 @@ typedef struct sg_hs {
 	bool ch_has_sni, ch_has_alpn, ch_early_data, ch_pha;
 
 	/* Certificates. */
+	sg_rd ca_names;                 /* certificate_authorities of the CR being read */
 	const sg_certkey *own;          /* chain we send, or NULL */
 	uint16_t own_scheme;            /* how we sign CertificateVerify */
 	sg_pkey *peer_key;              /* peer's end-entity public key */

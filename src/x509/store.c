@@ -22,6 +22,11 @@ struct sg_x509_store {
 	struct anchor *a;
 };
 
+const sg_x509_cert *sg_x509_store_get(const sg_x509_store *s, size_t i)
+{
+	return s && i < s->n ? &s->a[i].c : NULL;
+}
+
 sg_x509_store *sg_x509_store_new(void)
 {
 	return calloc(1, sizeof(sg_x509_store));

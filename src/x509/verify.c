@@ -537,6 +537,7 @@ static bool build(struct vctx *v, size_t depth, size_t *len)
 struct san_list {
 	char *out;
 	size_t cap, len;
+	bool emails;
 };
 
 static int list_san(void *ctx, uint8_t tag, sg_rd v)
@@ -547,6 +548,10 @@ static int list_san(void *ctx, uint8_t tag, sg_rd v)
 		char s[260];
 		sg_der_string_to_utf8(SG_DER_IA5_STRING, v, s, sizeof s);
 		snprintf(item, sizeof item, "DNS:%s", s);
+	} else if (tag == SG_DER_CTX(1) && l->emails) {
+		char s[260];
+		sg_der_string_to_utf8(SG_DER_IA5_STRING, v, s, sizeof s);
+		snprintf(item, sizeof item, "email:%s", s);
 	} else if (tag == SG_DER_CTX(7) && v.n == 4) {
 		snprintf(item, sizeof item, "IP:%u.%u.%u.%u", v.p[0], v.p[1], v.p[2], v.p[3]);
 	} else if (tag == SG_DER_CTX(7) && v.n == 16) {
@@ -561,6 +566,17 @@ static int list_san(void *ctx, uint8_t tag, sg_rd v)
 	if (k > 0)
 		l->len += (size_t)k < l->cap - l->len ? (size_t)k : l->cap - l->len - 1;
 	return 0;
+}
+
+int sg_x509_san_to_string(const sg_x509_cert *c, char *out, size_t cap)
+{
+	struct san_list l = { .out = out, .cap = cap, .emails = true };
+	if (cap == 0)
+		return -1;
+	out[0] = 0;
+	if (!c->san_present)
+		return 0;
+	return sg_x509_general_names(c->san, list_san, &l) < 0 ? -1 : 0;
 }
 
 int sg_x509_verify(const sg_x509_store *trust, const sg_rd *chain, size_t n,
@@ -622,7 +638,7 @@ int sg_x509_verify(const sg_x509_store *trust, const sg_rd *chain, size_t n,
 	/* RFC 9525 §6: the reference identity against the SAN. */
 	if (o->host && !sg_x509_host_match(leaf, o->host)) {
 		char sans[300] = "";
-		struct san_list l = {sans, sizeof sans, 0};
+		struct san_list l = { .out = sans, .cap = sizeof sans };
 		if (leaf->san_present)
 			(void)sg_x509_general_names(leaf->san, list_san, &l);
 		fail(v, R_LEAF, SG_ALERT_CERTIFICATE_UNKNOWN, 0,

@@ -118,6 +118,9 @@ int sg_x509_general_names(sg_rd names,
  * (A-labels, case-insensitive, optional trailing dot) or an IP literal
  * (IPv4 dotted quad, IPv6 text). No CN fallback: see host.c. */
 bool sg_x509_host_match(const sg_x509_cert *c, const char *host);
+/* The DNS, email and IP entries of the subjectAltName as text:
+ * "DNS:a.example, email:x@y, IP:192.0.2.1" ("" when there is none). */
+int sg_x509_san_to_string(const sg_x509_cert *c, char *out, size_t cap);
 /* One SAN dNSName pattern against a host name (both ASCII). */
 bool sg_x509_dns_match(const uint8_t *pat, size_t plen, const char *host);
 /* Parses an IP literal into 4 or 16 bytes; returns the length or 0. */
@@ -174,6 +177,8 @@ int sg_x509_store_add_path(sg_x509_store *s, const char *path, char *err, size_t
  * alternatives). */
 int sg_x509_store_add_system(sg_x509_store *s, char *err, size_t errlen);
 size_t sg_x509_store_count(const sg_x509_store *s);
+/* The i-th anchor (0 <= i < count), valid while the store lives. */
+const sg_x509_cert *sg_x509_store_get(const sg_x509_store *s, size_t i);
 /* Anchor i (0 <= i < count), or NULL. */
 const sg_x509_cert *sg_x509_store_at(const sg_x509_store *s, size_t i);
 

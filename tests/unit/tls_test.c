@@ -303,23 +303,46 @@ static void test_builtin_verifier(void)
 		sigil_config_free(cc);
 		sigil_config_free(sc);
 	}
-	/* A client certificate from the client CA passes; a self-signed one
-	 * is refused with unknown_ca-class alerts and a reason. */
-	for (int good = 0; good < 2; good++) {
+	/* Client certificates against the server's client CA:
+	 * 0: issued by it: accepted, and the identity reaches the server;
+	 * 1: from an unrelated CA: the client sees certificate_authorities,
+	 *    withholds it, and the server refuses with certificate_required;
+	 * 2: a self-signed certificate whose issuer name is that of a CA the
+	 *    server trusts: sent, and refused by verification. */
+	static const struct { const char *crt, *key, *ca; int alert; sigil_error_class cls; } cc_cases[] = {
+		{ "leaf", "leaf", "ca", -1, SIGIL_ECLASS_NONE },
+		{ "ec256", "ec256", "ca", SIGIL_ALERT_CERTIFICATE_REQUIRED, SIGIL_ECLASS_LOCAL_ALERT },
+		{ "ec256", "ec256", "ec384", -2, SIGIL_ECLASS_VERIFY },
+	};
+	for (size_t i = 0; i < sizeof cc_cases / sizeof cc_cases[0]; i++) {
+		char crt[64], key[64], ca[64];
+		snprintf(crt, sizeof crt, "tests/data/tls/%s.crt", cc_cases[i].crt);
+		snprintf(key, sizeof key, "tests/data/tls/%s.key", cc_cases[i].key);
+		snprintf(ca, sizeof ca, "tests/data/tls/%s.crt", cc_cases[i].ca);
 		sigil_config *sc = sigil_config_new(), *cc = sigil_config_new();
 		CHECK(sigil_config_add_cert_key_file(sc, "tests/data/tls/ec384.crt", "tests/data/tls/ec384.key") == 0);
-		CHECK(sigil_config_add_trust(sc, "tests/data/tls/ca.crt") == 0);
+		CHECK(sigil_config_add_trust(sc, ca) == 0);
 		CHECK(sigil_config_set_client_auth(sc, SIGIL_CLIENT_AUTH_REQUIRE) == 0);
 		CHECK(sigil_config_insecure_noverify(cc) == 0);
-		CHECK(sigil_config_add_cert_key_file(cc, good ? "tests/data/tls/leaf.crt" : "tests/data/tls/ec256.crt",
-						     good ? "tests/data/tls/leaf.key" : "tests/data/tls/ec256.key") == 0);
+		CHECK(sigil_config_add_cert_key_file(cc, crt, key) == 0);
 		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
 		int r = pump(c, s, 0);
 		move(s, c, 0);
-		CHECK_MSG((r == 0) == good, "%s", sigil_conn_error(s));
-		if (!good) {
-			CHECK(sigil_conn_error_class(s) == SIGIL_ECLASS_VERIFY);
+		CHECK_MSG((r == 0) == (cc_cases[i].alert == -1), "case %zu: %s", i, sigil_conn_error(s));
+		CHECK_MSG(sigil_conn_error_class(s) == cc_cases[i].cls, "case %zu: class %d: %s", i,
+			  sigil_conn_error_class(s), sigil_conn_error(s));
+		if (cc_cases[i].alert >= 0)
+			CHECK(sigil_conn_error_alert(s) == cc_cases[i].alert);
+		if (cc_cases[i].alert != -1)
 			CHECK(sigil_conn_error_class(c) == SIGIL_ECLASS_PEER_ALERT);
+		sigil_peer_identity id;
+		if (r == 0) {
+			CHECK(sigil_conn_peer_identity(s, &id) == 0);
+			CHECK_MSG(strcmp(id.subject, "CN=localhost") == 0, "%s", id.subject);
+			CHECK_MSG(strstr(id.san, "DNS:localhost") && strstr(id.san, "IP:127.0.0.1"), "%s", id.san);
+			CHECK(strlen(id.serial) > 0 && strlen(id.spki_sha256) == 44);
+		} else {
+			CHECK(sigil_conn_peer_identity(s, &id) < 0);
 		}
 		sigil_conn_free(c);
 		sigil_conn_free(s);
