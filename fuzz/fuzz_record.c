@@ -13,7 +13,12 @@
  *           (any value, so unknown types, empty records, alerts and
  *           KeyUpdates all reach the target decrypted); type 0xff sends
  *           the bytes raw instead (bad MACs, bad headers, truncation).
- *           Application data the target decrypts is read.
+ *           Application data the target decrypts is read.  A record
+ *           that is exactly one KeyUpdate makes the peer update its
+ *           sending keys, as a real sender does, so that runs of them
+ *           stay decryptable.
+ *   mode | 4: the target's output is never taken (a peer that reads
+ *           nothing); otherwise it is drained after every record.
  */
 #include "fuzz_common.h"
 
@@ -32,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	unsigned mode = data[0] % 4;
+	bool drain = !(data[0] & 4);
 	size_t chunk = data[1];
 	data += 2;
 	size -= 2;
@@ -61,6 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_feed(h.target, data, len, chunk);
 		} else if (sg_record_write(h.peer, type, data, len) == 0) {
 			size_t n;
+			if (type == SG_CT_HANDSHAKE && len == 5 && data[0] == SG_HT_KEY_UPDATE &&
+			    (sg_ks_update(h.peer->suite->hash, h.peer->wr.secret) < 0 ||
+			     sg_traffic_install(h.peer, &h.peer->wr, h.peer->wr.secret, true) < 0))
+				break;
 			const uint8_t *p = sigil_conn_send_buf(h.peer, &n);
 			if (p)
 				fuzz_feed(h.target, p, n, chunk);
@@ -70,9 +80,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= len;
 		/* Drain what the target answers (KeyUpdate replies) so that
 		 * its queue reflects only what a stuck peer would cause. */
-		size_t n;
-		(void)sigil_conn_send_buf(h.target, &n);
-		sigil_conn_send_ack(h.target, n);
+		if (drain) {
+			size_t n;
+			(void)sigil_conn_send_buf(h.target, &n);
+			sigil_conn_send_ack(h.target, n);
+		}
 	}
 	fuzz_hs_free(&h);
 	return 0;
