@@ -71,11 +71,14 @@ int sg_fail(sigil_conn *c, sigil_error_class cls, int alert, const char *fmt, ..
 	}
 	c->eclass = cls;
 	c->ealert = alert;
+	/* Failed before the alert goes out: when the alert itself cannot be
+	 * queued (output buffer full), write_one fails again, and that
+	 * nested sg_fail must return at once instead of recursing. */
+	c->state |= SIGIL_ST_FAILED;
 	/* Tell the peer (RFC 8446 6.2); usage errors do not concern it. */
 	if (alert >= 0 && cls != SIGIL_ECLASS_PEER_ALERT && cls != SIGIL_ECLASS_USAGE &&
 	    cls != SIGIL_ECLASS_IO && c->started)
 		(void)sg_record_send_alert(c, (uint8_t)alert);
-	c->state |= SIGIL_ST_FAILED;
 	c->state &= ~(unsigned)(SIGIL_ST_HANDSHAKING | SIGIL_ST_CONNECTED);
 	c->app_len = 0;
 	sg_hs_free(c);

@@ -116,6 +116,19 @@ int sg_record_send_ccs(sigil_conn *c)
 	return sg_wr_bytes(&c->out, ccs, sizeof ccs) ? 0 : SG_INTERNAL(c, "output buffer full");
 }
 
+/* A record that carried nothing: each is legal (5.1 zero-length
+ * application data, 6.1 user_canceled, 5 change_cipher_spec), but an
+ * endless run of them keeps us decrypting while nothing progresses, so
+ * a run is bounded; any record with content ends it. */
+static int nothing(sigil_conn *c, const char *what)
+{
+	if (++c->empty_run > SG_MAX_EMPTY_RECORDS)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"more than %u records in a row that carry nothing (the last: %s)",
+				SG_MAX_EMPTY_RECORDS, what);
+	return 0;
+}
+
 static int recv_alert(sigil_conn *c, const uint8_t *p, size_t n)
 {
 	/* Alerts are never fragmented nor coalesced (5.1). */
@@ -129,7 +142,7 @@ static int recv_alert(sigil_conn *c, const uint8_t *p, size_t n)
 		return 0;
 	}
 	if (p[1] == SIGIL_ALERT_USER_CANCELED)
-		return 0;       /* a close_notify follows (6.1) */
+		return nothing(c, "user_canceled alert");      /* a close_notify follows (6.1) */
 	return sg_fail(c, SIGIL_ECLASS_PEER_ALERT, p[1], "peer sent alert %s (%u)%s",
 		       sigil_alert_name(p[1]), p[1],
 		       p[1] == SIGIL_ALERT_PROTOCOL_VERSION && c->hs ?
@@ -145,6 +158,7 @@ static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n)
 {
 	if (n == 0)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "empty handshake record");
+	c->empty_run = 0;
 	if (!sg_wr_bytes(&c->hsmsg, p, n))
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 				"handshake message larger than %u bytes", SIGIL_MAX_HANDSHAKE_MSG);
@@ -197,7 +211,7 @@ static int process_record(sigil_conn *c)
 		    (c->role == SIGIL_SERVER && c->hs->pos == 0))
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"unexpected change_cipher_spec record");
-		return 0;
+		return nothing(c, "change_cipher_spec");
 	}
 	if (!c->rd.aead || type != SG_CT_APP) {
 		if (type == SG_CT_ALERT && (!c->rd.aead || c->hs))
@@ -255,8 +269,10 @@ static int process_record(sigil_conn *c)
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "application data after close_notify");
 		c->app = body;
 		c->app_len = n;
-		if (n)
-			c->state |= SIGIL_ST_APP_READY;
+		if (n == 0)
+			return nothing(c, "empty application data");
+		c->empty_run = 0;
+		c->state |= SIGIL_ST_APP_READY;
 		return 0;
 	default:
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "protected record of unknown type %u", type);

@@ -54,6 +54,9 @@ enum {
 #define SG_MAX_CIPHERTEXT (SG_MAX_PLAINTEXT + 256u)
 #define SG_RECORD_HEADER 5
 #define SG_MAX_LIST 16                          /* entries kept of peer lists */
+/* Records in a row that carry nothing (empty application data,
+ * user_canceled warnings, change_cipher_spec) before we give up. */
+#define SG_MAX_EMPTY_RECORDS 32u
 
 /* ---- algorithm tables (names.c) ---- */
 typedef struct sg_suite {
@@ -251,6 +254,7 @@ struct sigil_conn {
 	size_t max_fragment;            /* peer's record_size_limit, minus 1 */
 	bool skip_early_data;           /* server: drop undecryptable 0-RTT records */
 	uint8_t key_update_due;         /* 1: answer a peer's update_requested */
+	unsigned empty_run;             /* records in a row that carried nothing */
 
 	sg_hs *hs;
 

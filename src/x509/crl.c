@@ -236,7 +236,10 @@ int sg_x509_crls_add_der(sg_x509_crls *l, const uint8_t *der, size_t len, char *
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	memcpy(copy, der, len);
+	/* An empty PEM block gives der == NULL, len 0: memcpy's arguments
+	 * must be valid pointers even for 0 bytes (C11 7.24.1). */
+	if (len)
+		memcpy(copy, der, len);
 	if (sg_x509_crl_parse(&l->e[l->n].crl, copy, len, err, errlen) != 0) {
 		free(copy);
 		return -1;

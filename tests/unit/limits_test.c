@@ -1,0 +1,291 @@
+/*
+ * Resource limits against a hostile peer, in memory (issue 8): every case
+ * ends with a clean alert or a clean completion, with bounded memory and
+ * a bounded number of steps.  The handshake is stopped at chosen points
+ * with the machinery of the fuzz targets (fuzz/fuzz_common.h), which also
+ * lets a test speak as the peer under the peer's real keys.
+ */
+#include "test.h"
+#include "../../fuzz/fuzz_common.h"
+
+static sigil_config *cc, *sc;
+
+/* The peer's flight re-framed so that every record carries one byte of
+ * handshake data (plaintext records only: the ClientHello). */
+static size_t one_byte_records(const uint8_t *rec, size_t n, uint8_t *out, size_t cap)
+{
+	size_t body = sg_load16(rec + 3), k = 0;
+	if (n < 5 + body)
+		return 0;
+	for (size_t i = 0; i < body && k + 6 <= cap; i++) {
+		memcpy(out + k, rec, 3);
+		out[k + 3] = 0;
+		out[k + 4] = 1;
+		out[k + 5] = rec[5 + i];
+		k += 6;
+	}
+	return k;
+}
+
+/* A peer that sends 1-byte records: the ClientHello as ~200 records of
+ * one byte each, then 2,000 one-byte application records.  Both must
+ * work (RFC 8446 5.1 allows fragmenting handshake messages freely), with
+ * the reassembly buffer never beyond one message. */
+static void test_one_byte_records(void)
+{
+	sigil_conn *c = fuzz_client(cc), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t n, used;
+	const uint8_t *p = sigil_conn_send_buf(c, &n);
+	static uint8_t split[6 * 2048];
+	size_t k = one_byte_records(p, n, split, sizeof split);
+	CHECK(k > 0 && k / 6 == n - 5);
+	sigil_conn_send_ack(c, n);
+	size_t most = 0;
+	for (size_t i = 0; i < k; i += 6) {
+		CHECK(sigil_conn_recv_net(s, split + i, 6, &used) == 0 && used == 6);
+		if (s->hsmsg.cap > most)
+			most = s->hsmsg.cap;
+	}
+	CHECK_MSG(!(sigil_conn_state(s) & SIGIL_ST_FAILED), "%s", sigil_conn_error(s));
+	CHECK_MSG(most <= 4096, "reassembly buffer grew to %zu bytes", most);
+	for (int i = 0; i < 4; i++)
+		(void)(fuzz_move(s, c) + fuzz_move(c, s));
+	CHECK_MSG(sigil_conn_state(c) & sigil_conn_state(s) & SIGIL_ST_CONNECTED, "%s / %s",
+		  sigil_conn_error(c), sigil_conn_error(s));
+	size_t got = 0;
+	for (int i = 0; i < 2000; i++) {
+		uint8_t b = (uint8_t)i, r[4];
+		size_t g;
+		CHECK(sg_record_write(c, SG_CT_APP, &b, 1) == 0);
+		fuzz_move(c, s);
+		CHECK(sigil_conn_read_app(s, r, sizeof r, &g) == 0);
+		got += g;
+	}
+	CHECK_MSG(got == 2000, "%zu of 2000 bytes arrived", got);
+	CHECK(!(sigil_conn_state(s) & SIGIL_ST_FAILED));
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+}
+
+/* A handshake message announced as 16 MiB - 1 (the u24 maximum): refused
+ * from its 4-byte header, before any body arrives, without allocating
+ * for it (SIGIL_MAX_HANDSHAKE_MSG, 128 KiB, is the documented bound). */
+static void test_huge_message(void)
+{
+	static const uint8_t hdr[9] = { SG_CT_HANDSHAKE, 3, 1, 0, 4, SG_HT_CLIENT_HELLO, 0xff, 0xff, 0xff };
+	sigil_conn *s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t used;
+	CHECK(sigil_conn_recv_net(s, hdr, sizeof hdr, &used) < 0);
+	CHECK(sigil_conn_error_class(s) == SIGIL_ECLASS_LOCAL_ALERT);
+	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(s));
+	CHECK(s->hsmsg.cap <= 4096);
+	sigil_conn_free(s);
+
+	/* The same after the handshake, encrypted, from a connected server,
+	 * sent as full records of body that follow the header. */
+	fuzz_hs h;
+	CHECK(fuzz_hs_setup(&h, FZ_C_POST, cc, sc) == 0);
+	static uint8_t body[SG_MAX_PLAINTEXT];
+	memset(body, 0x41, sizeof body);
+	body[0] = SG_HT_NEW_SESSION_TICKET;
+	body[1] = body[2] = body[3] = 0xff;
+	for (int i = 0; i < 20 && !(sigil_conn_state(h.c) & SIGIL_ST_FAILED); i++) {
+		CHECK(sg_record_write(h.s, SG_CT_HANDSHAKE, body, sizeof body) == 0);
+		fuzz_move(h.s, h.c);
+		body[0] = body[1] = body[2] = body[3] = 0x41;
+	}
+	CHECK(sigil_conn_state(h.c) & SIGIL_ST_FAILED);
+	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
+	CHECK(h.c->hsmsg.cap <= 2 * SG_MAX_PLAINTEXT);
+	fuzz_hs_free(&h);
+}
+
+/* A ClientHello with 10,000 (distinct, unknown) extensions: ~40 KB, so
+ * three records.  Unknown extensions are ignored (4.2) but their number
+ * is bounded: decode_error after 64, without reading the rest. */
+static void test_many_extensions(void)
+{
+	static uint8_t msg[64 * 1024], out[70 * 1024];
+	sg_wr w;
+	sg_wr_init_fixed(&w, msg, sizeof msg);
+	sg_wr_u8(&w, SG_HT_CLIENT_HELLO);
+	sg_wr_mark body = sg_wr_open(&w, 3);
+	sg_wr_u16(&w, 0x0303);
+	for (int i = 0; i < 32; i++)
+		sg_wr_u8(&w, (uint8_t)i);
+	sg_wr_u8(&w, 0);
+	sg_wr_u16(&w, 2);
+	sg_wr_u16(&w, SIGIL_AES_128_GCM_SHA256);
+	sg_wr_u8(&w, 1);
+	sg_wr_u8(&w, 0);
+	sg_wr_mark exts = sg_wr_open(&w, 2);
+	for (unsigned i = 0; i < 10000; i++) {
+		sg_wr_u16(&w, (uint16_t)(0x1000 + i));  /* none of these is assigned */
+		sg_wr_u16(&w, 0);
+	}
+	CHECK(sg_wr_close(&w, exts) && sg_wr_close(&w, body) && sg_wr_ok(&w));
+	/* Into plaintext records of at most 2^14 bytes. */
+	size_t k = 0;
+	for (size_t off = 0; off < w.len; off += SG_MAX_PLAINTEXT) {
+		size_t l = w.len - off < SG_MAX_PLAINTEXT ? w.len - off : SG_MAX_PLAINTEXT;
+		out[k] = SG_CT_HANDSHAKE;
+		out[k + 1] = 3;
+		out[k + 2] = 1;
+		sg_store16(out + k + 3, (uint16_t)l);
+		memcpy(out + k + 5, msg + off, l);
+		k += 5 + l;
+	}
+	sigil_conn *s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t used;
+	CHECK(sigil_conn_recv_net(s, out, k, &used) < 0);
+	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_DECODE_ERROR, "%s", sigil_conn_error(s));
+	CHECK(strstr(sigil_conn_error(s), "extensions") != NULL);
+	sigil_conn_free(s);
+}
+
+/* A server Certificate with 100 certificates (the real one, repeated):
+ * bad_certificate, naming the limit SIGIL_MAX_CHAIN; nothing of the
+ * chain is kept.  Also 100 entries of 2 KB (past the 128 KiB message
+ * limit): refused from the message header. */
+static void test_long_chain(void)
+{
+	const sigil_der *leaf = &cc->certs[0].chain[0];
+	for (int big = 0; big < 2; big++) {
+		size_t len = big ? 2048 : leaf->len, n = 1 + 3 + 100 * (3 + len + 2);
+		uint8_t *body = calloc(1, n), *q = body;
+		*q++ = 0;                               /* empty context */
+		*q++ = (uint8_t)((n - 4) >> 16);
+		*q++ = (uint8_t)((n - 4) >> 8);
+		*q++ = (uint8_t)(n - 4);
+		for (int i = 0; i < 100; i++) {
+			*q++ = 0;
+			*q++ = (uint8_t)(len >> 8);
+			*q++ = (uint8_t)len;
+			if (!big)
+				memcpy(q, leaf->der, len);
+			q += len + 2;                   /* no extensions */
+		}
+		fuzz_hs h;
+		CHECK(fuzz_hs_setup(&h, FZ_C_CERT, cc, sc) == 0);
+		fuzz_hs_send(&h, SG_HT_CERTIFICATE, body, n);
+		CHECK(sigil_conn_state(h.c) & SIGIL_ST_FAILED);
+		if (big) {
+			CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
+			CHECK(h.c->hsmsg.cap <= 2 * SG_MAX_PLAINTEXT);
+		} else {
+			CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_BAD_CERTIFICATE, "%s", sigil_conn_error(h.c));
+			CHECK(strstr(sigil_conn_error(h.c), "more than 10 certificates") != NULL);
+		}
+		size_t k;
+		CHECK(sigil_conn_peer_chain(h.c, &k) == NULL && k == 0);
+		/* The alert reaches the server, which fails cleanly too. */
+		fuzz_move(h.c, h.s);
+		CHECK(sigil_conn_error_class(h.s) == SIGIL_ECLASS_PEER_ALERT);
+		fuzz_hs_free(&h);
+		free(body);
+	}
+}
+
+/* Endless KeyUpdate(update_requested) from a peer that never reads: each
+ * one makes us queue a KeyUpdate of our own (4.6.3).  What we queue must
+ * stay under the output cap (OUT_MAX in conn.c, 4 MiB; write_app already
+ * stops taking data at 64 KiB), and the connection must then fail
+ * cleanly — no crash, a sentence, a bounded number of steps. */
+static void test_endless_key_updates(void)
+{
+	fuzz_hs h;
+	CHECK(fuzz_hs_setup(&h, FZ_S_POST, cc, sc) == 0);
+	static const uint8_t ku[5] = { SG_HT_KEY_UPDATE, 0, 0, 1, 1 };
+	size_t most = 0, i;
+	for (i = 0; i < 400000 && !(sigil_conn_state(h.s) & SIGIL_ST_FAILED); i++) {
+		/* As the client: send the request, then update our own keys
+		 * as a real sender would (without the reply ever being read). */
+		CHECK(sg_record_write(h.c, SG_CT_HANDSHAKE, ku, sizeof ku) == 0);
+		if (sg_ks_update(h.c->suite->hash, h.c->wr.secret) < 0 ||
+		    sg_traffic_install(h.c, &h.c->wr, h.c->wr.secret, true) < 0)
+			break;
+		fuzz_move(h.c, h.s);
+		if (h.s->out.len > most)
+			most = h.s->out.len;
+	}
+	CHECK_MSG(most <= 4u * 1024 * 1024, "queued output reached %zu bytes", most);
+	CHECK_MSG(sigil_conn_state(h.s) & SIGIL_ST_FAILED, "still open after %zu key updates", i);
+	CHECK_MSG(sigil_conn_error(h.s)[0] != 0, "failed without a sentence");
+	fprintf(stderr, "NOTE endless KeyUpdate: failed after %zu updates, %zu bytes queued: %s\n", i, most,
+		sigil_conn_error(h.s));
+	fuzz_hs_free(&h);
+}
+
+/*
+ * Endless records that carry nothing.  RFC 8446 5.1 allows zero-length
+ * application data ("potentially useful as a traffic analysis
+ * countermeasure") and 6.1 makes user_canceled a warning, which "should
+ * be followed by a close_notify"; 5 says a change_cipher_spec during the
+ * handshake "MUST simply be dropped".  None uses memory, but a peer can
+ * keep us decrypting forever while nothing progresses.  sigil accepts a
+ * run of up to SG_MAX_EMPTY_RECORDS such records (a few are legitimate)
+ * and then fails with unexpected_message, as BoringSSL does; any record
+ * with content ends the run.
+ */
+static void test_endless_empty(void)
+{
+	static const uint8_t cancel[2] = { 1, SIGIL_ALERT_USER_CANCELED };
+	for (int kind = 0; kind < 3; kind++) {
+		fuzz_hs h;
+		/* kind 2: CCS records before the server's first flight ends. */
+		CHECK(fuzz_hs_setup(&h, kind == 2 ? FZ_S_CERT : FZ_S_POST, cc, sc) == 0);
+		size_t i, used;
+		/* A few, with content in between, are always fine. */
+		for (i = 0; i < (kind == 2 ? SG_MAX_EMPTY_RECORDS / 2 : 3 * SG_MAX_EMPTY_RECORDS); i++) {
+			if (kind == 2) {
+				static const uint8_t ccs[6] = { SG_CT_CCS, 3, 3, 0, 1, 1 };
+				CHECK(sigil_conn_recv_net(h.s, ccs, sizeof ccs, &used) == 0);
+				continue;
+			}
+			CHECK(sg_record_write(h.c, kind ? SG_CT_ALERT : SG_CT_APP, cancel, kind ? 2 : 0) == 0);
+			if (i % (SG_MAX_EMPTY_RECORDS / 2) == 0)
+				CHECK(sg_record_write(h.c, SG_CT_APP, (const uint8_t *)"x", 1) == 0);
+			fuzz_move(h.c, h.s);
+			uint8_t b[4];
+			size_t g;
+			CHECK(sigil_conn_read_app(h.s, b, sizeof b, &g) == 0);
+		}
+		CHECK_MSG(!(sigil_conn_state(h.s) & SIGIL_ST_FAILED), "kind %d: %s", kind,
+			  sigil_conn_error(h.s));
+		/* Then an endless run. */
+		for (i = 0; i < 100000 && !(sigil_conn_state(h.s) & SIGIL_ST_FAILED); i++) {
+			if (kind == 2) {
+				static const uint8_t ccs[6] = { SG_CT_CCS, 3, 3, 0, 1, 1 };
+				if (sigil_conn_recv_net(h.s, ccs, sizeof ccs, &used) < 0)
+					break;
+				continue;
+			}
+			CHECK(sg_record_write(h.c, kind ? SG_CT_ALERT : SG_CT_APP, cancel, kind ? 2 : 0) == 0);
+			fuzz_move(h.c, h.s);
+		}
+		CHECK_MSG(sigil_conn_state(h.s) & SIGIL_ST_FAILED, "kind %d: still open after %zu", kind, i);
+		CHECK_MSG(i <= SG_MAX_EMPTY_RECORDS + 1, "kind %d: %zu records", kind, i);
+		CHECK_MSG(sigil_conn_error_alert(h.s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "kind %d: %s", kind,
+			  sigil_conn_error(h.s));
+		fuzz_hs_free(&h);
+	}
+}
+
+int main(void)
+{
+	cc = fuzz_client_config(1);
+	sc = fuzz_server_config(NULL);
+	if (!cc || !sc) {
+		fprintf(stderr, "config\n");
+		return 1;
+	}
+	test_one_byte_records();
+	test_huge_message();
+	test_many_extensions();
+	test_long_chain();
+	test_endless_key_updates();
+	test_endless_empty();
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+	return TEST_END();
+}
