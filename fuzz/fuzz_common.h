@@ -71,8 +71,8 @@ static inline sg_kex_key *fuzz_kex_key(void *arg, uint16_t group)
 	}
 }
 
-static const sg_test_hooks fuzz_client_hooks = { fuzz_random, fuzz_kex_key, (void *)&fuzz_tag_client, 0 };
-static const sg_test_hooks fuzz_server_hooks = { fuzz_random, fuzz_kex_key, (void *)&fuzz_tag_server, 0 };
+static const sg_test_hooks fuzz_client_hooks = { .random = fuzz_random, .kex_key = fuzz_kex_key, .arg = (void *)&fuzz_tag_client };
+static const sg_test_hooks fuzz_server_hooks = { .random = fuzz_random, .kex_key = fuzz_kex_key, .arg = (void *)&fuzz_tag_server };
 
 /* Client: every default suite and group (x25519 first), ALPN, SNI set
  * by the caller to "localhost", no verification (the fuzzer cannot
