@@ -43,6 +43,8 @@ extern const sg_hash_class sg_sha256, sg_sha384, sg_sha512;
 
 typedef struct sg_hash_ctx sg_hash_ctx;
 sg_hash_ctx *sg_hash_new(const sg_hash_class *h);
+/* A context in the same state as src (NULL on failure). */
+sg_hash_ctx *sg_hash_dup(const sg_hash_ctx *src);
 int sg_hash_update(sg_hash_ctx *c, const void *p, size_t n) SG_MUST_CHECK;
 /* Digest of everything so far, leaving the context usable (transcript
  * snapshot). out has out_len bytes. */

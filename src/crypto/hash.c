@@ -40,6 +40,17 @@ err:
 	return NULL;
 }
 
+sg_hash_ctx *sg_hash_dup(const sg_hash_ctx *src)
+{
+	sg_hash_ctx *c = src ? sg_hash_new(src->h) : NULL;
+	if (c && EVP_MD_CTX_copy_ex(c->md, src->md) != 1) {
+		sg_evp_clear_errors();
+		sg_hash_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 int sg_hash_update(sg_hash_ctx *c, const void *p, size_t n)
 {
 	if (!c)

@@ -41,6 +41,7 @@ void sigil_conn_free(sigil_conn *c)
 	free(c->peer_der);
 	free(c->io_buf);
 	sg_session_free(c->session);
+	sg_hash_free(c->pha);
 	sigil_config_free(c->cfg);
 	sg_wipe(c, sizeof *c);
 	free(c);

@@ -546,6 +546,15 @@ int sg_ext_build_ch(sigil_conn *c, sg_wr *w)
 		note_sent(c, SG_EXT_ALPN);
 	}
 
+	/* With a certificate to show, we accept a request for it after the
+	 * handshake (4.2.6). */
+	if (cfg->ncerts) {
+		sg_wr_u16(w, SG_EXT_POST_HANDSHAKE_AUTH);
+		sg_wr_u16(w, 0);
+		note_sent(c, SG_EXT_POST_HANDSHAKE_AUTH);
+		hs->pha_offered = true;
+	}
+
 	/* psk_dhe_ke only: lets servers issue tickets (4.2.9). */
 	sg_wr_u16(w, SG_EXT_PSK_KEY_EXCHANGE_MODES);
 	sg_wr_u16(w, 2);

@@ -221,6 +221,11 @@ static int after_client_finished(sigil_conn *c)
 	if (sg_transcript_hash(c, th) < 0 ||
 	    sg_derive_secret(h, c->hs->master, "res master", th, c->resumption) < 0)
 		return SG_INTERNAL(c, "key schedule");
+	/* A client that offered post-handshake authentication keeps the
+	 * transcript through its Finished: every later CertificateRequest is
+	 * answered over it (4.4.1, 4.6.2). */
+	if (c->role == SIGIL_CLIENT && c->hs->pha_offered && !(c->pha = sg_hash_dup(c->hs->transcript)))
+		return SG_INTERNAL(c, "hash");
 	return 0;
 }
 
@@ -234,6 +239,26 @@ static int finish(sigil_conn *c)
 	int r = c->role == SIGIL_SERVER ? sg_tickets_send(c) : 0;
 	sg_hs_free(c);
 	return r;
+}
+
+/* Build one handshake message with `send`, add it to the transcript and
+ * write it as records under the current keys. */
+int sg_hs_send_message(sigil_conn *c, uint8_t type, int (*send)(sigil_conn *c, sg_wr *w))
+{
+	uint8_t stack[1024];
+	sg_wr w;
+	sg_wr_init(&w, stack, sizeof stack, SIGIL_MAX_HANDSHAKE_MSG + 4);
+	sg_wr_u8(&w, type);
+	sg_wr_mark body = sg_wr_open(&w, 3);
+	int r = send(c, &w);
+	if (r == 0 && !sg_wr_close(&w, body))
+		r = SG_INTERNAL(c, "handshake message too large");
+	if (r == 0)
+		r = sg_transcript_add(c, w.buf, w.len);
+	if (r == 0)
+		r = sg_record_write(c, SG_CT_HANDSHAKE, w.buf, w.len);
+	sg_wr_free(&w);
+	return r < 0 ? SIGIL_ERROR : 0;
 }
 
 /* Send every message of ours that is next in the sequence. */
@@ -255,20 +280,7 @@ static int send_ours(sigil_conn *c)
 				return SIGIL_ERROR;
 			c->hs->sent_ccs = true;
 		}
-		uint8_t stack[1024];
-		sg_wr w;
-		sg_wr_init(&w, stack, sizeof stack, SIGIL_MAX_HANDSHAKE_MSG + 4);
-		sg_wr_u8(&w, a->type);
-		sg_wr_mark body = sg_wr_open(&w, 3);
-		int r = a->send(c, &w);
-		if (r == 0 && !sg_wr_close(&w, body))
-			r = SG_INTERNAL(c, "handshake message too large");
-		if (r == 0)
-			r = sg_transcript_add(c, w.buf, w.len);
-		if (r == 0)
-			r = sg_record_write(c, SG_CT_HANDSHAKE, w.buf, w.len);
-		sg_wr_free(&w);
-		if (r < 0)
+		if (sg_hs_send_message(c, a->type, a->send) < 0)
 			return SIGIL_ERROR;
 		c->hs->pos++;
 		if (a->after && a->after(c) < 0)

@@ -207,6 +207,7 @@ typedef struct sg_hs {
 	bool has_shares, has_groups, has_sigalgs, has_versions, tls13_offered;
 	uint16_t peer_record_limit;
 	bool ch_has_sni, ch_has_alpn, ch_early_data, ch_pha;
+	bool pha_offered;               /* client: sent post_handshake_auth */
 
 	/* Certificates. */
 	sg_rd ca_names;                 /* certificate_authorities of the CR being read */
@@ -269,6 +270,7 @@ struct sigil_conn {
 	size_t npeer;
 	uint8_t resumption[SG_MAX_HASH];
 	bool resumed;
+	sg_hash_ctx *pha;               /* client: transcript through its Finished */
 	struct sg_session *session;     /* client: offered, then the latest ticket */
 
 	/* The file-descriptor layer (io.c). */
@@ -312,6 +314,7 @@ int sg_ks_update(const sg_hash_class *h, uint8_t *secret) SG_MUST_CHECK;
 /* ---- handshake (handshake.c) ---- */
 int sg_hs_start(sigil_conn *c);
 int sg_hs_message(sigil_conn *c, uint8_t type, const uint8_t *msg, size_t len);
+int sg_hs_send_message(sigil_conn *c, uint8_t type, int (*send)(sigil_conn *c, sg_wr *w));
 void sg_hs_free(sigil_conn *c);
 int sg_transcript_add(sigil_conn *c, const uint8_t *p, size_t n);
 int sg_transcript_start(sigil_conn *c, const sg_hash_class *h);
