@@ -27,10 +27,14 @@
  *   kind of failure it was.
  *
  *   Memory.  The library never aborts or exits; allocation failures become
- *   SIGIL_ERROR with class SIGIL_ECLASS_INTERNAL.  A connection uses about
- *   36 KiB while it moves data (one record buffer in each direction) plus,
- *   during the handshake only, the handshake state (a few KiB, plus the
- *   peer's certificate chain, at most SIGIL_MAX_HANDSHAKE_MSG bytes).
+ *   SIGIL_ERROR with class SIGIL_ECLASS_INTERNAL.  A connection object is
+ *   about 2 KiB.  While data moves it also holds a 16 KiB record buffer for
+ *   input (another for the fd layer) and its queued output; during the
+ *   handshake only, the handshake state (a few KiB, plus the peer's chain,
+ *   at most SIGIL_MAX_HANDSHAKE_MSG bytes).  sigil_conn_shrink returns the
+ *   buffers of an idle connection.  Queued output is capped at 4 MiB: a
+ *   peer that makes us send (KeyUpdate requests) but never reads fails the
+ *   connection there; sigil_conn_write_app stops taking data at 64 KiB.
  *
  *   Security defaults.  TLS 1.3 only.  Certificate verification is on; the
  *   one switch that turns it off has "insecure" in its name.  Renegotiation,
@@ -320,6 +324,11 @@ int sigil_conn_get_session(const sigil_conn *c, uint8_t *buf, size_t cap, size_t
 int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len) SIGIL_MUST_CHECK;
 /* 1 when the handshake resumed a session with a ticket. */
 int sigil_conn_resumed(const sigil_conn *c);
+
+/* Give back the buffers an idle connection does not need (the record
+ * buffers, about 33 KiB); they are taken again when data moves.  Call it
+ * when a connection waits for its peer, e.g. an HTTP keep-alive wait. */
+void sigil_conn_shrink(sigil_conn *c);
 
 /* State flags, as returned by sigil_conn_state(). */
 #define SIGIL_ST_HANDSHAKING  0x01  /* handshake not yet complete */

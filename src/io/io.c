@@ -16,9 +16,6 @@ int sigil_io_attach(sigil_conn *c, int fd)
 {
 	if (fd < 0 || c->fd >= 0)
 		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_io_attach: a valid descriptor, once");
-	c->io_buf = malloc(IO_BUF);
-	if (!c->io_buf)
-		return sg_fail(c, SIGIL_ECLASS_INTERNAL, -1, "out of memory");
 	c->fd = fd;
 	return SIGIL_OK;
 }
@@ -49,6 +46,9 @@ static int feed(sigil_conn *c)
 {
 	if (c->io_off == c->io_len) {
 		ssize_t r;
+		/* Taken on demand; sigil_conn_shrink gives it back when idle. */
+		if (!c->io_buf && !(c->io_buf = malloc(IO_BUF)))
+			return sg_fail(c, SIGIL_ECLASS_INTERNAL, -1, "out of memory");
 		do
 			r = recv(c->fd, c->io_buf, IO_BUF, 0);
 		while (r < 0 && errno == EINTR);

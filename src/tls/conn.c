@@ -39,6 +39,9 @@ void sigil_conn_free(sigil_conn *c)
 	sg_wr_free(&c->out);
 	sg_wr_free(&c->hsmsg);
 	free(c->peer_der);
+	if (c->in)
+		sg_wipe(c->in, SG_RECORD_HEADER + SG_MAX_CIPHERTEXT);
+	free(c->in);
 	free(c->io_buf);
 	sg_session_free(c->session);
 	sg_hash_free(c->pha);
@@ -184,6 +187,26 @@ int sigil_conn_key_update(sigil_conn *c, int request_peer)
 	if (!(c->state & SIGIL_ST_CONNECTED) || (c->state & SIGIL_ST_CLOSED))
 		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "key update outside an open connection");
 	return sg_key_update_send(c, request_peer != 0);
+}
+
+void sigil_conn_shrink(sigil_conn *c)
+{
+	/* Only buffers holding nothing: a partial record, unread data or
+	 * unsent bytes keep theirs. */
+	if (c->in && c->in_len == 0 && c->app_len == 0) {
+		sg_wipe(c->in, SG_RECORD_HEADER + SG_MAX_CIPHERTEXT);
+		free(c->in);
+		c->in = NULL;
+	}
+	if (c->out.len == 0)
+		sg_wr_free(&c->out);
+	if (c->hsmsg.len == 0)
+		sg_wr_free(&c->hsmsg);
+	if (c->io_buf && c->io_off == c->io_len) {
+		free(c->io_buf);
+		c->io_buf = NULL;
+		c->io_off = c->io_len = 0;
+	}
 }
 
 unsigned sigil_conn_state(const sigil_conn *c)

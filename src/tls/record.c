@@ -1,5 +1,6 @@
 /* The record layer, RFC 8446 section 5. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tls/tls.h"
@@ -282,6 +283,10 @@ static int process_record(sigil_conn *c)
 int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 {
 	size_t off = 0;
+	if (!c->in && len && !(c->in = malloc(SG_RECORD_HEADER + SG_MAX_CIPHERTEXT))) {
+		*used = 0;
+		return SG_INTERNAL(c, "out of memory");
+	}
 	while (!(c->state & SIGIL_ST_FAILED) && c->app_len == 0 && off < len) {
 		if (c->state & SIGIL_ST_PEER_CLOSED)
 			break;  /* nothing after close_notify matters (6.1) */

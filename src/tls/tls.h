@@ -242,8 +242,9 @@ struct sigil_conn {
 	int ealert;
 	char err[768];
 
-	/* Input: one record at a time. */
-	uint8_t in[SG_RECORD_HEADER + SG_MAX_CIPHERTEXT];
+	/* Input: one record at a time, in a buffer taken on demand and
+	 * released by sigil_conn_shrink when idle. */
+	uint8_t *in;
 	size_t in_len;
 	const uint8_t *app;             /* decrypted app data waiting to be read */
 	size_t app_len;
