@@ -61,12 +61,19 @@ asan:
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 
+# Every unit test under valgrind memcheck with a full leak check (slow).
+valgrind: tests
+	@bad=0; for t in $(BUILD)/tests/*_test; do \
+	  if valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	     $$t >/dev/null 2>$(BUILD)/valgrind.log; then echo "ok   $$t"; \
+	  else echo "FAIL $$t"; tail -n 30 $(BUILD)/valgrind.log; bad=1; fi; done; exit $$bad
+
 clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all tests check asan clean run
+.PHONY: all tests check asan clean run valgrind
 
 # Fuzzing (fuzz.mk): make fuzz, make fuzz-smoke.
 -include fuzz.mk

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Constant-time check (ctgrind): secret-dependent comparisons sigil owns
+# must not branch on secrets.  Skipped where valgrind is missing.
+BUILD=${BUILD:-build}
+pass=0 fail=0
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "SKIP ctgrind: valgrind is not installed"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+case "$BUILD" in *asan*) echo "SKIP ctgrind: not under ASan"; echo "0 passed, 0 failed"; exit 0 ;; esac
+T=$(mktemp)
+valgrind --error-exitcode=99 -q "$BUILD/tests/ct_check" >"$T" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then pass=$((pass + 1)); echo "ok ctgrind: comparisons of secrets are constant-time"
+else fail=$((fail + 1)); echo "FAIL ctgrind: valgrind saw secret-dependent branches (exit $rc)"; tail -20 "$T"; fi
+valgrind --error-exitcode=99 -q "$BUILD/tests/ct_check" control >"$T" 2>&1
+rc=$?
+if [ $rc -eq 99 ] && grep -q "uninitialised" "$T"; then pass=$((pass + 1)); echo "ok ctgrind control: memcmp on secrets is reported"
+else fail=$((fail + 1)); echo "FAIL ctgrind control: the check did not see memcmp (exit $rc)"; tail -20 "$T"; fi
+rm -f "$T"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
