@@ -567,7 +567,6 @@ static void on_ready(worker *w, hconn *c);
 /* Write the response; returns 0 when done, 1 when waiting, -1 on error. */
 static int write_response(worker *w, hconn *c)
 {
-	(void)w;
 	for (;;) {
 		const char *p;
 		size_t n;
@@ -597,6 +596,10 @@ static int write_response(worker *w, hconn *c)
 			return 1;
 		if (wr < 0)
 			return -1;
+		/* A long download is not idle: the idle deadline counts from
+		 * the last progress, so only a client that stops reading is
+		 * dropped, not one that reads a large file slowly. */
+		c->deadline = time(NULL) + w->o->idle_timeout;
 		if (c->head_off < c->head_len)
 			c->head_off += (size_t)wr;
 		else if (c->mem_off < c->mem_len)
