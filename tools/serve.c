@@ -5,7 +5,7 @@
  * listener, non-blocking sockets driven through the engine's fd layer.
  * Connections move through HANDSHAKE -> READ (a request head) -> WRITE (the
  * response, file data streamed from disk) -> READ again (keep-alive) or
- * CLOSE.  A timer pass each second drops connections past their
+ * CLOSE.  A timer pass every 250 ms drops connections past their
  * handshake or idle deadline, so a slow or silent client cannot hold a
  * worker.  SIGTERM/SIGINT stop accepting, let responses in flight finish
  * and close with close_notify; SIGHUP reloads the certificate and key
@@ -61,7 +61,7 @@ typedef struct hconn {
 	int fd;
 	sigil_conn *tls;
 	enum cstate st;
-	time_t deadline;
+	int64_t deadline;               /* mono_ms() */
 	char peer[64];
 	struct hconn *prev, *next;
 	/* request */
@@ -140,6 +140,16 @@ static sigil_config *config_load(const serve_opts *o, const char *cert, const ch
 	return cfg;
 }
 
+/* Deadlines are in milliseconds of CLOCK_MONOTONIC: time() counts whole
+ * seconds, so "now + 1" could pass a few milliseconds later, and a wall
+ * clock set forward would expire every connection at once. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- connection list and lifecycle ---- */
 
 static void conn_free(worker *w, hconn *c)
@@ -195,7 +205,7 @@ static void accept_all(worker *w)
 		c->fd = fd;
 		c->file = -1;
 		c->st = C_HANDSHAKE;
-		c->deadline = time(NULL) + w->o->handshake_timeout;
+		c->deadline = mono_ms() + w->o->handshake_timeout * 1000LL;
 		char host[INET6_ADDRSTRLEN] = "?";
 		if (sa.ss_family == AF_INET)
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, host, sizeof host);
@@ -510,7 +520,7 @@ static void conn_close(worker *w, hconn *c)
 		c->st = C_CLOSING;
 		int r = sigil_io_close(c->tls);
 		if (r == SIGIL_WANT_WRITE) {
-			c->deadline = time(NULL) + 2;
+			c->deadline = mono_ms() + 2000;
 			want(w, c, r);
 			return;
 		}
@@ -599,7 +609,7 @@ static int write_response(worker *w, hconn *c)
 		/* A long download is not idle: the idle deadline counts from
 		 * the last progress, so only a client that stops reading is
 		 * dropped, not one that reads a large file slowly. */
-		c->deadline = time(NULL) + w->o->idle_timeout;
+		c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 		if (c->head_off < c->head_len)
 			c->head_off += (size_t)wr;
 		else if (c->mem_off < c->mem_len)
@@ -617,7 +627,7 @@ static void on_ready(worker *w, hconn *c)
 			int r = sigil_io_handshake(c->tls);
 			if (r == SIGIL_OK) {
 				c->st = C_READ;
-				c->deadline = time(NULL) + w->o->idle_timeout;
+				c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 				logv(w->o, "%s: TLS 1.3 %s %s", c->peer, sigil_suite_name(sigil_conn_suite(c->tls)),
 				     sigil_group_name(sigil_conn_group(c->tls)));
 				continue;
@@ -640,7 +650,7 @@ static void on_ready(worker *w, hconn *c)
 			ssize_t r = sigil_io_read(c->tls, c->req + c->req_len, sizeof c->req - c->req_len);
 			if (r > 0) {
 				c->req_len += (size_t)r;
-				c->deadline = time(NULL) + w->o->idle_timeout;
+				c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 				continue;
 			}
 			if (r == 0) {   /* close_notify */
@@ -681,7 +691,7 @@ static void on_ready(worker *w, hconn *c)
 				return;
 			}
 			c->st = C_READ;
-			c->deadline = time(NULL) + w->o->idle_timeout;
+			c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 			want(w, c, SIGIL_WANT_READ);
 			continue;
 		}
@@ -694,7 +704,7 @@ static void on_ready(worker *w, hconn *c)
 
 static void sweep(worker *w)
 {
-	time_t now = time(NULL);
+	int64_t now = mono_ms();
 	for (hconn *c = w->conns, *next; c; c = next) {
 		next = c->next;
 		if (stopping && c->st == C_READ && c->req_len == 0) {
@@ -745,9 +755,10 @@ static void *worker_main(void *arg)
 	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &lev);
 	struct epoll_event eev = { .events = EPOLLIN, .data.ptr = &w->efd };
 	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->efd, &eev);
-	time_t last_sweep = time(NULL), stop_deadline = 0;
+	/* Sweep 4 times a second: a timeout fires at most 250 ms late. */
+	int64_t last_sweep = mono_ms(), stop_deadline = 0;
 	for (;;) {
-		int n = epoll_wait(w->ep, evs, 256, 1000);
+		int n = epoll_wait(w->ep, evs, 256, 250);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == w) {
 				accept_all(w);
@@ -763,14 +774,14 @@ static void *worker_main(void *arg)
 			epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
 			close(w->lfd);
 			w->lfd = -1;
-			stop_deadline = time(NULL) + 10;
+			stop_deadline = mono_ms() + 10000;
 			sweep(w);
 		}
-		if (time(NULL) != last_sweep) {
-			last_sweep = time(NULL);
+		if (mono_ms() - last_sweep >= 250) {
+			last_sweep = mono_ms();
 			sweep(w);
 		}
-		if (stopping && (w->nconns == 0 || time(NULL) >= stop_deadline)) {
+		if (stopping && (w->nconns == 0 || mono_ms() >= stop_deadline)) {
 			while (w->conns)
 				conn_free(w, w->conns);
 			return NULL;
