@@ -797,6 +797,20 @@ static void on_signal(int sig)
 		stopping = 1;
 }
 
+/* mkdir -p of the directories above path (sg_ca_ensure_dev makes path
+ * itself): on a fresh machine ~/.local/share may not exist yet. */
+static void make_parents(const char *path)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", path);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return;         /* sg_ca_ensure_dev will say why */
+		*s = '/';
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -868,6 +882,7 @@ int do_serve(int argc, char **argv)
 			snprintf(path, sizeof path, "%s/.local/share/sigil", h && *h ? h : ".");
 			home = path;
 		}
+		make_parents(home);
 		if (sg_ca_ensure_dev(home, ca_cert_shown, sizeof ca_cert_shown, dev_cert, dev_key, sizeof dev_cert,
 				     err, sizeof err) < 0) {
 			fprintf(stderr, "sigil serve: development CA: %s\n", err);
