@@ -18,6 +18,10 @@
       SECONDS (the script reloads the server meanwhile), then another GET /
       on the same connection: print its status line and the serial of the
       certificate this connection was made with.
+  raw.py stall PORT CAFILE PATH SECONDS
+      TLS connect, GET PATH, read once, stop reading for SECONDS, then
+      read until the server closes: print the bytes received (head
+      included), then "end: ..." as for send.
 All waits are bounded (20 s).
 """
 import socket
@@ -117,6 +121,14 @@ def main():
         print(read_response(t)[0])
         der = t.getpeercert(binary_form=True)
         print("serial %X" % x509_serial(der))
+    elif mode == "stall":
+        t = tls(port, sys.argv[3])
+        t.sendall(b"GET " + sys.argv[4].encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        first = t.recv(65536)
+        time.sleep(float(sys.argv[5]))
+        got, how = read_all(t)
+        print(len(first) + len(got))
+        print("end: " + how, file=sys.stderr)
     else:
         print(__doc__, file=sys.stderr)
         return 2
