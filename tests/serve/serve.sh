@@ -219,6 +219,11 @@ EOF
 		rc=$?
 		check "body $f: sigil get <- nginx" '[ $rc -eq 0 ]' "$TMP/get.err" "$NG/error.log"
 	done
+	# nginx's 301 has a body (an HTML page) that is not the document.
+	timeout $T "$SIGIL" get -L --cacert "$CA2" "https://127.0.0.1:$NG_PORT/sub" >"$TMP/get.out" 2>"$TMP/get.err"
+	rc=$?
+	check "sigil get -L <- nginx: the redirect's body is not output" \
+		'[ $rc -eq 0 ] && cmp -s "$TMP/get.out" "$ROOT/sub/index.html"' "$TMP/get.err" "$TMP/get.out"
 	timeout $T "$SIGIL" get --cacert "$CA2" "https://127.0.0.1:$NG_PORT/nope" >/dev/null 2>"$TMP/get.err"
 	rc=$?
 	check "sigil get <- nginx: 404 exits 6" '[ $rc -eq 6 ]' "$TMP/get.err"
@@ -237,6 +242,13 @@ check "get -v: version, suite, group, signature, ALPN" \
 check "get -v: the chain with subject, issuer and expiry" \
 	'grep -q "subject: CN=localhost" "$TMP/get.err" && grep -q "issuer: CN=serve test CA" "$TMP/get.err" &&
 	 grep -q "expires: 20" "$TMP/get.err"' "$TMP/get.err"
+timeout $T "$SIGIL" get -L --cacert "$CA2" "$U/sub" >"$TMP/get.out" 2>"$TMP/get.err"
+rc=$?
+check "get -L: follows the 301 of a directory" '[ $rc -eq 0 ] && cmp -s "$TMP/get.out" "$ROOT/sub/index.html"' \
+	"$TMP/get.err"
+timeout $T "$SIGIL" get --cacert "$CA2" "$U/sub" >"$TMP/get.out" 2>"$TMP/get.err"
+rc=$?
+check "get: no -L, no redirect followed" '[ $rc -eq 0 ] && [ ! -s "$TMP/get.out" ]' "$TMP/get.err"
 timeout $T "$SIGIL" get --cacert "$CA" "$U/p1.txt" >"$TMP/get.out" 2>"$TMP/get.err"
 rc=$?
 check "get: another CA (--cacert) exits 5" '[ $rc -eq 5 ] && [ ! -s "$TMP/get.out" ]' "$TMP/get.err"
