@@ -713,7 +713,13 @@ static void sweep(worker *w)
 		}
 		if (now >= c->deadline) {
 			logv(w->o, "%s: %s timeout", c->peer, c->st == C_HANDSHAKE ? "handshake" : "idle");
-			conn_free(w, c);
+			/* Between requests the connection is sound: say goodbye
+			 * with close_notify, so that the client does not take
+			 * it for a truncation attack. */
+			if (c->st == C_READ)
+				conn_close(w, c);
+			else
+				conn_free(w, c);
 		}
 	}
 }
