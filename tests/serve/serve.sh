@@ -428,7 +428,7 @@ check "a client stalled mid-ClientHello is dropped at 1 s ($(cat "$TMP/stall.out
 wait $s3
 check "an idle keep-alive connection is dropped at --idle-timeout 2 ($(head -n 1 "$TMP/idle.out") s)" \
 	'awk "NR == 1 { exit !(\$1 >= 1.95 && \$1 <= 3.5) }" "$TMP/idle.out"' "$TMP/idle.out" "$TMP/idle.err"
-echo "NOTE idle timeout ended with: $(cat "$TMP/idle.err")"
+check "the idle timeout closes with close_notify" 'grep -q "end: close_notify" "$TMP/idle.err"' "$TMP/idle.err"
 wait $s4
 rc=$?
 check "a slow download (3 s) outlives --idle-timeout 2" '[ $rc -eq 0 ] && cmp -s "$TMP/slow.out" "$ROOT/f64m"' \
