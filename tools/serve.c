@@ -650,7 +650,13 @@ static void on_ready(worker *w, hconn *c)
 			ssize_t r = sigil_io_read(c->tls, c->req + c->req_len, sizeof c->req - c->req_len);
 			if (r > 0) {
 				c->req_len += (size_t)r;
-				c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
+				/* Bytes of a request head do not move the deadline:
+				 * a head must be complete within the idle timeout,
+				 * or a client sending it a byte at a time
+				 * (slowloris) holds the connection for ever.  A
+				 * request body being skipped is progress. */
+				if (c->discard)
+					c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 				continue;
 			}
 			if (r == 0) {   /* close_notify */
