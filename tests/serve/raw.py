@@ -22,6 +22,10 @@
       TLS connect, GET PATH, read once, stop reading for SECONDS, then
       read until the server closes: print the bytes received (head
       included), then "end: ..." as for send.
+  raw.py drip PORT CAFILE SECONDS
+      TLS connect, send a request head one byte every 0.5 s, never
+      finishing it (slowloris), for at most SECONDS: print the seconds
+      until the server hung up, then "end: ...".
 All waits are bounded (20 s).
 """
 import socket
@@ -128,6 +132,25 @@ def main():
         time.sleep(float(sys.argv[5]))
         got, how = read_all(t)
         print(len(first) + len(got))
+        print("end: " + how, file=sys.stderr)
+    elif mode == "drip":
+        t = tls(port, sys.argv[3])
+        t.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        t0 = time.monotonic()
+        t.settimeout(0.5)
+        how = "still open"
+        while time.monotonic() - t0 < float(sys.argv[4]):
+            try:
+                t.sendall(b"a")
+                if not t.recv(65536):
+                    how = "close_notify"
+                    break
+            except socket.timeout:
+                continue
+            except (ssl.SSLError, OSError) as e:
+                how = "closed (%s)" % type(e).__name__
+                break
+        print("%.2f" % (time.monotonic() - t0))
         print("end: " + how, file=sys.stderr)
     else:
         print(__doc__, file=sys.stderr)

@@ -404,6 +404,9 @@ TO=$PORT
 timeout 20 curl -sS --limit-rate 20M --cacert "$CA2" -o "$TMP/slow.out" "https://127.0.0.1:$TO/f64m" \
 	2>"$TMP/slow.err" &
 s4=$!
+# Slowloris: a request head, one byte every 0.5 s, never finished.
+$RAW drip "$TO" "$CA2" 8 >"$TMP/drip.out" 2>"$TMP/drip.err" &
+s6=$!
 # A client that stops reading in the middle of a 64 MiB response.
 $RAW stall "$TO" "$CA2" /f64m 4 >"$TMP/stall2.out" 2>"$TMP/stall2.err" &
 s5=$!
@@ -433,6 +436,9 @@ wait $s4
 rc=$?
 check "a slow download (3 s) outlives --idle-timeout 2" '[ $rc -eq 0 ] && cmp -s "$TMP/slow.out" "$ROOT/f64m"' \
 	"$TMP/slow.err"
+wait $s6
+check "a request head sent a byte at a time is dropped at --idle-timeout 2 ($(head -n 1 "$TMP/drip.out") s)" \
+	'awk "NR == 1 { exit !(\$1 >= 1.7 && \$1 <= 3.5) }" "$TMP/drip.out"' "$TMP/drip.out" "$TMP/drip.err"
 wait $s5
 check "a client that stops reading is dropped at --idle-timeout 2 ($(head -n 1 "$TMP/stall2.out") bytes)" \
 	'[ "$(head -n 1 "$TMP/stall2.out")" -lt $BIG ] && ! grep -q close_notify "$TMP/stall2.err"' \
