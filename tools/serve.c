@@ -192,9 +192,11 @@ static void accept_all(worker *w)
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		hconn *c = calloc(1, sizeof *c);
-		sigil_config *cfg = config_get();
-		c->tls = c ? sigil_conn_new(cfg, SIGIL_SERVER) : NULL;
-		sigil_config_free(cfg);
+		if (c) {        /* out of memory: drop this client, not the server */
+			sigil_config *cfg = config_get();
+			c->tls = sigil_conn_new(cfg, SIGIL_SERVER);
+			sigil_config_free(cfg);
+		}
 		if (!c || !c->tls || sigil_io_attach(c->tls, fd) < 0) {
 			if (c)
 				sigil_conn_free(c->tls);
