@@ -334,7 +334,11 @@ static int fetch(const get_opts *o, const url *u, FILE *out, char *location, siz
 	sg_http_chunked_init(&ch);
 	memmove(buf, buf + hl, len - (size_t)hl);
 	len -= (size_t)hl;
-	bool done = res.framing == SG_HTTP_BODY_NONE || (res.framing == SG_HTTP_BODY_LENGTH && expect == 0);
+	/* A redirect that -L follows: its body (a server's "Moved" page) is
+	 * not the document asked for and must not go to the output. */
+	bool following = location && location[0];
+	bool done = following || res.framing == SG_HTTP_BODY_NONE ||
+		    (res.framing == SG_HTTP_BODY_LENGTH && expect == 0);
 	while (!done) {
 		size_t off = 0;
 		while (off < len && !done) {

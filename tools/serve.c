@@ -5,7 +5,7 @@
  * listener, non-blocking sockets driven through the engine's fd layer.
  * Connections move through HANDSHAKE -> READ (a request head) -> WRITE (the
  * response, file data streamed from disk) -> READ again (keep-alive) or
- * CLOSE.  A timer pass each second drops connections past their
+ * CLOSE.  A timer pass every 250 ms drops connections past their
  * handshake or idle deadline, so a slow or silent client cannot hold a
  * worker.  SIGTERM/SIGINT stop accepting, let responses in flight finish
  * and close with close_notify; SIGHUP reloads the certificate and key
@@ -62,7 +62,7 @@ typedef struct hconn {
 	int fd;
 	sigil_conn *tls;
 	enum cstate st;
-	time_t deadline;
+	int64_t deadline;               /* mono_ms() */
 	char peer[64];
 	struct hconn *prev, *next;
 	/* request */
@@ -206,6 +206,16 @@ static sigil_config *config_load(const serve_opts *o, const char *cert, const ch
 	return cfg;
 }
 
+/* Deadlines are in milliseconds of CLOCK_MONOTONIC: time() counts whole
+ * seconds, so "now + 1" could pass a few milliseconds later, and a wall
+ * clock set forward would expire every connection at once. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- connection list and lifecycle ---- */
 
 static void conn_free(worker *w, hconn *c)
@@ -248,9 +258,11 @@ static void accept_all(worker *w)
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		hconn *c = calloc(1, sizeof *c);
-		sigil_config *cfg = config_get();
-		c->tls = c ? sigil_conn_new(cfg, SIGIL_SERVER) : NULL;
-		sigil_config_free(cfg);
+		if (c) {        /* out of memory: drop this client, not the server */
+			sigil_config *cfg = config_get();
+			c->tls = sigil_conn_new(cfg, SIGIL_SERVER);
+			sigil_config_free(cfg);
+		}
 		if (!c || !c->tls || sigil_io_attach(c->tls, fd) < 0) {
 			if (c)
 				sigil_conn_free(c->tls);
@@ -261,7 +273,7 @@ static void accept_all(worker *w)
 		c->fd = fd;
 		c->file = -1;
 		c->st = C_HANDSHAKE;
-		c->deadline = time(NULL) + w->o->handshake_timeout;
+		c->deadline = mono_ms() + w->o->handshake_timeout * 1000LL;
 		char host[INET6_ADDRSTRLEN] = "?";
 		if (sa.ss_family == AF_INET)
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, host, sizeof host);
@@ -576,7 +588,7 @@ static void conn_close(worker *w, hconn *c)
 		c->st = C_CLOSING;
 		int r = sigil_io_close(c->tls);
 		if (r == SIGIL_WANT_WRITE) {
-			c->deadline = time(NULL) + 2;
+			c->deadline = mono_ms() + 2000;
 			want(w, c, r);
 			return;
 		}
@@ -633,7 +645,6 @@ static void on_ready(worker *w, hconn *c);
 /* Write the response; returns 0 when done, 1 when waiting, -1 on error. */
 static int write_response(worker *w, hconn *c)
 {
-	(void)w;
 	for (;;) {
 		const char *p;
 		size_t n;
@@ -663,6 +674,10 @@ static int write_response(worker *w, hconn *c)
 			return 1;
 		if (wr < 0)
 			return -1;
+		/* A long download is not idle: the idle deadline counts from
+		 * the last progress, so only a client that stops reading is
+		 * dropped, not one that reads a large file slowly. */
+		c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 		if (c->head_off < c->head_len)
 			c->head_off += (size_t)wr;
 		else if (c->mem_off < c->mem_len)
@@ -680,7 +695,7 @@ static void on_ready(worker *w, hconn *c)
 			int r = sigil_io_handshake(c->tls);
 			if (r == SIGIL_OK) {
 				c->st = C_READ;
-				c->deadline = time(NULL) + w->o->idle_timeout;
+				c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 				logv(w->o, "%s: TLS 1.3 %s %s", c->peer, sigil_suite_name(sigil_conn_suite(c->tls)),
 				     sigil_group_name(sigil_conn_group(c->tls)));
 				continue;
@@ -703,7 +718,13 @@ static void on_ready(worker *w, hconn *c)
 			ssize_t r = sigil_io_read(c->tls, c->req + c->req_len, sizeof c->req - c->req_len);
 			if (r > 0) {
 				c->req_len += (size_t)r;
-				c->deadline = time(NULL) + w->o->idle_timeout;
+				/* Bytes of a request head do not move the deadline:
+				 * a head must be complete within the idle timeout,
+				 * or a client sending it a byte at a time
+				 * (slowloris) holds the connection for ever.  A
+				 * request body being skipped is progress. */
+				if (c->discard)
+					c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 				continue;
 			}
 			if (r == 0) {   /* close_notify */
@@ -744,7 +765,7 @@ static void on_ready(worker *w, hconn *c)
 				return;
 			}
 			c->st = C_READ;
-			c->deadline = time(NULL) + w->o->idle_timeout;
+			c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
 			want(w, c, SIGIL_WANT_READ);
 			continue;
 		}
@@ -757,7 +778,7 @@ static void on_ready(worker *w, hconn *c)
 
 static void sweep(worker *w)
 {
-	time_t now = time(NULL);
+	int64_t now = mono_ms();
 	for (hconn *c = w->conns, *next; c; c = next) {
 		next = c->next;
 		if (stopping && c->st == C_READ && c->req_len == 0) {
@@ -766,7 +787,13 @@ static void sweep(worker *w)
 		}
 		if (now >= c->deadline) {
 			logv(w->o, "%s: %s timeout", c->peer, c->st == C_HANDSHAKE ? "handshake" : "idle");
-			conn_free(w, c);
+			/* Between requests the connection is sound: say goodbye
+			 * with close_notify, so that the client does not take
+			 * it for a truncation attack. */
+			if (c->st == C_READ)
+				conn_close(w, c);
+			else
+				conn_free(w, c);
 		}
 	}
 }
@@ -808,9 +835,10 @@ static void *worker_main(void *arg)
 	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &lev);
 	struct epoll_event eev = { .events = EPOLLIN, .data.ptr = &w->efd };
 	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->efd, &eev);
-	time_t last_sweep = time(NULL), stop_deadline = 0;
+	/* Sweep 4 times a second: a timeout fires at most 250 ms late. */
+	int64_t last_sweep = mono_ms(), stop_deadline = 0;
 	for (;;) {
-		int n = epoll_wait(w->ep, evs, 256, 1000);
+		int n = epoll_wait(w->ep, evs, 256, 250);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == w) {
 				accept_all(w);
@@ -826,14 +854,14 @@ static void *worker_main(void *arg)
 			epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
 			close(w->lfd);
 			w->lfd = -1;
-			stop_deadline = time(NULL) + 10;
+			stop_deadline = mono_ms() + 10000;
 			sweep(w);
 		}
-		if (time(NULL) != last_sweep) {
-			last_sweep = time(NULL);
+		if (mono_ms() - last_sweep >= 250) {
+			last_sweep = mono_ms();
 			sweep(w);
 		}
-		if (stopping && (w->nconns == 0 || time(NULL) >= stop_deadline)) {
+		if (stopping && (w->nconns == 0 || mono_ms() >= stop_deadline)) {
 			while (w->conns)
 				conn_free(w, w->conns);
 			return NULL;
@@ -847,6 +875,20 @@ static void on_signal(int sig)
 		reload = 1;
 	else
 		stopping = 1;
+}
+
+/* mkdir -p of the directories above path (sg_ca_ensure_dev makes path
+ * itself): on a fresh machine ~/.local/share may not exist yet. */
+static void make_parents(const char *path)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", path);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return;         /* sg_ca_ensure_dev will say why */
+		*s = '/';
+	}
 }
 
 static void usage(FILE *f)
@@ -923,6 +965,7 @@ int do_serve(int argc, char **argv)
 			snprintf(path, sizeof path, "%s/.local/share/sigil", h && *h ? h : ".");
 			home = path;
 		}
+		make_parents(home);
 		if (sg_ca_ensure_dev(home, ca_cert_shown, sizeof ca_cert_shown, dev_cert, dev_key, sizeof dev_cert,
 				     err, sizeof err) < 0) {
 			fprintf(stderr, "sigil serve: development CA: %s\n", err);
