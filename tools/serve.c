@@ -48,6 +48,8 @@ typedef struct serve_opts {
 	const char *access_log;
 	const char *home;
 	const char *client_ca;
+	const char *client_crl;
+	const char *authz;
 	const char *ticket_keys;
 	int threads;
 	int verbose;
@@ -77,6 +79,9 @@ typedef struct hconn {
 	size_t mem_len, mem_off;
 	int file;                       /* file body, or -1 */
 	off_t file_off, file_end;
+	/* the client's certificate, when it sent one */
+	char user[512];                 /* subject, "" when none */
+	char user_cn[128];              /* its CN, for the access log */
 	/* access log */
 	char line[512];
 	int status;
@@ -198,7 +203,9 @@ static sigil_config *config_load(const serve_opts *o, const char *cert, const ch
 	if (sigil_config_add_cert_key_file(cfg, cert, key) < 0 ||
 	    (o->alpn && sigil_config_set_alpn(cfg, o->alpn) < 0) ||
 	    (o->client_ca && (sigil_config_add_trust(cfg, o->client_ca) < 0 ||
-			      sigil_config_set_client_auth(cfg, o->client_auth) < 0))) {
+			      sigil_config_set_client_auth(cfg, o->client_auth) < 0)) ||
+	    /* A CRL the operator gives must be current (re-read on SIGHUP). */
+	    (o->client_crl && sigil_config_add_crl_file(cfg, o->client_crl, 1) < 0)) {
 		fprintf(stderr, "sigil serve: %s\n", sigil_config_error(cfg));
 		sigil_config_free(cfg);
 		return NULL;
@@ -360,8 +367,9 @@ static void html_escape(char *out, size_t cap, const char *in)
 static void respond_builtin(hconn *c, int head_only)
 {
 	const char *alpn = sigil_conn_alpn(c->tls), *sni = sigil_conn_server_name(c->tls);
-	char esni[600], ebuf[5000];
+	char esni[600], ebuf[5000], euser[1200];
 	html_escape(esni, sizeof esni, sni ? sni : "(none)");
+	html_escape(euser, sizeof euser, c->user[0] ? c->user : "(no client certificate)");
 	char *page = malloc(16384);
 	if (!page) {
 		respond_text(c, 500, "out of memory\n", head_only);
@@ -380,11 +388,12 @@ static void respond_builtin(hconn *c, int head_only)
 			 "<tr><td>ALPN</td><td>%s</td></tr>\n"
 			 "<tr><td>Server name (SNI)</td><td>%s</td></tr>\n"
 			 "<tr><td>Your address</td><td>%s</td></tr>\n"
+			 "<tr><td>Signed in as</td><td>%s</td></tr>\n"
 			 "</table>\n<p>The certificate authority of this site: <code>%s</code></p>\n</body></html>\n",
 			 sigil_suite_name(sigil_conn_suite(c->tls)), sigil_group_name(sigil_conn_group(c->tls)),
 			 sigil_conn_hrr(c->tls) ? " (after HelloRetryRequest)" : "",
 			 sigil_sigscheme_name(sigil_conn_sigscheme(c->tls)) ? sigil_sigscheme_name(sigil_conn_sigscheme(c->tls)) : "?",
-			 alpn ? alpn : "(none)", esni, c->peer, ebuf);
+			 alpn ? alpn : "(none)", esni, c->peer, euser, ebuf);
 	free(c->mem);
 	c->mem = page;
 	c->mem_len = head_only ? 0 : (size_t)n;
@@ -440,7 +449,9 @@ static void respond_file(hconn *c, const sg_http_request *req, int head_only)
 		return;
 	}
 	size_t rl = strlen(root_real);
-	if (strncmp(real, root_real, rl) != 0 || (real[rl] != 0 && real[rl] != '/')) {
+	/* Under the root: the root itself, or below it ("/" is its own
+	 * separator). */
+	if (strncmp(real, root_real, rl) != 0 || (real[rl] != 0 && real[rl] != '/' && root_real[rl - 1] != '/')) {
 		respond_text(c, 403, "forbidden: outside the site's root\n", head_only);
 		return;
 	}
@@ -534,6 +545,88 @@ static void respond_file(hconn *c, const sg_http_request *req, int head_only)
 	c->file_end = (off_t)(first + len);
 }
 
+/* ---- client identity and --authz ---- */
+
+typedef struct authz_rule {
+	char prefix[256];
+	char subject[512];              /* "*": any client with a certificate */
+} authz_rule;
+static authz_rule *authz_rules;
+static size_t nauthz;
+
+static int load_authz(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "sigil serve: --authz %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char line[1024];
+	int lineno = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		char *p = line + strspn(line, " \t");
+		if (*p == 0 || *p == '#')
+			continue;
+		size_t pl = strcspn(p, " \t");
+		char *subj = p + pl + strspn(p + pl, " \t");
+		if (*p != '/' || pl >= sizeof authz_rules->prefix || *subj == 0 || strlen(subj) >= sizeof authz_rules->subject) {
+			fprintf(stderr, "sigil serve: %s:%d: want 'PREFIX SUBJECT' (PREFIX starts with /)\n", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		authz_rule *n = realloc(authz_rules, (nauthz + 1) * sizeof *n);
+		if (!n) {
+			fclose(f);
+			return -1;
+		}
+		authz_rules = n;
+		memcpy(n[nauthz].prefix, p, pl);
+		n[nauthz].prefix[pl] = 0;
+		snprintf(n[nauthz].subject, sizeof n[nauthz].subject, "%s", subj);
+		nauthz++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* The longest prefix with rules decides; no rule: public. */
+static int authorized(const hconn *c, const char *path, size_t len)
+{
+	size_t best = 0;
+	int allowed = 1;
+	for (size_t i = 0; i < nauthz; i++) {
+		size_t pl = strlen(authz_rules[i].prefix);
+		if (pl > len || memcmp(path, authz_rules[i].prefix, pl) != 0 || pl < best)
+			continue;
+		if (pl > best)
+			allowed = 0;
+		best = pl;
+		if (c->user[0] && (strcmp(authz_rules[i].subject, "*") == 0 || strcmp(authz_rules[i].subject, c->user) == 0))
+			allowed = 1;
+	}
+	return allowed;
+}
+
+static void note_identity(worker *w, hconn *c)
+{
+	sigil_peer_identity id;
+	c->user[0] = c->user_cn[0] = 0;
+	if (sigil_conn_peer_identity(c->tls, &id) != SIGIL_OK)
+		return;
+	snprintf(c->user, sizeof c->user, "%s", id.subject);
+	/* The CN alone, without spaces, for the log's authuser field. */
+	const char *cn = strstr(id.subject, "CN=");
+	size_t n = 0;
+	if (cn)
+		for (cn += 3; *cn && *cn != ',' && n + 1 < sizeof c->user_cn; cn++)
+			c->user_cn[n++] = *cn == ' ' ? '_' : *cn;
+	c->user_cn[n] = 0;
+	logv(w->o, "%s: client certificate: %s (serial %s, SAN %s, SPKI sha256//%s)", c->peer, id.subject, id.serial,
+	     id.san[0] ? id.san : "none", id.spki_sha256);
+}
+
 static void start_response(worker *w, hconn *c, const sg_http_request *req, int ok)
 {
 	c->bytes = 0;
@@ -557,6 +650,12 @@ static void start_response(worker *w, hconn *c, const sg_http_request *req, int 
 		c->head_len = strlen(c->head);
 		return;
 	}
+	if (nauthz && !authorized(c, req->path.p, req->path.n)) {
+		respond_text(c, 403, c->user[0] ? "forbidden: your certificate is not allowed here\n"
+						: "forbidden: a client certificate is required here\n", head_only);
+		logv(w->o, "%s: 403 for %s", c->peer, c->user[0] ? c->user : "a client without a certificate");
+		return;
+	}
 	if (w->o->root)
 		respond_file(c, req, head_only);
 	else
@@ -574,8 +673,8 @@ static void log_access(const hconn *c)
 	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
 	/* Common Log Format, then the TLS version and suite. */
 	pthread_mutex_lock(&log_lock);
-	fprintf(access_log, "%s - - [%s] \"%s\" %d %zu TLSv1.3 %s\n", c->peer, when, c->line, c->status, c->bytes,
-		sigil_suite_name(sigil_conn_suite(c->tls)));
+	fprintf(access_log, "%s - %s [%s] \"%s\" %d %zu TLSv1.3 %s\n", c->peer, c->user_cn[0] ? c->user_cn : "-", when,
+		c->line, c->status, c->bytes, sigil_suite_name(sigil_conn_suite(c->tls)));
 	fflush(access_log);
 	pthread_mutex_unlock(&log_lock);
 }
@@ -696,12 +795,19 @@ static void on_ready(worker *w, hconn *c)
 			if (r == SIGIL_OK) {
 				c->st = C_READ;
 				c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
-				logv(w->o, "%s: TLS 1.3 %s %s", c->peer, sigil_suite_name(sigil_conn_suite(c->tls)),
-				     sigil_group_name(sigil_conn_group(c->tls)));
+				logv(w->o, "%s: TLS 1.3 %s %s%s", c->peer, sigil_suite_name(sigil_conn_suite(c->tls)),
+				     sigil_group_name(sigil_conn_group(c->tls)), sigil_conn_resumed(c->tls) ? " resumed" : "");
+				note_identity(w, c);
 				continue;
 			}
 			if (r == SIGIL_ERROR) {
-				logv(w->o, "%s: handshake failed: %s", c->peer, sigil_conn_error(c->tls));
+				/* A refused client certificate is always worth a line. */
+				sigil_error_class ec = sigil_conn_error_class(c->tls);
+				if (ec == SIGIL_ECLASS_VERIFY ||
+				    sigil_conn_error_alert(c->tls) == SIGIL_ALERT_CERTIFICATE_REQUIRED)
+					fprintf(stderr, "sigil serve: %s: client refused: %s\n", c->peer, sigil_conn_error(c->tls));
+				else
+					logv(w->o, "%s: handshake failed: %s", c->peer, sigil_conn_error(c->tls));
 				conn_free(w, c);
 				return;
 			}
@@ -732,6 +838,10 @@ static void on_ready(worker *w, hconn *c)
 				return;
 			}
 			if (r == SIGIL_IO_WANT_READ || r == SIGIL_IO_WANT_WRITE) {
+				/* Waiting for the client: give the record buffers back
+				 * (an idle keep-alive connection is then ~2 KiB). */
+				if (r == SIGIL_IO_WANT_READ && c->req_len == 0)
+					sigil_conn_shrink(c->tls);
 				want(w, c, r == SIGIL_IO_WANT_READ ? SIGIL_WANT_READ : SIGIL_WANT_WRITE);
 				return;
 			}
@@ -907,6 +1017,9 @@ static void usage(FILE *f)
 		"  --ticket-keys FILE     session ticket keys shared by a fleet (docs/fleet.md;\n"
 		"                         re-read on SIGHUP; default: random per process)\n"
 		"  --require-client-cert  refuse clients without one (with --client-ca)\n"
+		"  --client-crl FILE      refuse revoked client certificates (re-read on SIGHUP)\n"
+		"  --authz FILE           per-path rules: lines 'PREFIX SUBJECT', e.g.\n"
+		"                         '/admin/ CN=alice, O=Example' or '/members/ *'\n"
 		"  --handshake-timeout S  drop a handshake after S seconds (default 10)\n"
 		"  --idle-timeout S       drop an idle connection after S seconds (default 60)\n"
 		"  --max-conns N          connections per thread (default 10000)\n"
@@ -931,6 +1044,8 @@ int do_serve(int argc, char **argv)
 		ARG("--alpn", o.alpn)
 		ARG("--access-log", o.access_log)
 		ARG("--client-ca", o.client_ca)
+		ARG("--client-crl", o.client_crl)
+		ARG("--authz", o.authz)
 		ARG("--ticket-keys", o.ticket_keys)
 		NUM("--threads", o.threads)
 		NUM("--handshake-timeout", o.handshake_timeout)
@@ -987,6 +1102,12 @@ int do_serve(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (o.authz && load_authz(o.authz) < 0)
+		return 1;
+	if ((o.client_crl || o.client_auth == SIGIL_CLIENT_AUTH_REQUIRE) && !o.client_ca) {
+		fprintf(stderr, "sigil serve: --client-crl and --require-client-cert need --client-ca\n");
+		return 2;
+	}
 	if (o.access_log && !(access_log = fopen(o.access_log, "a"))) {
 		fprintf(stderr, "sigil serve: --access-log %s: %s\n", o.access_log, strerror(errno));
 		return 1;
@@ -1029,13 +1150,14 @@ int do_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (int i = 0; i < o.threads; i++)
 		pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	printf("sigil serve: https://%s/ (%d thread%s)%s%s\n", o.listen, o.threads, o.threads == 1 ? "" : "s",
 	       o.root ? ", root " : "", o.root ? root_real : "");
 	fflush(stdout);
 
+	/* The signals stay blocked except inside sigsuspend, so one arriving
+	 * between the test and the wait is not lost. */
 	while (!stopping) {
-		pause();
+		sigsuspend(&old);
 		if (reload) {
 			reload = 0;
 			sigil_config *n = config_load(&o, o.cert, o.key);
