@@ -68,7 +68,7 @@ typedef struct hconn {
 	char peer[64];
 	struct hconn *prev, *next;
 	/* request */
-	char req[REQ_MAX];
+	char *req;                      /* REQ_MAX bytes while a request arrives */
 	size_t req_len;
 	size_t discard;                 /* request body bytes to skip */
 	int keep_alive;
@@ -232,6 +232,7 @@ static void conn_free(worker *w, hconn *c)
 	if (c->file >= 0)
 		close(c->file);
 	free(c->mem);
+	free(c->req);
 	sigil_conn_free(c->tls);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -702,6 +703,8 @@ static int try_request(worker *w, hconn *c)
 {
 	/* Skip a request body we do not use. */
 	if (c->discard) {
+		if (c->req_len == 0)
+			return 0;
 		size_t k = c->discard < c->req_len ? c->discard : c->req_len;
 		memmove(c->req, c->req + k, c->req_len - k);
 		c->req_len -= k;
@@ -714,7 +717,7 @@ static int try_request(worker *w, hconn *c)
 	sg_http_request req;
 	int r = sg_http_parse_request(c->req, c->req_len, &req);
 	if (r == 0) {
-		if (c->req_len >= sizeof c->req) {
+		if (c->req_len >= REQ_MAX) {
 			req.status = 431;
 			req.why = "request head too large\n";
 			r = -1;
@@ -821,7 +824,11 @@ static void on_ready(worker *w, hconn *c)
 				conn_close(w, c);
 				return;
 			}
-			ssize_t r = sigil_io_read(c->tls, c->req + c->req_len, sizeof c->req - c->req_len);
+			if (!c->req && !(c->req = malloc(REQ_MAX))) {
+				conn_free(w, c);
+				return;
+			}
+			ssize_t r = sigil_io_read(c->tls, c->req + c->req_len, REQ_MAX - c->req_len);
 			if (r > 0) {
 				c->req_len += (size_t)r;
 				/* Bytes of a request head do not move the deadline:
@@ -840,8 +847,11 @@ static void on_ready(worker *w, hconn *c)
 			if (r == SIGIL_IO_WANT_READ || r == SIGIL_IO_WANT_WRITE) {
 				/* Waiting for the client: give the record buffers back
 				 * (an idle keep-alive connection is then ~2 KiB). */
-				if (r == SIGIL_IO_WANT_READ && c->req_len == 0)
+				if (r == SIGIL_IO_WANT_READ && c->req_len == 0) {
 					sigil_conn_shrink(c->tls);
+					free(c->req);
+					c->req = NULL;
+				}
 				want(w, c, r == SIGIL_IO_WANT_READ ? SIGIL_WANT_READ : SIGIL_WANT_WRITE);
 				return;
 			}
