@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -94,6 +95,7 @@ typedef struct worker {
 	int ep, lfd, efd;
 	hconn *conns;
 	int nconns;
+	int peak_conns;                 /* since memory was last trimmed */
 	const serve_opts *o;
 } worker;
 
@@ -899,6 +901,15 @@ static void on_ready(worker *w, hconn *c)
 static void sweep(worker *w)
 {
 	int64_t now = mono_ms();
+	/* After a burst, give the memory of the connections that went back
+	 * to the system (glibc keeps freed heap otherwise), once per quiet
+	 * period rather than per connection. */
+	if (w->nconns < w->peak_conns / 4 && w->peak_conns >= 64) {
+		malloc_trim(0);
+		w->peak_conns = w->nconns;
+	}
+	if (w->nconns > w->peak_conns)
+		w->peak_conns = w->nconns;
 	for (hconn *c = w->conns, *next; c; c = next) {
 		next = c->next;
 		if (stopping && c->st == C_READ && c->req_len == 0) {
