@@ -314,6 +314,9 @@ static int fetch(const get_opts *o, const url *u, FILE *out, char *location, siz
 		}
 	}
 	*status = res.status;
+	/* The reason phrase points into buf, which the body reuses. */
+	char reason[128];
+	snprintf(reason, sizeof reason, "%.*s", (int)res.reason.n, res.reason.p);
 	if (o->verbose) {
 		fprintf(stderr, "< HTTP/1.%d %u %.*s\n", res.version_minor, res.status, (int)res.reason.n, res.reason.p);
 		for (uint32_t i = 0; i < res.nfields; i++)
@@ -401,7 +404,7 @@ static int fetch(const get_opts *o, const url *u, FILE *out, char *location, siz
 		fprintf(stderr, "* close: %s\n", sigil_conn_error(c));
 	ret = res.status >= 400 ? EX_HTTP : EX_OK;
 	if (res.status >= 400)
-		fprintf(stderr, "sigil get: HTTP %u %.*s\n", res.status, (int)res.reason.n, res.reason.p);
+		fprintf(stderr, "sigil get: HTTP %u %s\n", res.status, reason);
 	goto out;
 write_err:
 	fprintf(stderr, "sigil get: cannot write the body: %s\n", strerror(errno));

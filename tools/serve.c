@@ -594,9 +594,19 @@ static int load_authz(const char *path)
 	return 0;
 }
 
-/* The longest prefix with rules decides; no rule: public. */
-static int authorized(const hconn *c, const char *path, size_t len)
+/* The longest prefix with rules decides; no rule: public.  The rules are
+ * matched against the path as it is mapped to a file (percent-decoded,
+ * "//" and "/./" collapsed), not as received: "/%61dmin/" and "//admin/"
+ * name the files under "/admin/" too.  A path that does not map is
+ * refused. */
+static int authorized(const hconn *c, const char *target, size_t tlen)
 {
+	char path[4096];
+	int m = sg_http_map_path(target, tlen, path + 1, sizeof path - 1);
+	if (m < 0)
+		return 0;
+	path[0] = '/';
+	size_t len = strcmp(path + 1, ".") == 0 ? 1 : (size_t)m + 1;
 	size_t best = 0;
 	int allowed = 1;
 	for (size_t i = 0; i < nauthz; i++) {
