@@ -20,6 +20,20 @@ int sigil_io_attach(sigil_conn *c, int fd)
 	return SIGIL_OK;
 }
 
+/* Feed whatever the peer already sent, without waiting. */
+static void drain_alert(sigil_conn *c)
+{
+	uint8_t buf[512];
+	ssize_t r;
+	while (!(c->state & SIGIL_ST_FAILED) && (r = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+		size_t off = 0, used;
+		while (off < (size_t)r && sigil_conn_recv_net(c, buf + off, (size_t)r - off, &used) == SIGIL_OK && used)
+			off += used;
+		if (off < (size_t)r)
+			break;
+	}
+}
+
 /* Send what the engine queued: SIGIL_OK when all went, else WANT_WRITE. */
 static int flush(sigil_conn *c)
 {
@@ -34,7 +48,14 @@ static int flush(sigil_conn *c)
 				return SIGIL_WANT_WRITE;
 			if (c->state & SIGIL_ST_FAILED)
 				return SIGIL_ERROR;
-			return sg_fail(c, SIGIL_ECLASS_IO, -1, "cannot send: %s", strerror(errno));
+			int e = errno;
+			/* A peer that refused us (an alert, then a close) makes
+			 * our send fail; its alert says why, so read it first. */
+			if (e == EPIPE || e == ECONNRESET)
+				drain_alert(c);
+			if (c->state & SIGIL_ST_FAILED)
+				return SIGIL_ERROR;
+			return sg_fail(c, SIGIL_ECLASS_IO, -1, "cannot send: %s", strerror(e));
 		}
 		sigil_conn_send_ack(c, (size_t)w);
 	}

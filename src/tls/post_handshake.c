@@ -1,6 +1,6 @@
-/* Messages after the handshake: NewSessionTicket (4.6.1, in ticket.c) and
- * KeyUpdate (4.6.3).  Post-handshake client authentication (4.6.2) is refused: we
- * never offer post_handshake_auth. */
+/* Messages after the handshake: NewSessionTicket (4.6.1, in ticket.c),
+ * KeyUpdate (4.6.3) and, for a client that offered post_handshake_auth,
+ * a server's CertificateRequest (4.6.2). */
 #include <stdlib.h>
 #include <string.h>
 
