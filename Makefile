@@ -77,3 +77,6 @@ clean:
 
 # Fuzzing (fuzz.mk): make fuzz, make fuzz-smoke.
 -include fuzz.mk
+
+# Benchmarks (bench.mk): make bench.
+-include bench.mk
