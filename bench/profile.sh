@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# bench/profile.sh: where the server's CPU goes per connection (TLS 1.3
+# full handshake X25519 + ECDSA P-256, one GET, close), for `make
+# bench-profile`.
+#
+#   1. callgrind: `sigil serve --threads 1` under valgrind, driven by the
+#      neutral client (shared/bench/hsload) for PROF_N connections
+#      (default 300); instrumentation is switched on after start-up and a warm-up, so the
+#      figures are per connection only.  Summarised by bench/cgsum.py.
+#   2. perf (when `perf stat -e instructions true` works): `perf stat` and
+#      `perf record` on the native server for PERF_N connections (default
+#      3000): user vs kernel time, and the top symbols.
+# Output files stay in $BUILD/bench/profile/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+shared=$(cd "$top/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$top/$BUILD;; esac
+SIGIL=${SIGIL:-$BUILD/sigil}
+PROF_N=${PROF_N:-300}
+PERF_N=${PERF_N:-3000}
+out=$BUILD/bench/profile
+mkdir -p "$out"
+work=$(mktemp -d /tmp/sigil-prof.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+cc -O2 -o "$out/hsload" "$shared/hsload.c" -lssl -lcrypto
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
+	-out "$work/cert.pem" -days 30 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+mkdir -p "$work/root"; printf 'hello, world\n' >"$work/root/index.html"
+
+wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# ---- callgrind ----
+if command -v valgrind >/dev/null; then
+	p=$((30000 + RANDOM % 20000))
+	rm -f "$out"/callgrind.out*
+	valgrind --tool=callgrind --instr-atstart=no --dump-instr=no --separate-threads=no \
+		--callgrind-out-file="$out/callgrind.out" \
+		"$SIGIL" serve --listen "127.0.0.1:$p" --cert "$work/cert.pem" --key "$work/key.pem" \
+		--root "$work/root" --threads 1 >"$out/callgrind.log" 2>&1 &
+	vpid=$!; pids+=("$vpid")
+	wait_port "$p" || { cat "$out/callgrind.log"; exit 1; }
+	"$out/hsload" 127.0.0.1 "$p" 20 >/dev/null       # warm-up, not collected
+	callgrind_control -i on "$vpid" >/dev/null
+	"$out/hsload" 127.0.0.1 "$p" "$PROF_N"
+	callgrind_control -i off "$vpid" >/dev/null
+	kill -TERM "$vpid"; wait "$vpid" 2>/dev/null || true
+	echo "== callgrind: sigil serve, per connection (n=$PROF_N)"
+	python3 "$here/cgsum.py" "$out/callgrind.out" "$PROF_N" | tee "$out/callgrind.txt"
+fi
+
+# ---- perf ----
+if perf stat -e instructions true >/dev/null 2>&1; then
+	p=$((30000 + RANDOM % 20000))
+	"$SIGIL" serve --listen "127.0.0.1:$p" --cert "$work/cert.pem" --key "$work/key.pem" \
+		--root "$work/root" --threads 1 >"$out/perf-serve.log" 2>&1 &
+	spid=$!; pids+=("$spid")
+	wait_port "$p"
+	"$out/hsload" 127.0.0.1 "$p" 100 >/dev/null
+	perf stat -e task-clock,instructions,cycles,context-switches -p "$spid" -o "$out/perf-stat.txt" &
+	ps=$!
+	"$out/hsload" 127.0.0.1 "$p" "$PERF_N" >/dev/null
+	kill -INT "$ps"; wait "$ps" 2>/dev/null || true
+	perf record -q -g -p "$spid" -o "$out/perf.data" 2>/dev/null &
+	pr=$!
+	"$out/hsload" 127.0.0.1 "$p" "$PERF_N" >/dev/null
+	kill -INT "$pr"; wait "$pr" 2>/dev/null || true
+	kill "$spid"; wait "$spid" 2>/dev/null || true
+	echo
+	echo "== perf stat: sigil serve, $PERF_N connections"
+	grep -E 'task-clock|instructions|cycles|context' "$out/perf-stat.txt" | sed 's/^ */  /'
+	awk -v n="$PERF_N" '/task-clock/{gsub(",","",$1); printf "  => %.1f us task-clock per connection\n", $1*1000/n}
+		/instructions/{gsub(",","",$1); printf "  => %.0f instructions per connection (user+kernel)\n", $1/n}' "$out/perf-stat.txt"
+	echo
+	echo "== perf record: share by privilege level and by object"
+	perf report -i "$out/perf.data" --no-children --sort cpu_mode 2>/dev/null | grep -E '^ +[0-9]' | head -5 || true
+	perf report -i "$out/perf.data" --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' | head -8
+	echo
+	echo "== perf record: top symbols (self)"
+	perf report -i "$out/perf.data" --no-children --sort dso,symbol 2>/dev/null | grep -E '^ +[0-9]' | head -30
+fi
