@@ -7,6 +7,9 @@
 #      neutral client (shared/bench/hsload) for PROF_N connections
 #      (default 300); instrumentation is switched on after start-up and a warm-up, so the
 #      figures are per connection only.  Summarised by bench/cgsum.py.
+#   0. bench/primitives.c: native CPU of each handshake step through
+#      src/crypto/ next to libcrypto used directly, and a whole handshake
+#      in memory with the server's calls timed.
 #   2. perf (when `perf stat -e instructions true` works): `perf stat` and
 #      `perf record` on the native server for PERF_N connections (default
 #      3000): user vs kernel time, and the top symbols.
@@ -31,6 +34,13 @@ cc -O2 -o "$out/hsload" "$shared/hsload.c" -lssl -lcrypto
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
 	-out "$work/cert.pem" -days 30 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
 mkdir -p "$work/root"; printf 'hello, world\n' >"$work/root/index.html"
+
+# ---- native cost of each step, through sigil's crypto layer and libcrypto ----
+cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-I"$top/include" -I"$top/src" -o "$out/primitives" "$here/primitives.c" "$BUILD/libsigil.a" \
+	-lssl -lcrypto -lsqlite3 -lpthread
+BENCH_CERT=$work/cert.pem BENCH_KEY=$work/key.pem "$out/primitives" "${PRIM_N:-2000}" | tee "$out/primitives.txt"
+echo
 
 wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
