@@ -133,6 +133,15 @@ def main():
     for f in ALLOC:
         print(f"  {f:10s} {ncalls[f] / n:8.1f}")
 
+    print("\ntop functions of the program itself (sigil code) by inclusive cost:")
+    own = collections.Counter()
+    for fn in set(self_cost) | set(incl_calls):
+        ob = (fn_obj.get(fn) or "").split("/")[-1]
+        if ob and not ob.startswith(("lib", "ld-", "vgpreload", "???")):
+            own[base(fn)] += self_cost[fn] + incl_calls[fn]
+    for fn, cst in own.most_common(40):
+        print(f"  {cst / n:12,.0f} Ir/conn {100 * cst / total:5.1f}%  {fn}  (calls/conn {ncalls[fn] / n:.1f})")
+
     print("\ntop functions by self cost:")
     for fn, cst in self_cost.most_common(25):
         ob = (fn_obj.get(fn) or "?").split("/")[-1]

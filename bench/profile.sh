@@ -46,7 +46,7 @@ wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 
 # ---- callgrind ----
 if command -v valgrind >/dev/null; then
-	p=$((30000 + RANDOM % 20000))
+	p=$((20000 + RANDOM % 12000))
 	rm -f "$out"/callgrind.out*
 	valgrind --tool=callgrind --instr-atstart=no --dump-instr=no --separate-threads=no \
 		--callgrind-out-file="$out/callgrind.out" \
@@ -65,7 +65,7 @@ fi
 
 # ---- perf ----
 if perf stat -e instructions true >/dev/null 2>&1; then
-	p=$((30000 + RANDOM % 20000))
+	p=$((20000 + RANDOM % 12000))
 	"$SIGIL" serve --listen "127.0.0.1:$p" --cert "$work/cert.pem" --key "$work/key.pem" \
 		--root "$work/root" --threads 1 >"$out/perf-serve.log" 2>&1 &
 	spid=$!; pids+=("$spid")

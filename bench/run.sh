@@ -5,7 +5,7 @@
 #
 # Environment: BUILD (default build), SIGIL (default $BUILD/sigil),
 # HS_N / HS_ROUNDS (handshake part, default 3000 / 5), BULK_MIB (default
-# 1024), BULK_ROUNDS (default 3), MEM_CONNS (default 10000), CL_N /
+# 1024), BULK_ROUNDS (default 5), MEM_CONNS (default 10000), CL_N /
 # CL_ROUNDS (client part, default 1000 / 3).
 #
 # Every part runs on loopback with one server thread and prints a table
@@ -21,7 +21,7 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD;; esac
 SIGIL=${SIGIL:-$BUILD/sigil}
 HS_N=${HS_N:-3000} HS_ROUNDS=${HS_ROUNDS:-5}
-BULK_MIB=${BULK_MIB:-1024} BULK_ROUNDS=${BULK_ROUNDS:-3}
+BULK_MIB=${BULK_MIB:-1024} BULK_ROUNDS=${BULK_ROUNDS:-5}
 MEM_CONNS=${MEM_CONNS:-10000}
 CL_N=${CL_N:-1000} CL_ROUNDS=${CL_ROUNDS:-3}
 
@@ -70,7 +70,9 @@ pki() {
 		-days 30 -extfile "$work/leaf.ext" -out "$work/leaf.pem" 2>/dev/null
 }
 
-port() { echo $((20000 + RANDOM % 20000)); }
+# Ports below the ephemeral range (32768-60999 here), so that the many
+# outgoing loopback connections of the memory part cannot hold them.
+port() { echo $((20000 + RANDOM % 12000)); }
 
 # wait_port PORT: until something listens there (5 s at most).
 wait_port() {
