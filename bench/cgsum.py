@@ -34,7 +34,6 @@ BUCKETS = [
     ("AEAD records (sg_aead_seal/open)", ["sg_aead_seal", "sg_aead_open"]),
     ("random (sg_conn_random)", ["sg_conn_random"]),
     ("sigil_conn_new/free", ["sigil_conn_new", "sigil_conn_free"]),
-    ("serve: epoll/accept loop (all of the worker)", ["worker_main", "worker_run", "run_worker"]),
 ]
 ALLOC = ["malloc", "calloc", "realloc", "free"]
 
