@@ -65,6 +65,7 @@ typedef struct hconn {
 	int fd;
 	sigil_conn *tls;
 	enum cstate st;
+	uint32_t events;                /* what epoll waits for */
 	int64_t deadline;               /* mono_ms() */
 	char peer[64];
 	struct hconn *prev, *next;
@@ -248,10 +249,15 @@ static void conn_free(worker *w, hconn *c)
 
 static void want(worker *w, hconn *c, int r)
 {
-	struct epoll_event ev = { .events = r == SIGIL_WANT_WRITE || r == SIGIL_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN,
-				  .data.ptr = c };
+	uint32_t events = r == SIGIL_WANT_WRITE || r == SIGIL_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN;
+	if (events == c->events)
+		return;         /* a system call saved per wait */
+	struct epoll_event ev = { .events = events, .data.ptr = c };
 	epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
+	c->events = events;
 }
+
+static void on_ready(worker *w, hconn *c);
 
 static void accept_all(worker *w)
 {
@@ -297,6 +303,12 @@ static void accept_all(worker *w)
 		w->nconns++;
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
+		c->events = EPOLLIN;
+		/* The ClientHello often came with the connection: try it now
+		 * rather than after another trip through epoll_wait.  (No
+		 * TCP_DEFER_ACCEPT: a silent client would then sit in the kernel
+		 * out of reach of --handshake-timeout.) */
+		on_ready(w, c);
 	}
 }
 
@@ -754,50 +766,71 @@ static int try_request(worker *w, hconn *c)
 	return 1;
 }
 
-static void on_ready(worker *w, hconn *c);
 
 /* Write the response; returns 0 when done, 1 when waiting, -1 on error. */
 static int write_response(worker *w, hconn *c)
 {
+	char buf[BODY_CHUNK];
 	for (;;) {
-		const char *p;
-		size_t n;
-		char buf[BODY_CHUNK];
+		/* Gather head, in-memory body and file data into full records:
+		 * a small response is one record, and with close_notify one
+		 * send.  The engine queues records up to its hold limit; only
+		 * then, or at the end, does the socket see them. */
+		size_t n = 0, from_head = 0, from_mem = 0, from_file = 0;
 		if (c->head_off < c->head_len) {
-			p = c->head + c->head_off;
-			n = c->head_len - c->head_off;
-		} else if (c->mem_off < c->mem_len) {
-			p = c->mem + c->mem_off;
-			n = c->mem_len - c->mem_off;
-		} else if (c->file >= 0 && c->file_off < c->file_end) {
-			size_t want_n = (size_t)(c->file_end - c->file_off) < sizeof buf ? (size_t)(c->file_end - c->file_off)
-											 : sizeof buf;
-			ssize_t r = pread(c->file, buf, want_n, c->file_off);
+			from_head = c->head_len - c->head_off < sizeof buf ? c->head_len - c->head_off : sizeof buf;
+			memcpy(buf, c->head + c->head_off, from_head);
+			n = from_head;
+		}
+		if (n < sizeof buf && c->mem_off < c->mem_len) {
+			from_mem = c->mem_len - c->mem_off < sizeof buf - n ? c->mem_len - c->mem_off : sizeof buf - n;
+			memcpy(buf + n, c->mem + c->mem_off, from_mem);
+			n += from_mem;
+		}
+		if (n < sizeof buf && c->file >= 0 && c->file_off < c->file_end) {
+			size_t want_n = (size_t)(c->file_end - c->file_off) < sizeof buf - n ?
+					(size_t)(c->file_end - c->file_off) : sizeof buf - n;
+			ssize_t r = pread(c->file, buf + n, want_n, c->file_off);
 			if (r <= 0)
 				return -1;
-			p = buf;
-			n = (size_t)r;
-		} else {
+			from_file = (size_t)r;
+			n += from_file;
+		}
+		if (n == 0) {
+			/* Done: a closing response takes its close_notify along. */
+			if (!c->keep_alive && !(sigil_conn_state(c->tls) & SIGIL_ST_CLOSED) &&
+			    sigil_conn_close_notify(c->tls) < 0)
+				return -1;
 			int r = sigil_io_flush(c->tls);
 			if (r == SIGIL_WANT_WRITE)
 				return 1;
 			return r == SIGIL_OK ? 0 : -1;
 		}
-		ssize_t wr = sigil_io_write(c->tls, p, n);
-		if (wr == SIGIL_IO_WANT_WRITE || wr == SIGIL_IO_WANT_READ)
-			return 1;
-		if (wr < 0)
+		size_t used;
+		if (sigil_conn_write_app(c->tls, (const uint8_t *)buf, n, &used) < 0)
 			return -1;
+		if (used == 0) {
+			/* The engine's queue is full: send it. */
+			int r = sigil_io_flush(c->tls);
+			if (r == SIGIL_WANT_WRITE)
+				return 1;
+			if (r != SIGIL_OK)
+				return -1;
+			continue;
+		}
 		/* A long download is not idle: the idle deadline counts from
 		 * the last progress, so only a client that stops reading is
 		 * dropped, not one that reads a large file slowly. */
 		c->deadline = mono_ms() + w->o->idle_timeout * 1000LL;
-		if (c->head_off < c->head_len)
-			c->head_off += (size_t)wr;
-		else if (c->mem_off < c->mem_len)
-			c->mem_off += (size_t)wr, c->bytes += (size_t)wr;
-		else
-			c->file_off += wr, c->bytes += (size_t)wr;
+		size_t k = used < from_head ? used : from_head;
+		c->head_off += k;
+		used -= k;
+		k = used < from_mem ? used : from_mem;
+		c->mem_off += k;
+		c->bytes += k;
+		used -= k;
+		c->file_off += (off_t)used;
+		c->bytes += used;
 	}
 }
 

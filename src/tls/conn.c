@@ -40,7 +40,7 @@ void sigil_conn_free(sigil_conn *c)
 	sg_wr_free(&c->hsmsg);
 	free(c->peer_der);
 	if (c->in)
-		sg_wipe(c->in, SG_RECORD_HEADER + SG_MAX_CIPHERTEXT);
+		sg_wipe(c->in, c->in_dirty);
 	free(c->in);
 	free(c->io_buf);
 	sg_session_free(c->session);
@@ -194,9 +194,10 @@ void sigil_conn_shrink(sigil_conn *c)
 	/* Only buffers holding nothing: a partial record, unread data or
 	 * unsent bytes keep theirs. */
 	if (c->in && c->in_len == 0 && c->app_len == 0) {
-		sg_wipe(c->in, SG_RECORD_HEADER + SG_MAX_CIPHERTEXT);
+		sg_wipe(c->in, c->in_dirty);
 		free(c->in);
 		c->in = NULL;
+		c->in_dirty = 0;
 	}
 	if (c->out.len == 0)
 		sg_wr_free(&c->out);

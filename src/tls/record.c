@@ -298,6 +298,8 @@ int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 			k = len - off;
 		memcpy(c->in + c->in_len, data + off, k);
 		c->in_len += k;
+		if (c->in_len > c->in_dirty)
+			c->in_dirty = c->in_len;
 		off += k;
 		if (c->in_len == SG_RECORD_HEADER) {
 			/* Check the header before waiting for the body. */

@@ -246,6 +246,7 @@ struct sigil_conn {
 	 * released by sigil_conn_shrink when idle. */
 	uint8_t *in;
 	size_t in_len;
+	size_t in_dirty;                /* bytes of `in` ever written: to wipe */
 	const uint8_t *app;             /* decrypted app data waiting to be read */
 	size_t app_len;
 	sg_wr out;                      /* bytes to send */
