@@ -388,7 +388,11 @@ int sigil_conn_peer_identity(const sigil_conn *c, sigil_peer_identity *id) SIGIL
  * caller keeps ownership of fd and closes it after sigil_conn_free). */
 int sigil_io_attach(sigil_conn *c, int fd) SIGIL_MUST_CHECK;
 /* Run the handshake: SIGIL_OK when complete, SIGIL_WANT_READ/WRITE on a
- * non-blocking socket that would block, SIGIL_ERROR on failure. */
+ * non-blocking socket that would block, SIGIL_ERROR on failure.  The last
+ * bytes of the handshake (a client's Finished, a server's session
+ * tickets) may still be queued when it returns: the next sigil_io_write,
+ * sigil_io_read (before it waits), sigil_io_flush or sigil_io_close sends
+ * them, together with the data, in one system call. */
 int sigil_io_handshake(sigil_conn *c) SIGIL_MUST_CHECK;
 /* Read application data: > 0 bytes, 0 when the peer closed cleanly with
  * close_notify, SIGIL_IO_WANT_READ / SIGIL_IO_WANT_WRITE on a non-blocking

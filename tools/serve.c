@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -230,7 +232,7 @@ static int64_t mono_ms(void)
 
 static void conn_free(worker *w, hconn *c)
 {
-	epoll_ctl(w->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	/* close() takes the socket out of the epoll set (it is never dup'ed). */
 	close(c->fd);
 	if (c->file >= 0)
 		close(c->file);
@@ -450,6 +452,30 @@ static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 
 /* A file under --root: no escape from it (the path is cleaned by
  * sg_http_map_path; symlinks are resolved and must stay under the root). */
+/* Open rel (from sg_http_map_path) under the root so that nothing, not
+ * even a symlink, leads out of it: openat2 with RESOLVE_BENEATH does it in
+ * one system call (Linux 5.6+); elsewhere realpath must land under the
+ * root.  Returns the descriptor or -errno (EXDEV: it would leave). */
+static int open_beneath(const char *rel)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	long fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
+	if (fd >= 0)
+		return (int)fd;
+	if (errno != ENOSYS && errno != EPERM)
+		return -errno;
+	char full[8192], real[4096];
+	snprintf(full, sizeof full, "%s/%s", root_real, rel);
+	if (!realpath(full, real))
+		return -errno;
+	size_t rl = strlen(root_real);
+	/* The root itself, or below it ("/" is its own separator). */
+	if (strncmp(real, root_real, rl) != 0 || (real[rl] != 0 && real[rl] != '/' && root_real[rl - 1] != '/'))
+		return -EXDEV;
+	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return fd >= 0 ? (int)fd : -errno;
+}
+
 static void respond_file(hconn *c, const sg_http_request *req, int head_only)
 {
 	char rel[4096];
@@ -457,24 +483,17 @@ static void respond_file(hconn *c, const sg_http_request *req, int head_only)
 		respond_text(c, 403, "forbidden path\n", head_only);
 		return;
 	}
-	char full[8192], real[4096];
-	snprintf(full, sizeof full, "%s/%s", root_real, rel);
-	if (!realpath(full, real)) {
-		respond_text(c, errno == EACCES ? 403 : 404, errno == EACCES ? "forbidden\n" : "not found\n", head_only);
-		return;
-	}
-	size_t rl = strlen(root_real);
-	/* Under the root: the root itself, or below it ("/" is its own
-	 * separator). */
-	if (strncmp(real, root_real, rl) != 0 || (real[rl] != 0 && real[rl] != '/' && root_real[rl - 1] != '/')) {
-		respond_text(c, 403, "forbidden: outside the site's root\n", head_only);
-		return;
-	}
-	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open_beneath(rel);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		int e = -fd;
+		respond_text(c, e == ENOENT || e == ENOTDIR ? 404 : 403,
+			     e == ENOENT || e == ENOTDIR ? "not found\n" :
+			     e == EXDEV ? "forbidden: outside the site's root\n" : "forbidden\n", head_only);
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
 		respond_text(c, 403, "forbidden\n", head_only);
 		return;
 	}

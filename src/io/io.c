@@ -98,11 +98,14 @@ int sigil_io_handshake(sigil_conn *c)
 	if (c->fd < 0)
 		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_io_handshake: no descriptor attached");
 	for (;;) {
+		/* Done: what the handshake left queued (a client's Finished, a
+		 * server's tickets) goes out with the first write, or before
+		 * the first read blocks: one send instead of two. */
+		if (c->started && !(c->state & (SIGIL_ST_HANDSHAKING | SIGIL_ST_FAILED)))
+			return SIGIL_OK;
 		int r = flush(c);
 		if (r != SIGIL_OK)
 			return r;
-		if (!(c->state & SIGIL_ST_HANDSHAKING) && c->started)
-			return SIGIL_OK;
 		r = feed(c);
 		if (r != SIGIL_OK) {
 			if (r == SIGIL_ERROR)
@@ -126,16 +129,18 @@ ssize_t sigil_io_read(sigil_conn *c, void *buf, size_t len)
 		size_t got;
 		if (sigil_conn_read_app(c, buf, len, &got) < 0)
 			return SIGIL_ERROR;
-		/* A KeyUpdate answer may be waiting. */
-		r = flush(c);
-		if (r == SIGIL_ERROR)
-			return SIGIL_ERROR;
 		if (got)
 			return (ssize_t)got;
 		if (c->state & SIGIL_ST_PEER_CLOSED)
 			return 0;
 		if (len == 0)
 			return 0;
+		/* Before waiting for the peer, send what we owe it (the end of
+		 * the handshake, a KeyUpdate answer): it may be waiting for it.
+		 * With data to return, it goes out with our next write. */
+		r = flush(c);
+		if (r == SIGIL_ERROR)
+			return SIGIL_ERROR;
 		r = feed(c);
 		if (r != SIGIL_OK) {
 			if (r == SIGIL_ERROR)
@@ -150,13 +155,18 @@ ssize_t sigil_io_write(sigil_conn *c, const void *buf, size_t len)
 	int r = sigil_io_handshake(c);
 	if (r != SIGIL_OK)
 		return io_status(r);
-	/* Flush old output first so that queued data stays bounded. */
-	r = flush(c);
-	if (r != SIGIL_OK)
-		return io_status(r);
+	/* Queue (up to the engine's hold limit, so output stays bounded),
+	 * then send it all at once. */
 	size_t used;
 	if (sigil_conn_write_app(c, buf, len, &used) < 0)
 		return SIGIL_ERROR;
+	if (used == 0 && len) {
+		r = flush(c);
+		if (r != SIGIL_OK)
+			return io_status(r);
+		if (sigil_conn_write_app(c, buf, len, &used) < 0)
+			return SIGIL_ERROR;
+	}
 	r = flush(c);
 	if (r == SIGIL_ERROR)
 		return SIGIL_ERROR;
