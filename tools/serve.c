@@ -63,6 +63,13 @@ typedef struct serve_opts {
 
 enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
 
+/* What a response needs only while it is written (and logged): taken per
+ * response, so that an idle keep-alive connection stays small. */
+struct hresp {
+	char head[2048];
+	char line[512];                 /* the request line, for the access log */
+};
+
 typedef struct hconn {
 	int fd;
 	sigil_conn *tls;
@@ -77,17 +84,15 @@ typedef struct hconn {
 	size_t discard;                 /* request body bytes to skip */
 	int keep_alive;
 	/* response */
-	char head[2048];
+	struct hresp *r;                /* while a response is under way */
 	size_t head_len, head_off;
 	char *mem;                      /* in-memory body (built-in page) */
 	size_t mem_len, mem_off;
 	int file;                       /* file body, or -1 */
 	off_t file_off, file_end;
 	/* the client's certificate, when it sent one */
-	char user[512];                 /* subject, "" when none */
-	char user_cn[128];              /* its CN, for the access log */
-	/* access log */
-	char line[512];
+	char *user;                     /* subject, NULL when none */
+	char user_cn[64];               /* its CN, for the access log */
 	int status;
 	size_t bytes;
 } hconn;
@@ -238,6 +243,8 @@ static void conn_free(worker *w, hconn *c)
 		close(c->file);
 	free(c->mem);
 	free(c->req);
+	free(c->r);
+	free(c->user);
 	sigil_conn_free(c->tls);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -346,12 +353,12 @@ static void set_head(hconn *c, int status, const char *type, uint64_t len, const
 	char cl[48] = "";
 	if (len != NO_LENGTH)
 		snprintf(cl, sizeof cl, "Content-Length: %llu\r\n", (unsigned long long)len);
-	int n = snprintf(c->head, sizeof c->head,
+	int n = snprintf(c->r->head, sizeof c->r->head,
 			 "HTTP/1.1 %d %s\r\nServer: sigil\r\nDate: %s\r\n%s%s%s%s%s%s\r\n",
 			 status, reason_phrase(status), date, type ? "Content-Type: " : "", type ? type : "",
 			 type ? "\r\n" : "", cl, extra ? extra : "",
 			 c->keep_alive ? "" : "Connection: close\r\n");
-	c->head_len = n > 0 && (size_t)n < sizeof c->head ? (size_t)n : 0;
+	c->head_len = n > 0 && (size_t)n < sizeof c->r->head ? (size_t)n : 0;
 	c->head_off = 0;
 	c->status = status;
 }
@@ -386,7 +393,7 @@ static void respond_builtin(hconn *c, int head_only)
 	const char *alpn = sigil_conn_alpn(c->tls), *sni = sigil_conn_server_name(c->tls);
 	char esni[600], ebuf[5000], euser[1200];
 	html_escape(esni, sizeof esni, sni ? sni : "(none)");
-	html_escape(euser, sizeof euser, c->user[0] ? c->user : "(no client certificate)");
+	html_escape(euser, sizeof euser, c->user ? c->user : "(no client certificate)");
 	char *page = malloc(16384);
 	if (!page) {
 		respond_text(c, 500, "out of memory\n", head_only);
@@ -647,7 +654,7 @@ static int authorized(const hconn *c, const char *target, size_t tlen)
 		if (pl > best)
 			allowed = 0;
 		best = pl;
-		if (c->user[0] && (strcmp(authz_rules[i].subject, "*") == 0 || strcmp(authz_rules[i].subject, c->user) == 0))
+		if (c->user && (strcmp(authz_rules[i].subject, "*") == 0 || strcmp(authz_rules[i].subject, c->user) == 0))
 			allowed = 1;
 	}
 	return allowed;
@@ -656,10 +663,11 @@ static int authorized(const hconn *c, const char *target, size_t tlen)
 static void note_identity(worker *w, hconn *c)
 {
 	sigil_peer_identity id;
-	c->user[0] = c->user_cn[0] = 0;
+	c->user_cn[0] = 0;
 	if (sigil_conn_peer_identity(c->tls, &id) != SIGIL_OK)
 		return;
-	snprintf(c->user, sizeof c->user, "%s", id.subject);
+	free(c->user);
+	c->user = strdup(id.subject);
 	/* The CN alone, without spaces, for the log's authuser field. */
 	const char *cn = strstr(id.subject, "CN=");
 	size_t n = 0;
@@ -679,25 +687,25 @@ static void start_response(worker *w, hconn *c, const sg_http_request *req, int 
 		char msg[300];
 		snprintf(msg, sizeof msg, "%s\n", req->why ? req->why : "bad request");
 		respond_text(c, req->status, msg, 0);
-		snprintf(c->line, sizeof c->line, "-");
+		snprintf(c->r->line, sizeof c->r->line, "-");
 		return;
 	}
 	c->keep_alive = req->keep_alive && !stopping;
 	int head_only = req->method == SG_HTTP_HEAD;
 	int get = req->method == SG_HTTP_GET;
-	snprintf(c->line, sizeof c->line, "%.*s %.*s HTTP/1.%d", (int)req->method_name.n, req->method_name.p,
+	snprintf(c->r->line, sizeof c->r->line, "%.*s %.*s HTTP/1.%d", (int)req->method_name.n, req->method_name.p,
 		 (int)(req->target.n < 300 ? req->target.n : 300), req->target.p, req->version_minor);
 	if (!get && !head_only) {
 		respond_text(c, 405, "only GET and HEAD are served here\n", 0);
-		char *h = c->head + c->head_len - 2;     /* add Allow before the blank line */
-		snprintf(h, sizeof c->head - (size_t)(h - c->head), "Allow: GET, HEAD\r\n\r\n");
-		c->head_len = strlen(c->head);
+		char *h = c->r->head + c->head_len - 2;     /* add Allow before the blank line */
+		snprintf(h, sizeof c->r->head - (size_t)(h - c->r->head), "Allow: GET, HEAD\r\n\r\n");
+		c->head_len = strlen(c->r->head);
 		return;
 	}
 	if (nauthz && !authorized(c, req->path.p, req->path.n)) {
-		respond_text(c, 403, c->user[0] ? "forbidden: your certificate is not allowed here\n"
+		respond_text(c, 403, c->user ? "forbidden: your certificate is not allowed here\n"
 						: "forbidden: a client certificate is required here\n", head_only);
-		logv(w->o, "%s: 403 for %s", c->peer, c->user[0] ? c->user : "a client without a certificate");
+		logv(w->o, "%s: 403 for %s", c->peer, c->user ? c->user : "a client without a certificate");
 		return;
 	}
 	if (w->o->root)
@@ -718,7 +726,7 @@ static void log_access(const hconn *c)
 	/* Common Log Format, then the TLS version and suite. */
 	pthread_mutex_lock(&log_lock);
 	fprintf(access_log, "%s - %s [%s] \"%s\" %d %zu TLSv1.3 %s\n", c->peer, c->user_cn[0] ? c->user_cn : "-", when,
-		c->line, c->status, c->bytes, sigil_suite_name(sigil_conn_suite(c->tls)));
+		c->r->line, c->status, c->bytes, sigil_suite_name(sigil_conn_suite(c->tls)));
 	fflush(access_log);
 	pthread_mutex_unlock(&log_lock);
 }
@@ -741,7 +749,8 @@ static void conn_close(worker *w, hconn *c)
 	conn_free(w, c);
 }
 
-/* Parse what has arrived; returns 1 when a response was started. */
+/* Parse what has arrived; returns 1 when a response was started, -1 when
+ * memory for it could not be had. */
 static int try_request(worker *w, hconn *c)
 {
 	/* Skip a request body we do not use. */
@@ -768,6 +777,8 @@ static int try_request(worker *w, hconn *c)
 			return 0;
 		}
 	}
+	if (!c->r && !(c->r = calloc(1, sizeof *c->r)))
+		return -1;
 	start_response(w, c, &req, r > 0);
 	if (r > 0) {
 		size_t used = (size_t)r;
@@ -798,7 +809,7 @@ static int write_response(worker *w, hconn *c)
 		size_t n = 0, from_head = 0, from_mem = 0, from_file = 0;
 		if (c->head_off < c->head_len) {
 			from_head = c->head_len - c->head_off < sizeof buf ? c->head_len - c->head_off : sizeof buf;
-			memcpy(buf, c->head + c->head_off, from_head);
+			memcpy(buf, c->r->head + c->head_off, from_head);
 			n = from_head;
 		}
 		if (n < sizeof buf && c->mem_off < c->mem_len) {
@@ -882,7 +893,12 @@ static void on_ready(worker *w, hconn *c)
 			return;
 		}
 		case C_READ: {
-			if (try_request(w, c))
+			int tr = try_request(w, c);
+			if (tr < 0) {
+				conn_free(w, c);
+				return;
+			}
+			if (tr)
 				continue;
 			if (stopping) {
 				conn_close(w, c);
@@ -915,6 +931,8 @@ static void on_ready(worker *w, hconn *c)
 					sigil_conn_shrink(c->tls);
 					free(c->req);
 					c->req = NULL;
+					free(c->r);
+					c->r = NULL;
 				}
 				want(w, c, r == SIGIL_IO_WANT_READ ? SIGIL_WANT_READ : SIGIL_WANT_WRITE);
 				return;

@@ -9,6 +9,9 @@
 #define OUT_MAX (4u * 1024u * 1024u)    /* hard cap of queued output */
 #define OUT_HOLD (64u * 1024u)          /* write_app takes no more beyond this */
 
+/* The error sentence when even its buffer could not be had. */
+static char err_oom[] = "out of memory";
+
 sigil_conn *sigil_conn_new(sigil_config *cfg, sigil_role role)
 {
 	if (!cfg || (role != SIGIL_CLIENT && role != SIGIL_SERVER))
@@ -39,6 +42,8 @@ void sigil_conn_free(sigil_conn *c)
 	sg_wr_free(&c->out);
 	sg_wr_free(&c->hsmsg);
 	free(c->peer_der);
+	if (c->err != err_oom)
+		free(c->err);
 	if (c->in)
 		sg_wipe(c->in, c->in_dirty);
 	free(c->in);
@@ -64,14 +69,26 @@ int sg_fail(sigil_conn *c, sigil_error_class cls, int alert, const char *fmt, ..
 {
 	if (c->state & SIGIL_ST_FAILED)
 		return SIGIL_ERROR;     /* sticky: the first error is the one to report */
+	/* The sentence lives on the heap: most connections never fail, and
+	 * an idle one should stay small. */
+	c->err = malloc(SG_ERR_LEN);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof c->err, fmt, ap);
+	if (c->err)
+		vsnprintf(c->err, SG_ERR_LEN, fmt, ap);
 	va_end(ap);
+	if (!c->err) {
+		c->err = err_oom;
+		c->eclass = SIGIL_ECLASS_INTERNAL;
+		c->ealert = alert;
+		c->state |= SIGIL_ST_FAILED;
+		sg_hs_free(c);
+		return SIGIL_ERROR;
+	}
 	/* Say which alert went to the peer: it is what the peer will log. */
 	if (alert > 0 && (cls == SIGIL_ECLASS_LOCAL_ALERT || cls == SIGIL_ECLASS_VERIFY)) {
 		size_t n = strlen(c->err);
-		snprintf(c->err + n, sizeof c->err - n, " [sent alert %s]", sigil_alert_name(alert));
+		snprintf(c->err + n, SG_ERR_LEN - n, " [sent alert %s]", sigil_alert_name(alert));
 	}
 	c->eclass = cls;
 	c->ealert = alert;
@@ -220,7 +237,7 @@ unsigned sigil_conn_state(const sigil_conn *c)
 
 sigil_error_class sigil_conn_error_class(const sigil_conn *c) { return c->eclass; }
 int sigil_conn_error_alert(const sigil_conn *c) { return c->ealert; }
-const char *sigil_conn_error(const sigil_conn *c) { return c->err; }
+const char *sigil_conn_error(const sigil_conn *c) { return c->err ? c->err : ""; }
 uint16_t sigil_conn_version(const sigil_conn *c) { return c->suite ? SIGIL_TLS13 : 0; }
 uint16_t sigil_conn_suite(const sigil_conn *c) { return c->suite ? c->suite->id : 0; }
 uint16_t sigil_conn_group(const sigil_conn *c) { return c->group; }

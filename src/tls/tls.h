@@ -53,6 +53,7 @@ enum {
 #define SG_MAX_PLAINTEXT 16384u                 /* 2^14, RFC 8446 5.1 */
 #define SG_MAX_CIPHERTEXT (SG_MAX_PLAINTEXT + 256u)
 #define SG_RECORD_HEADER 5
+#define SG_ERR_LEN 768
 #define SG_MAX_LIST 16                          /* entries kept of peer lists */
 /* Records in a row that carry nothing (empty application data,
  * user_canceled warnings, change_cipher_spec) before we give up. */
@@ -240,7 +241,7 @@ struct sigil_conn {
 
 	sigil_error_class eclass;
 	int ealert;
-	char err[768];
+	char *err;                      /* SG_ERR_LEN bytes, taken on failure */
 
 	/* Input: one record at a time, in a buffer taken on demand and
 	 * released by sigil_conn_shrink when idle. */
