@@ -225,6 +225,13 @@ void sigil_conn_shrink(sigil_conn *c)
 		c->io_buf = NULL;
 		c->io_off = c->io_len = 0;
 	}
+	/* The AEAD contexts (about 1 KiB each in OpenSSL) go too, once the
+	 * handshake is over; the keys are rebuilt from the traffic secrets
+	 * when the next record moves. */
+	if (!c->hs && (c->state & SIGIL_ST_CONNECTED) && c->in_len == 0) {
+		sg_traffic_park(&c->rd);
+		sg_traffic_park(&c->wr);
+	}
 }
 
 unsigned sigil_conn_state(const sigil_conn *c)

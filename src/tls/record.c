@@ -11,6 +11,30 @@ void sg_traffic_clear(sg_traffic *t)
 	sg_wipe(t, sizeof *t);
 }
 
+void sg_traffic_park(sg_traffic *t)
+{
+	if (!t->aead)
+		return;
+	sg_aead_free(t->aead);
+	t->aead = NULL;
+	t->parked = true;
+}
+
+/* Rebuild a parked direction's context from its secret, keeping the IV
+ * and the sequence number. */
+static int unpark(sigil_conn *c, sg_traffic *t, bool encrypt)
+{
+	uint8_t key[SG_MAX_AEAD_KEY];
+	const sg_suite *s = c->suite;
+	if (sg_hkdf_expand_label(s->hash, t->secret, "key", NULL, 0, key, s->aead->key_len) == 0)
+		t->aead = sg_aead_new(s->aead, key, encrypt);
+	sg_wipe(key, sizeof key);
+	if (!t->aead)
+		return SG_INTERNAL(c, "cannot restore record protection");
+	t->parked = false;
+	return 0;
+}
+
 /* [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
  * [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length)  (7.3) */
 int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool encrypt)
@@ -49,6 +73,8 @@ static int write_one(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n)
 {
 	sg_traffic *t = &c->wr;
 	sg_wr *w = &c->out;
+	if (t->parked && unpark(c, t, true) < 0)
+		return SIGIL_ERROR;
 	if (!t->aead) {
 		/* legacy_record_version 0x0301 for an initial ClientHello (5.1). */
 		uint16_t ver = (c->role == SIGIL_CLIENT && !c->suite) ? 0x0301 : 0x0303;
@@ -214,12 +240,12 @@ static int process_record(sigil_conn *c)
 					"unexpected change_cipher_spec record");
 		return nothing(c, "change_cipher_spec");
 	}
-	if (!c->rd.aead || type != SG_CT_APP) {
-		if (type == SG_CT_ALERT && (!c->rd.aead || c->hs))
+	if (!sg_traffic_on(&c->rd) || type != SG_CT_APP) {
+		if (type == SG_CT_ALERT && (!sg_traffic_on(&c->rd) || c->hs))
 			/* A peer that failed to read our first flight may alert
 			 * in the clear; we accept it for its message only. */
 			return recv_alert(c, body, len);
-		if (c->rd.aead)
+		if (sg_traffic_on(&c->rd))
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"unprotected record of type %u after keys were set", type);
 		if (type == SG_CT_HANDSHAKE)
@@ -232,6 +258,8 @@ static int process_record(sigil_conn *c)
 	if (len < 1 + SG_AEAD_TAG)
 		return SG_ALERT(c, SIGIL_ALERT_BAD_RECORD_MAC, "protected record too short (%zu bytes)", len);
 	uint8_t iv[SG_AEAD_NONCE];
+	if (c->rd.parked && unpark(c, &c->rd, false) < 0)
+		return SIGIL_ERROR;
 	nonce(&c->rd, iv);
 	if (sg_aead_open(c->rd.aead, iv, c->in, SG_RECORD_HEADER, body, len, body) < 0) {
 		/* A server that refused 0-RTT skips early data it cannot
@@ -309,16 +337,16 @@ int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 				char hint[64];
 				looks_like(c->in, hint, sizeof hint);
 				*used = off;
-				return SG_ALERT(c, c->started && c->rd.aead ? SIGIL_ALERT_UNEXPECTED_MESSAGE :
+				return SG_ALERT(c, c->started && sg_traffic_on(&c->rd) ? SIGIL_ALERT_UNEXPECTED_MESSAGE :
 						SIGIL_ALERT_DECODE_ERROR,
 						"the peer does not speak TLS: bad record header %02x %02x %02x%s",
 						c->in[0], c->in[1], c->in[2], hint);
 			}
-			if (rl > (c->rd.aead ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT)) {
+			if (rl > (sg_traffic_on(&c->rd) ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT)) {
 				*used = off;
 				return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW,
 						"record of %zu bytes exceeds the limit of %u", rl,
-						c->rd.aead ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT);
+						sg_traffic_on(&c->rd) ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT);
 			}
 			if (rl > 0)
 				continue;

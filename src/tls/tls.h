@@ -150,7 +150,8 @@ int sg_config_default_trust(sigil_config *cfg, char *err, size_t errlen);
 
 /* ---- record protection, one direction ---- */
 typedef struct sg_traffic {
-	sg_aead_ctx *aead;              /* NULL: plaintext */
+	sg_aead_ctx *aead;              /* NULL: plaintext, unless parked */
+	bool parked;                    /* keys set, context released while idle */
 	uint8_t iv[SG_AEAD_NONCE];
 	uint64_t seq;
 	uint8_t secret[SG_MAX_HASH];
@@ -300,6 +301,10 @@ int sg_record_send_ccs(sigil_conn *c);
 /* Install keys for one direction from a traffic secret (RFC 8446 7.3). */
 int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool encrypt);
 void sg_traffic_clear(sg_traffic *t);
+/* Release an idle direction's AEAD context; it is rebuilt from the secret
+ * (sequence number kept) when the next record moves. */
+void sg_traffic_park(sg_traffic *t);
+static inline bool sg_traffic_on(const sg_traffic *t) { return t->aead || t->parked; }
 
 /* ---- key schedule (keysched.c), RFC 8446 7.1 ---- */
 int sg_hkdf_expand_label(const sg_hash_class *h, const uint8_t *secret, const char *label,

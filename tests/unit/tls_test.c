@@ -170,6 +170,7 @@ static void test_byte_at_a_time_and_close(void)
 	sigil_conn_shrink(c);
 	sigil_conn_shrink(s);
 	CHECK(c->in == NULL && s->in == NULL && c->out.cap == 0 && s->out.cap == 0 && !c->hs && !s->hs);
+	CHECK(!c->rd.aead && c->rd.parked && !s->wr.aead && s->wr.parked);
 	CHECK_MSG(sizeof(sigil_conn) <= 1536, "an idle connection is %zu bytes", sizeof(sigil_conn));
 	CHECK(transfer(c, s, 5000) == 0 && transfer(s, c, 20000) == 0);
 	CHECK(sigil_conn_close_notify(c) == 0);
