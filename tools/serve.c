@@ -23,6 +23,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,8 @@ typedef struct worker {
 	hconn *conns;
 	int nconns;
 	int peak_conns;                 /* since memory was last trimmed */
+	sigil_config *cfg;              /* this worker's reference (config_get) */
+	unsigned cfg_gen;
 	const serve_opts *o;
 } worker;
 
@@ -130,12 +133,23 @@ static void logv(const serve_opts *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-static sigil_config *config_get(void)
+/* Each worker keeps its own reference to the current config and takes
+ * the lock only when a reload bumped the generation: no lock per
+ * connection on a path all threads share. */
+static atomic_uint cfg_gen;
+
+static sigil_config *config_get(worker *w)
 {
-	pthread_mutex_lock(&cfg_lock);
-	sigil_config *c = sigil_config_ref(current_cfg);
-	pthread_mutex_unlock(&cfg_lock);
-	return c;
+	unsigned g = atomic_load_explicit(&cfg_gen, memory_order_acquire);
+	if (!w->cfg || g != w->cfg_gen) {
+		pthread_mutex_lock(&cfg_lock);
+		sigil_config *n = sigil_config_ref(current_cfg);
+		w->cfg_gen = atomic_load(&cfg_gen);
+		pthread_mutex_unlock(&cfg_lock);
+		sigil_config_free(w->cfg);
+		w->cfg = n;
+	}
+	return w->cfg;
 }
 
 /* Without --ticket-keys: one random key for the process, kept across
@@ -284,9 +298,7 @@ static void accept_all(worker *w)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		hconn *c = calloc(1, sizeof *c);
 		if (c) {        /* out of memory: drop this client, not the server */
-			sigil_config *cfg = config_get();
-			c->tls = sigil_conn_new(cfg, SIGIL_SERVER);
-			sigil_config_free(cfg);
+			c->tls = sigil_conn_new(config_get(w), SIGIL_SERVER);
 		}
 		if (!c || !c->tls || sigil_io_attach(c->tls, fd) < 0) {
 			if (c)
@@ -1075,6 +1087,8 @@ static void *worker_main(void *arg)
 		if (stopping && (w->nconns == 0 || mono_ms() >= stop_deadline)) {
 			while (w->conns)
 				conn_free(w, w->conns);
+			sigil_config_free(w->cfg);
+			w->cfg = NULL;
 			return NULL;
 		}
 	}
@@ -1266,6 +1280,7 @@ int do_serve(int argc, char **argv)
 				pthread_mutex_lock(&cfg_lock);
 				sigil_config *old_cfg = current_cfg;
 				current_cfg = n;
+				atomic_fetch_add_explicit(&cfg_gen, 1, memory_order_release);
 				pthread_mutex_unlock(&cfg_lock);
 				sigil_config_free(old_cfg);
 				fprintf(stderr, "sigil serve: reloaded %s\n", o.cert);

@@ -94,7 +94,9 @@ t issue-csr-names "$S" ca issue int --csr csr.pem --server other.example --out f
 
 # ---- s_server with a sigil certificate, curl trusting the sigil root ----
 if command -v curl >/dev/null 2>&1; then
-	port=$((20000 + $$ % 20000))
+	# A port the kernel says is free now (a fixed guess can collide).
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+		echo $((20000 + $$ % 20000)))
 	openssl s_server -quiet -accept "$port" -cert www.crt -key www.key -cert_chain int/chain.crt -www >/dev/null 2>&1 &
 	SPID=$!
 	i=0; got=""
