@@ -67,13 +67,26 @@ int sg_aead_seal(sg_aead_ctx *c, const uint8_t nonce[SG_AEAD_NONCE],
 		 const uint8_t *aad, size_t alen, const uint8_t *in, size_t len,
 		 uint8_t *out)
 {
-	int outl = 0, fin = 0;
-	if (!c || !c->encrypt || len > INT_MAX - SG_AEAD_TAG)
+	return sg_aead_seal2(c, nonce, aad, alen, in, len, NULL, 0, out);
+}
+
+int sg_aead_seal2(sg_aead_ctx *c, const uint8_t nonce[SG_AEAD_NONCE],
+		  const uint8_t *aad, size_t alen, const uint8_t *in, size_t len,
+		  const uint8_t *in2, size_t len2, uint8_t *out)
+{
+	int outl = 0, outl2 = 0, fin = 0;
+	if (!c || !c->encrypt || len > INT_MAX - SG_AEAD_TAG || len2 > INT_MAX - SG_AEAD_TAG - len)
 		return -1;
 	if (start(c, nonce, aad, alen) != 0)
 		goto err;
+	/* GCM and ChaCha20-Poly1305 are stream modes: each update writes
+	 * exactly its input's length, so the two parts land back to back. */
 	if (len && EVP_CipherUpdate(c->c, out, &outl, in, (int)len) != 1)
 		goto err;
+	if (len2 && (EVP_CipherUpdate(c->c, out + outl, &outl2, in2, (int)len2) != 1))
+		goto err;
+	outl += outl2;
+	len += len2;
 	if (EVP_CipherFinal_ex(c->c, outl ? out + outl : out, &fin) != 1 ||
 	    (size_t)outl + (size_t)fin != len)
 		goto err;

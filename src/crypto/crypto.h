@@ -82,6 +82,12 @@ void sg_aead_free(sg_aead_ctx *c);
 int sg_aead_seal(sg_aead_ctx *c, const uint8_t nonce[SG_AEAD_NONCE],
 		 const uint8_t *aad, size_t alen, const uint8_t *in, size_t len,
 		 uint8_t *out) SG_MUST_CHECK;
+/* Seal in[len] followed by in2[len2] as one message (TLS appends the
+ * content type to a record's data without copying it); out gets
+ * len + len2 + SG_AEAD_TAG bytes and may equal in. */
+int sg_aead_seal2(sg_aead_ctx *c, const uint8_t nonce[SG_AEAD_NONCE],
+		  const uint8_t *aad, size_t alen, const uint8_t *in, size_t len,
+		  const uint8_t *in2, size_t len2, uint8_t *out) SG_MUST_CHECK;
 /* in holds ciphertext||tag (len >= SG_AEAD_TAG); out gets len - SG_AEAD_TAG
  * bytes; out may equal in. -1 on authentication failure (out is then
  * unspecified and must not be used). */

@@ -96,12 +96,11 @@ static int write_one(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n)
 	rec[1] = 3;
 	rec[2] = 3;
 	sg_store16(rec + 3, (uint16_t)clen);
-	memmove(rec + SG_RECORD_HEADER, p, n);
-	rec[SG_RECORD_HEADER + n] = type;
 	uint8_t iv[SG_AEAD_NONCE];
 	nonce(t, iv);
-	if (sg_aead_seal(t->aead, iv, rec, SG_RECORD_HEADER, rec + SG_RECORD_HEADER, n + 1,
-			 rec + SG_RECORD_HEADER) < 0)
+	/* Encrypt straight from the caller's bytes into the record: no copy
+	 * of the payload, the content type sealed after it. */
+	if (sg_aead_seal2(t->aead, iv, rec, SG_RECORD_HEADER, p, n, &type, 1, rec + SG_RECORD_HEADER) < 0)
 		return SG_INTERNAL(c, "record encryption failed");
 	t->seq++;
 	return 0;
