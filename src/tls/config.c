@@ -191,54 +191,13 @@ bad_key:
 	return cfg_fail(cfg, "cannot read the private key (PEM PKCS#8, SEC1 or PKCS#1, unencrypted)");
 }
 
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-		if (n == cap) {
-			if (cap >= (8u << 20)) {
-				snprintf(err, errlen, "%s is too large", path);
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	if (buf && ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 int sigil_config_add_cert_key_file(sigil_config *cfg, const char *chain_path, const char *key_path)
 {
 	size_t cl, kl;
-	char *chain = slurp(chain_path, &cl, cfg->err, sizeof cfg->err);
+	char *chain = sg_x509_read_file(chain_path, &cl, cfg->err, sizeof cfg->err);
 	if (!chain)
 		return SIGIL_ERROR;
-	char *key = slurp(key_path, &kl, cfg->err, sizeof cfg->err);
+	char *key = sg_x509_read_file(key_path, &kl, cfg->err, sizeof cfg->err);
 	if (!key) {
 		free(chain);
 		return SIGIL_ERROR;

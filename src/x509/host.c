@@ -20,18 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
-static bool ieq(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (lower(a[i]) != lower(b[i]))
-			return false;
-	return true;
-}
 
 bool sg_x509_dns_valid(const uint8_t *p, size_t n, bool wildcard_ok)
 {
@@ -49,7 +37,7 @@ bool sg_x509_dns_valid(const uint8_t *p, size_t n, bool wildcard_ok)
 			start = i + 1;
 			continue;
 		}
-		uint8_t c = lower(p[i]);
+		uint8_t c = sg_x509_lower(p[i]);
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
 			return false;
 	}
@@ -74,9 +62,9 @@ bool sg_x509_dns_match(const uint8_t *pat, size_t plen, const char *host)
 		if (!dot || dot == h)
 			return false;
 		size_t tail = hlen - (size_t)(dot - h);
-		return tail == rlen && ieq(dot, rest, rlen);
+		return tail == rlen && sg_x509_ieq(dot, rest, rlen);
 	}
-	return plen == hlen && ieq(pat, h, hlen);
+	return plen == hlen && sg_x509_ieq(pat, h, hlen);
 }
 
 size_t sg_x509_parse_ip(const char *s, uint8_t out[16])

@@ -5,6 +5,20 @@
 #include "der/der.h"
 #include "x509/x509.h"
 
+/* ASCII case folding for host names and their constraints. */
+static inline uint8_t sg_x509_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+static inline bool sg_x509_ieq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sg_x509_lower(a[i]) != sg_x509_lower(b[i]))
+			return false;
+	return true;
+}
+
 /* Parses an AlgorithmIdentifier TLV of a signature into *a (known=false
  * for an algorithm we do not implement). False only when malformed. */
 bool sg_x509_parse_sigalg(sg_rd alg, sg_x509_sigalg *a);

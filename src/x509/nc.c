@@ -22,23 +22,11 @@
 #define T_IP    SG_DER_CTX(7)
 #define T_DN    SG_DER_CTX_CONS(4)
 
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
-static bool ieq(const uint8_t *a, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (lower(a[i]) != lower(b[i]))
-			return false;
-	return true;
-}
 
 /* True when host (len hn) ends with the suffix, case-insensitively. */
 static bool iends(const uint8_t *h, size_t hn, const uint8_t *s, size_t sn)
 {
-	return hn >= sn && ieq(h + hn - sn, s, sn);
+	return hn >= sn && sg_x509_ieq(h + hn - sn, s, sn);
 }
 
 /* dNSName: "any DNS name that can be constructed by simply adding zero or
@@ -49,7 +37,7 @@ static bool dns_within(sg_rd n, sg_rd c)
 	if (c.n == 0)
 		return true;
 	if (n.n == c.n)
-		return ieq(n.p, c.p, n.n);
+		return sg_x509_ieq(n.p, c.p, n.n);
 	return n.n > c.n && iends(n.p, n.n, c.p, c.n) && n.p[n.n - c.n - 1] == '.';
 }
 
@@ -67,7 +55,7 @@ static bool dns_wild_conflict(sg_rd n, sg_rd c)
 	if (!dot)
 		return false;
 	sg_rd cr = {dot + 1, c.n - (size_t)(dot + 1 - c.p)};
-	return cr.n == x.n && ieq(cr.p, x.p, x.n);
+	return cr.n == x.n && sg_x509_ieq(cr.p, x.p, x.n);
 }
 
 static bool mask_ok(const uint8_t *m, size_t n)
@@ -111,13 +99,13 @@ static bool email_within(sg_rd n, sg_rd c)
 		const uint8_t *cat = memchr(c.p, '@', c.n);
 		size_t cl = (size_t)(cat - c.p), nl = (size_t)(at - n.p);
 		return cl == nl && memcmp(c.p, n.p, cl) == 0 &&
-		       n.n - nl == c.n - cl && ieq(at, cat, n.n - nl);
+		       n.n - nl == c.n - cl && sg_x509_ieq(at, cat, n.n - nl);
 	}
 	const uint8_t *host = at + 1;
 	size_t hn = n.n - (size_t)(host - n.p);
 	if (c.n && c.p[0] == '.')
 		return hn > c.n && iends(host, hn, c.p, c.n);
-	return hn == c.n && ieq(host, c.p, hn);
+	return hn == c.n && sg_x509_ieq(host, c.p, hn);
 }
 
 static bool email_constraint_ok(sg_rd c)
@@ -181,7 +169,7 @@ static bool uri_within(sg_rd n, sg_rd c)
 		return false;
 	if (c.n && c.p[0] == '.')
 		return h.n > c.n && iends(h.p, h.n, c.p, c.n);
-	return h.n == c.n && ieq(h.p, c.p, h.n);
+	return h.n == c.n && sg_x509_ieq(h.p, c.p, h.n);
 }
 
 /* Checks one constraint's syntax. */
