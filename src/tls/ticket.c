@@ -145,7 +145,10 @@ int sg_psk_accept(sigil_conn *c)
 {
 	sg_hs *hs = c->hs;
 	const sg_hash_class *h = c->suite->hash;
-	if (!hs->ch_has_psk || !hs->psk_dhe_ke)
+	/* A server that wants client certificates never resumes: the
+	 * ticket does not carry the client's identity (and such a server
+	 * issues none, but a ticket key may be shared with one that does). */
+	if (!hs->ch_has_psk || !hs->psk_dhe_ke || c->cfg->client_auth != SIGIL_CLIENT_AUTH_NONE)
 		return 0;
 	/* The first identity only: sigil issues one kind of ticket. */
 	sg_rd ids = hs->psk_identities, binders = hs->psk_binders, id, binder;

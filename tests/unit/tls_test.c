@@ -463,6 +463,15 @@ static void test_resumption(void)
 	CHECK(sigil_conn_get_session(c, blob, sizeof blob, &n) < 0);
 	sigil_conn_free(c);
 	sigil_conn_free(s);
+	/* Nor does it accept a ticket another server sealed with a shared
+	 * key: the client would skip its certificate. */
+	sigil_config *sc4 = config("ec256", NULL, "secp256r1");
+	CHECK(sigil_config_set_client_auth(sc4, SIGIL_CLIENT_AUTH_REQUEST) == 0);
+	CHECK(sigil_config_set_ticket_keys(sc4, sc2->ticket_keys[0], 1) == 0);
+	n = first_session(sc2, cc2, blob, sizeof blob);
+	CHECK(resume(sc2, cc2, blob, n, &alert) == 1);
+	CHECK(resume(sc4, cc2, blob, n, &alert) == 0);
+	sigil_config_free(sc4);
 	sigil_config_free(sc3);
 	sigil_config_free(sc2);
 	sigil_config_free(cc2);
