@@ -156,10 +156,13 @@ typedef struct sigil_conn sigil_conn;
 
 /* A new config with safe defaults: TLS 1.3, suites AES-128-GCM, AES-256-GCM,
  * ChaCha20-Poly1305; groups x25519, secp256r1, secp384r1; every signature
- * scheme above; verification required (the caller must give a trust store
- * or verifier before a client connection can succeed).  Returns NULL only
- * when memory or the crypto backend cannot be had.  The caller owns one
- * reference. */
+ * scheme above; the built-in verifier (a client config without trust
+ * anchors uses the system bundle, see sigil_config_add_trust); middlebox
+ * compatibility mode; 2 session tickets of 2 hours under one random
+ * ticket key.  Returns NULL only when memory or the crypto backend cannot
+ * be had.  The caller owns one reference.  Thread safety: setters on one
+ * thread before the first connection; afterwards the config is read-only
+ * and any number of threads may make connections from it. */
 sigil_config *sigil_config_new(void);
 /* Take another reference. */
 sigil_config *sigil_config_ref(sigil_config *cfg);
