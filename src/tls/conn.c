@@ -72,23 +72,19 @@ int sg_fail(sigil_conn *c, sigil_error_class cls, int alert, const char *fmt, ..
 	/* The sentence lives on the heap: most connections never fail, and
 	 * an idle one should stay small. */
 	c->err = malloc(SG_ERR_LEN);
-	va_list ap;
-	va_start(ap, fmt);
-	if (c->err)
+	if (c->err) {
+		va_list ap;
+		va_start(ap, fmt);
 		vsnprintf(c->err, SG_ERR_LEN, fmt, ap);
-	va_end(ap);
-	if (!c->err) {
+		va_end(ap);
+		/* Say which alert went to the peer: it is what the peer logs. */
+		if (alert > 0 && (cls == SIGIL_ECLASS_LOCAL_ALERT || cls == SIGIL_ECLASS_VERIFY)) {
+			size_t n = strlen(c->err);
+			snprintf(c->err + n, SG_ERR_LEN - n, " [sent alert %s]", sigil_alert_name(alert));
+		}
+	} else {
 		c->err = err_oom;
-		c->eclass = SIGIL_ECLASS_INTERNAL;
-		c->ealert = alert;
-		c->state |= SIGIL_ST_FAILED;
-		sg_hs_free(c);
-		return SIGIL_ERROR;
-	}
-	/* Say which alert went to the peer: it is what the peer will log. */
-	if (alert > 0 && (cls == SIGIL_ECLASS_LOCAL_ALERT || cls == SIGIL_ECLASS_VERIFY)) {
-		size_t n = strlen(c->err);
-		snprintf(c->err + n, SG_ERR_LEN - n, " [sent alert %s]", sigil_alert_name(alert));
+		cls = SIGIL_ECLASS_INTERNAL;
 	}
 	c->eclass = cls;
 	c->ealert = alert;

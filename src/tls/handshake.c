@@ -182,49 +182,33 @@ static int after_hrr_sent(sigil_conn *c)
 
 static int after_server_finished(sigil_conn *c)
 {
-	uint8_t c_ap[SG_MAX_HASH], s_ap[SG_MAX_HASH];
+	uint8_t s_ap[SG_MAX_HASH];
 	int ret = SIGIL_ERROR;
-	if (sg_ks_application(c, c_ap, s_ap) < 0) {
+	/* The server sends with s_ap from now on, the client reads with it;
+	 * c_ap waits in the handshake state until the client's Finished
+	 * (the server keeps reading with the client handshake key). */
+	if (sg_ks_application(c, c->hs->c_ap, s_ap) < 0)
 		SG_INTERNAL(c, "key schedule");
-		goto out;
-	}
-	if (c->role == SIGIL_SERVER) {
-		/* The server may send from now on; it keeps reading with the
-		 * client handshake key until the client's Finished. */
-		if (sg_traffic_install(c, &c->wr, s_ap, true) < 0)
-			goto out;
-		memcpy(c->resumption, c_ap, SG_MAX_HASH);   /* held until CF */
-	} else {
-		if (sg_traffic_install(c, &c->rd, s_ap, false) < 0)
-			goto out;
-		memcpy(c->resumption, c_ap, SG_MAX_HASH);
-	}
-	ret = 0;
-out:
-	sg_wipe(c_ap, sizeof c_ap);
+	else
+		ret = sg_traffic_install(c, c->role == SIGIL_SERVER ? &c->wr : &c->rd, s_ap, c->role == SIGIL_SERVER);
 	sg_wipe(s_ap, sizeof s_ap);
-	return ret;
+	return ret < 0 ? SIGIL_ERROR : 0;
 }
 
 static int after_client_finished(sigil_conn *c)
 {
-	/* c->resumption held the client application secret since SF. */
-	uint8_t c_ap[SG_MAX_HASH], th[SG_MAX_HASH];
-	memcpy(c_ap, c->resumption, SG_MAX_HASH);
+	sg_hs *hs = c->hs;
 	const sg_hash_class *h = c->suite->hash;
-	int r = c->role == SIGIL_CLIENT ? sg_traffic_install(c, &c->wr, c_ap, true)
-					: sg_traffic_install(c, &c->rd, c_ap, false);
-	sg_wipe(c_ap, sizeof c_ap);
-	if (r < 0)
+	uint8_t th[SG_MAX_HASH];
+	if (sg_traffic_install(c, c->role == SIGIL_CLIENT ? &c->wr : &c->rd, hs->c_ap, c->role == SIGIL_CLIENT) < 0)
 		return SIGIL_ERROR;
 	/* resumption_master_secret, kept for session tickets (7.1). */
-	if (sg_transcript_hash(c, th) < 0 ||
-	    sg_derive_secret(h, c->hs->master, "res master", th, c->resumption) < 0)
+	if (sg_transcript_hash(c, th) < 0 || sg_derive_secret(h, hs->master, "res master", th, c->resumption) < 0)
 		return SG_INTERNAL(c, "key schedule");
 	/* A client that offered post-handshake authentication keeps the
 	 * transcript through its Finished: every later CertificateRequest is
 	 * answered over it (4.4.1, 4.6.2). */
-	if (c->role == SIGIL_CLIENT && c->hs->pha_offered && !(c->pha = sg_hash_dup(c->hs->transcript)))
+	if (c->role == SIGIL_CLIENT && hs->pha_offered && !(c->pha = sg_hash_dup(hs->transcript)))
 		return SG_INTERNAL(c, "hash");
 	return 0;
 }

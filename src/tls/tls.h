@@ -194,6 +194,7 @@ typedef struct sg_hs {
 	uint8_t hs_secret[SG_MAX_HASH];
 	uint8_t master[SG_MAX_HASH];
 	uint8_t c_hs[SG_MAX_HASH], s_hs[SG_MAX_HASH];
+	uint8_t c_ap[SG_MAX_HASH];      /* client application secret, SF to CF */
 
 	/* What the peer offered (server) or asked for (client in CR). */
 	uint16_t peer_sigalgs[SG_MAX_LIST];
