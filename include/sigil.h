@@ -306,6 +306,11 @@ void sigil_conn_send_ack(sigil_conn *c, size_t n);
 /* Protect application data: *used bytes of data were taken (they may be
  * fewer when much output is already waiting).  Only after the handshake. */
 int sigil_conn_write_app(sigil_conn *c, const uint8_t *data, size_t len, size_t *used) SIGIL_MUST_CHECK;
+/* How many bytes of application data write_app takes now, at least: it
+ * takes min(len, room) or more, and none while room is 0 (send first).
+ * For callers that read data from elsewhere (a file) and want to read
+ * only what will be taken. */
+size_t sigil_conn_write_room(const sigil_conn *c);
 /* Take received application data: *got bytes (0 when none waits). */
 int sigil_conn_read_app(sigil_conn *c, uint8_t *buf, size_t cap, size_t *got) SIGIL_MUST_CHECK;
 /* Send close_notify (queued in the send buffer). */

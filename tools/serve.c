@@ -41,7 +41,7 @@
 #include "tools.h"
 
 #define REQ_MAX 16384           /* request head limit (431 beyond) */
-#define BODY_CHUNK 16384
+#define BODY_CHUNK (64 * 1024)    /* file bytes read per call */
 #define NO_LENGTH UINT64_MAX      /* set_head: no Content-Length */
 
 typedef struct serve_opts {
@@ -108,6 +108,7 @@ typedef struct worker {
 	sigil_config *cfg;              /* this worker's reference (config_get) */
 	unsigned cfg_gen;
 	const serve_opts *o;
+	char body[BODY_CHUNK];          /* response bytes on their way to records */
 } worker;
 
 static sigil_config *current_cfg;
@@ -812,26 +813,33 @@ static int try_request(worker *w, hconn *c)
 /* Write the response; returns 0 when done, 1 when waiting, -1 on error. */
 static int write_response(worker *w, hconn *c)
 {
-	char buf[BODY_CHUNK];
+	char *buf = w->body;
 	for (;;) {
 		/* Gather head, in-memory body and file data into full records:
 		 * a small response is one record, and with close_notify one
 		 * send.  The engine queues records up to its hold limit; only
-		 * then, or at the end, does the socket see them. */
+		 * then, or at the end, does the socket see them.  Only as many
+		 * bytes are gathered as the engine takes now, so no file byte
+		 * is read twice. */
+		size_t room = sigil_conn_write_room(c->tls);
+		if (room > BODY_CHUNK)
+			room = BODY_CHUNK;
 		size_t n = 0, from_head = 0, from_mem = 0, from_file = 0;
+		if (room == 0)
+			goto flush;
 		if (c->head_off < c->head_len) {
-			from_head = c->head_len - c->head_off < sizeof buf ? c->head_len - c->head_off : sizeof buf;
+			from_head = c->head_len - c->head_off < room ? c->head_len - c->head_off : room;
 			memcpy(buf, c->r->head + c->head_off, from_head);
 			n = from_head;
 		}
-		if (n < sizeof buf && c->mem_off < c->mem_len) {
-			from_mem = c->mem_len - c->mem_off < sizeof buf - n ? c->mem_len - c->mem_off : sizeof buf - n;
+		if (n < room && c->mem_off < c->mem_len) {
+			from_mem = c->mem_len - c->mem_off < room - n ? c->mem_len - c->mem_off : room - n;
 			memcpy(buf + n, c->mem + c->mem_off, from_mem);
 			n += from_mem;
 		}
-		if (n < sizeof buf && c->file >= 0 && c->file_off < c->file_end) {
-			size_t want_n = (size_t)(c->file_end - c->file_off) < sizeof buf - n ?
-					(size_t)(c->file_end - c->file_off) : sizeof buf - n;
+		if (n < room && c->file >= 0 && c->file_off < c->file_end) {
+			size_t want_n = (size_t)(c->file_end - c->file_off) < room - n ?
+					(size_t)(c->file_end - c->file_off) : room - n;
 			ssize_t r = pread(c->file, buf + n, want_n, c->file_off);
 			if (r <= 0)
 				return -1;
@@ -853,6 +861,7 @@ static int write_response(worker *w, hconn *c)
 			return -1;
 		if (used == 0) {
 			/* The engine's queue is full: send it. */
+flush:;
 			int r = sigil_io_flush(c->tls);
 			if (r == SIGIL_WANT_WRITE)
 				return 1;

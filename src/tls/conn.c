@@ -133,13 +133,35 @@ const uint8_t *sigil_conn_send_buf(sigil_conn *c, size_t *len)
 	/* A failed connection still flushes what it queued (the alert). */
 	if (!(c->state & SIGIL_ST_FAILED))
 		(void)start(c);
-	*len = c->out.len;
-	return c->out.len ? c->out.buf : NULL;
+	*len = c->out.len - c->out_off;
+	return *len ? c->out.buf + c->out_off : NULL;
 }
 
 void sigil_conn_send_ack(sigil_conn *c, size_t n)
 {
-	sg_wr_consume(&c->out, n);
+	/* A partial send moves an offset, not the bytes: a slow reader would
+	 * otherwise cost a memmove of up to the whole queue per send.  The
+	 * rest moves to the front only once it is smaller than what went
+	 * out, so each byte is moved at most once on average. */
+	size_t left = c->out.len - c->out_off;
+	if (n >= left) {
+		c->out.len = 0;
+		c->out_off = 0;
+		return;
+	}
+	c->out_off += n;
+	left -= n;
+	if (left < c->out_off) {
+		memmove(c->out.buf, c->out.buf + c->out_off, left);
+		c->out.len = left;
+		c->out_off = 0;
+	}
+}
+
+size_t sigil_conn_write_room(const sigil_conn *c)
+{
+	size_t queued = c->out.len - c->out_off;
+	return queued < c->out_hold ? c->out_hold - queued : 0;
 }
 
 int sigil_conn_write_app(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
@@ -152,7 +174,7 @@ int sigil_conn_write_app(sigil_conn *c, const uint8_t *data, size_t len, size_t 
 	if (c->state & SIGIL_ST_CLOSED)
 		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "write after close_notify");
 	size_t done = 0;
-	while (done < len && c->out.len < c->out_hold) {
+	while (done < len && c->out.len - c->out_off < c->out_hold) {
 		size_t n = len - done;
 		if (n > c->max_fragment)
 			n = c->max_fragment;
@@ -233,7 +255,7 @@ void sigil_conn_shrink(sigil_conn *c)
 unsigned sigil_conn_state(const sigil_conn *c)
 {
 	unsigned s = c->state;
-	if (c->out.len)
+	if (c->out.len > c->out_off)
 		s |= SIGIL_ST_WANT_SEND;
 	return s;
 }

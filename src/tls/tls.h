@@ -253,6 +253,7 @@ struct sigil_conn {
 	const uint8_t *app;             /* decrypted app data waiting to be read */
 	size_t app_len;
 	sg_wr out;                      /* bytes to send */
+	size_t out_off;                 /* of which this many already went out */
 	size_t out_hold;                /* limit of output waiting before writes block */
 	sg_wr hsmsg;                    /* partial handshake message(s) */
 

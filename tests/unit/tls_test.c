@@ -773,6 +773,59 @@ static void test_io_socketpair(void)
 	close(sv[1]);
 }
 
+/* Output taken by room, sent in odd pieces (a slow reader): write_app
+ * takes at least what write_room promised, nothing once room is 0, and the
+ * bytes arrive whole however the sends were cut. */
+static void test_write_room_partial_sends(void)
+{
+	sigil_config *sc = config("ec256", NULL, NULL), *cc = config(NULL, NULL, NULL);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
+	CHECK(pump(c, s, 0) == 0);
+	enum { LEN = 300 * 1000 };
+	uint8_t *data = malloc(LEN), *got = malloc(LEN);
+	for (size_t i = 0; i < LEN; i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	size_t off = 0, in = 0, most = 0, refused = 0, short_takes = 0;
+	for (int round = 0; in < LEN && round < 100000; round++) {
+		size_t room = sigil_conn_write_room(s), used = 0, n;
+		if (off < LEN) {
+			CHECK(sigil_conn_write_app(s, data + off, LEN - off, &used) == 0);
+			size_t want = room < LEN - off ? room : LEN - off;
+			if (used < want)
+				short_takes++;
+			if (room == 0 && used != 0)
+				short_takes++;
+			if (room == 0)
+				refused++;
+			off += used;
+		}
+		if (s->out.len > most)
+			most = s->out.len;
+		/* Send 777 bytes, as a socket with a small buffer would. */
+		const uint8_t *p = sigil_conn_send_buf(s, &n);
+		if (p && n) {
+			size_t k = n < 777 ? n : 777, u;
+			CHECK(sigil_conn_recv_net(c, p, k, &u) == 0);
+			sigil_conn_send_ack(s, u);
+		}
+		while (sigil_conn_read_app(c, got + in, LEN - in, &n) == 0 && n > 0)
+			in += n;
+	}
+	CHECK(in == LEN && memcmp(data, got, LEN) == 0);
+	CHECK_MSG(short_takes == 0, "write_app took less than write_room promised %zu times", short_takes);
+	CHECK(refused > 0);     /* the queue did fill up */
+	/* Sent bytes are dropped from the front lazily, never beyond twice the
+	 * hold limit plus a record. */
+	CHECK_MSG(most <= 2 * (64 * 1024 + 16 * 1024 + 256), "output grew to %zu", most);
+	free(data);
+	free(got);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
 int main(void)
 {
 	test_matrix();
@@ -787,5 +840,6 @@ int main(void)
 	test_bad_server();
 	test_bad_finished();
 	test_io_socketpair();
+	test_write_room_partial_sends();
 	return TEST_END();
 }
