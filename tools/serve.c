@@ -295,8 +295,6 @@ static void accept_all(worker *w)
 			close(fd);
 			continue;
 		}
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		hconn *c = calloc(1, sizeof *c);
 		if (c) {        /* out of memory: drop this client, not the server */
 			c->tls = sigil_conn_new(config_get(w), SIGIL_SERVER);
@@ -1050,6 +1048,10 @@ static int listen_socket(const char *spec)
 	if (fd >= 0) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+		/* Accepted sockets inherit TCP_NODELAY from the listener
+		 * (Linux and the BSDs copy it): one system call per
+		 * connection saved. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
 			close(fd);
 			fd = -1;

@@ -21,7 +21,18 @@ struct sg_pkey {
 	EVP_PKEY *p;
 	sg_key_type type;
 	bool priv;
+	/* A private key's usual signature (ECDSA with its curve's hash,
+	 * RSA-PSS with SHA-256), set up once: each signature duplicates it
+	 * instead of paying EVP_DigestSignInit's fetch by name, lock and
+	 * allocations (about 2.5 µs of a 20 µs ECDSA signature).  Made before
+	 * the key is shared and never changed after: duplicating it from
+	 * several threads at once only reads it. */
+	EVP_PKEY_CTX *tmpl;
+	sg_sig_kind tmpl_kind;
+	const sg_hash_class *tmpl_hash;
 };
+
+static EVP_PKEY_CTX *sign_template(EVP_PKEY *p, sg_sig_kind kind, const sg_hash_class *h);
 
 /* Our key type for an OpenSSL key; SG_KEY_NONE for anything we do not
  * sign with (DSA, X448, RSA-PSS-restricted keys, other curves...). */
@@ -67,6 +78,21 @@ static sg_pkey *wrap(EVP_PKEY *p, bool priv)
 	k->p = p;
 	k->type = t;
 	k->priv = priv;
+	k->tmpl = NULL;
+	k->tmpl_kind = SG_SIG_ECDSA;
+	k->tmpl_hash = NULL;
+	if (priv) {
+		/* Best effort: without a template, sg_sign takes the long way. */
+		switch (t) {
+		case SG_KEY_EC_P256: k->tmpl_hash = &sg_sha256; break;
+		case SG_KEY_EC_P384: k->tmpl_hash = &sg_sha384; break;
+		case SG_KEY_EC_P521: k->tmpl_hash = &sg_sha512; break;
+		case SG_KEY_RSA: k->tmpl_hash = &sg_sha256; k->tmpl_kind = SG_SIG_RSA_PSS; break;
+		default: break;
+		}
+		if (k->tmpl_hash)
+			k->tmpl = sign_template(p, k->tmpl_kind, k->tmpl_hash);
+	}
 	/* Decoders may leave notes on the error queue even on success (e.g.
 	 * PEM blocks skipped on the way); later calls start clean. */
 	sg_evp_clear_errors();
@@ -270,6 +296,7 @@ void sg_pkey_free(sg_pkey *k)
 	if (!k)
 		return;
 	/* EVP_PKEY_free clears private key material. */
+	EVP_PKEY_CTX_free(k->tmpl);
 	EVP_PKEY_free(k->p);
 	free(k);
 }
@@ -382,34 +409,70 @@ err:
 	return NULL;
 }
 
+/* A signing context over a digest (EVP_PKEY_sign), with the padding
+ * and hash settings sig_ctx gives EVP_DigestSignInit. */
+static EVP_PKEY_CTX *sign_template(EVP_PKEY *p, sg_sig_kind kind, const sg_hash_class *h)
+{
+	const EVP_MD *md = sg_evp_md(h);
+	EVP_PKEY_CTX *pc = md ? EVP_PKEY_CTX_new_from_pkey(NULL, p, NULL) : NULL;
+	if (!pc || EVP_PKEY_sign_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, md) != 1)
+		goto err;
+	if (kind == SG_SIG_RSA_PSS &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) != 1))
+		goto err;
+	return pc;
+err:
+	EVP_PKEY_CTX_free(pc);
+	sg_evp_clear_errors();
+	return NULL;
+}
+
+/* Sign with a duplicate of the key's template: hash with our prefetched
+ * digest, then sign the digest.  out has room for sg_pkey_sig_max(k). */
+static int sign_fast(const sg_pkey *k, const uint8_t *msg, size_t mlen,
+		     uint8_t *out, size_t *n)
+{
+	uint8_t dg[SG_MAX_HASH];
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_dup(k->tmpl);
+	int ret = -1;
+	if (pc && sg_hash(k->tmpl_hash, msg, mlen, dg) == 0 &&
+	    EVP_PKEY_sign(pc, out, n, dg, k->tmpl_hash->out_len) == 1)
+		ret = 0;
+	EVP_PKEY_CTX_free(pc);
+	return ret;
+}
+
 int sg_sign(const sg_pkey *k, sg_sig_kind kind, const sg_hash_class *h,
 	    const uint8_t *msg, size_t mlen, uint8_t *sig, size_t *siglen)
 {
 	EVP_MD_CTX *mc = NULL;
-	uint8_t *tmp = NULL;
+	uint8_t *tmp = NULL, *out;
 	size_t max, n;
 	int ret = -1;
 
-	if (!siglen || !sig || !(mc = sig_ctx(k, kind, h, true)))
+	if (!k || !siglen || !sig || !k->priv || (max = sg_pkey_sig_max(k)) == 0)
 		goto err;
-	max = sg_pkey_sig_max(k);
-	if (max == 0)
+	/* A DER ECDSA signature is often shorter than the maximum and may
+	 * still fit a smaller buffer; OpenSSL wants room for the maximum, so
+	 * then sign aside and copy. */
+	out = sig;
+	if (*siglen < max && !(out = tmp = malloc(max)))
 		goto err;
-	if (*siglen >= max) {
-		n = *siglen;
-		if (EVP_DigestSign(mc, sig, &n, msg, mlen) != 1)
+	n = max;
+	if (k->tmpl && kind == k->tmpl_kind && h == k->tmpl_hash) {
+		if (sign_fast(k, msg, mlen, out, &n) < 0)
 			goto err;
-	} else {
-		/* A DER ECDSA signature is often shorter than the maximum
-		 * and may still fit a smaller buffer; OpenSSL wants room for
-		 * the maximum, so sign aside and copy. */
-		if (!(tmp = malloc(max)))
-			goto err;
-		n = max;
-		if (EVP_DigestSign(mc, tmp, &n, msg, mlen) != 1 || n > *siglen)
-			goto err;
-		memcpy(sig, tmp, n);
+	} else if (!(mc = sig_ctx(k, kind, h, true)) ||
+		   EVP_DigestSign(mc, out, &n, msg, mlen) != 1) {
+		goto err;
 	}
+	if (n > *siglen)
+		goto err;
+	if (tmp)
+		memcpy(sig, tmp, n);
 	*siglen = n;
 	ret = 0;
 err:
