@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: the benchmarks of issue 9, run by `make bench`.
 #
-#   bench/run.sh [hs] [bulk] [mem] [client]     (default: all four)
+#   bench/run.sh [hs] [bulk] [mem] [client] [threads]   (default: all five)
 #
 # Environment: BUILD (default build), SIGIL (default $BUILD/sigil),
 # HS_N / HS_ROUNDS (handshake part, default 3000 / 5), BULK_MIB (default
@@ -26,7 +26,7 @@ MEM_CONNS=${MEM_CONNS:-10000}
 CL_N=${CL_N:-1000} CL_ROUNDS=${CL_ROUNDS:-3}
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(hs bulk mem client)
+[ ${#parts[@]} -gt 0 ] || parts=(hs bulk mem client threads)
 
 work=$(mktemp -d /tmp/sigil-bench.XXXXXX)
 pids=()
@@ -304,6 +304,17 @@ part_client() {
 	done
 }
 
+# ---- 5. threads: handshakes per second, 1 vs 2 threads on shared configs ----
+part_threads() {
+	pki
+	say ""
+	say "== 5. threads: in-memory handshakes (client and server in each thread) on one shared server and client config"
+	cc "${cc_flags[@]}" -I"$top/include" -o "$BUILD/bench/threads" "$here/threads.c" \
+		"$BUILD/libsigil.a" -lcrypto -lsqlite3 -lpthread
+	"$BUILD/bench/threads" "$work/leaf.pem" "$work/leaf.key" "${THREADS_SECONDS:-3}"
+	say "   target (issue 9): close to 2x with two threads on two cores"
+}
+
 say "sigil bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cpus, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), kernel $(uname -r), $(openssl version | cut -d' ' -f1-2)"
 for p in "${parts[@]}"; do
 	case $p in
@@ -311,6 +322,7 @@ for p in "${parts[@]}"; do
 	bulk) part_bulk ;;
 	mem) part_mem ;;
 	client) part_client ;;
-	*) die "unknown part $p (hs, bulk, mem, client)" ;;
+	threads) part_threads ;;
+	*) die "unknown part $p (hs, bulk, mem, client, threads)" ;;
 	esac
 done

@@ -147,6 +147,10 @@ static int hmac_parts(EVP_MD_CTX *c, const EVP_MD *md, const sg_hash_class *h,
 err:
 	if (ret)
 		sg_evp_clear_errors();
+	/* The context is the thread's and stays: initialising it again
+	 * overwrites the key-dependent state the outer hash left in it. */
+	if (EVP_DigestInit_ex2(c, md, NULL) != 1)
+		sg_evp_clear_errors();
 	OPENSSL_cleanse(pad, sizeof(pad));
 	OPENSSL_cleanse(inner, sizeof(inner));
 	return ret;
@@ -157,13 +161,10 @@ static int hmac3(const sg_hash_class *h, const uint8_t *key, size_t klen,
 		 const uint8_t *m3, size_t l3, uint8_t *out)
 {
 	const EVP_MD *md = sg_evp_md(h);
-	EVP_MD_CTX *c;
-	int ret;
-	if (!md || !(c = EVP_MD_CTX_new()))
+	EVP_MD_CTX *c = md ? sg_thread_md_ctx(h) : NULL;
+	if (!c)
 		return -1;
-	ret = hmac_parts(c, md, h, key, klen, m1, l1, m2, l2, m3, l3, out);
-	EVP_MD_CTX_free(c);
-	return ret;
+	return hmac_parts(c, md, h, key, klen, m1, l1, m2, l2, m3, l3, out);
 }
 
 int sg_hmac(const sg_hash_class *h, const uint8_t *key, size_t klen,
@@ -195,7 +196,7 @@ int sg_hkdf_expand(const sg_hash_class *h, const uint8_t *prk, size_t plen,
 
 	if (!md || olen > 255 * h->out_len)
 		return -1;
-	if (!(c = EVP_MD_CTX_new()))
+	if (!(c = sg_thread_md_ctx(h)))
 		return -1;
 	for (uint8_t i = 1; done < olen; i++) {
 		if (hmac_parts(c, md, h, prk, plen, t, tlen, info, ilen, &i, 1, t) != 0)
@@ -208,6 +209,5 @@ int sg_hkdf_expand(const sg_hash_class *h, const uint8_t *prk, size_t plen,
 	ret = 0;
 err:
 	OPENSSL_cleanse(t, sizeof(t));
-	EVP_MD_CTX_free(c);
 	return ret;
 }

@@ -14,6 +14,13 @@
 const EVP_MD *sg_evp_md(const sg_hash_class *h);
 const EVP_CIPHER *sg_evp_cipher(const sg_aead_class *a);
 
+/* Contexts owned by the calling thread (made on first use, freed at
+ * thread exit; NULL when out of memory): a digest context for h, left
+ * initialised for h between uses (callers re-initialise it when done so no
+ * secret state stays in it), and an X25519 key-generation context. */
+EVP_MD_CTX *sg_thread_md_ctx(const sg_hash_class *h);
+EVP_PKEY_CTX *sg_thread_x25519_gen(void);
+
 /* Empties OpenSSL's thread-local error queue, so that a failure we have
  * already reported as -1 does not surface in a later, unrelated call. */
 void sg_evp_clear_errors(void);

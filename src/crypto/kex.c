@@ -11,7 +11,6 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
-#include <openssl/rand.h>
 #include <string.h>
 
 const sg_kex_class sg_x25519 = { "x25519", 0x001d, 32, 32, 0 };
@@ -87,13 +86,14 @@ sg_kex_key *sg_kex_generate(const sg_kex_class *k)
 	if (!known(k) || sg_crypto_init() != 0)
 		return NULL;
 	if (k == &sg_x25519) {
-		/* RFC 7748 section 6.1: 32 random bytes are a private key
-		 * (clamping happens inside X25519). */
-		uint8_t priv[32];
-		if (RAND_priv_bytes(priv, sizeof(priv)) == 1)
-			p = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL,
-							    priv, sizeof(priv));
-		OPENSSL_cleanse(priv, sizeof(priv));
+		/* RFC 7748 section 6.1: 32 random bytes (from the private
+		 * DRBG) are a private key; clamping happens inside X25519.
+		 * The thread's generation context saves a fetch by name. */
+		EVP_PKEY_CTX *gc = sg_thread_x25519_gen();
+		if (!gc || EVP_PKEY_keygen(gc, &p) != 1) {
+			EVP_PKEY_free(p);
+			p = NULL;
+		}
 	} else {
 		p = EVP_PKEY_Q_keygen(NULL, NULL, "EC", group_names[k->id]);
 	}
