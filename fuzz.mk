@@ -10,7 +10,10 @@ FUZZ_CC      ?= clang
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 30
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $(WARN) \
+# FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION: the libFuzzer convention for
+# fuzz-only switches (fuzz_verify skips certificate signatures with it).
+FUZZ_CFLAGS  = -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+               -g -O1 -fno-omit-frame-pointer $(WARN) \
                -Iinclude -Isrc $(FUZZ_SAN)
 
 FUZZ_SRCS    := $(sort $(wildcard fuzz/fuzz_*.c))

@@ -5,6 +5,13 @@
 #include "der/der.h"
 #include "x509/x509.h"
 
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+/* Fuzzing builds only (fuzz/fuzz_verify.c): when set, certificate
+ * signatures in path validation count as valid, so that mutated chains
+ * reach the checks behind them.  Never compiled into the library. */
+extern bool sg_x509_fuzz_skip_signatures;
+#endif
+
 /* ASCII case folding for host names and their constraints. */
 static inline uint8_t sg_x509_lower(uint8_t c)
 {
