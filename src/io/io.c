@@ -11,6 +11,7 @@
 #include "tls/tls.h"
 
 #define IO_BUF (SG_RECORD_HEADER + SG_MAX_CIPHERTEXT)
+#define IO_MIN 2048
 
 int sigil_io_attach(sigil_conn *c, int fd)
 {
@@ -67,11 +68,21 @@ static int feed(sigil_conn *c)
 {
 	if (c->io_off == c->io_len) {
 		ssize_t r;
-		/* Taken on demand; sigil_conn_shrink gives it back when idle. */
-		if (!c->io_buf && !(c->io_buf = malloc(IO_BUF)))
+		/* Taken on demand (sigil_conn_shrink gives it back when idle)
+		 * and small at first: handshake flights are a few hundred
+		 * bytes.  A read that fills it means bulk data is coming, so
+		 * the next buffer is four times larger, up to a full record. */
+		if (c->io_buf && c->io_len == c->io_cap && c->io_cap < IO_BUF) {
+			free(c->io_buf);
+			c->io_buf = NULL;
+			c->io_cap = c->io_cap * 4 < IO_BUF ? c->io_cap * 4 : IO_BUF;
+		}
+		if (!c->io_cap)
+			c->io_cap = IO_MIN;
+		if (!c->io_buf && !(c->io_buf = malloc(c->io_cap)))
 			return sg_fail(c, SIGIL_ECLASS_INTERNAL, -1, "out of memory");
 		do
-			r = recv(c->fd, c->io_buf, IO_BUF, 0);
+			r = recv(c->fd, c->io_buf, c->io_cap, 0);
 		while (r < 0 && errno == EINTR);
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)

@@ -232,6 +232,7 @@ void sigil_conn_shrink(sigil_conn *c)
 		sg_wipe(c->in, c->in_dirty);
 		free(c->in);
 		c->in = NULL;
+		c->in_cap = 0;
 		c->in_dirty = 0;
 	}
 	if (c->out.len == 0)

@@ -307,12 +307,38 @@ static int process_record(sigil_conn *c)
 	}
 }
 
+/* Room for a record of n bytes in c->in.  The buffer is as large as the
+ * largest record so far: handshake records are a few hundred bytes, so a
+ * connection holds 16 KiB only once the peer sends full records.  The
+ * old buffer may hold decrypted records: wiped before it goes. */
+static int in_reserve(sigil_conn *c, size_t n)
+{
+	if (n <= c->in_cap)
+		return 0;
+	size_t cap = c->in_cap * 2 > n ? c->in_cap * 2 : n;
+	if (cap > SG_RECORD_HEADER + SG_MAX_CIPHERTEXT)
+		cap = SG_RECORD_HEADER + SG_MAX_CIPHERTEXT;
+	uint8_t *p = malloc(cap);
+	if (!p)
+		return SG_INTERNAL(c, "out of memory");
+	if (c->in) {
+		memcpy(p, c->in, c->in_len);
+		sg_wipe(c->in, c->in_dirty);
+		free(c->in);
+	}
+	c->in = p;
+	c->in_cap = cap;
+	c->in_dirty = c->in_len;
+	return 0;
+}
+
 int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 {
 	size_t off = 0;
-	if (!c->in && len && !(c->in = malloc(SG_RECORD_HEADER + SG_MAX_CIPHERTEXT))) {
+	/* The header first; the body's room once its length is known. */
+	if (len && in_reserve(c, 512) < 0) {
 		*used = 0;
-		return SG_INTERNAL(c, "out of memory");
+		return SIGIL_ERROR;
 	}
 	while (!(c->state & SIGIL_ST_FAILED) && c->app_len == 0 && off < len) {
 		if (c->state & SIGIL_ST_PEER_CLOSED)
@@ -346,6 +372,10 @@ int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 				return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW,
 						"record of %zu bytes exceeds the limit of %u", rl,
 						sg_traffic_on(&c->rd) ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT);
+			}
+			if (in_reserve(c, SG_RECORD_HEADER + rl) < 0) {
+				*used = off;
+				return SIGIL_ERROR;
 			}
 			if (rl > 0)
 				continue;

@@ -249,6 +249,7 @@ struct sigil_conn {
 	 * released by sigil_conn_shrink when idle. */
 	uint8_t *in;
 	size_t in_len;
+	size_t in_cap;                  /* sized to the largest record so far */
 	size_t in_dirty;                /* bytes of `in` ever written: to wipe */
 	const uint8_t *app;             /* decrypted app data waiting to be read */
 	size_t app_len;
@@ -282,7 +283,7 @@ struct sigil_conn {
 	/* The file-descriptor layer (io.c). */
 	int fd;
 	uint8_t *io_buf;                /* bytes read but not yet taken */
-	size_t io_off, io_len;
+	size_t io_off, io_len, io_cap;
 };
 
 /* ---- errors (conn.c) ---- */

@@ -165,7 +165,11 @@ static void test_byte_at_a_time_and_close(void)
 	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
 	CHECK(pump(c, s, 1) == 0);
 	CHECK(strcmp(sigil_conn_server_name(s), "localhost") == 0);
+	/* The input buffer is as large as the largest record so far: the
+	 * handshake needs no 16 KiB buffer. */
+	CHECK_MSG(s->in_cap <= 1024, "server input buffer after the handshake: %zu bytes", s->in_cap);
 	CHECK(transfer(c, s, 5000) == 0);
+	CHECK(s->in_cap >= 5000 && s->in_cap <= SG_RECORD_HEADER + SG_MAX_CIPHERTEXT);
 	/* Idle: the record buffers go back, and come again with data. */
 	sigil_conn_shrink(c);
 	sigil_conn_shrink(s);
