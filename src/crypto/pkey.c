@@ -352,6 +352,22 @@ bool sg_pkey_public_eq(const sg_pkey *a, const sg_pkey *b)
  * make such signatures at all: an ECDSA signature "by" an RSA key is a
  * failure, not a question for OpenSSL.
  */
+/* RSA padding for the signature kind (nothing for ECDSA and Ed25519). */
+static bool set_padding(EVP_PKEY_CTX *pc, sg_sig_kind kind, const EVP_MD *md)
+{
+	if (kind == SG_SIG_RSA_PKCS1)
+		return EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1;
+	/* RFC 8446 section 4.2.3: "The length of the Salt MUST be equal to
+	 * the length of the digest algorithm" and MGF1 uses the same hash.
+	 * RSA_PSS_SALTLEN_DIGEST makes verification demand exactly that salt
+	 * length rather than recovering whatever the signer used. */
+	if (kind == SG_SIG_RSA_PSS)
+		return EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) == 1 &&
+		       EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) == 1 &&
+		       EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) == 1;
+	return true;
+}
+
 static EVP_MD_CTX *sig_ctx(const sg_pkey *k, sg_sig_kind kind,
 			   const sg_hash_class *h, bool sign)
 {
@@ -389,19 +405,7 @@ static EVP_MD_CTX *sig_ctx(const sg_pkey *k, sg_sig_kind kind,
 		return NULL;
 	r = sign ? EVP_DigestSignInit(mc, &pc, md, NULL, k->p)
 		 : EVP_DigestVerifyInit(mc, &pc, md, NULL, k->p);
-	if (r != 1)
-		goto err;
-	if (kind == SG_SIG_RSA_PKCS1 &&
-	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1)
-		goto err;
-	/* RFC 8446 section 4.2.3: "The length of the Salt MUST be equal to
-	 * the length of the digest algorithm" and MGF1 uses the same hash.
-	 * RSA_PSS_SALTLEN_DIGEST makes verification demand exactly that salt
-	 * length rather than recovering whatever the signer used. */
-	if (kind == SG_SIG_RSA_PSS &&
-	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) != 1))
+	if (r != 1 || !set_padding(pc, kind, md))
 		goto err;
 	return mc;
 err:
@@ -416,12 +420,7 @@ static EVP_PKEY_CTX *sign_template(EVP_PKEY *p, sg_sig_kind kind, const sg_hash_
 	const EVP_MD *md = sg_evp_md(h);
 	EVP_PKEY_CTX *pc = md ? EVP_PKEY_CTX_new_from_pkey(NULL, p, NULL) : NULL;
 	if (!pc || EVP_PKEY_sign_init(pc) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(pc, md) != 1)
-		goto err;
-	if (kind == SG_SIG_RSA_PSS &&
-	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_DIGEST) != 1))
+	    EVP_PKEY_CTX_set_signature_md(pc, md) != 1 || !set_padding(pc, kind, md))
 		goto err;
 	return pc;
 err:
