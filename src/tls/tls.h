@@ -299,6 +299,10 @@ int sg_record_write(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n);
 int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used);
 int sg_record_send_alert(sigil_conn *c, uint8_t alert);
 int sg_record_send_ccs(sigil_conn *c);
+/* Padding removal of a decrypted TLSInnerPlaintext p[n] (5.2, 5.4), in
+ * time that depends on n only: the content length, and in *type the
+ * content type (0 when p is all zeros: no content type). */
+size_t sg_record_unpad(const uint8_t *p, size_t n, uint8_t *type);
 /* Install keys for one direction from a traffic secret (RFC 8446 7.3). */
 int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool encrypt);
 void sg_traffic_clear(sg_traffic *t);
