@@ -391,6 +391,20 @@ bool sg_psk_offering(const sigil_conn *c);
 int sg_psk_fill_binder(sigil_conn *c, sg_wr *w);
 /* Server: try the offered tickets; sets SG_HS_PSK and hs->psk on success. */
 int sg_psk_accept(sigil_conn *c);
+/* The two steps of reading a ticket, apart for the fuzz target
+ * (fuzz/fuzz_ticket.c) and the constant-time check: open ticket t[n]
+ * with the config's keys into state[cap] (*len bytes), 0 or -1; decode
+ * that state, 0 or -1 (psk points into it). */
+typedef struct sg_ticket {
+	uint16_t suite;
+	uint64_t issued;                /* ms since the epoch */
+	uint32_t lifetime, age_add;
+	const uint8_t *psk;
+	size_t psk_len;
+} sg_ticket;
+int sg_ticket_open(const sigil_config *cfg, const uint8_t *t, size_t n, uint8_t *state, size_t cap,
+		   size_t *len) SG_MUST_CHECK;
+int sg_ticket_decode(const uint8_t *state, size_t n, sg_ticket *t) SG_MUST_CHECK;
 /* The binder for a PSK over a transcript hash (4.2.11.2). */
 int sg_ks_binder(const sg_hash_class *h, const uint8_t *psk, const uint8_t *thash, uint8_t *out) SG_MUST_CHECK;
 
