@@ -21,6 +21,14 @@
 #define TICKET_VERSION 1
 #define AGE_TOLERANCE_MS 10000u         /* clock and RTT slack (8.3) */
 #define MAX_LIFETIME 604800u            /* 7 days (4.6.1) */
+/* The longest ticket a client keeps.  A NewSessionTicket may carry up to
+ * 2^16-1 bytes (4.6.1), but the ticket has to go back in a ClientHello's
+ * pre_shared_key with its length, age and binder (4.2.11), inside an
+ * extensions block of at most 2^16-1 bytes shared with every other
+ * extension (up to about 4 KiB: ALPN, cookie, key shares).  A longer
+ * ticket is ignored, as one of lifetime 0 is; 32 KiB leaves ample room
+ * and bounds what a server makes a client hold. */
+#define MAX_CLIENT_TICKET 32768u
 #define SESSION_MAGIC "SGS1"
 
 uint64_t sg_now_ms(const sigil_conn *c)
@@ -239,7 +247,7 @@ int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r)
 	/* 4.6.1: more than 7 days is an error; 0 means do not use it. */
 	if (lifetime > MAX_LIFETIME)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "ticket lifetime of %u s (more than 7 days)", lifetime);
-	if (lifetime == 0)
+	if (lifetime == 0 || ticket.n > MAX_CLIENT_TICKET)
 		return 0;
 	sg_session *s = calloc(1, sizeof *s);
 	if (!s || !(s->ticket = malloc(ticket.n))) {
@@ -368,7 +376,7 @@ int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len)
 	    !sg_rd_u64(&r, &s->received_ms) || !sg_rd_u32(&r, &s->lifetime) || !sg_rd_u32(&r, &s->age_add) ||
 	    !sg_rd_vec8(&r, &psk) || !sg_rd_vec16(&r, &ticket) || !sg_rd_vec8(&r, &sni) || !sg_rd_done(&r) ||
 	    !sg_suite_find(s->suite) || psk.n != sg_suite_find(s->suite)->hash->out_len || ticket.n == 0 ||
-	    !(s->ticket = malloc(ticket.n))) {
+	    ticket.n > MAX_CLIENT_TICKET || !(s->ticket = malloc(ticket.n))) {
 		/* Not sticky: a bad blob only means a full handshake. */
 		sg_session_free(s);
 		return SIGIL_ERROR;

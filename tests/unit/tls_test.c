@@ -430,6 +430,73 @@ static void test_resumption(void)
 	CHECK(sigil_conn_set_session(c, blob, n - 1) < 0);
 	sigil_conn_free(c);
 
+	/* A ticket too long to offer again (it must fit in the ClientHello's
+	 * extensions, at most 2^16-1 bytes with everything else): a client
+	 * used to keep it, and its next handshake failed with an internal
+	 * error ("ClientHello too large").  Now it is ignored: the session
+	 * already held stays, and a blob carrying one is refused. */
+	{
+		sigil_conn *c2 = sigil_conn_new(cc, SIGIL_CLIENT), *s2 = sigil_conn_new(sc, SIGIL_SERVER);
+		uint8_t before[1024];
+		size_t nb = 0, na = 0, tl = 65535;
+		CHECK(sigil_conn_set_server_name(c2, "localhost") == 0);
+		CHECK(pump(c2, s2, 0) == 0 && transfer(s2, c2, 10) == 0);
+		CHECK(sigil_conn_get_session(c2, before, sizeof before, &nb) == 0);
+		uint8_t *nst = calloc(1, 4 + 4 + 4 + 1 + 8 + 2 + tl + 2);
+		size_t k = 0;
+		nst[k++] = SG_HT_NEW_SESSION_TICKET;
+		sg_wr w;
+		sg_wr_init_fixed(&w, nst + 4, 4 + 4 + 1 + 8 + 2 + tl + 2);
+		sg_wr_u32(&w, 7200);
+		sg_wr_u32(&w, 1);
+		sg_wr_u8(&w, 8);
+		sg_wr_u64(&w, 9);
+		sg_wr_u16(&w, (uint16_t)tl);
+		memset(sg_wr_space(&w, tl), 'T', tl);
+		sg_wr_u16(&w, 0);
+		nst[1] = (uint8_t)(w.len >> 16);
+		nst[2] = (uint8_t)(w.len >> 8);
+		nst[3] = (uint8_t)w.len;
+		CHECK(sg_wr_ok(&w) && sg_record_write(s2, SG_CT_HANDSHAKE, nst, 4 + w.len) == 0);
+		move(s2, c2, 0);
+		CHECK(!(sigil_conn_state(c2) & SIGIL_ST_FAILED));
+		uint8_t *after = malloc(70000);
+		CHECK(sigil_conn_get_session(c2, after, 70000, &na) == 0 && na == nb && memcmp(after, before, nb) == 0);
+		CHECK(resume(sc, cc, after, na, &alert) == 1);
+		/* The same ticket in a blob. */
+		size_t off = 4 + 2 + 8 + 4 + 4, bl;
+		memcpy(after, before, off);
+		bl = off;
+		after[bl++] = 32;
+		memset(after + bl, 1, 32);
+		bl += 32;
+		sg_store16(after + bl, (uint16_t)tl);
+		memset(after + bl + 2, 'T', tl);
+		bl += 2 + tl;
+		after[bl++] = 9;
+		memcpy(after + bl, "localhost", 9);
+		bl += 9;
+		sigil_conn *c3 = sigil_conn_new(cc, SIGIL_CLIENT), *s3 = sigil_conn_new(sc, SIGIL_SERVER);
+		CHECK(sigil_conn_set_server_name(c3, "localhost") == 0);
+		CHECK(sigil_conn_set_session(c3, after, bl) < 0);
+		CHECK(pump(c3, s3, 0) == 0 && !sigil_conn_resumed(c3));
+		/* A ticket of exactly the limit is kept and offered. */
+		sg_store16(after + off + 1 + 32, 32768);
+		memmove(after + off + 1 + 32 + 2 + 32768, after + bl - 10, 10);
+		sigil_conn *c4 = sigil_conn_new(cc, SIGIL_CLIENT), *s4 = sigil_conn_new(sc, SIGIL_SERVER);
+		CHECK(sigil_conn_set_server_name(c4, "localhost") == 0);
+		CHECK(sigil_conn_set_session(c4, after, off + 1 + 32 + 2 + 32768 + 10) == 0);
+		CHECK(pump(c4, s4, 0) == 0 && !sigil_conn_resumed(c4));   /* not ours: a full handshake */
+		free(after);
+		free(nst);
+		sigil_conn_free(c4);
+		sigil_conn_free(s4);
+		sigil_conn_free(c3);
+		sigil_conn_free(s3);
+		sigil_conn_free(c2);
+		sigil_conn_free(s2);
+	}
+
 	/* A server whose keys were rotated out does not know the ticket. */
 	sigil_config *other = config("ec256", NULL, NULL);
 	CHECK(resume(other, cc, blob, n, &alert) == 0);
