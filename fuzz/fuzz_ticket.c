@@ -204,8 +204,10 @@ static void state_direct(const uint8_t *p, size_t n)
  * past week (else now), so that the binder and the ages can pass. */
 static int state_engine(const uint8_t *p, size_t n)
 {
-	static uint8_t ticket[65535];
-	uint8_t b[256 + sizeof ticket], psk[SG_MAX_HASH] = { 0 };
+	/* The server refuses states over 128 bytes before decrypting:
+	 * longer ones need not be sealed (nor kept under the client's
+	 * ticket limit). */
+	uint8_t ticket[1024], b[256 + sizeof ticket], psk[SG_MAX_HASH] = { 0 };
 	size_t tlen = seal(p, n, ticket, sizeof ticket);
 	if (!tlen)
 		return -1;
