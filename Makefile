@@ -61,12 +61,39 @@ asan:
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 
-# Every unit test under valgrind memcheck with a full leak check (slow).
+# valgrind memcheck with a full leak check (slow): every unit test, then
+# the interop and mutual-TLS scripts with sigil's own programs (sigil,
+# tlspeer) under memcheck through SIGIL_WRAP (tests/interop/lib.sh; their
+# time limits are multiplied by VG_TMUL).  Each process writes its own log
+# in $(BUILD)/valgrind/; any memcheck error or definite/indirect leak in
+# any of them fails, as does any failed check of a script.  VG_UNITS and
+# VG_SCRIPTS choose a part, e.g. make valgrind VG_UNITS= VG_SCRIPTS=tests/interop/resume.sh
+VG         = valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99
+VG_LOGS    = $(BUILD)/valgrind
+VG_TMUL    ?= 10
+VG_UNITS   ?= $(UNIT_BINS)
+VG_SCRIPTS ?= tests/interop/openssl.sh tests/interop/gnutls.sh tests/interop/curl.sh \
+              tests/interop/resume.sh tests/mtls/mtls.sh
 valgrind: tests
-	@bad=0; for t in $(BUILD)/tests/*_test; do \
-	  if valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-	     $$t >/dev/null 2>$(BUILD)/valgrind.log; then echo "ok   $$t"; \
-	  else echo "FAIL $$t"; tail -n 30 $(BUILD)/valgrind.log; bad=1; fi; done; exit $$bad
+	@rm -rf $(VG_LOGS); mkdir -p $(VG_LOGS)/unit; bad=0; start=$$(date +%s); \
+	for t in $(VG_UNITS); do \
+	  log=$(VG_LOGS)/unit/$$(basename $$t).log; \
+	  if $(VG) -q $$t >/dev/null 2>$$log; then echo "ok   $$t"; \
+	  else echo "FAIL $$t"; tail -n 30 $$log; bad=1; fi; done; \
+	for s in $(VG_SCRIPTS); do \
+	  d=$(VG_LOGS)/$$(basename $$s .sh); mkdir -p $$d; d=$$(cd $$d && pwd); t0=$$(date +%s); \
+	  SIGIL_WRAP="$(VG) --log-file=$$d/%p.log" TMUL=$(VG_TMUL) BUILD=$(BUILD) \
+	    timeout -k 10 3600 sh $$s >$$d/script.out 2>&1; rc=$$?; \
+	  line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed' $$d/script.out | tail -n 1); \
+	  n=$$(ls $$d | grep -c '\.log$$'); errs=""; \
+	  for l in $$d/*.log; do [ -f "$$l" ] || continue; \
+	    if ! grep -q 'ERROR SUMMARY: 0 errors' $$l; then errs="$$errs $$l"; fi; done; \
+	  if [ $$rc -ne 0 ] || [ -n "$$errs" ] || [ -z "$$line" ]; then \
+	    echo "FAIL $$s: $$line (exit $$rc; $$n processes, memcheck errors in:$${errs:- none})"; \
+	    grep -E '^(FAIL|  )' $$d/script.out | head -n 40; \
+	    for l in $$errs; do echo "--- $$l"; grep -vE '^==[0-9]+== *$$' $$l | tail -n 40; done; bad=1; \
+	  else echo "ok   $$s: $$line, $$n processes clean under memcheck ($$(($$(date +%s) - t0)) s)"; fi; \
+	done; echo "make valgrind: $$(($$(date +%s) - start)) s"; exit $$bad
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -21,6 +21,14 @@
 #define TICKET_VERSION 1
 #define AGE_TOLERANCE_MS 10000u         /* clock and RTT slack (8.3) */
 #define MAX_LIFETIME 604800u            /* 7 days (4.6.1) */
+/* The longest ticket a client keeps.  A NewSessionTicket may carry up to
+ * 2^16-1 bytes (4.6.1), but the ticket has to go back in a ClientHello's
+ * pre_shared_key with its length, age and binder (4.2.11), inside an
+ * extensions block of at most 2^16-1 bytes shared with every other
+ * extension (up to about 4 KiB: ALPN, cookie, key shares).  A longer
+ * ticket is ignored, as one of lifetime 0 is; 32 KiB leaves ample room
+ * and bounds what a server makes a client hold. */
+#define MAX_CLIENT_TICKET 32768u
 #define SESSION_MAGIC "SGS1"
 
 uint64_t sg_now_ms(const sigil_conn *c)
@@ -118,27 +126,43 @@ int sg_tickets_send(sigil_conn *c)
 
 /* ---- server: accepting ---- */
 
-/* Open a ticket; 0 with the state's fields, -1 when it is not ours,
+/* Open a ticket; 0 with the state's bytes, -1 when it is not ours,
  * tampered with or malformed (then the PSK is simply not used). */
-static int open_ticket(const sigil_config *cfg, sg_rd t, uint8_t *state, size_t cap, size_t *n)
+int sg_ticket_open(const sigil_config *cfg, const uint8_t *t, size_t n, uint8_t *state, size_t cap, size_t *len)
 {
-	if (t.n < TICKET_NAME + SG_AEAD_NONCE + SG_AEAD_TAG + 1 || t.n - TICKET_NAME - SG_AEAD_NONCE > cap + SG_AEAD_TAG)
+	if (n < TICKET_NAME + SG_AEAD_NONCE + SG_AEAD_TAG + 1 || n - TICKET_NAME - SG_AEAD_NONCE > cap + SG_AEAD_TAG)
 		return -1;
 	for (size_t k = 0; k < cfg->nticket_keys; k++) {
 		const uint8_t *key = cfg->ticket_keys[k];
-		if (!sg_ct_eq(key, t.p, TICKET_NAME))
+		if (!sg_ct_eq(key, t, TICKET_NAME))
 			continue;
 		sg_aead_ctx *a = sg_aead_new(&sg_aes256gcm, key + TICKET_NAME, false);
-		size_t clen = t.n - TICKET_NAME - SG_AEAD_NONCE;
-		int r = a ? sg_aead_open(a, t.p + TICKET_NAME, t.p, TICKET_NAME, t.p + TICKET_NAME + SG_AEAD_NONCE,
+		size_t clen = n - TICKET_NAME - SG_AEAD_NONCE;
+		int r = a ? sg_aead_open(a, t + TICKET_NAME, t, TICKET_NAME, t + TICKET_NAME + SG_AEAD_NONCE,
 					 clen, state) : -1;
 		sg_aead_free(a);
 		if (r < 0)
 			return -1;
-		*n = clen - SG_AEAD_TAG;
+		*len = clen - SG_AEAD_TAG;
 		return 0;
 	}
 	return -1;
+}
+
+/* The state's syntax and version only; what it means is checked by the
+ * caller.  Nothing here looks at the PSK's bytes. */
+int sg_ticket_decode(const uint8_t *state, size_t n, sg_ticket *t)
+{
+	sg_rd st, psk;
+	uint8_t ver;
+	sg_rd_init(&st, state, n);
+	if (!sg_rd_u8(&st, &ver) || ver != TICKET_VERSION || !sg_rd_u16(&st, &t->suite) ||
+	    !sg_rd_u64(&st, &t->issued) || !sg_rd_u32(&st, &t->lifetime) || !sg_rd_u32(&st, &t->age_add) ||
+	    !sg_rd_vec8(&st, &psk) || !sg_rd_done(&st))
+		return -1;
+	t->psk = psk.p;
+	t->psk_len = psk.n;
+	return 0;
 }
 
 int sg_psk_accept(sigil_conn *c)
@@ -157,30 +181,24 @@ int sg_psk_accept(sigil_conn *c)
 		return SG_DECODE(c, "pre_shared_key");
 	uint8_t state[128];
 	size_t n;
-	if (open_ticket(c->cfg, id, state, sizeof state, &n) < 0)
+	if (sg_ticket_open(c->cfg, id.p, id.n, state, sizeof state, &n) < 0)
 		return 0;
-	sg_rd st;
-	sg_rd_init(&st, state, n);
-	uint8_t ver;
-	uint16_t suite;
-	uint64_t issued;
-	uint32_t lifetime, age_add;
-	sg_rd psk;
+	sg_ticket t;
 	int ret = 0;
-	if (!sg_rd_u8(&st, &ver) || ver != TICKET_VERSION || !sg_rd_u16(&st, &suite) || !sg_rd_u64(&st, &issued) ||
-	    !sg_rd_u32(&st, &lifetime) || !sg_rd_u32(&st, &age_add) || !sg_rd_vec8(&st, &psk) || !sg_rd_done(&st))
+	if (sg_ticket_decode(state, n, &t) < 0)
 		goto out;
 	/* The PSK's hash must be the suite's (4.2.11). */
-	const sg_suite *ts = sg_suite_find(suite);
-	if (!ts || ts->hash != h || psk.n != h->out_len)
+	const sg_suite *ts = sg_suite_find(t.suite);
+	if (!ts || ts->hash != h || t.psk_len != h->out_len)
 		goto out;
 	/* Age: our clock and the client's view must agree, within the
 	 * lifetime (4.2.11.1, 8.3). */
 	uint64_t now = sg_now_ms(c);
-	uint32_t client_age = obf_age - age_add;
-	if (now < issued || now - issued > (uint64_t)lifetime * 1000u || client_age > (uint64_t)lifetime * 1000u)
+	uint32_t client_age = obf_age - t.age_add;
+	if (now < t.issued || now - t.issued > (uint64_t)t.lifetime * 1000u ||
+	    client_age > (uint64_t)t.lifetime * 1000u)
 		goto out;
-	uint64_t server_age = now - issued;
+	uint64_t server_age = now - t.issued;
 	if (server_age > (uint64_t)client_age + AGE_TOLERANCE_MS || client_age > server_age + AGE_TOLERANCE_MS)
 		goto out;
 	/* The binder covers the ClientHello up to the binders list (4.2.11.2);
@@ -189,13 +207,13 @@ int sg_psk_accept(sigil_conn *c)
 	size_t trunc = (size_t)(hs->psk_binders.p - 2 - hs->ch_start);
 	if (binder.n != h->out_len)
 		goto bad_binder;
-	if (sg_hash_peek_more(hs->transcript, hs->ch_start, trunc, th) < 0 || sg_ks_binder(h, psk.p, th, want) < 0) {
+	if (sg_hash_peek_more(hs->transcript, hs->ch_start, trunc, th) < 0 || sg_ks_binder(h, t.psk, th, want) < 0) {
 		ret = SG_INTERNAL(c, "binder");
 		goto out;
 	}
 	if (!sg_ct_eq(want, binder.p, h->out_len))
 		goto bad_binder;
-	memcpy(hs->psk, psk.p, psk.n);
+	memcpy(hs->psk, t.psk, t.psk_len);
 	hs->flags |= SG_HS_PSK;
 	c->resumed = true;
 	goto out;
@@ -229,7 +247,7 @@ int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r)
 	/* 4.6.1: more than 7 days is an error; 0 means do not use it. */
 	if (lifetime > MAX_LIFETIME)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "ticket lifetime of %u s (more than 7 days)", lifetime);
-	if (lifetime == 0)
+	if (lifetime == 0 || ticket.n > MAX_CLIENT_TICKET)
 		return 0;
 	sg_session *s = calloc(1, sizeof *s);
 	if (!s || !(s->ticket = malloc(ticket.n))) {
@@ -358,7 +376,7 @@ int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len)
 	    !sg_rd_u64(&r, &s->received_ms) || !sg_rd_u32(&r, &s->lifetime) || !sg_rd_u32(&r, &s->age_add) ||
 	    !sg_rd_vec8(&r, &psk) || !sg_rd_vec16(&r, &ticket) || !sg_rd_vec8(&r, &sni) || !sg_rd_done(&r) ||
 	    !sg_suite_find(s->suite) || psk.n != sg_suite_find(s->suite)->hash->out_len || ticket.n == 0 ||
-	    !(s->ticket = malloc(ticket.n))) {
+	    ticket.n > MAX_CLIENT_TICKET || !(s->ticket = malloc(ticket.n))) {
 		/* Not sticky: a bad blob only means a full handshake. */
 		sg_session_free(s);
 		return SIGIL_ERROR;

@@ -301,6 +301,10 @@ int sg_record_write(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n);
 int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used);
 int sg_record_send_alert(sigil_conn *c, uint8_t alert);
 int sg_record_send_ccs(sigil_conn *c);
+/* Padding removal of a decrypted TLSInnerPlaintext p[n] (5.2, 5.4), in
+ * time that depends on n only: the content length, and in *type the
+ * content type (0 when p is all zeros: no content type). */
+size_t sg_record_unpad(const uint8_t *p, size_t n, uint8_t *type);
 /* Install keys for one direction from a traffic secret (RFC 8446 7.3). */
 int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool encrypt);
 void sg_traffic_clear(sg_traffic *t);
@@ -389,6 +393,20 @@ bool sg_psk_offering(const sigil_conn *c);
 int sg_psk_fill_binder(sigil_conn *c, sg_wr *w);
 /* Server: try the offered tickets; sets SG_HS_PSK and hs->psk on success. */
 int sg_psk_accept(sigil_conn *c);
+/* The two steps of reading a ticket, apart for the fuzz target
+ * (fuzz/fuzz_ticket.c) and the constant-time check: open ticket t[n]
+ * with the config's keys into state[cap] (*len bytes), 0 or -1; decode
+ * that state, 0 or -1 (psk points into it). */
+typedef struct sg_ticket {
+	uint16_t suite;
+	uint64_t issued;                /* ms since the epoch */
+	uint32_t lifetime, age_add;
+	const uint8_t *psk;
+	size_t psk_len;
+} sg_ticket;
+int sg_ticket_open(const sigil_config *cfg, const uint8_t *t, size_t n, uint8_t *state, size_t cap,
+		   size_t *len) SG_MUST_CHECK;
+int sg_ticket_decode(const uint8_t *state, size_t n, sg_ticket *t) SG_MUST_CHECK;
 /* The binder for a PSK over a transcript hash (4.2.11.2). */
 int sg_ks_binder(const sg_hash_class *h, const uint8_t *psk, const uint8_t *thash, uint8_t *out) SG_MUST_CHECK;
 

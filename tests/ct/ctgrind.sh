@@ -1,6 +1,10 @@
 #!/bin/sh
-# Constant-time check (ctgrind): secret-dependent comparisons sigil owns
-# must not branch on secrets.  Skipped where valgrind is missing.
+# Constant-time check (ctgrind): secret-dependent code sigil owns must
+# not branch on secrets nor index memory with them: comparisons of
+# Finished, binders and cookies, record padding removal, an opened
+# ticket's PSK (tests/tools/ct_check.c).  Two controls, a memcmp and the
+# plain padding scan, must be reported, or the check sees nothing.
+# Skipped where valgrind is missing.
 BUILD=${BUILD:-build}
 pass=0 fail=0
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -12,12 +16,24 @@ case "$BUILD" in *asan*) echo "SKIP ctgrind: not under ASan"; echo "0 passed, 0 
 T=$(mktemp)
 valgrind --error-exitcode=99 -q "$BUILD/tests/ct_check" >"$T" 2>&1
 rc=$?
-if [ $rc -eq 0 ]; then pass=$((pass + 1)); echo "ok ctgrind: comparisons of secrets are constant-time"
+if grep -q "debuginfo reader" "$T"; then
+	# valgrind 3.19 cannot read clang 14's DWARF 5.
+	echo "SKIP ctgrind: this valgrind cannot read the build's debug information" \
+	     "(with clang, build with OPT='-O2 -gdwarf-4')"
+	rm -f "$T"
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+if [ $rc -eq 0 ]; then pass=$((pass + 1)); echo "ok ctgrind: comparisons, padding removal and ticket PSK are constant-time"
 else fail=$((fail + 1)); echo "FAIL ctgrind: valgrind saw secret-dependent branches (exit $rc)"; tail -20 "$T"; fi
 valgrind --error-exitcode=99 -q "$BUILD/tests/ct_check" control >"$T" 2>&1
 rc=$?
 if [ $rc -eq 99 ] && grep -q "uninitialised" "$T"; then pass=$((pass + 1)); echo "ok ctgrind control: memcmp on secrets is reported"
 else fail=$((fail + 1)); echo "FAIL ctgrind control: the check did not see memcmp (exit $rc)"; tail -20 "$T"; fi
+valgrind --error-exitcode=99 -q "$BUILD/tests/ct_check" control-pad >"$T" 2>&1
+rc=$?
+if [ $rc -eq 99 ] && grep -q "uninitialised" "$T"; then pass=$((pass + 1)); echo "ok ctgrind control: the plain padding scan is reported"
+else fail=$((fail + 1)); echo "FAIL ctgrind control: the check did not see the plain padding scan (exit $rc)"; tail -20 "$T"; fi
 rm -f "$T"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

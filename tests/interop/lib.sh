@@ -2,10 +2,17 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #
-# Gives: $PEER (tlspeer), $TMP (scratch dir, removed on exit), certificates
-# in $TMP (gen_certs), free_port, start_bg/wait_for/wait_bg for background
-# processes (all killed by the exit trap), check helpers that print
-# "ok NAME" / "FAIL NAME" and a final line "N passed, N failed" (finish).
+# Gives: $PEER (tlspeer), $SIGIL (the sigil program), $TMP (scratch dir,
+# removed on exit), certificates in $TMP (gen_certs), free_port,
+# start_bg/wait_for/wait_bg for background processes (all killed by the
+# exit trap), check helpers that print "ok NAME" / "FAIL NAME" and a final
+# line "N passed, N failed" (finish).
+#
+# SIGIL_WRAP (make valgrind): a command that $PEER and $SIGIL run under,
+# e.g. "valgrind --leak-check=full ...": they become small scripts that
+# exec it with the real program.  Peers (openssl, curl, gnutls) are not
+# wrapped.  TMUL multiplies every time limit (T, start_bg, wait_for);
+# it is 1, or 10 with a wrapper, unless set.
 #
 # Run directly (tests/run.sh runs every tests/*/*.sh) it only reports that it
 # has no checks of its own.
@@ -17,7 +24,9 @@ case $BUILD in
 *) [ -d "$BUILD" ] || BUILD=$LIB_ROOT/$BUILD ;;
 esac
 PEER=$BUILD/tests/tlspeer
-T=${T:-10}		# seconds allowed for one client command
+SIGIL=$BUILD/sigil
+if [ -n "$SIGIL_WRAP" ]; then TMUL=${TMUL:-10}; else TMUL=${TMUL:-1}; fi
+T=$(( ${T:-10} * TMUL ))	# seconds allowed for one client command
 NL='
 '
 passed=0
@@ -25,10 +34,29 @@ failed=0
 BG_PIDS=
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sigil-interop.XXXXXX") || exit 1
 
+if [ -n "$SIGIL_WRAP" ]; then
+	mkdir "$TMP/wrap" || exit 1
+	for prog in "$PEER" "$SIGIL"; do
+		real=$(cd "$(dirname "$prog")" 2>/dev/null && pwd)/$(basename "$prog")
+		w=$TMP/wrap/$(basename "$prog")
+		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$SIGIL_WRAP" "$real" >"$w"
+		chmod +x "$w"
+	done
+	PEER=$TMP/wrap/tlspeer
+	SIGIL=$TMP/wrap/sigil
+fi
+
 cleanup() {
 	for p in $BG_PIDS; do
 		kill "$p" 2>/dev/null
 	done
+	# Under a wrapper, let every process finish its report (valgrind's
+	# leak check runs after the SIGTERM) before the caller reads it.
+	if [ -n "$SIGIL_WRAP" ]; then
+		for p in $BG_PIDS; do
+			wait "$p" 2>/dev/null
+		done
+	fi
 	exec 3>&- 2>/dev/null
 	rm -rf "$TMP"
 }
@@ -92,7 +120,7 @@ print(s.getsockname()[1])' && return
 # timeout), stdout+stderr to LOG, stdin from /dev/null.  Sets BG.
 start_bg() {
 	log=$1
-	secs=$2
+	secs=$(($2 * TMUL))
 	shift 2
 	timeout "$secs" "$@" >"$log" 2>&1 </dev/null 3>&- &
 	BG=$!
@@ -103,7 +131,7 @@ start_bg() {
 # script writes through fd 3 (send3 TEXT); closing fd 3 (close3) is EOF.
 start_bg_fd3() {
 	log=$1
-	secs=$2
+	secs=$(($2 * TMUL))
 	shift 2
 	fifo=$TMP/fifo.$$.$port_seq
 	port_seq=$((port_seq + 1))
@@ -124,9 +152,10 @@ close3() {
 	exec 3>&-
 }
 
-# wait_for LOG REGEX [SECONDS]: wait until LOG has a line matching REGEX.
+# wait_for LOG REGEX [SECONDS]: wait until LOG has a line matching REGEX
+# (SECONDS times TMUL at most).
 wait_for() {
-	n=$(( ${3:-5} * 20 ))
+	n=$(( ${3:-5} * 20 * TMUL ))
 	while [ "$n" -gt 0 ]; do
 		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
 		sleep 0.05

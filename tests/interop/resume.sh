@@ -4,7 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 
 have openssl || { skip "openssl not installed"; finish; }
-SIGIL=$BUILD/sigil
 [ -x "$SIGIL" ] || { echo "FAIL no $SIGIL (make)"; failed=1; finish; }
 "$SIGIL" ca init "$TMP/ca" >/dev/null 2>&1 &&
 	"$SIGIL" ca issue "$TMP/ca" --server localhost,127.0.0.1 --out "$TMP/srv" >/dev/null 2>&1 ||

@@ -8,10 +8,13 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../interop/lib.sh"
 
-# Absolute paths: the script works in $TMP.
+# Absolute paths: the script works in $TMP.  (Under SIGIL_WRAP, lib.sh's
+# $SIGIL and $PEER are wrappers in $TMP already.)
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || BUILD=$LIB_ROOT/build
-SIGIL=$BUILD/sigil
-PEER=$BUILD/tests/tlspeer
+if [ -z "$SIGIL_WRAP" ]; then
+	SIGIL=$BUILD/sigil
+	PEER=$BUILD/tests/tlspeer
+fi
 export SIGIL_HOME="$TMP/home"
 
 for tool in "$SIGIL" "$PEER"; do
@@ -131,7 +134,7 @@ check "require: the server logs the verified identity" \
 	'grep -q "client certificate: CN=alice (serial" req.log' req.log
 # Both lines (curl's and s_client's): the log is written as a response ends.
 wait_for access.log ' - alice \[.*" 200 .*' 2
-n=40
+n=$((40 * TMUL))
 while [ "$(grep -c " - alice \[" access.log)" -lt 2 ] && [ $n -gt 0 ]; do
 	sleep 0.05
 	n=$((n - 1))
@@ -257,20 +260,21 @@ elif ! have unshare || ! have ip || ! timeout 5 unshare -rn ip link set lo up 2>
 	skip "get: gnutls-serv listens on every address and no network namespace is available"
 else
 	cat >gnutls.sh <<'EOF'
-# run inside unshare -rn: $1 sigil, $2 CA; writes gt.rc1 / gt.rc2
+# run inside unshare -rn: $1 sigil, $2 CA, $3 seconds per client; writes
+# gt.rc1 / gt.rc2
 ip link set lo up || exit 1
-timeout 20 gnutls-serv --http -p 8443 --require-client-cert --x509cafile "$2" \
+timeout $(($3 * 2)) gnutls-serv --http -p 8443 --require-client-cert --x509cafile "$2" \
 	--x509certfile site.crt --x509keyfile site.key >gs.log 2>&1 </dev/null &
 n=100
 until grep -q "listening on IPv4" gs.log 2>/dev/null || [ $n -eq 0 ]; do sleep 0.05; n=$((n - 1)); done
 sleep 0.2
-timeout 10 "$1" get --cacert "$2" --cert alice.crt --key alice.key https://localhost:8443/ >gt.out1 2>gt.err1
+timeout "$3" "$1" get --cacert "$2" --cert alice.crt --key alice.key https://localhost:8443/ >gt.out1 2>gt.err1
 echo $? >gt.rc1
-timeout 10 "$1" get --cacert "$2" https://localhost:8443/ >gt.out2 2>gt.err2
+timeout "$3" "$1" get --cacert "$2" https://localhost:8443/ >gt.out2 2>gt.err2
 echo $? >gt.rc2
 kill $! 2>/dev/null
 EOF
-	timeout 40 unshare -rn sh gnutls.sh "$SIGIL" "$CA" >gt.log 2>&1
+	timeout $((T * 4)) unshare -rn sh gnutls.sh "$SIGIL" "$CA" "$T" >gt.log 2>&1
 	check "get: --cert against gnutls-serv --require-client-cert succeeds" \
 		'[ "$(cat gt.rc1 2>/dev/null)" = 0 ] && grep -q "Subject: CN=alice" gt.out1' gt.err1 gs.log gt.log
 	check "get: without --cert against gnutls-serv --require-client-cert fails" \

@@ -3,12 +3,19 @@
  * by the ctgrind technique: secrets are marked undefined for valgrind's
  * memcheck, which then reports every branch or memory index that depends
  * on them.  Run by tests/ct/ctgrind.sh under valgrind:
- *   ct_check          must run clean (no error);
- *   ct_check control  compares with memcmp instead, and must be reported
- *                     (so the check is known to see what it looks for).
- * Covered: sg_ct_eq as used for Finished, PSK binders and HRR cookies;
- * the Finished verification of the engine end to end (the expected
- * verify_data is secret until compared); ticket key-name matching.
+ *   ct_check              must run clean (no error);
+ *   ct_check control      compares with memcmp instead, and must be
+ *                         reported (so the check is known to see what it
+ *                         looks for);
+ *   ct_check control-pad  removes record padding with the plain scan
+ *                         from the end, and must be reported too.
+ * Covered: sg_ct_eq, which compares Finished, PSK binders, HRR cookies
+ * and ticket key names; the HMAC behind Finished and binders (secret key
+ * and message); record padding removal (sg_record_unpad) with the whole
+ * decrypted record secret, at every padding length of small records and
+ * at the largest record; the path of an opened ticket: its state decoded
+ * with the PSK secret (sg_ticket_decode), the binder computed from that
+ * PSK and compared.  The AEAD (tag check included) is the backend's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,9 +35,82 @@ static void public_(const void *p, size_t n)
 	VALGRIND_MAKE_MEM_DEFINED(p, n);
 }
 
+/* The scan RFC 8446 5.4 describes, stopping at the type: its time
+ * depends on the padding (the control). */
+static size_t unpad_plain(const uint8_t *p, size_t n, uint8_t *type)
+{
+	while (n > 0 && p[n - 1] == 0)
+		n--;
+	*type = n ? p[n - 1] : 0;
+	return n ? n - 1 : 0;
+}
+
+/* Record padding removal with the decrypted record secret: only the
+ * result (content length and type) becomes public, as in the engine,
+ * which acts on it.  A record of len bytes whose type is at `at`
+ * (at == len: all zeros, no type).  1 when the result is wrong. */
+static int unpad_one(int control, size_t len, size_t at)
+{
+	static uint8_t rec[SG_MAX_CIPHERTEXT - SG_AEAD_TAG];
+	memset(rec, 0, len);
+	if (at < len) {
+		for (size_t i = 0; i < at; i++)
+			rec[i] = (uint8_t)(i % 3 ? 0x41 + i : 0);      /* zeros in the content too */
+		rec[at] = SG_CT_APP;
+	}
+	secret(rec, len);
+	uint8_t type;
+	size_t got = control ? unpad_plain(rec, len, &type) : sg_record_unpad(rec, len, &type);
+	public_(&type, sizeof type);
+	public_(&got, sizeof got);
+	return at < len ? type != SG_CT_APP || got != at : type != 0;
+}
+
+/* Every content length and padding of records up to 70 bytes (blocks,
+ * words and bytes of the scan), then the largest record with the type
+ * first and last.  0 when every result is right. */
+static int check_unpad(int control)
+{
+	size_t big = SG_MAX_CIPHERTEXT - SG_AEAD_TAG;
+	int bad = 0;
+	for (size_t len = 1; len <= 70; len++)
+		for (size_t at = 0; at <= len; at++)
+			bad += unpad_one(control, len, at);
+	bad += unpad_one(control, big, 0) + unpad_one(control, big, big - 1) + unpad_one(control, big, big);
+	if (bad)
+		printf("unpad: %d wrong results\n", bad);
+	return bad != 0;
+}
+
+/* An opened ticket: the state as sg_ticket_open leaves it, with the PSK
+ * secret; decoding it, computing the binder and comparing it must not
+ * branch on the PSK.  0 when the binder matches as it should. */
+static int check_ticket(void)
+{
+	uint8_t state[1 + 2 + 8 + 4 + 4 + 1 + 32], th[32], want[32], binder[32];
+	memset(state, 0, sizeof state);
+	state[0] = 1;                                   /* version */
+	sg_store16(state + 1, SIGIL_AES_128_GCM_SHA256);
+	state[19] = 32;
+	memset(state + 20, 0x33, 32);                   /* the PSK */
+	memset(th, 0x44, sizeof th);
+	if (sg_ks_binder(&sg_sha256, state + 20, th, binder) < 0)
+		return 1;
+	secret(state + 20, 32);
+	sg_ticket t;
+	if (sg_ticket_decode(state, sizeof state, &t) < 0 || t.psk_len != 32 ||
+	    sg_ks_binder(&sg_sha256, t.psk, th, want) < 0)
+		return 1;
+	bool ok = sg_ct_eq(want, binder, sizeof want);
+	public_(&ok, sizeof ok);
+	return !ok;
+}
+
 int main(int argc, char **argv)
 {
 	int control = argc > 1 && strcmp(argv[1], "control") == 0;
+	if (argc > 1 && strcmp(argv[1], "control-pad") == 0)
+		return check_unpad(1) ? 1 : 0;
 	uint8_t a[48], b[48];
 	int eq = 0;
 	for (int round = 0; round < 4; round++) {
@@ -58,6 +138,8 @@ int main(int argc, char **argv)
 	secret(mac2, sizeof mac2);
 	bool ok = control ? memcmp(mac1, mac2, sizeof mac1) == 0 : sg_ct_eq(mac1, mac2, sizeof mac1);
 	public_(&ok, sizeof ok);
-	printf("equal: %d of 4, hmac %s\n", eq, ok ? "same" : "differs");
-	return eq == 2 && ok ? 0 : 1;
+	int unpad = check_unpad(0), ticket = check_ticket();
+	printf("equal: %d of 4, hmac %s, unpad %s, ticket binder %s\n", eq, ok ? "same" : "differs",
+	       unpad ? "wrong" : "right", ticket ? "wrong" : "right");
+	return eq == 2 && ok && !unpad && !ticket ? 0 : 1;
 }

@@ -434,6 +434,73 @@ static void test_resumption(void)
 	CHECK(sigil_conn_set_session(c, blob, n - 1) < 0);
 	sigil_conn_free(c);
 
+	/* A ticket too long to offer again (it must fit in the ClientHello's
+	 * extensions, at most 2^16-1 bytes with everything else): a client
+	 * used to keep it, and its next handshake failed with an internal
+	 * error ("ClientHello too large").  Now it is ignored: the session
+	 * already held stays, and a blob carrying one is refused. */
+	{
+		sigil_conn *c2 = sigil_conn_new(cc, SIGIL_CLIENT), *s2 = sigil_conn_new(sc, SIGIL_SERVER);
+		uint8_t before[1024];
+		size_t nb = 0, na = 0, tl = 65535;
+		CHECK(sigil_conn_set_server_name(c2, "localhost") == 0);
+		CHECK(pump(c2, s2, 0) == 0 && transfer(s2, c2, 10) == 0);
+		CHECK(sigil_conn_get_session(c2, before, sizeof before, &nb) == 0);
+		uint8_t *nst = calloc(1, 4 + 4 + 4 + 1 + 8 + 2 + tl + 2);
+		size_t k = 0;
+		nst[k++] = SG_HT_NEW_SESSION_TICKET;
+		sg_wr w;
+		sg_wr_init_fixed(&w, nst + 4, 4 + 4 + 1 + 8 + 2 + tl + 2);
+		sg_wr_u32(&w, 7200);
+		sg_wr_u32(&w, 1);
+		sg_wr_u8(&w, 8);
+		sg_wr_u64(&w, 9);
+		sg_wr_u16(&w, (uint16_t)tl);
+		memset(sg_wr_space(&w, tl), 'T', tl);
+		sg_wr_u16(&w, 0);
+		nst[1] = (uint8_t)(w.len >> 16);
+		nst[2] = (uint8_t)(w.len >> 8);
+		nst[3] = (uint8_t)w.len;
+		CHECK(sg_wr_ok(&w) && sg_record_write(s2, SG_CT_HANDSHAKE, nst, 4 + w.len) == 0);
+		move(s2, c2, 0);
+		CHECK(!(sigil_conn_state(c2) & SIGIL_ST_FAILED));
+		uint8_t *after = malloc(70000);
+		CHECK(sigil_conn_get_session(c2, after, 70000, &na) == 0 && na == nb && memcmp(after, before, nb) == 0);
+		CHECK(resume(sc, cc, after, na, &alert) == 1);
+		/* The same ticket in a blob. */
+		size_t off = 4 + 2 + 8 + 4 + 4, bl;
+		memcpy(after, before, off);
+		bl = off;
+		after[bl++] = 32;
+		memset(after + bl, 1, 32);
+		bl += 32;
+		sg_store16(after + bl, (uint16_t)tl);
+		memset(after + bl + 2, 'T', tl);
+		bl += 2 + tl;
+		after[bl++] = 9;
+		memcpy(after + bl, "localhost", 9);
+		bl += 9;
+		sigil_conn *c3 = sigil_conn_new(cc, SIGIL_CLIENT), *s3 = sigil_conn_new(sc, SIGIL_SERVER);
+		CHECK(sigil_conn_set_server_name(c3, "localhost") == 0);
+		CHECK(sigil_conn_set_session(c3, after, bl) < 0);
+		CHECK(pump(c3, s3, 0) == 0 && !sigil_conn_resumed(c3));
+		/* A ticket of exactly the limit is kept and offered. */
+		sg_store16(after + off + 1 + 32, 32768);
+		memmove(after + off + 1 + 32 + 2 + 32768, after + bl - 10, 10);
+		sigil_conn *c4 = sigil_conn_new(cc, SIGIL_CLIENT), *s4 = sigil_conn_new(sc, SIGIL_SERVER);
+		CHECK(sigil_conn_set_server_name(c4, "localhost") == 0);
+		CHECK(sigil_conn_set_session(c4, after, off + 1 + 32 + 2 + 32768 + 10) == 0);
+		CHECK(pump(c4, s4, 0) == 0 && !sigil_conn_resumed(c4));   /* not ours: a full handshake */
+		free(after);
+		free(nst);
+		sigil_conn_free(c4);
+		sigil_conn_free(s4);
+		sigil_conn_free(c3);
+		sigil_conn_free(s3);
+		sigil_conn_free(c2);
+		sigil_conn_free(s2);
+	}
+
 	/* A server whose keys were rotated out does not know the ticket. */
 	sigil_config *other = config("ec256", NULL, NULL);
 	CHECK(resume(other, cc, blob, n, &alert) == 0);
@@ -741,6 +808,140 @@ static void test_bad_finished(void)
 	sigil_config_free(sc);
 }
 
+/* ---- record padding (RFC 8446 5.2, 5.4) ---- */
+
+/* The plain scan from the end, as 5.4 describes it: the reference. */
+static size_t unpad_ref(const uint8_t *p, size_t n, uint8_t *type)
+{
+	while (n > 0 && p[n - 1] == 0)
+		n--;
+	*type = n ? p[n - 1] : 0;
+	return n ? n - 1 : 0;
+}
+
+/* Protect inner (a whole TLSInnerPlaintext: content, type, padding) as
+ * from's next record, the way write_one would but with the padding that
+ * sigil never sends, and give it to `to`.  Its recv_net result. */
+static int send_inner(sigil_conn *from, sigil_conn *to, const uint8_t *inner, size_t n)
+{
+	size_t clen = n + SG_AEAD_TAG, used;
+	uint8_t *rec = malloc(SG_RECORD_HEADER + clen), iv[SG_AEAD_NONCE];
+	rec[0] = SG_CT_APP;
+	rec[1] = 3;
+	rec[2] = 3;
+	sg_store16(rec + 3, (uint16_t)clen);
+	memcpy(iv, from->wr.iv, sizeof iv);
+	for (int i = 0; i < 8; i++)
+		iv[SG_AEAD_NONCE - 1 - i] ^= (uint8_t)(from->wr.seq >> (8 * i));
+	int r = -1;
+	if (from->wr.aead && sg_aead_seal(from->wr.aead, iv, rec, SG_RECORD_HEADER, inner, n, rec + SG_RECORD_HEADER) == 0) {
+		from->wr.seq++;
+		r = sigil_conn_recv_net(to, rec, SG_RECORD_HEADER + clen, &used);
+		if (r == 0 && used != SG_RECORD_HEADER + clen)
+			r = -1;
+	}
+	free(rec);
+	return r;
+}
+
+/* A connected pair; the server sends `inner` to the client.  Returns the
+ * client's alert (0: none) and in got/glen what the client read. */
+static int padded_record(const uint8_t *inner, size_t n, uint8_t *got, size_t cap, size_t *glen)
+{
+	sigil_config *sc = config("ec256", NULL, NULL), *cc = config(NULL, NULL, NULL);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	int alert = -1;
+	*glen = 0;
+	if (pump(c, s, 0) == 0) {
+		if (send_inner(s, c, inner, n) < 0) {
+			alert = sigil_conn_error_alert(c);
+		} else {
+			alert = 0;
+			if (sigil_conn_read_app(c, got, cap, glen) < 0)
+				alert = -1;
+		}
+	}
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+	return alert;
+}
+
+static void test_padding(void)
+{
+	/* The constant-time scan against the plain one: every length up
+	 * to 200 (all block and word boundaries), sparse random contents,
+	 * and every position of a lone type byte. */
+	uint8_t buf[SG_MAX_CIPHERTEXT], type, rtype;
+	uint32_t x = 12345;
+	int bad = 0;
+	for (size_t n = 0; n <= 200; n++) {
+		for (int round = 0; round < 50; round++) {
+			for (size_t i = 0; i < n; i++) {
+				x = x * 1103515245u + 12345u;
+				buf[i] = (x >> 16) % 5 == 0 ? (uint8_t)(x >> 8) : 0;
+			}
+			size_t got = sg_record_unpad(buf, n, &type), want = unpad_ref(buf, n, &rtype);
+			bad += type != rtype || (rtype && got != want);
+		}
+		for (size_t at = 0; at < n; at++) {
+			memset(buf, 0, n);
+			buf[at] = (uint8_t)(0x80 | at);
+			size_t got = sg_record_unpad(buf, n, &type);
+			bad += got != at || type != (uint8_t)(0x80 | at);
+		}
+		memset(buf, 0, n);
+		(void)sg_record_unpad(buf, n, &type);
+		bad += type != 0;
+	}
+	/* The largest record: type last, type first, all zeros. */
+	size_t big = SG_MAX_CIPHERTEXT - SG_AEAD_TAG;
+	memset(buf, 0xa5, big);
+	bad += sg_record_unpad(buf, big, &type) != big - 1 || type != 0xa5;
+	memset(buf, 0, big);
+	buf[0] = SG_CT_APP;
+	bad += sg_record_unpad(buf, big, &type) != 0 || type != SG_CT_APP;
+	buf[0] = 0;
+	(void)sg_record_unpad(buf, big, &type);
+	bad += type != 0;
+	CHECK_MSG(bad == 0, "%d disagreements with the plain scan", bad);
+
+	/* Through the engine: padded records as a peer may send them. */
+	static uint8_t inner[SG_MAX_PLAINTEXT + 2 + 256], got[SG_MAX_PLAINTEXT + 2];
+	size_t glen;
+	memcpy(inner, "hello", 5);
+	inner[5] = SG_CT_APP;
+	memset(inner + 6, 0, 100);
+	CHECK(padded_record(inner, 106, got, sizeof got, &glen) == 0 && glen == 5 && memcmp(got, "hello", 5) == 0);
+	/* Zeros in the content are content: the scan stops at the type. */
+	memcpy(inner, "a\0\0", 3);
+	inner[3] = SG_CT_APP;
+	memset(inner + 4, 0, 37);
+	CHECK(padded_record(inner, 41, got, sizeof got, &glen) == 0 && glen == 3 && memcmp(got, "a\0\0", 3) == 0);
+	/* The type at position 0 with the most padding 5.4 allows (the
+	 * whole TLSInnerPlaintext 2^14 + 1 bytes): empty application data. */
+	memset(inner, 0, SG_MAX_PLAINTEXT + 1);
+	inner[0] = SG_CT_APP;
+	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 1, got, sizeof got, &glen) == 0 && glen == 0);
+	/* ... and of a handshake record: empty, refused. */
+	inner[0] = SG_CT_HANDSHAKE;
+	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+	/* The largest content, no padding; one byte more overflows (5.2). */
+	for (size_t i = 0; i < SG_MAX_PLAINTEXT + 1; i++)
+		inner[i] = (uint8_t)(i * 7 + 1);
+	inner[SG_MAX_PLAINTEXT] = SG_CT_APP;
+	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 1, got, sizeof got, &glen) == 0 && glen == SG_MAX_PLAINTEXT &&
+	      got[SG_MAX_PLAINTEXT - 1] == (uint8_t)((SG_MAX_PLAINTEXT - 1) * 7 + 1));
+	inner[SG_MAX_PLAINTEXT] = 0x55;
+	inner[SG_MAX_PLAINTEXT + 1] = SG_CT_APP;
+	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 2, got, sizeof got, &glen) == SIGIL_ALERT_RECORD_OVERFLOW);
+	/* No content type at all: one zero byte, and 2^14 + 1 of them. */
+	memset(inner, 0, sizeof inner);
+	CHECK(padded_record(inner, 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+}
+
 static void test_io_socketpair(void)
 {
 	int sv[2];
@@ -843,6 +1044,7 @@ int main(void)
 	test_bad_client_hello();
 	test_bad_server();
 	test_bad_finished();
+	test_padding();
 	test_io_socketpair();
 	test_write_room_partial_sends();
 	return TEST_END();
