@@ -75,7 +75,7 @@ FUZZ_COV = $(FUZZ_BUILD)/cov
 fuzz-cov:
 	@mkdir -p $(FUZZ_COV)/prof
 	@for t in $(FUZZ_NAMES); do \
-	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O0 -Iinclude -Isrc -fsanitize=fuzzer \
+	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -g -O0 -Iinclude -Isrc -fsanitize=fuzzer \
 	    -fprofile-instr-generate -fcoverage-mapping -o $(FUZZ_COV)/$$t fuzz/$$t.c $(LIB_SRCS) \
 	    -lcrypto -lsqlite3 -lpthread || exit 1; \
 	  dirs=""; for d in fuzz/corpus/$$t $(FUZZ_BUILD)/corpus/$$t fuzz/regress/$$t; do \
