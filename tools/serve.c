@@ -82,6 +82,8 @@ typedef struct hconn {
 	/* request */
 	char *req;                      /* REQ_MAX bytes while a request arrives */
 	size_t req_len;
+	size_t scanned;                 /* bytes of req already searched for LF */
+	size_t line_start;              /* just after the last LF in req */
 	size_t discard;                 /* request body bytes to skip */
 	int keep_alive;
 	/* response */
@@ -772,10 +774,22 @@ static int try_request(worker *w, hconn *c)
 		memmove(c->req, c->req + k, c->req_len - k);
 		c->req_len -= k;
 		c->discard -= k;
+		c->scanned = c->line_start = 0;
 		if (c->discard)
 			return 0;
 	}
 	if (c->req_len == 0)
+		return 0;
+	/* The parser starts again from the first byte each time, so calling
+	 * it on every read would let a client that sends its head a byte at a
+	 * time cost O(n^2): 134 M byte visits for a 16 KiB head.  Its verdict
+	 * can only change when a line ends, when the open line passes the
+	 * line limit, or at the head limit: only then is it asked. */
+	const char *lf = memrchr(c->req + c->scanned, '\n', c->req_len - c->scanned);
+	c->scanned = c->req_len;
+	if (lf)
+		c->line_start = (size_t)(lf - c->req) + 1;
+	else if (c->req_len - c->line_start <= SG_HTTP_MAX_FIELD_LINE && c->req_len < REQ_MAX)
 		return 0;
 	sg_http_request req;
 	int r = sg_http_parse_request(c->req, c->req_len, &req);
@@ -795,12 +809,14 @@ static int try_request(worker *w, hconn *c)
 		size_t used = (size_t)r;
 		memmove(c->req, c->req + used, c->req_len - used);
 		c->req_len -= used;
+		c->scanned = c->line_start = 0;
 		if (req.framing == SG_HTTP_BODY_LENGTH)
 			c->discard = (size_t)req.content_length;
 		if (req.framing == SG_HTTP_BODY_CHUNKED)
 			c->keep_alive = 0;      /* we do not read chunked request bodies */
 	} else {
 		c->req_len = 0;
+		c->scanned = c->line_start = 0;
 		logv(w->o, "%s: bad request: %s", c->peer, req.why ? req.why : "?");
 	}
 	c->st = C_WRITE;
