@@ -433,10 +433,12 @@ static bool parse_bc(sg_x509_cert *c, sg_rd v)
 		bool ca;
 		if (!sg_der_get_bool(&seq, &ca))
 			return false;
-		/* DER: a DEFAULT value is never encoded (X.690 §11.5). */
-		if (!ca)
-			return false;
-		c->ca = true;
+		/* DER never encodes a DEFAULT value (X.690 §11.5), but cA
+		 * FALSE written out is common in issued certificates
+		 * (mozilla::pkix and Chromium accept it for that reason) and
+		 * means the default: accepted, as an explicit critical FALSE
+		 * is in parse_exts. */
+		c->ca = ca;
 	}
 	if (!sg_rd_done(&seq)) {
 		uint64_t pl;

@@ -157,6 +157,107 @@ static void test_cert(void)
 	free(cader);
 }
 
+/* A certificate (unsigned: parsing does not check the signature) whose
+ * subject is CN=cn[cnlen] as a string of tag cn_tag and whose only
+ * extension is basicConstraints with the value bc[n], critical. */
+static size_t cert_build(const uint8_t *bc, size_t n, uint8_t cn_tag, const char *cn,
+			 size_t cnlen, uint8_t *out, size_t cap)
+{
+	static const uint8_t ecdsa[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+	static const uint8_t ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+	static const uint8_t p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	static const uint8_t cn_oid[] = {0x55, 0x04, 0x03}, bc_oid[] = {0x55, 0x1d, 0x13};
+	sg_wr w;
+	sg_wr_init_fixed(&w, out, cap);
+	sg_der_mark cert = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark tbs = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark m = sg_der_open(&w, SG_DER_CTX_CONS(0));
+	(void)sg_der_put_u64(&w, 2);
+	(void)sg_der_close(&w, m);
+	(void)sg_der_put_u64(&w, 1);
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, ecdsa, sizeof ecdsa);
+	(void)sg_der_close(&w, m);
+	for (int name = 0; name < 2; name++) {  /* issuer, then subject */
+		if (name == 1) {
+			m = sg_der_open(&w, SG_DER_SEQUENCE);
+			(void)sg_der_put_time(&w, 1700000000);
+			(void)sg_der_put_time(&w, 1800000000);
+			(void)sg_der_close(&w, m);
+		}
+		m = sg_der_open(&w, SG_DER_SEQUENCE);
+		sg_der_mark set = sg_der_open(&w, SG_DER_SET);
+		sg_der_mark atv = sg_der_open(&w, SG_DER_SEQUENCE);
+		(void)sg_der_put_oid(&w, cn_oid, sizeof cn_oid);
+		if (name == 0)
+			(void)sg_der_put_string(&w, SG_DER_UTF8_STRING, "a", 1);
+		else
+			(void)sg_der_put(&w, cn_tag, cn, cnlen);
+		(void)sg_der_close(&w, atv);
+		(void)sg_der_close(&w, set);
+		(void)sg_der_close(&w, m);
+	}
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark alg = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, ec, sizeof ec);
+	(void)sg_der_put_oid(&w, p256, sizeof p256);
+	(void)sg_der_close(&w, alg);
+	(void)sg_der_put_bit_bytes(&w, (const uint8_t *)"\x04", 1);
+	(void)sg_der_close(&w, m);
+	sg_der_mark exts = sg_der_open(&w, SG_DER_CTX_CONS(3));
+	sg_der_mark seq = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark ext = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, bc_oid, sizeof bc_oid);
+	(void)sg_der_put_bool(&w, true);
+	(void)sg_der_put(&w, SG_DER_OCTET_STRING, bc, n);
+	(void)sg_der_close(&w, ext);
+	(void)sg_der_close(&w, seq);
+	(void)sg_der_close(&w, exts);
+	(void)sg_der_close(&w, tbs);
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, ecdsa, sizeof ecdsa);
+	(void)sg_der_close(&w, m);
+	(void)sg_der_put_bit_bytes(&w, (const uint8_t *)"\x00", 1);
+	(void)sg_der_close(&w, cert);
+	return sg_wr_ok(&w) ? w.len : 0;
+}
+
+static size_t cert_with_bc(const uint8_t *bc, size_t n, uint8_t *out, size_t cap)
+{
+	return cert_build(bc, n, SG_DER_UTF8_STRING, "a", 1, out, cap);
+}
+
+/* basicConstraints encodings (RFC 5280 4.2.1.9). cA FALSE written out
+ * breaks DER's DEFAULT rule but is common in issued certificates, and
+ * openssl, mozilla::pkix and Chromium accept it: so does sigil (found by
+ * tests/x509/diff.sh, mutation bc-ca-false). */
+static void test_basic_constraints(void)
+{
+	uint8_t der[512];
+	char err[128];
+	sg_x509_cert c;
+	size_t n = cert_with_bc((const uint8_t *)"\x30\x00", 2, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 &&
+	      c.bc_present && c.bc_critical && !c.ca && c.path_len == -1);
+	n = cert_with_bc((const uint8_t *)"\x30\x03\x01\x01\x00", 5, der, sizeof der);
+	CHECK_MSG(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 &&
+		  c.bc_present && !c.ca && c.path_len == -1, "%s", err);
+	n = cert_with_bc((const uint8_t *)"\x30\x06\x01\x01\x00\x02\x01\x00", 8, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 && !c.ca && c.path_len == 0);
+	n = cert_with_bc((const uint8_t *)"\x30\x06\x01\x01\xff\x02\x01\x03", 8, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 && c.ca && c.path_len == 3);
+	/* Still refused: a BER boolean, a negative or a huge pathLen,
+	 * trailing bytes. */
+	n = cert_with_bc((const uint8_t *)"\x30\x03\x01\x01\x01", 5, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_with_bc((const uint8_t *)"\x30\x06\x01\x01\xff\x02\x01\xff", 8, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_with_bc((const uint8_t *)"\x30\x07\x01\x01\xff\x02\x02\x01\x00", 9, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_with_bc((const uint8_t *)"\x30\x05\x01\x01\x00\x05\x00", 7, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+}
+
 static void test_crl(void)
 {
 	size_t len;
@@ -247,6 +348,7 @@ int main(void)
 	test_dns_match();
 	test_ip_parse();
 	test_cert();
+	test_basic_constraints();
 	test_crl();
 	test_verify();
 	return TEST_END();
