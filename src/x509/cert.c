@@ -181,11 +181,20 @@ static bool name_ok(sg_rd name)
 		if (!sg_der_get(&seq, SG_DER_SET, &set) || sg_rd_done(&set))
 			return false;
 		while (!sg_rd_done(&set)) {
-			sg_rd atv, oid;
+			sg_rd atv, oid, val;
 			uint8_t tag;
 			if (!sg_der_get(&set, SG_DER_SEQUENCE, &atv) ||
 			    !sg_der_get_oid(&atv, &oid) ||
-			    !sg_der_get_any(&atv, &tag, NULL, NULL) || !sg_rd_done(&atv))
+			    !sg_der_get_any(&atv, &tag, &val, NULL) || !sg_rd_done(&atv))
+				return false;
+			/* Strings of multi-octet characters must hold whole,
+			 * valid characters: a value that is not text cannot be
+			 * compared as 7.1 says, nor shown (openssl refuses to
+			 * load such a certificate).  The PrintableString and
+			 * IA5String alphabets are not enforced: issued
+			 * certificates break them, and nothing depends on it. */
+			if ((tag == SG_DER_UTF8_STRING || tag == SG_DER_BMP_STRING ||
+			     tag == SG_DER_UNIVERSAL_STRING) && !sg_der_string_ok(tag, val))
 				return false;
 		}
 	}

@@ -258,6 +258,35 @@ static void test_basic_constraints(void)
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
 }
 
+/* Name strings (RFC 5280 4.1.2.4, 7.1): a UTF8String must be UTF-8 and a
+ * BMPString whole UCS-2 characters, or the name cannot be compared or
+ * shown (openssl refuses to load such certificates; sigil accepted them
+ * until tests/x509/diff.sh, mutations subject-bad-utf8 and
+ * subject-odd-bmp). PrintableString's alphabet is not enforced. */
+static void test_name_strings(void)
+{
+	static const uint8_t bc[] = {0x30, 0x00};
+	uint8_t der[512];
+	char err[128], s[64];
+	sg_x509_cert c;
+	size_t n = cert_build(bc, 2, SG_DER_UTF8_STRING, "caf\xc3\xa9", 5, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 &&
+	      sg_x509_name_to_string(c.subject, s, sizeof s) > 0 && strcmp(s, "CN=caf\xc3\xa9") == 0);
+	n = cert_build(bc, 2, SG_DER_UTF8_STRING, "caf\xc3", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1 &&
+	      strcmp(err, "malformed subject name") == 0);
+	n = cert_build(bc, 2, SG_DER_UTF8_STRING, "\xed\xa0\x80", 3, der, sizeof der);  /* surrogate */
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_BMP_STRING, "\0a\0b", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+	n = cert_build(bc, 2, SG_DER_BMP_STRING, "\0a\0", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_UNIVERSAL_STRING, "\0\0\0a\0\0", 6, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_PRINTABLE_STRING, "a@b", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+}
+
 static void test_crl(void)
 {
 	size_t len;
@@ -349,6 +378,7 @@ int main(void)
 	test_ip_parse();
 	test_cert();
 	test_basic_constraints();
+	test_name_strings();
 	test_crl();
 	test_verify();
 	return TEST_END();
