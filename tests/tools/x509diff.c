@@ -919,6 +919,14 @@ static int m_san(mctx *m, tbs *t, const mut *u)
 static int m_nc(mctx *m, tbs *t, const mut *u)
 {
 	sg_wr w;
+	if (strstr(u->s, "LEAFDN")) {
+		/* a leaf already mutated past decoding has no DN to give */
+		tbs *lt = xmalloc(sizeof *lt);
+		bool ok = tbs_decode(lt, m->der[0], m->len[0]);
+		free(lt);
+		if (!ok)
+			return 1;
+	}
 	wr_new(&w);
 	sg_der_mark s = sg_der_open(&w, SG_DER_SEQUENCE);
 	for (int pass = 0; pass < 2 && strcmp(u->s, "EMPTY") != 0; pass++) {
@@ -1058,13 +1066,21 @@ static int m_name(mctx *m, tbs *t, const mut *u)
 				*p = (char)(*p - 32);
 		set_name(f, o, cn, SG_DER_UTF8_STRING);
 		return 0;
-	case 3:
-		snprintf(x, sizeof x, "  %s  ", cn);
-		for (char *p = strchr(x + 2, ' '); p && p[1] != ' '; p = strchr(p + 2, ' ')) {
-			memmove(p + 1, p, strlen(p) + 1);       /* double it */
+	case 3: {        /* "Diff Root EC" -> "  Diff  Root  EC  " */
+		size_t n = 0;
+		x[n++] = ' ';
+		x[n++] = ' ';
+		for (const char *p = cn; *p; p++) {
+			x[n++] = *p;
+			if (*p == ' ')
+				x[n++] = ' ';
 		}
+		x[n++] = ' ';
+		x[n++] = ' ';
+		x[n] = 0;
 		set_name(f, o, x, SG_DER_UTF8_STRING);
 		return 0;
+	}
 	case 4:
 	case 5:
 	case 8:
@@ -1652,6 +1668,8 @@ static const mut muts[] = {
 	T("serial-nonmin", LCR, m_serial, 0, 0, "0001"),
 	/* public keys (4.1.2.7; key sizes and curves of the web PKI) */
 	T("spki-rsa1024", L, m_spki, 0, 0, "rsa1024"),
+	T("spki-rsa2052", L, m_spki, 0, 0, "rsa2052"),
+	T("spki-p192", L, m_spki, 0, 0, "p192"),
 	T("spki-rsa2048", LCR, m_spki, 0, 0, "rsa2048"),
 	T("spki-p521", L, m_spki, 0, 0, "p521"),
 	T("spki-secp256k1", L, m_spki, 0, 0, "secp256k1"),

@@ -115,7 +115,9 @@ mkdir spki
 pub() { openssl pkey -in "$T/k" -pubout -outform DER -out "spki/$1.der"; }
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$T/k"; pub rsa1024
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/k"; pub rsa2048
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2052 -out "$T/k"; pub rsa2052
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out "$T/k"; pub p521
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1 -out "$T/k"; pub secp256k1
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-192 -out "$T/k"; pub p192
 openssl genpkey -algorithm ED25519 -out "$T/k"; pub ed25519
 openssl ecparam -name prime256v1 -param_enc explicit -genkey -noout -out "$T/k"; pub p256-explicit
