@@ -187,6 +187,12 @@ static bool name_ok(sg_rd name)
 			    !sg_der_get_oid(&atv, &oid) ||
 			    !sg_der_get_any(&atv, &tag, &val, NULL) || !sg_rd_done(&atv))
 				return false;
+			/* No X.520 attribute has a tagged value, and DER writes
+			 * strings in the primitive form only (X.690 §10.2): a
+			 * value in another form is not a name. */
+			if ((tag & 0xc0) != 0 ||
+			    ((tag & 0x20) && tag != SG_DER_SEQUENCE && tag != SG_DER_SET))
+				return false;
 			/* Strings of multi-octet characters must hold whole,
 			 * valid characters: a value that is not text cannot be
 			 * compared as 7.1 says, nor shown (openssl refuses to

@@ -285,6 +285,21 @@ static void test_name_strings(void)
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
 	n = cert_build(bc, 2, SG_DER_PRINTABLE_STRING, "a@b", 3, der, sizeof der);
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+	/* Values in another form than a primitive string: a constructed
+	 * UTF8String (BER, X.690 10.2), valid or not, and a tagged value
+	 * (diff.sh raw flips of a subject's string tag; openssl could not
+	 * load these either, except the valid BER one). A universal
+	 * SEQUENCE is a value sigil does not read, and stays accepted. */
+	n = cert_build(bc, 2, 0x20 | SG_DER_UTF8_STRING, "\x0c\x01" "a", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, 0x20 | SG_DER_UTF8_STRING, "abc", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_CTX(12), "abc", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_CTX_CONS(0), "\x0c\x01" "a", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_SEQUENCE, "\x0c\x01" "a", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
 }
 
 static void test_crl(void)
