@@ -974,6 +974,8 @@ static int m_add(mctx *m, tbs *t, const mut *u)
 			(void)sg_der_put_oid(&w, OIDA(oid_ocsp));
 		(void)sg_der_put(&w, SG_DER_CTX(6), "http://ocsp.example/", 20);
 		(void)sg_der_close(&w, a);
+	} else if (strcmp(u->s, "crldp") == 0 && u->b) {    /* not a DistributionPoint */
+		(void)sg_der_put(&w, SG_DER_BIT_STRING, "\x01\x06", 2);
 	} else if (strcmp(u->s, "crldp") == 0) { /* fullName URI */
 		sg_der_mark a = sg_der_open(&w, SG_DER_SEQUENCE);
 		sg_der_mark b = sg_der_open(&w, SG_DER_CTX_CONS(0));
@@ -1042,7 +1044,8 @@ static int m_keyid(mctx *m, tbs *t, const mut *u)
  * inside, 4 CN as PrintableString, 5 CN as BMPString, 6 an emailAddress
  * RDN s added, 7 O = s alone, 8 CN as IA5String, 9 empty with a
  * critical SAN, 10 empty without SAN, 11 CN = s without SAN, 12-14 a
- * CN string that breaks its type's rules. The O is kept. */
+ * CN string that breaks its type's rules, 15 a constructed (BER) CN, 16 an
+ * O with a context tag. The O is kept. */
 static int m_name(mctx *m, tbs *t, const mut *u)
 {
 	(void)m;
@@ -1141,6 +1144,33 @@ static int m_name(mctx *m, tbs *t, const mut *u)
 				SG_DER_PRINTABLE_STRING, x, strlen(x));
 		}
 		(void)sg_der_close(&w, q);
+		fset_wr(f, &w);
+		sg_wr_free(&w);
+		return 0;
+	case 15:        /* CN as a constructed UTF8String (BER, one segment) */
+	case 16:        /* O with a context-specific tag [12] */
+		if (!cn[0] || (u->b == 16 && !o))
+			return 1;
+		wr_new(&w);
+		sg_der_mark r = sg_der_open(&w, SG_DER_SEQUENCE);
+		if (u->b == 16) {
+			put_atv(&w, oid_org, sizeof oid_org, SG_DER_CTX(12), o, strlen(o));
+		} else if (o) {
+			put_atv(&w, oid_org, sizeof oid_org, SG_DER_UTF8_STRING, o, strlen(o));
+		}
+		if (u->b == 16) {
+			put_atv(&w, OIDA(sg_oid_cn), SG_DER_UTF8_STRING, cn, strlen(cn));
+		} else {
+			sg_der_mark set = sg_der_open(&w, SG_DER_SET);
+			sg_der_mark seq = sg_der_open(&w, SG_DER_SEQUENCE);
+			(void)sg_der_put_oid(&w, OIDA(sg_oid_cn));
+			sg_der_mark c = sg_der_open(&w, 0x20 | SG_DER_UTF8_STRING);
+			(void)sg_der_put(&w, SG_DER_UTF8_STRING, cn, strlen(cn));
+			(void)sg_der_close(&w, c);
+			(void)sg_der_close(&w, seq);
+			(void)sg_der_close(&w, set);
+		}
+		(void)sg_der_close(&w, r);
 		fset_wr(f, &w);
 		sg_wr_free(&w);
 		return 0;
@@ -1626,6 +1656,9 @@ static const mut muts[] = {
 	T("issuer-bad-utf8", R, m_name, 1, 12, NULL),
 	T("issuer-bad-printable", R, m_name, 1, 13, NULL),
 	T("issuer-odd-bmp", R, m_name, 1, 14, NULL),
+	T("subject-cn-constructed", L, m_name, 0, 15, NULL),
+	T("subject-o-tagged", L, m_name, 0, 16, NULL),
+	T("issuer-cn-constructed", R, m_name, 1, 15, NULL),
 	/* validity (4.1.2.5), relative to the verification time or literal */
 	T("expired", LCR, m_time, 1, -1, NULL),
 	T("notafter-at", LCR, m_time, 1, 0, NULL),
@@ -1723,6 +1756,7 @@ static const mut muts[] = {
 	T("aia-bad", LCR, m_add, -1, 1, "aia"),
 	T("crldp", LCR, m_add, -1, 0, "crldp"),
 	T("crldp-crit", LCR, m_add, 1, 0, "crldp"),
+	T("crldp-bad", LCR, m_add, -1, 1, "crldp"),
 	T("sct-crit", L, m_add, 1, 0, "sct"),
 	T("ian-crit", LCR, m_add, 1, 0, "ian"),
 	T("unk", LCR, m_add, -1, 0, "unk"),
