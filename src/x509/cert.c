@@ -722,6 +722,16 @@ err:
 	return false;
 }
 
+/* UniqueIdentifier ::= BIT STRING, implicitly tagged: the content of a
+ * DER BIT STRING (X.690 8.6.2, 11.2.1): an unused-bits count of 0..7, 0
+ * when there are no bits, and the unused bits zero. */
+static bool uid_ok(sg_rd v)
+{
+	if (v.n == 0 || v.p[0] > 7 || (v.n == 1 && v.p[0] != 0))
+		return false;
+	return (v.p[v.n - 1] & ((1u << v.p[0]) - 1)) == 0;
+}
+
 int sg_x509_cert_parse(sg_x509_cert *c, const uint8_t *der, size_t len,
 		       char *err, size_t errlen)
 {
@@ -792,14 +802,15 @@ int sg_x509_cert_parse(sg_x509_cert *c, const uint8_t *der, size_t len,
 	    !sg_der_get_oid(&palg, &c->spki_alg) ||
 	    !sg_der_get_bit_bytes(&spki, &key) || !sg_rd_done(&spki))
 		FAIL("malformed public key");
-	/* 4.1.2.8: unique identifiers, v2 and v3 only. */
+	/* 4.1.2.8: unique identifiers, v2 and v3 only; unused, but they
+	 * are BIT STRINGs and must be well-formed ones. */
 	sg_rd uid;
 	bool has;
-	if (!sg_der_get_optional(&tbs, SG_DER_CTX(1), &uid, &has))
+	if (!sg_der_get_optional(&tbs, SG_DER_CTX(1), &uid, &has) || (has && !uid_ok(uid)))
 		FAIL("malformed issuerUniqueID");
 	if (has && c->version < 2)
 		FAIL("issuerUniqueID in a v1 certificate");
-	if (!sg_der_get_optional(&tbs, SG_DER_CTX(2), &uid, &has))
+	if (!sg_der_get_optional(&tbs, SG_DER_CTX(2), &uid, &has) || (has && !uid_ok(uid)))
 		FAIL("malformed subjectUniqueID");
 	if (has && c->version < 2)
 		FAIL("subjectUniqueID in a v1 certificate");

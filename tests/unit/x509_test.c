@@ -158,10 +158,12 @@ static void test_cert(void)
 }
 
 /* A certificate (unsigned: parsing does not check the signature) whose
- * subject is CN=cn[cnlen] as a string of tag cn_tag and whose only
- * extension is basicConstraints with the value bc[n], critical. */
-static size_t cert_build(const uint8_t *bc, size_t n, uint8_t cn_tag, const char *cn,
-			 size_t cnlen, uint8_t *out, size_t cap)
+ * subject is CN=cn[cnlen] as a string of tag cn_tag, with the unique
+ * identifier TLVs uid[uidlen] after the key, and whose only extension is
+ * basicConstraints with the value bc[n], critical. */
+static size_t cert_build_uid(const uint8_t *bc, size_t n, uint8_t cn_tag, const char *cn,
+			     size_t cnlen, const uint8_t *uid, size_t uidlen,
+			     uint8_t *out, size_t cap)
 {
 	static const uint8_t ecdsa[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
 	static const uint8_t ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
@@ -204,6 +206,7 @@ static size_t cert_build(const uint8_t *bc, size_t n, uint8_t cn_tag, const char
 	(void)sg_der_close(&w, alg);
 	(void)sg_der_put_bit_bytes(&w, (const uint8_t *)"\x04", 1);
 	(void)sg_der_close(&w, m);
+	(void)sg_wr_bytes(&w, uid, uidlen);
 	sg_der_mark exts = sg_der_open(&w, SG_DER_CTX_CONS(3));
 	sg_der_mark seq = sg_der_open(&w, SG_DER_SEQUENCE);
 	sg_der_mark ext = sg_der_open(&w, SG_DER_SEQUENCE);
@@ -220,6 +223,12 @@ static size_t cert_build(const uint8_t *bc, size_t n, uint8_t cn_tag, const char
 	(void)sg_der_put_bit_bytes(&w, (const uint8_t *)"\x00", 1);
 	(void)sg_der_close(&w, cert);
 	return sg_wr_ok(&w) ? w.len : 0;
+}
+
+static size_t cert_build(const uint8_t *bc, size_t n, uint8_t cn_tag, const char *cn,
+			 size_t cnlen, uint8_t *out, size_t cap)
+{
+	return cert_build_uid(bc, n, cn_tag, cn, cnlen, NULL, 0, out, cap);
 }
 
 static size_t cert_with_bc(const uint8_t *bc, size_t n, uint8_t *out, size_t cap)
@@ -300,6 +309,39 @@ static void test_name_strings(void)
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
 	n = cert_build(bc, 2, SG_DER_SEQUENCE, "\x0c\x01" "a", 3, der, sizeof der);
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+}
+
+/* issuerUniqueID and subjectUniqueID are BIT STRINGs (RFC 5280 4.1.2.8):
+ * an unused-bits count of 0..7, 0 for no bits, the unused bits zero in
+ * DER (X.690 11.2.1).  sigil skipped their content until diff.sh met an
+ * issuerUniqueID whose count was 0x80, which openssl cannot load. */
+static void test_unique_ids(void)
+{
+	static const uint8_t bc[] = {0x30, 0x00};
+	static const struct {
+		const char *uid;
+		size_t n;
+		int want;
+	} cases[] = {
+		{"\x81\x03\x00\x5a\xa5", 5, 0},
+		{"\x82\x01\x00", 3, 0},                        /* no bits */
+		{"\x81\x02\x01\x5a\x82\x02\x04\x50", 8, 0}, /* both, unused bits 0 */
+		{"\x81\x03\x80\x5a\xa5", 5, -1},             /* count 128 */
+		{"\x81\x03\x08\x5a\xa5", 5, -1},             /* count 8 */
+		{"\x81\x02\x01\x5b", 4, -1},                  /* an unused bit set */
+		{"\x82\x01\x03", 3, -1},                       /* no bits, count 3 */
+		{"\x82\x00", 2, -1},                            /* no count */
+		{"\xa1\x03\x03\x01\x00", 5, -1},             /* constructed */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint8_t der[512];
+		char err[128] = "";
+		sg_x509_cert c;
+		size_t n = cert_build_uid(bc, 2, SG_DER_UTF8_STRING, "a", 1,
+					  (const uint8_t *)cases[i].uid, cases[i].n, der, sizeof der);
+		CHECK_MSG(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == cases[i].want,
+			  "case %zu: %s", i, err);
+	}
 }
 
 static void test_crl(void)
@@ -394,6 +436,7 @@ int main(void)
 	test_cert();
 	test_basic_constraints();
 	test_name_strings();
+	test_unique_ids();
 	test_crl();
 	test_verify();
 	return TEST_END();
