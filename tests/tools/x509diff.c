@@ -1226,11 +1226,13 @@ static int m_serial(mctx *m, tbs *t, const mut *u)
 	return 0;
 }
 
-/* issuerUniqueID (a = 0) or subjectUniqueID (a = 1). */
+/* issuerUniqueID (a = 0) or subjectUniqueID (a = 1); b = 1: an
+ * unused-bits count of 8, b = 2: one unused bit, set (BER, not DER). */
 static int m_uid(mctx *m, tbs *t, const mut *u)
 {
 	(void)m;
-	uint8_t b[] = {(uint8_t)SG_DER_CTX(1 + u->a), 0x03, 0x00, 0x5a, 0xa5};
+	uint8_t b[] = {(uint8_t)SG_DER_CTX(1 + u->a), 0x03, (uint8_t)(u->b == 1 ? 8 : u->b),
+		       0x5a, 0xa5};
 	fset(u->a ? &t->suid : &t->iuid, b, sizeof b);
 	return 0;
 }
@@ -1691,6 +1693,8 @@ static const mut muts[] = {
 	T("v1-explicit", LCR | LAST, m_version, 5, 0, NULL),
 	T("issuer-uid", LCR, m_uid, 0, 0, NULL),
 	T("subject-uid", LCR, m_uid, 1, 0, NULL),
+	T("issuer-uid-bad", LCR, m_uid, 0, 1, NULL),
+	T("subject-uid-ber", LCR, m_uid, 1, 2, NULL),
 	T("serial-0", LCR, m_serial, 0, 0, "00"),
 	T("serial-1", LCR, m_serial, 0, 0, "01"),
 	T("serial-neg", LCR, m_serial, 0, 0, "ff"),
