@@ -170,7 +170,53 @@ int sg_x509_check_sig(sg_rd spki, const sg_x509_sigalg *a, sg_rd msg, sg_rd sig)
 
 /* ---- names ---- */
 
-/* Walks a Name TLV checking its structure (RFC 5280 4.1.2.4). */
+static const char *attr_name(sg_rd oid);
+
+/* A string value of a name attribute that holds text: UTF-8 that
+ * decodes, BMPString (UCS-2) and UniversalString (UCS-4) characters that
+ * are characters (no surrogates, nothing above U+10FFFF).  The
+ * PrintableString and IA5String alphabets are not enforced: issued
+ * certificates break them, and nothing depends on them. */
+static bool text_ok(uint8_t tag, sg_rd v)
+{
+	switch (tag) {
+	case SG_DER_UTF8_STRING:
+		return sg_der_string_ok(tag, v);
+	case SG_DER_BMP_STRING:
+		if (v.n % 2)
+			return false;
+		for (size_t i = 0; i < v.n; i += 2)
+			if (v.p[i] >= 0xd8 && v.p[i] <= 0xdf)
+				return false;
+		return true;
+	case SG_DER_UNIVERSAL_STRING:
+		if (v.n % 4)
+			return false;
+		for (size_t i = 0; i < v.n; i += 4) {
+			uint32_t cp = (uint32_t)v.p[i] << 24 | (uint32_t)v.p[i + 1] << 16 |
+				      (uint32_t)v.p[i + 2] << 8 | v.p[i + 3];
+			if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+				return false;
+		}
+		return true;
+	case SG_DER_PRINTABLE_STRING:
+	case SG_DER_IA5_STRING:
+	case SG_DER_VISIBLE_STRING:
+	case SG_DER_T61_STRING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Walks a Name TLV checking its structure (RFC 5280 4.1.2.4) and values:
+ * the attributes sigil knows (CN, O, C, emailAddress, DC, ...) are
+ * strings of text; unfamiliar ones may hold any untagged value, compared
+ * byte for byte (4.1.2.4: "Binary comparison should be used when
+ * unfamiliar attribute types include attribute values with encoding
+ * options other than those found in DirectoryString"). No attribute has
+ * a tagged value, and DER writes strings in the primitive form only
+ * (X.690 10.2).  openssl refuses to load certificates that break these. */
 static bool name_ok(sg_rd name)
 {
 	sg_rd seq;
@@ -187,20 +233,12 @@ static bool name_ok(sg_rd name)
 			    !sg_der_get_oid(&atv, &oid) ||
 			    !sg_der_get_any(&atv, &tag, &val, NULL) || !sg_rd_done(&atv))
 				return false;
-			/* No X.520 attribute has a tagged value, and DER writes
-			 * strings in the primitive form only (X.690 §10.2): a
-			 * value in another form is not a name. */
 			if ((tag & 0xc0) != 0 ||
 			    ((tag & 0x20) && tag != SG_DER_SEQUENCE && tag != SG_DER_SET))
 				return false;
-			/* Strings of multi-octet characters must hold whole,
-			 * valid characters: a value that is not text cannot be
-			 * compared as 7.1 says, nor shown (openssl refuses to
-			 * load such a certificate).  The PrintableString and
-			 * IA5String alphabets are not enforced: issued
-			 * certificates break them, and nothing depends on it. */
-			if ((tag == SG_DER_UTF8_STRING || tag == SG_DER_BMP_STRING ||
-			     tag == SG_DER_UNIVERSAL_STRING) && !sg_der_string_ok(tag, val))
+			if (attr_name(oid) ? !text_ok(tag, val) :
+			    ((tag == SG_DER_UTF8_STRING || tag == SG_DER_BMP_STRING ||
+			      tag == SG_DER_UNIVERSAL_STRING) && !text_ok(tag, val)))
 				return false;
 		}
 	}

@@ -297,8 +297,7 @@ static void test_name_strings(void)
 	/* Values in another form than a primitive string: a constructed
 	 * UTF8String (BER, X.690 10.2), valid or not, and a tagged value
 	 * (diff.sh raw flips of a subject's string tag; openssl could not
-	 * load these either, except the valid BER one). A universal
-	 * SEQUENCE is a value sigil does not read, and stays accepted. */
+	 * load these either, except the valid BER one). */
 	n = cert_build(bc, 2, 0x20 | SG_DER_UTF8_STRING, "\x0c\x01" "a", 3, der, sizeof der);
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
 	n = cert_build(bc, 2, 0x20 | SG_DER_UTF8_STRING, "abc", 3, der, sizeof der);
@@ -307,8 +306,33 @@ static void test_name_strings(void)
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
 	n = cert_build(bc, 2, SG_DER_CTX_CONS(0), "\x0c\x01" "a", 3, der, sizeof der);
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	/* A CN is text: not a SEQUENCE, not an OCTET STRING (a raw flip
+	 * of its tag), no UCS-2 surrogates, no UCS-4 beyond U+10FFFF. */
 	n = cert_build(bc, 2, SG_DER_SEQUENCE, "\x0c\x01" "a", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_OCTET_STRING, "abc", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_BMP_STRING, "\xd8\x00\xdc\x00", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_UNIVERSAL_STRING, "\0\0\0a", 4, der, sizeof der);
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+	n = cert_build(bc, 2, SG_DER_UNIVERSAL_STRING, "shop", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	/* An attribute sigil does not know (1.2.3.4) may hold any untagged
+	 * value (RFC 5280 4.1.2.4: compared byte for byte). */
+	static const uint8_t unknown_octets[] = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03,
+						 0x2a, 0x03, 0x04, 0x04, 0x01, 0x41};
+	static const uint8_t unknown_seq[] = {0x30, 0x0e, 0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03,
+					      0x2a, 0x03, 0x04, 0x30, 0x03, 0x02, 0x01, 0x01};
+	static const uint8_t cn_octets[] = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03,
+					    0x55, 0x04, 0x03, 0x04, 0x01, 0x41};
+	sg_rd r;
+	sg_rd_init(&r, unknown_octets, sizeof unknown_octets);
+	CHECK(sg_x509_name_to_string(r, s, sizeof s) > 0);
+	sg_rd_init(&r, unknown_seq, sizeof unknown_seq);
+	CHECK(sg_x509_name_to_string(r, s, sizeof s) > 0);
+	sg_rd_init(&r, cn_octets, sizeof cn_octets);
+	CHECK(sg_x509_name_to_string(r, s, sizeof s) == -1);
 }
 
 /* issuerUniqueID and subjectUniqueID are BIT STRINGs (RFC 5280 4.1.2.8):
