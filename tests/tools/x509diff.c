@@ -1045,7 +1045,8 @@ static int m_keyid(mctx *m, tbs *t, const mut *u)
  * RDN s added, 7 O = s alone, 8 CN as IA5String, 9 empty with a
  * critical SAN, 10 empty without SAN, 11 CN = s without SAN, 12-14 a
  * CN string that breaks its type's rules, 15 a constructed (BER) CN, 16 an
- * O with a context tag. The O is kept. */
+ * O with a context tag, 17 a CN that is an OCTET STRING, 18 a CN whose
+ * bytes are no UCS-4 characters. The O is kept. */
 static int m_name(mctx *m, tbs *t, const mut *u)
 {
 	(void)m;
@@ -1144,6 +1145,23 @@ static int m_name(mctx *m, tbs *t, const mut *u)
 				SG_DER_PRINTABLE_STRING, x, strlen(x));
 		}
 		(void)sg_der_close(&w, q);
+		fset_wr(f, &w);
+		sg_wr_free(&w);
+		return 0;
+	case 17:        /* CN as an OCTET STRING */
+	case 18:        /* CN's bytes as a UniversalString: not characters */
+		if (!cn[0])
+			return 1;
+		snprintf(x, sizeof x, "%s", cn);
+		while (u->b == 18 && strlen(x) % 4)
+			strcat(x, ".");
+		wr_new(&w);
+		sg_der_mark q2 = sg_der_open(&w, SG_DER_SEQUENCE);
+		if (o)
+			put_atv(&w, oid_org, sizeof oid_org, SG_DER_UTF8_STRING, o, strlen(o));
+		put_atv(&w, OIDA(sg_oid_cn), u->b == 17 ? SG_DER_OCTET_STRING :
+			SG_DER_UNIVERSAL_STRING, x, strlen(x));
+		(void)sg_der_close(&w, q2);
 		fset_wr(f, &w);
 		sg_wr_free(&w);
 		return 0;
@@ -1661,6 +1679,9 @@ static const mut muts[] = {
 	T("subject-cn-constructed", L, m_name, 0, 15, NULL),
 	T("subject-o-tagged", L, m_name, 0, 16, NULL),
 	T("issuer-cn-constructed", R, m_name, 1, 15, NULL),
+	T("subject-cn-octets", L, m_name, 0, 17, NULL),
+	T("subject-cn-bad-ucs4", L, m_name, 0, 18, NULL),
+	T("issuer-cn-octets", R, m_name, 1, 17, NULL),
 	/* validity (4.1.2.5), relative to the verification time or literal */
 	T("expired", LCR, m_time, 1, -1, NULL),
 	T("notafter-at", LCR, m_time, 1, 0, NULL),
