@@ -175,8 +175,9 @@ static const char *attr_name(sg_rd oid);
 /* A string value of a name attribute that holds text: UTF-8 that
  * decodes, BMPString (UCS-2) and UniversalString (UCS-4) characters that
  * are characters (no surrogates, nothing above U+10FFFF).  The
- * PrintableString and IA5String alphabets are not enforced: issued
- * certificates break them, and nothing depends on them. */
+ * Numeric-, Printable- and IA5String alphabets are not enforced: issued
+ * certificates break them, openssl does not check them, and nothing
+ * depends on them. */
 static bool text_ok(uint8_t tag, sg_rd v)
 {
 	switch (tag) {
@@ -199,6 +200,7 @@ static bool text_ok(uint8_t tag, sg_rd v)
 				return false;
 		}
 		return true;
+	case 0x12:      /* NumericString, a PrintableString one bit away */
 	case SG_DER_PRINTABLE_STRING:
 	case SG_DER_IA5_STRING:
 	case SG_DER_VISIBLE_STRING:

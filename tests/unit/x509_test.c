@@ -294,6 +294,8 @@ static void test_name_strings(void)
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
 	n = cert_build(bc, 2, SG_DER_PRINTABLE_STRING, "a@b", 3, der, sizeof der);
 	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+	n = cert_build(bc, 2, 0x12, "12 34", 5, der, sizeof der);       /* NumericString */
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
 	/* Values in another form than a primitive string: a constructed
 	 * UTF8String (BER, X.690 10.2), valid or not, and a tagged value
 	 * (diff.sh raw flips of a subject's string tag; openssl could not
