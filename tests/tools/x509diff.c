@@ -1046,7 +1046,8 @@ static int m_keyid(mctx *m, tbs *t, const mut *u)
  * critical SAN, 10 empty without SAN, 11 CN = s without SAN, 12-14 a
  * CN string that breaks its type's rules, 15 a constructed (BER) CN, 16 an
  * O with a context tag, 17 a CN that is an OCTET STRING, 18 a CN whose
- * bytes are no UCS-4 characters. The O is kept. */
+ * bytes are no UCS-4 characters, 19 CN as a NumericString. The O is
+ * kept. */
 static int m_name(mctx *m, tbs *t, const mut *u)
 {
 	(void)m;
@@ -1088,10 +1089,11 @@ static int m_name(mctx *m, tbs *t, const mut *u)
 	case 4:
 	case 5:
 	case 8:
+	case 19:
 		if (!cn[0])
 			return 1;
 		set_name(f, o, cn, u->b == 4 ? SG_DER_PRINTABLE_STRING :
-			 u->b == 5 ? SG_DER_BMP_STRING : SG_DER_IA5_STRING);
+			 u->b == 5 ? SG_DER_BMP_STRING : u->b == 8 ? SG_DER_IA5_STRING : 0x12);
 		return 0;
 	case 6:
 		wr_new(&w);
@@ -1680,6 +1682,7 @@ static const mut muts[] = {
 	T("subject-o-tagged", L, m_name, 0, 16, NULL),
 	T("issuer-cn-constructed", R, m_name, 1, 15, NULL),
 	T("subject-cn-octets", L, m_name, 0, 17, NULL),
+	T("subject-cn-numeric", L, m_name, 0, 19, NULL),
 	T("subject-cn-bad-ucs4", L, m_name, 0, 18, NULL),
 	T("issuer-cn-octets", R, m_name, 1, 17, NULL),
 	/* validity (4.1.2.5), relative to the verification time or literal */
