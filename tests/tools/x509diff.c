@@ -1641,6 +1641,7 @@ static const mut muts[] = {
 	TH("san-wild-inner", m_san, 0, 0, "DNS:www.*.example", "www.shop.example"),
 	T("san-idn-raw", L, m_san, 0, 0, "DNS:sh\xc3\xb6p.example"),
 	T("san-bad-ia5", L, m_san, 0, 0, "DNS:shop.example,DNS:sh\xc3\xb6p.example"),
+	T("san-bad-dns", L, m_san, 0, 0, "DNS:shop.example,DNS:bad_name.example"),
 	T("san-crit", L, m_crit, 1, 0, "san"),
 	T("san-empty", L, m_san, 0, 0, ""),
 	T("san-dup", L, m_dup, 0, 0, "san"),
