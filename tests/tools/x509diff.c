@@ -1994,8 +1994,8 @@ typedef struct cls {
 
 static expect expects[256];
 static size_t nexpects;
-static cls classes[4096];
-static size_t nclasses;
+static cls *classes;
+static size_t nclasses, cap_classes;
 
 static struct {
 	unsigned mutants, both_ok, both_bad, expected, unexpected, na, seeds_ok, seeds_bad;
@@ -2055,8 +2055,13 @@ static void count_class(const char *key, const expect *e)
 			classes[i].n++;
 			return;
 		}
-	if (nclasses == sizeof classes / sizeof classes[0])
-		return;
+	if (nclasses == cap_classes) {
+		/* stacked mutants make many keys: grow, never drop counts */
+		cap_classes = cap_classes ? 2 * cap_classes : 1024;
+		classes = realloc(classes, cap_classes * sizeof *classes);
+		if (!classes)
+			die("out of memory");
+	}
 	snprintf(classes[nclasses].key, sizeof classes[0].key, "%s", key);
 	classes[nclasses].n = 1;
 	classes[nclasses++].e = e;
@@ -2302,7 +2307,8 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < n; i++)
 		random_mutant(seed0, i, at, false);
 
-	qsort(classes, nclasses, sizeof classes[0], cmp_class);
+	if (nclasses)
+		qsort(classes, nclasses, sizeof classes[0], cmp_class);
 	printf("seeds %zu, mutations %zu; mutants %u (%u one at a time, %u random), %u not applicable\n",
 	       nseeds, NMUTS, st.mutants, s1, st.mutants - s1, st.na);
 	printf("agree %u (both accept %u, both refuse %u); differ %u (listed %u, unexplained %u)\n",
@@ -2311,6 +2317,20 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nclasses; i++)
 		printf("  %5u  %-50s %s\n", classes[i].n, classes[i].key,
 		       classes[i].e ? classes[i].e->section : "UNEXPLAINED");
+	/* The same by section of the document. */
+	for (size_t j = 0; j < nexpects; j++) {
+		unsigned sum = 0;
+		bool first = true;
+		for (size_t k = 0; k < j; k++)
+			first &= strcmp(expects[k].section, expects[j].section) != 0;
+		if (!first)
+			continue;
+		for (size_t i = 0; i < nclasses; i++)
+			if (classes[i].e && strcmp(classes[i].e->section, expects[j].section) == 0)
+				sum += classes[i].n;
+		if (sum)
+			printf("section %-28s %6u\n", expects[j].section, sum);
+	}
 	unsigned stale = 0;
 	for (size_t i = 0; i < nexpects; i++)
 		if (!expects[i].hits && !expects[i].random && stage1) {

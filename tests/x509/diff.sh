@@ -48,6 +48,7 @@ rc=$?
 # The failures with their details, the figures, then the classes met.
 grep -A4 '^FAIL' "$OUT/log" | grep -v '^--$' | head -n 80
 grep -E '^(seeds|agree) ' "$OUT/log" | sed 's/^/NOTE /'
+grep -E '^section ' "$OUT/log"
 grep -E '^ +[0-9]+  ' "$OUT/log" | head -n 100
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$OUT/log" | tail -n 1)
 p=$(echo "$line" | sed -nE 's/^([0-9]+) passed.*/\1/p')
