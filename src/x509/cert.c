@@ -170,7 +170,55 @@ int sg_x509_check_sig(sg_rd spki, const sg_x509_sigalg *a, sg_rd msg, sg_rd sig)
 
 /* ---- names ---- */
 
-/* Walks a Name TLV checking its structure (RFC 5280 4.1.2.4). */
+static const char *attr_name(sg_rd oid);
+
+/* A string value of a name attribute that holds text: UTF-8 that
+ * decodes, BMPString (UCS-2) and UniversalString (UCS-4) characters that
+ * are characters (no surrogates, nothing above U+10FFFF).  The
+ * Numeric-, Printable- and IA5String alphabets are not enforced: issued
+ * certificates break them, openssl does not check them, and nothing
+ * depends on them. */
+static bool text_ok(uint8_t tag, sg_rd v)
+{
+	switch (tag) {
+	case SG_DER_UTF8_STRING:
+		return sg_der_string_ok(tag, v);
+	case SG_DER_BMP_STRING:
+		if (v.n % 2)
+			return false;
+		for (size_t i = 0; i < v.n; i += 2)
+			if (v.p[i] >= 0xd8 && v.p[i] <= 0xdf)
+				return false;
+		return true;
+	case SG_DER_UNIVERSAL_STRING:
+		if (v.n % 4)
+			return false;
+		for (size_t i = 0; i < v.n; i += 4) {
+			uint32_t cp = (uint32_t)v.p[i] << 24 | (uint32_t)v.p[i + 1] << 16 |
+				      (uint32_t)v.p[i + 2] << 8 | v.p[i + 3];
+			if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+				return false;
+		}
+		return true;
+	case 0x12:      /* NumericString, a PrintableString one bit away */
+	case SG_DER_PRINTABLE_STRING:
+	case SG_DER_IA5_STRING:
+	case SG_DER_VISIBLE_STRING:
+	case SG_DER_T61_STRING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Walks a Name TLV checking its structure (RFC 5280 4.1.2.4) and values:
+ * the attributes sigil knows (CN, O, C, emailAddress, DC, ...) are
+ * strings of text; unfamiliar ones may hold any untagged value, compared
+ * byte for byte (4.1.2.4: "Binary comparison should be used when
+ * unfamiliar attribute types include attribute values with encoding
+ * options other than those found in DirectoryString"). No attribute has
+ * a tagged value, and DER writes strings in the primitive form only
+ * (X.690 10.2).  openssl refuses to load certificates that break these. */
 static bool name_ok(sg_rd name)
 {
 	sg_rd seq;
@@ -181,11 +229,18 @@ static bool name_ok(sg_rd name)
 		if (!sg_der_get(&seq, SG_DER_SET, &set) || sg_rd_done(&set))
 			return false;
 		while (!sg_rd_done(&set)) {
-			sg_rd atv, oid;
+			sg_rd atv, oid, val;
 			uint8_t tag;
 			if (!sg_der_get(&set, SG_DER_SEQUENCE, &atv) ||
 			    !sg_der_get_oid(&atv, &oid) ||
-			    !sg_der_get_any(&atv, &tag, NULL, NULL) || !sg_rd_done(&atv))
+			    !sg_der_get_any(&atv, &tag, &val, NULL) || !sg_rd_done(&atv))
+				return false;
+			if ((tag & 0xc0) != 0 ||
+			    ((tag & 0x20) && tag != SG_DER_SEQUENCE && tag != SG_DER_SET))
+				return false;
+			if (attr_name(oid) ? !text_ok(tag, val) :
+			    ((tag == SG_DER_UTF8_STRING || tag == SG_DER_BMP_STRING ||
+			      tag == SG_DER_UNIVERSAL_STRING) && !text_ok(tag, val)))
 				return false;
 		}
 	}
@@ -433,10 +488,12 @@ static bool parse_bc(sg_x509_cert *c, sg_rd v)
 		bool ca;
 		if (!sg_der_get_bool(&seq, &ca))
 			return false;
-		/* DER: a DEFAULT value is never encoded (X.690 §11.5). */
-		if (!ca)
-			return false;
-		c->ca = true;
+		/* DER never encodes a DEFAULT value (X.690 §11.5), but cA
+		 * FALSE written out is common in issued certificates
+		 * (mozilla::pkix and Chromium accept it for that reason) and
+		 * means the default: accepted, as an explicit critical FALSE
+		 * is in parse_exts. */
+		c->ca = ca;
 	}
 	if (!sg_rd_done(&seq)) {
 		uint64_t pl;
@@ -705,6 +762,16 @@ err:
 	return false;
 }
 
+/* UniqueIdentifier ::= BIT STRING, implicitly tagged: the content of a
+ * DER BIT STRING (X.690 8.6.2, 11.2.1): an unused-bits count of 0..7, 0
+ * when there are no bits, and the unused bits zero. */
+static bool uid_ok(sg_rd v)
+{
+	if (v.n == 0 || v.p[0] > 7 || (v.n == 1 && v.p[0] != 0))
+		return false;
+	return (v.p[v.n - 1] & ((1u << v.p[0]) - 1)) == 0;
+}
+
 int sg_x509_cert_parse(sg_x509_cert *c, const uint8_t *der, size_t len,
 		       char *err, size_t errlen)
 {
@@ -775,14 +842,15 @@ int sg_x509_cert_parse(sg_x509_cert *c, const uint8_t *der, size_t len,
 	    !sg_der_get_oid(&palg, &c->spki_alg) ||
 	    !sg_der_get_bit_bytes(&spki, &key) || !sg_rd_done(&spki))
 		FAIL("malformed public key");
-	/* 4.1.2.8: unique identifiers, v2 and v3 only. */
+	/* 4.1.2.8: unique identifiers, v2 and v3 only; unused, but they
+	 * are BIT STRINGs and must be well-formed ones. */
 	sg_rd uid;
 	bool has;
-	if (!sg_der_get_optional(&tbs, SG_DER_CTX(1), &uid, &has))
+	if (!sg_der_get_optional(&tbs, SG_DER_CTX(1), &uid, &has) || (has && !uid_ok(uid)))
 		FAIL("malformed issuerUniqueID");
 	if (has && c->version < 2)
 		FAIL("issuerUniqueID in a v1 certificate");
-	if (!sg_der_get_optional(&tbs, SG_DER_CTX(2), &uid, &has))
+	if (!sg_der_get_optional(&tbs, SG_DER_CTX(2), &uid, &has) || (has && !uid_ok(uid)))
 		FAIL("malformed subjectUniqueID");
 	if (has && c->version < 2)
 		FAIL("subjectUniqueID in a v1 certificate");

@@ -157,6 +157,219 @@ static void test_cert(void)
 	free(cader);
 }
 
+/* A certificate (unsigned: parsing does not check the signature) whose
+ * subject is CN=cn[cnlen] as a string of tag cn_tag, with the unique
+ * identifier TLVs uid[uidlen] after the key, and whose only extension is
+ * basicConstraints with the value bc[n], critical. */
+static size_t cert_build_uid(const uint8_t *bc, size_t n, uint8_t cn_tag, const char *cn,
+			     size_t cnlen, const uint8_t *uid, size_t uidlen,
+			     uint8_t *out, size_t cap)
+{
+	static const uint8_t ecdsa[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+	static const uint8_t ec[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+	static const uint8_t p256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	static const uint8_t cn_oid[] = {0x55, 0x04, 0x03}, bc_oid[] = {0x55, 0x1d, 0x13};
+	sg_wr w;
+	sg_wr_init_fixed(&w, out, cap);
+	sg_der_mark cert = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark tbs = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark m = sg_der_open(&w, SG_DER_CTX_CONS(0));
+	(void)sg_der_put_u64(&w, 2);
+	(void)sg_der_close(&w, m);
+	(void)sg_der_put_u64(&w, 1);
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, ecdsa, sizeof ecdsa);
+	(void)sg_der_close(&w, m);
+	for (int name = 0; name < 2; name++) {  /* issuer, then subject */
+		if (name == 1) {
+			m = sg_der_open(&w, SG_DER_SEQUENCE);
+			(void)sg_der_put_time(&w, 1700000000);
+			(void)sg_der_put_time(&w, 1800000000);
+			(void)sg_der_close(&w, m);
+		}
+		m = sg_der_open(&w, SG_DER_SEQUENCE);
+		sg_der_mark set = sg_der_open(&w, SG_DER_SET);
+		sg_der_mark atv = sg_der_open(&w, SG_DER_SEQUENCE);
+		(void)sg_der_put_oid(&w, cn_oid, sizeof cn_oid);
+		if (name == 0)
+			(void)sg_der_put_string(&w, SG_DER_UTF8_STRING, "a", 1);
+		else
+			(void)sg_der_put(&w, cn_tag, cn, cnlen);
+		(void)sg_der_close(&w, atv);
+		(void)sg_der_close(&w, set);
+		(void)sg_der_close(&w, m);
+	}
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark alg = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, ec, sizeof ec);
+	(void)sg_der_put_oid(&w, p256, sizeof p256);
+	(void)sg_der_close(&w, alg);
+	(void)sg_der_put_bit_bytes(&w, (const uint8_t *)"\x04", 1);
+	(void)sg_der_close(&w, m);
+	(void)sg_wr_bytes(&w, uid, uidlen);
+	sg_der_mark exts = sg_der_open(&w, SG_DER_CTX_CONS(3));
+	sg_der_mark seq = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark ext = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, bc_oid, sizeof bc_oid);
+	(void)sg_der_put_bool(&w, true);
+	(void)sg_der_put(&w, SG_DER_OCTET_STRING, bc, n);
+	(void)sg_der_close(&w, ext);
+	(void)sg_der_close(&w, seq);
+	(void)sg_der_close(&w, exts);
+	(void)sg_der_close(&w, tbs);
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, ecdsa, sizeof ecdsa);
+	(void)sg_der_close(&w, m);
+	(void)sg_der_put_bit_bytes(&w, (const uint8_t *)"\x00", 1);
+	(void)sg_der_close(&w, cert);
+	return sg_wr_ok(&w) ? w.len : 0;
+}
+
+static size_t cert_build(const uint8_t *bc, size_t n, uint8_t cn_tag, const char *cn,
+			 size_t cnlen, uint8_t *out, size_t cap)
+{
+	return cert_build_uid(bc, n, cn_tag, cn, cnlen, NULL, 0, out, cap);
+}
+
+static size_t cert_with_bc(const uint8_t *bc, size_t n, uint8_t *out, size_t cap)
+{
+	return cert_build(bc, n, SG_DER_UTF8_STRING, "a", 1, out, cap);
+}
+
+/* basicConstraints encodings (RFC 5280 4.2.1.9). cA FALSE written out
+ * breaks DER's DEFAULT rule but is common in issued certificates, and
+ * openssl, mozilla::pkix and Chromium accept it: so does sigil (found by
+ * tests/x509/diff.sh, mutation bc-ca-false). */
+static void test_basic_constraints(void)
+{
+	uint8_t der[512];
+	char err[128];
+	sg_x509_cert c;
+	size_t n = cert_with_bc((const uint8_t *)"\x30\x00", 2, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 &&
+	      c.bc_present && c.bc_critical && !c.ca && c.path_len == -1);
+	n = cert_with_bc((const uint8_t *)"\x30\x03\x01\x01\x00", 5, der, sizeof der);
+	CHECK_MSG(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 &&
+		  c.bc_present && !c.ca && c.path_len == -1, "%s", err);
+	n = cert_with_bc((const uint8_t *)"\x30\x06\x01\x01\x00\x02\x01\x00", 8, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 && !c.ca && c.path_len == 0);
+	n = cert_with_bc((const uint8_t *)"\x30\x06\x01\x01\xff\x02\x01\x03", 8, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 && c.ca && c.path_len == 3);
+	/* Still refused: a BER boolean, a negative or a huge pathLen,
+	 * trailing bytes. */
+	n = cert_with_bc((const uint8_t *)"\x30\x03\x01\x01\x01", 5, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_with_bc((const uint8_t *)"\x30\x06\x01\x01\xff\x02\x01\xff", 8, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_with_bc((const uint8_t *)"\x30\x07\x01\x01\xff\x02\x02\x01\x00", 9, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_with_bc((const uint8_t *)"\x30\x05\x01\x01\x00\x05\x00", 7, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+}
+
+/* Name strings (RFC 5280 4.1.2.4, 7.1): a UTF8String must be UTF-8 and a
+ * BMPString whole UCS-2 characters, or the name cannot be compared or
+ * shown (openssl refuses to load such certificates; sigil accepted them
+ * until tests/x509/diff.sh, mutations subject-bad-utf8 and
+ * subject-odd-bmp). PrintableString's alphabet is not enforced. */
+static void test_name_strings(void)
+{
+	static const uint8_t bc[] = {0x30, 0x00};
+	uint8_t der[512];
+	char err[128], s[64];
+	sg_x509_cert c;
+	size_t n = cert_build(bc, 2, SG_DER_UTF8_STRING, "caf\xc3\xa9", 5, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0 &&
+	      sg_x509_name_to_string(c.subject, s, sizeof s) > 0 && strcmp(s, "CN=caf\xc3\xa9") == 0);
+	n = cert_build(bc, 2, SG_DER_UTF8_STRING, "caf\xc3", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1 &&
+	      strcmp(err, "malformed subject name") == 0);
+	n = cert_build(bc, 2, SG_DER_UTF8_STRING, "\xed\xa0\x80", 3, der, sizeof der);  /* surrogate */
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_BMP_STRING, "\0a\0b", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+	n = cert_build(bc, 2, SG_DER_BMP_STRING, "\0a\0", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_UNIVERSAL_STRING, "\0\0\0a\0\0", 6, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_PRINTABLE_STRING, "a@b", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+	n = cert_build(bc, 2, 0x12, "12 34", 5, der, sizeof der);       /* NumericString */
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+	/* Values in another form than a primitive string: a constructed
+	 * UTF8String (BER, X.690 10.2), valid or not, and a tagged value
+	 * (diff.sh raw flips of a subject's string tag; openssl could not
+	 * load these either, except the valid BER one). */
+	n = cert_build(bc, 2, 0x20 | SG_DER_UTF8_STRING, "\x0c\x01" "a", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, 0x20 | SG_DER_UTF8_STRING, "abc", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_CTX(12), "abc", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_CTX_CONS(0), "\x0c\x01" "a", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	/* A CN is text: not a SEQUENCE, not an OCTET STRING (a raw flip
+	 * of its tag), no UCS-2 surrogates, no UCS-4 beyond U+10FFFF. */
+	n = cert_build(bc, 2, SG_DER_SEQUENCE, "\x0c\x01" "a", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_OCTET_STRING, "abc", 3, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_BMP_STRING, "\xd8\x00\xdc\x00", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	n = cert_build(bc, 2, SG_DER_UNIVERSAL_STRING, "\0\0\0a", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == 0);
+	n = cert_build(bc, 2, SG_DER_UNIVERSAL_STRING, "shop", 4, der, sizeof der);
+	CHECK(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == -1);
+	/* An attribute sigil does not know (1.2.3.4) may hold any untagged
+	 * value (RFC 5280 4.1.2.4: compared byte for byte). */
+	static const uint8_t unknown_octets[] = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03,
+						 0x2a, 0x03, 0x04, 0x04, 0x01, 0x41};
+	static const uint8_t unknown_seq[] = {0x30, 0x0e, 0x31, 0x0c, 0x30, 0x0a, 0x06, 0x03,
+					      0x2a, 0x03, 0x04, 0x30, 0x03, 0x02, 0x01, 0x01};
+	static const uint8_t cn_octets[] = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03,
+					    0x55, 0x04, 0x03, 0x04, 0x01, 0x41};
+	sg_rd r;
+	sg_rd_init(&r, unknown_octets, sizeof unknown_octets);
+	CHECK(sg_x509_name_to_string(r, s, sizeof s) > 0);
+	sg_rd_init(&r, unknown_seq, sizeof unknown_seq);
+	CHECK(sg_x509_name_to_string(r, s, sizeof s) > 0);
+	sg_rd_init(&r, cn_octets, sizeof cn_octets);
+	CHECK(sg_x509_name_to_string(r, s, sizeof s) == -1);
+}
+
+/* issuerUniqueID and subjectUniqueID are BIT STRINGs (RFC 5280 4.1.2.8):
+ * an unused-bits count of 0..7, 0 for no bits, the unused bits zero in
+ * DER (X.690 11.2.1).  sigil skipped their content until diff.sh met an
+ * issuerUniqueID whose count was 0x80, which openssl cannot load. */
+static void test_unique_ids(void)
+{
+	static const uint8_t bc[] = {0x30, 0x00};
+	static const struct {
+		const char *uid;
+		size_t n;
+		int want;
+	} cases[] = {
+		{"\x81\x03\x00\x5a\xa5", 5, 0},
+		{"\x82\x01\x00", 3, 0},                        /* no bits */
+		{"\x81\x02\x01\x5a\x82\x02\x04\x50", 8, 0}, /* both, unused bits 0 */
+		{"\x81\x03\x80\x5a\xa5", 5, -1},             /* count 128 */
+		{"\x81\x03\x08\x5a\xa5", 5, -1},             /* count 8 */
+		{"\x81\x02\x01\x5b", 4, -1},                  /* an unused bit set */
+		{"\x82\x01\x03", 3, -1},                       /* no bits, count 3 */
+		{"\x82\x00", 2, -1},                            /* no count */
+		{"\xa1\x03\x03\x01\x00", 5, -1},             /* constructed */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint8_t der[512];
+		char err[128] = "";
+		sg_x509_cert c;
+		size_t n = cert_build_uid(bc, 2, SG_DER_UTF8_STRING, "a", 1,
+					  (const uint8_t *)cases[i].uid, cases[i].n, der, sizeof der);
+		CHECK_MSG(n && sg_x509_cert_parse(&c, der, n, err, sizeof err) == cases[i].want,
+			  "case %zu: %s", i, err);
+	}
+}
+
 static void test_crl(void)
 {
 	size_t len;
@@ -247,6 +460,9 @@ int main(void)
 	test_dns_match();
 	test_ip_parse();
 	test_cert();
+	test_basic_constraints();
+	test_name_strings();
+	test_unique_ids();
 	test_crl();
 	test_verify();
 	return TEST_END();
