@@ -28,10 +28,13 @@
  *
  *   Memory.  The library never aborts or exits; allocation failures become
  *   SIGIL_ERROR with class SIGIL_ECLASS_INTERNAL.  A connection object is
- *   about 2 KiB.  While data moves it also holds a 16 KiB record buffer for
- *   input (another for the fd layer) and its queued output; during the
- *   handshake only, the handshake state (a few KiB, plus the peer's chain,
- *   at most SIGIL_MAX_HANDSHAKE_MSG bytes).  sigil_conn_shrink returns the
+ *   about 1.2 KiB.  While data moves it also holds an input record buffer
+ *   as large as the largest record the peer has sent (at most 16 KiB +
+ *   261; a few hundred bytes during a handshake), the fd layer's read
+ *   buffer (2 KiB, growing to 16 KiB when reads fill it) and its queued
+ *   output; during the handshake only, the handshake state (a few KiB, plus
+ *   the peer's chain, at most SIGIL_MAX_HANDSHAKE_MSG bytes): about 9 KiB
+ *   for a server at its peak.  sigil_conn_shrink returns the
  *   buffers of an idle connection.  Queued output is capped at 4 MiB: a
  *   peer that makes us send (KeyUpdate requests) but never reads fails the
  *   connection there; sigil_conn_write_app stops taking data at 64 KiB.
@@ -334,7 +337,7 @@ int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len) SIGIL
 int sigil_conn_resumed(const sigil_conn *c);
 
 /* Give back the memory an idle connection does not need (the record
- * buffers, about 33 KiB, and the AEAD contexts, about 2 KiB); it is taken
+ * buffers, up to about 33 KiB, and the AEAD contexts, about 2 KiB); it is taken
  * again when data moves (rebuilding the contexts costs ~2 µs).  Call it
  * when a connection waits for its peer, e.g. an HTTP keep-alive wait. */
 void sigil_conn_shrink(sigil_conn *c);
