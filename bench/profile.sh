@@ -17,7 +17,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-shared=$(cd "$top/../shared/bench" 2>/dev/null && pwd || echo /work/shared/bench)
+shared=${SIGIL_BENCH:-$(cd "$top/../shared/bench" 2>/dev/null && pwd || true)}
+if [ -z "$shared" ] || [ ! -f "$shared/hsload.c" ]; then
+	echo "bench-profile: the neutral instruments are missing: put shared/bench beside the clone (../shared/bench) or set SIGIL_BENCH" >&2
+	exit 2
+fi
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD;; esac
 SIGIL=${SIGIL:-$BUILD/sigil}

@@ -15,8 +15,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-shared=$(cd "$top/../shared/bench" 2>/dev/null && pwd || true)
-[ -n "$shared" ] || shared=/work/shared/bench
+# The neutral instruments (load generator, baseline servers) live outside
+# the repository, in ../shared/bench beside the clone, or in SIGIL_BENCH.
+shared=${SIGIL_BENCH:-$(cd "$top/../shared/bench" 2>/dev/null && pwd || true)}
+if [ -z "$shared" ] || [ ! -f "$shared/compare.sh" ]; then
+	echo "bench: the neutral instruments are missing: put shared/bench beside the clone (../shared/bench) or set SIGIL_BENCH" >&2
+	exit 2
+fi
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$top/$BUILD;; esac
 SIGIL=${SIGIL:-$BUILD/sigil}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seeds for fuzz/fuzz_verify.c from the x509-limbo cases in ../shared.
+"""Seeds for fuzz/fuzz_verify.c from the x509-limbo cases in tests/data/x509-limbo.
 
     python3 fuzz/make_verify_seeds.py [LIMBO_JSON_GZ] [OUTDIR] [PER_PREFIX]
 
@@ -22,7 +22,7 @@ def ders(pems):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "../../shared/testdata/x509-limbo/limbo.json.gz")
+    src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "../tests/data/x509-limbo/limbo.json.gz")
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "corpus/fuzz_verify")
     per = int(sys.argv[3]) if len(sys.argv) > 3 else 6
     cases = json.load(gzip.open(src))["testcases"]

@@ -4,9 +4,9 @@
 # last such line; this adds them up and prints the total last.
 BUILD=${BUILD:-build}
 export BUILD
-export SIGIL_SHARED=${SIGIL_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
-[ -d "$SIGIL_SHARED" ] || SIGIL_SHARED=$(cd "$(dirname "$0")/.." && pwd)/../shared
-export SIGIL_SHARED
+# Every vector a test reads is in the repository (tests/data).
+SIGIL_TESTDATA=${SIGIL_TESTDATA:-$(cd "$(dirname "$0")" && pwd)/data}
+export SIGIL_TESTDATA
 total_p=0; total_f=0; bad=""
 log=$(mktemp -d)
 # Every test runs under a watchdog, so one that hangs fails instead of

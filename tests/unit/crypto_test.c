@@ -1,6 +1,6 @@
 /*
  * Tests of src/crypto: Wycheproof known-answer vectors for every primitive
- * (shared/testdata/wycheproof/testvectors_v1), then round trips, tamper
+ * (tests/data/wycheproof/testvectors_v1), then round trips, tamper
  * tests and refusals that the vectors do not cover.
  */
 #include <stdint.h>
@@ -11,7 +11,7 @@
 #include "json.h"
 #include "test.h"
 
-#define WP_DIR "/testdata/wycheproof/testvectors_v1/"
+#define WP_DIR "/wycheproof/testvectors_v1/"
 
 /* ---- vector plumbing ---- */
 
@@ -40,7 +40,7 @@ static sg_json *load(const char *file)
 {
 	char path[1024], err[256];
 	sg_json *j;
-	snprintf(path, sizeof(path), "%s" WP_DIR "%s", sg_test_shared(), file);
+	snprintf(path, sizeof(path), "%s" WP_DIR "%s", sg_test_data(), file);
 	j = sg_json_parse_file(path, err, sizeof(err));
 	CHECK_MSG(j != NULL, "%s: %s", path, err);
 	return j;

@@ -34,7 +34,8 @@ extern unsigned sg_test_passed, sg_test_failed;
 /* Helpers from test_util.c. */
 size_t sg_test_unhex(const char *hex, unsigned char *out, size_t cap);
 char *sg_test_read_file(const char *path, size_t *len);
-/* Root of ../shared (SIGIL_SHARED or ../shared relative to the repo). */
-const char *sg_test_shared(void);
+/* The repository's test data (tests/data): SIGIL_TESTDATA, or tests/data
+ * relative to the current directory (make check runs from the top). */
+const char *sg_test_data(void);
 
 #endif

@@ -61,8 +61,8 @@ char *sg_test_read_file(const char *path, size_t *len)
 	return buf;
 }
 
-const char *sg_test_shared(void)
+const char *sg_test_data(void)
 {
-	const char *s = getenv("SIGIL_SHARED");
-	return s && *s ? s : "../shared";
+	const char *s = getenv("SIGIL_TESTDATA");
+	return s && *s ? s : "tests/data";
 }

@@ -1,7 +1,7 @@
 /*
  * sigil's TLS 1.3 engine against the example handshake traces of
  * draft-ietf-tls-tls13-vectors (the draft of RFC 8448), in
- * ../shared/testdata/tls13-vectors.txt.
+ * tests/data/tls13/tls13-vectors.txt.
  *
  * 1. A parser for the trace text: sections 3..7, their steps ({client} /
  *    {server} lines) and each step's labelled hex values.
@@ -1013,7 +1013,7 @@ static void engine_section5(void)
 int main(void)
 {
 	char path[1024];
-	snprintf(path, sizeof path, "%s/testdata/tls13-vectors.txt", sg_test_shared());
+	snprintf(path, sizeof path, "%s/tls13/tls13-vectors.txt", sg_test_data());
 	size_t len = 0;
 	char *text = sg_test_read_file(path, &len);
 	CHECK_MSG(text != NULL, "cannot read %s", path);
