@@ -54,6 +54,10 @@
 extern "C" {
 #endif
 
+/* Every function declared here is exported from libsigil.so; the library
+ * is compiled with -fvisibility=hidden, so nothing else is. */
+#pragma GCC visibility push(default)
+
 #define SIGIL_MUST_CHECK __attribute__((warn_unused_result))
 
 /* ------------------------------------------------------------------ */
@@ -423,6 +427,8 @@ int sigil_io_close(sigil_conn *c) SIGIL_MUST_CHECK;
 /* The I/O status values of sigil_io_read/write when they would block. */
 #define SIGIL_IO_WANT_READ  (-2)
 #define SIGIL_IO_WANT_WRITE (-3)
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
