@@ -24,6 +24,13 @@ SOMAJOR = $(firstword $(subst ., ,$(VERSION)))
 SONAME  = libsigil.so.$(SOMAJOR)
 SOFILE  = libsigil.so.$(VERSION)
 
+# Installation (GNU conventions; DESTDIR stages the tree for a package).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
 
 LIB_SRCS   := $(sort $(wildcard src/*/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
@@ -129,6 +136,35 @@ valgrind: tests
 	  else echo "ok   $$s: $$line, $$n processes clean under memcheck ($$(($$(date +%s) - t0)) s)"; fi; \
 	done; echo "make valgrind: $$(($$(date +%s) - start)) s"; exit $$bad
 
+# make install [PREFIX=/usr/local] [DESTDIR=stage]: the program, the
+# shared library with its soname and development links, the static
+# library, the header and sigil.pc.  sigil.pc names the final PREFIX, not
+# DESTDIR (a staged tree is used with PKG_CONFIG_SYSROOT_DIR).  ldconfig
+# runs only for a real install by root.
+PC_LIBDIR     = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+INSTALLED = $(BINDIR)/sigil $(LIBDIR)/$(SOFILE) $(LIBDIR)/$(SONAME) $(LIBDIR)/libsigil.so \
+            $(LIBDIR)/libsigil.a $(INCLUDEDIR)/sigil.h $(PKGCONFIGDIR)/sigil.pc
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 755 $(BUILD)/sigil $(DESTDIR)$(BINDIR)/sigil
+	$(INSTALL) -m 644 $(BUILD)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
+	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsigil.so
+	$(INSTALL) -m 644 $(BUILD)/libsigil.a $(DESTDIR)$(LIBDIR)/libsigil.a
+	$(INSTALL) -m 644 include/sigil.h $(DESTDIR)$(INCLUDEDIR)/sigil.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    sigil.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/sigil.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/sigil.pc
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1; then \
+	  echo "ldconfig $(LIBDIR)"; ldconfig $(LIBDIR) || true; fi
+
+# Removes what install put there (files and links; the directories stay,
+# they may hold other packages' files).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
 # make abi-update: record the ABI of this build's libsigil.so in abi/ for
 # MAJOR.MINOR of VERSION: the exported symbols with their version nodes
 # (abi/libsigil-M.N.symbols, nm -D) and, with abigail-tools, the types
@@ -156,6 +192,21 @@ abi-update: $(BUILD)/$(SOFILE)
 	  if [ -f $$rec.abi ]; then rm -f $$rec.abi.new; else mv $$rec.abi.new $$rec.abi; echo "  ABI $$rec.abi"; fi; \
 	else echo "NOTE: abidw (abigail-tools) is not installed: no $$rec.abi"; fi
 
+# make examples: examples/*.c built against the INSTALLED library through
+# pkg-config (PKG_CONFIG_PATH, PKG_CONFIG_SYSROOT_DIR for a staged tree),
+# never against this source tree; into EXAMPLES_DIR.  EXAMPLES_PC=--static
+# links libsigil.a and what sigil.pc says it needs.
+PKG_CONFIG   ?= pkg-config
+EXAMPLES_DIR ?= $(BUILD)/examples
+EXAMPLES_PC  ?=
+EXAMPLE_SRCS := $(sort $(wildcard examples/*.c))
+EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(EXAMPLES_DIR)/%)
+examples: $(EXAMPLE_BINS)
+$(EXAMPLES_DIR)/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(EXTRA_CFLAGS) $$($(PKG_CONFIG) --cflags sigil) \
+	  -o $@ $< $(LDFLAGS) $$($(PKG_CONFIG) $(EXAMPLES_PC) --libs sigil)
+
 clean:
 	rm -rf build build-asan build-fuzz
 
@@ -165,7 +216,7 @@ print-%:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all tests check asan clean run valgrind abi-update
+.PHONY: all tests check asan clean run valgrind install uninstall examples abi-update
 
 # Fuzzing (fuzz.mk): make fuzz, make fuzz-smoke.
 -include fuzz.mk
