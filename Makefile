@@ -204,7 +204,7 @@ EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(EXAMPLES_DIR)/%)
 examples: $(EXAMPLE_BINS)
 $(EXAMPLES_DIR)/%: examples/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(EXTRA_CFLAGS) $$($(PKG_CONFIG) --cflags sigil) \
+	$(CC) -std=c11 $(OPT) $(WARN) $(EXTRA_CFLAGS) $$($(PKG_CONFIG) --cflags sigil) \
 	  -o $@ $< $(LDFLAGS) $$($(PKG_CONFIG) $(EXAMPLES_PC) --libs sigil)
 
 clean:
