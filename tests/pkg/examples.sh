@@ -54,6 +54,40 @@ mkdir -p "$TMP/user" && cp "$ROOT/examples/https_get.c" "$TMP/user/"
 (cd "$TMP/user" && $CC $EXTRA_CFLAGS -o https_get https_get.c $LDFLAGS $(pkg-config --cflags --libs sigil)) >"$TMP/user.log" 2>&1
 check "cc -o https_get https_get.c \$(pkg-config --cflags --libs sigil), outside the tree" \
 	'[ -x "$TMP/user/https_get" ]' "$TMP/user.log"
+# docs/api.md quotes the examples: each ```c block is checked to be a
+# verbatim part of the last examples/*.c the text named before it (blocks
+# that begin "/* Not from an example" aside), so the page cannot drift
+# from the code that is tested here.
+awk -v dir="$TMP/doc" '
+	BEGIN { n = 0 }
+	/^```c$/ { inb = 1; body = ""; next }
+	inb && /^```$/ {
+		inb = 0
+		if (body !~ /^\/\* Not from an example/) {
+			n++
+			f = dir "/" n
+			printf "%s", body > (f ".txt"); close(f ".txt")
+			print cur > (f ".src"); close(f ".src")
+		}
+		next
+	}
+	inb { body = body $0 "\n"; next }
+	match($0, /examples\/[a-z_]+\.c/) { cur = substr($0, RSTART, RLENGTH) }
+' "$(mkdir -p "$TMP/doc" && echo "$ROOT/docs/api.md")"
+nb=0
+bad=
+for b in "$TMP"/doc/*.txt; do
+	[ -f "$b" ] || continue
+	nb=$((nb + 1))
+	src=$(cat "${b%.txt}.src")
+	if [ -z "$src" ] || ! awk -v want="$b" 'BEGIN { RS = "\001"; getline blk < want; RS = "\001" }
+		{ whole = whole $0 } END { exit index(whole, blk) ? 0 : 1 }' "$ROOT/$src"; then
+		bad="$bad $(basename "$b" .txt):${src:-none}"
+	fi
+done
+check "docs/api.md: its $nb code blocks are verbatim parts of the examples" '[ "$nb" -gt 10 ] && [ -z "$bad" ]'
+[ -z "$bad" ] || echo "  blocks not found in their example:$bad"
+
 export LD_LIBRARY_PATH="$PFX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 for e in https_get pinned_get mtls_server epoll_server; do
 	[ -x "$EX/$e" ] || { fail "cannot go on without $EX/$e"; finish; }
@@ -197,6 +231,15 @@ r=$(code eve)
 check "mtls_server: 'alice' from another CA: refused in the handshake (unknown_ca)" \
 	'[ "$r" = 000 ] && grep -q "^refused: certificate verify failed: unknown issuer.*unknown_ca" "$TMP/mtls.log" &&
 	 [ "$(grep -c "^allowed" "$TMP/mtls.log")" -eq 2 ]' "$TMP/mtls.log"
+# Known weakness, shown, not counted: sigil_conn_peer_identity does not
+# escape RFC 4514 specials, so a single CN "alice, O=Example" reads as the
+# subject CN=alice, O=Example.  Once it escapes them ("CN=alice\, O=Example")
+# this becomes a check that the impostor is denied.
+mkcert comma "$D/ca.crt" "$D/ca.key" "/CN=alice, O=Example" >"$TMP/comma.log" 2>&1
+r=$(code comma)
+if [ "$r" = 200 ]; then
+	echo "NOTE mtls_server: a certificate whose one CN is 'alice, O=Example' passes for 'CN=alice, O=Example' (subject strings are not RFC 4514-escaped; see docs/api.md, Pitfalls)"
+fi
 
 # ---- epoll_server -------------------------------------------------------
 PORT=$(free_port)
