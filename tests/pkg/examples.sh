@@ -36,11 +36,13 @@ mk() {
 PFX=$TMP/prefix
 EX=$TMP/ex
 mk install PREFIX="$PFX" >"$TMP/install.log" 2>&1
-check "install PREFIX=$PFX" '[ $? -eq 0 ] && [ -f "$PFX/lib/pkgconfig/sigil.pc" ]' "$TMP/install.log"
+rc=$?
+check "install PREFIX=$PFX" '[ $rc -eq 0 ] && [ -f "$PFX/lib/pkgconfig/sigil.pc" ]' "$TMP/install.log"
 export PKG_CONFIG_PATH="$PFX/lib/pkgconfig"
 unset PKG_CONFIG_SYSROOT_DIR
 mk examples EXAMPLES_DIR="$EX" >"$TMP/examples.log" 2>&1
-check "make examples: builds examples/*.c through pkg-config" '[ $? -eq 0 ]' "$TMP/examples.log"
+rc=$?
+check "make examples: builds examples/*.c through pkg-config" '[ $rc -eq 0 ]' "$TMP/examples.log"
 for e in https_get pinned_get mtls_server epoll_server; do
 	dep=$(LD_LIBRARY_PATH=$PFX/lib ldd "$EX/$e" 2>/dev/null | grep libsigil)
 	check "make examples: $e runs on the installed libsigil.so.$MAJOR" \
@@ -201,7 +203,8 @@ mkcert() {
 			-keyout "$TMP/other.key" -out "$TMP/other.crt" &&
 		mkcert eve "$TMP/other.crt" "$TMP/other.key" "/O=Example/CN=alice"
 } >"$TMP/certs.log" 2>&1
-check "mtls: client certificates (alice, bob; an impostor alice of another CA)" '[ $? -eq 0 ]' "$TMP/certs.log"
+rc=$?
+check "mtls: client certificates (alice, bob; an impostor alice of another CA)" '[ $rc -eq 0 ]' "$TMP/certs.log"
 PORT=$(free_port)
 start_bg "$TMP/mtls.log" 60 "$EX/mtls_server" 127.0.0.1 "$PORT" "$D/leaf.crt" "$D/leaf.key" "$D/ca.crt" \
 	"CN=alice, O=Example"

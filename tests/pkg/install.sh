@@ -45,7 +45,8 @@ echo other >"$ST/$P/bin/other"
 before=$(tree "$ST")
 
 mk install DESTDIR="$ST" >"$TMP/install.log" 2>&1
-check "install: make install DESTDIR=... succeeds" '[ $? -eq 0 ]' "$TMP/install.log"
+rc=$?
+check "install: make install DESTDIR=... succeeds" '[ $rc -eq 0 ]' "$TMP/install.log"
 
 cat >"$TMP/want" <<EOF
 file 644 ./$P/include/sigil.h
@@ -78,7 +79,8 @@ check "install: the installed files are the build's" \
 	'cmp -s "$ROOT/include/sigil.h" "$ST/$P/include/sigil.h" && cmp -s "$BUILD/libsigil.a" "$L/libsigil.a" &&
 	 cmp -s "$BUILD/libsigil.so.$VERSION" "$L/libsigil.so.$VERSION" && cmp -s "$BUILD/sigil" "$ST/$P/bin/sigil"'
 "$ST/$P/bin/sigil" --help >"$TMP/help.log" 2>&1
-check "install: the installed sigil runs" '[ $? -eq 0 ] && grep -q serve "$TMP/help.log"' "$TMP/help.log"
+rc=$?
+check "install: the installed sigil runs" '[ $rc -eq 0 ] && grep -q serve "$TMP/help.log"' "$TMP/help.log"
 
 PC=$L/pkgconfig/sigil.pc
 check "sigil.pc: names the final prefix, never the staging directory" \
@@ -91,7 +93,8 @@ if ! have pkg-config; then
 else
 	export PKG_CONFIG_PATH="$L/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$ST"
 	pkg-config --validate sigil >"$TMP/validate.log" 2>&1
-	check "pkg-config: sigil.pc is valid" '[ $? -eq 0 ]' "$TMP/validate.log"
+	rc=$?
+	check "pkg-config: sigil.pc is valid" '[ $rc -eq 0 ]' "$TMP/validate.log"
 	check "pkg-config: --modversion is $VERSION" '[ "$(pkg-config --modversion sigil)" = "$VERSION" ]'
 	cflags=$(pkg-config --cflags sigil)
 	libs=$(pkg-config --libs sigil)
@@ -156,31 +159,36 @@ EOF
 	}
 	# shellcheck disable=SC2086
 	$CC -std=c11 $EXTRA_CFLAGS -Wall -Wextra -Werror $cflags -o "$TMP/hs" "$TMP/hs.c" $LDFLAGS $libs >"$TMP/cc.log" 2>&1
-	check "pkg-config: a program builds against the staged library (shared)" '[ $? -eq 0 ]' "$TMP/cc.log"
+	rc=$?
+	check "pkg-config: a program builds against the staged library (shared)" '[ $rc -eq 0 ]' "$TMP/cc.log"
 	if [ -x "$TMP/hs" ]; then
 		dep=$(LD_LIBRARY_PATH=$L ldd "$TMP/hs" | grep libsigil)
 		check "shared: the program needs libsigil.so.$MAJOR, found in the staged tree" \
 			'echo "$dep" | grep -q "libsigil\\.so\\.$MAJOR => $L/libsigil\\.so\\.$MAJOR"'
 		LD_LIBRARY_PATH=$L run_hs "$TMP/hs"
-		check "shared: it makes a TLS 1.3 handshake" '[ $? -eq 0 ] && grep -q "^handshake ok TLS_" "$TMP/hs.out"' "$TMP/hs.out"
+		rc=$?
+		check "shared: it makes a TLS 1.3 handshake" '[ $rc -eq 0 ] && grep -q "^handshake ok TLS_" "$TMP/hs.out"' "$TMP/hs.out"
 	fi
 	# Static: libsigil.a and what --static adds (Requires.private,
 	# Libs.private) must be all the link needs.
 	sl=$(echo "$slibs" | sed 's/-lsigil\b/-Wl,-Bstatic -lsigil -Wl,-Bdynamic/')
 	# shellcheck disable=SC2086
 	$CC -std=c11 $EXTRA_CFLAGS $cflags -o "$TMP/hs-static" "$TMP/hs.c" $LDFLAGS $sl >"$TMP/ccs.log" 2>&1
-	check "pkg-config --static: a program links libsigil.a with the private libraries" '[ $? -eq 0 ]' "$TMP/ccs.log"
+	rc=$?
+	check "pkg-config --static: a program links libsigil.a with the private libraries" '[ $rc -eq 0 ]' "$TMP/ccs.log"
 	if [ -x "$TMP/hs-static" ]; then
 		check "static: the program does not need libsigil.so" '! ldd "$TMP/hs-static" | grep -q libsigil'
 		run_hs "$TMP/hs-static"
-		check "static: it makes a TLS 1.3 handshake" '[ $? -eq 0 ] && grep -q "^handshake ok TLS_" "$TMP/hs-static.out"' "$TMP/hs-static.out"
+		rc=$?
+		check "static: it makes a TLS 1.3 handshake" '[ $rc -eq 0 ] && grep -q "^handshake ok TLS_" "$TMP/hs-static.out"' "$TMP/hs-static.out"
 	fi
 	unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 fi
 
 # Installing again over the tree (an upgrade) works and changes nothing.
 mk install DESTDIR="$ST" >"$TMP/install2.log" 2>&1
-check "install: a second install over the first" '[ $? -eq 0 ] && [ "$(tree "$ST" | LC_ALL=C sort -k3)" = "$(cat "$TMP/got.s")" ]' \
+rc=$?
+check "install: a second install over the first" '[ $rc -eq 0 ] && [ "$(tree "$ST" | LC_ALL=C sort -k3)" = "$(cat "$TMP/got.s")" ]' \
 	"$TMP/install2.log"
 
 mk uninstall DESTDIR="$ST" >"$TMP/uninstall.log" 2>&1
