@@ -81,8 +81,8 @@ static void drop(struct client *cl, const char *why)
 	 * try to let the client know why. */
 	size_t n;
 	const uint8_t *p = sigil_conn_send_buf(cl->tls, &n);
-	if (p && send(cl->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
-		sigil_conn_send_ack(cl->tls, n);
+	if (p)
+		(void)send(cl->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (why)
 		printf("conn %u: %s\n", cl->id, why);
 	for (unsigned i = 0; i < nclients; i++)
