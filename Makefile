@@ -8,6 +8,29 @@ WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototype
           -Wpointer-arith -Wvla -Wformat=2
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -Iinclude -Isrc $(EXTRA_CFLAGS)
 LDLIBS  += -lcrypto -lsqlite3 -lpthread
+# What the library itself needs (the tools add sqlite3 for the CA).
+LIB_LDLIBS = -lcrypto -lpthread
+
+# The version of libsigil, set here only: the shared library's file name
+# (libsigil.so.$(VERSION)), its soname (libsigil.so.MAJOR) and sigil.pc.
+# The exported symbols are recorded in abi/; changing them means updating
+# that record and this number in the same commit (abi/README):
+#   MAJOR  a function removed or its signature changed, a public struct or
+#          enum changed (a new soname: programs must be rebuilt)
+#   MINOR  functions added (programs built before keep working)
+#   PATCH  a release with the same ABI
+VERSION = 0.1.0
+SOMAJOR = $(firstword $(subst ., ,$(VERSION)))
+SONAME  = libsigil.so.$(SOMAJOR)
+SOFILE  = libsigil.so.$(VERSION)
+
+# Installation (GNU conventions; DESTDIR stages the tree for a package).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
 
 LIB_SRCS   := $(sort $(wildcard src/*/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
@@ -23,6 +46,13 @@ HELPER_BINS:= $(HELPER_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/libsigil.a $(BUILD)/libsigil.so $(BUILD)/sigil
 
+# The library's objects see only the public API as visible (sigil.h marks
+# it); the compiler then knows every sg_* call stays inside the library
+# (direct calls, no interposition through the PLT in libsigil.so).
+$(LIB_OBJS): CFLAGS += -fvisibility=hidden
+# Flags live here: objects made with other flags must not survive an edit.
+$(LIB_OBJS): Makefile
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"; $(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -31,8 +61,19 @@ $(BUILD)/libsigil.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libsigil.so: $(LIB_OBJS)
-	$(CC) -shared -o $@ $^ $(LDFLAGS) $(LDLIBS)
+# libsigil.so.$(VERSION) with the soname libsigil.so.MAJOR, exporting the
+# sigil_* functions only, under the version node of src/sigil.map.
+# --no-undefined makes a missing library a link error here rather than in
+# the program that loads us; sanitizer builds leave their runtime's symbols
+# to the executable, so they go without it.
+SO_LDFLAGS = -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/sigil.map \
+             $(if $(findstring sanitize,$(LDFLAGS)),,-Wl,--no-undefined)
+$(BUILD)/$(SOFILE): $(LIB_OBJS) src/sigil.map
+	$(CC) $(SO_LDFLAGS) -o $@ $(LIB_OBJS) $(LDFLAGS) $(LIB_LDLIBS)
+
+$(BUILD)/libsigil.so: $(BUILD)/$(SOFILE)
+	ln -sf $(SOFILE) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 $(BUILD)/sigil: $(TOOL_OBJS) $(BUILD)/libsigil.a
 	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS)
@@ -95,12 +136,87 @@ valgrind: tests
 	  else echo "ok   $$s: $$line, $$n processes clean under memcheck ($$(($$(date +%s) - t0)) s)"; fi; \
 	done; echo "make valgrind: $$(($$(date +%s) - start)) s"; exit $$bad
 
+# make install [PREFIX=/usr/local] [DESTDIR=stage]: the program, the
+# shared library with its soname and development links, the static
+# library, the header and sigil.pc.  sigil.pc names the final PREFIX, not
+# DESTDIR (a staged tree is used with PKG_CONFIG_SYSROOT_DIR).  ldconfig
+# runs only for a real install by root.
+PC_LIBDIR     = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+INSTALLED = $(BINDIR)/sigil $(LIBDIR)/$(SOFILE) $(LIBDIR)/$(SONAME) $(LIBDIR)/libsigil.so \
+            $(LIBDIR)/libsigil.a $(INCLUDEDIR)/sigil.h $(PKGCONFIGDIR)/sigil.pc
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 755 $(BUILD)/sigil $(DESTDIR)$(BINDIR)/sigil
+	$(INSTALL) -m 644 $(BUILD)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
+	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsigil.so
+	$(INSTALL) -m 644 $(BUILD)/libsigil.a $(DESTDIR)$(LIBDIR)/libsigil.a
+	$(INSTALL) -m 644 include/sigil.h $(DESTDIR)$(INCLUDEDIR)/sigil.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    sigil.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/sigil.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/sigil.pc
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1; then \
+	  echo "ldconfig $(LIBDIR)"; ldconfig $(LIBDIR) || true; fi
+
+# Removes what install put there (files and links; the directories stay,
+# they may hold other packages' files).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# make abi-update: record the ABI of this build's libsigil.so in abi/ for
+# MAJOR.MINOR of VERSION: the exported symbols with their version nodes
+# (abi/libsigil-M.N.symbols, nm -D) and, with abigail-tools, the types
+# they use (abi/libsigil-M.N.abi, abidw).  A recorded ABI never changes:
+# when this build's differs, bump VERSION first (abi/README).  Use the
+# default build (gcc, -g) for the record.
+ABIVER      = $(word 1,$(subst ., ,$(VERSION))).$(word 2,$(subst ., ,$(VERSION)))
+ABI_RECORD  = abi/libsigil-$(ABIVER)
+ABIDW_FLAGS = --headers-dir include --drop-private-types --exported-interfaces-only \
+              --no-show-locs --no-corpus-path --no-comp-dir-path --type-id-style hash
+abi-update: $(BUILD)/$(SOFILE)
+	@set -e; rec=$(ABI_RECORD); mkdir -p abi; \
+	{ echo "# libsigil $(ABIVER): exported symbols (nm -D --defined-only) with their version"; \
+	  echo "# nodes; made by make abi-update, checked by tests/pkg/abi.sh; see abi/README."; \
+	  nm -D --defined-only $< | awk '{print $$2, $$3}' | LC_ALL=C sort; } >$$rec.symbols.new; \
+	if [ -f $$rec.symbols ] && ! cmp -s $$rec.symbols $$rec.symbols.new; then \
+	  diff $$rec.symbols $$rec.symbols.new || true; rm -f $$rec.symbols.new; \
+	  echo "$$rec.symbols: the ABI of $(ABIVER) is recorded and this build's differs;"; \
+	  echo "a recorded ABI does not change: bump VERSION in the Makefile first (abi/README)."; exit 1; fi; \
+	mv $$rec.symbols.new $$rec.symbols; echo "  ABI $$rec.symbols"; \
+	if command -v abidw >/dev/null 2>&1; then \
+	  abidw $(ABIDW_FLAGS) --out-file $$rec.abi.new $<; \
+	  if [ -f $$rec.abi ] && ! abidiff $$rec.abi $$rec.abi.new; then rm -f $$rec.abi.new; \
+	    echo "$$rec.abi: the types of the $(ABIVER) ABI changed: bump VERSION first (abi/README)."; exit 1; fi; \
+	  if [ -f $$rec.abi ]; then rm -f $$rec.abi.new; else mv $$rec.abi.new $$rec.abi; echo "  ABI $$rec.abi"; fi; \
+	else echo "NOTE: abidw (abigail-tools) is not installed: no $$rec.abi"; fi
+
+# make examples: examples/*.c built against the INSTALLED library through
+# pkg-config (PKG_CONFIG_PATH, PKG_CONFIG_SYSROOT_DIR for a staged tree),
+# never against this source tree; into EXAMPLES_DIR.  EXAMPLES_PC=--static
+# links libsigil.a and what sigil.pc says it needs.
+PKG_CONFIG   ?= pkg-config
+EXAMPLES_DIR ?= $(BUILD)/examples
+EXAMPLES_PC  ?=
+EXAMPLE_SRCS := $(sort $(wildcard examples/*.c))
+EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(EXAMPLES_DIR)/%)
+examples: $(EXAMPLE_BINS)
+$(EXAMPLES_DIR)/%: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) $(WARN) $(EXTRA_CFLAGS) $$($(PKG_CONFIG) --cflags sigil) \
+	  -o $@ $< $(LDFLAGS) $$($(PKG_CONFIG) $(EXAMPLES_PC) --libs sigil)
+
 clean:
 	rm -rf build build-asan build-fuzz
 
+# make -s print-VAR: the value of a variable, for the test scripts.
+print-%:
+	@echo '$($*)'
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all tests check asan clean run valgrind
+.PHONY: all tests check asan clean run valgrind install uninstall examples abi-update
 
 # Fuzzing (fuzz.mk): make fuzz, make fuzz-smoke.
 -include fuzz.mk

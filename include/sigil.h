@@ -54,6 +54,10 @@
 extern "C" {
 #endif
 
+/* Every function declared here is exported from libsigil.so; the library
+ * is compiled with -fvisibility=hidden, so nothing else is. */
+#pragma GCC visibility push(default)
+
 #define SIGIL_MUST_CHECK __attribute__((warn_unused_result))
 
 /* ------------------------------------------------------------------ */
@@ -356,7 +360,8 @@ unsigned sigil_conn_state(const sigil_conn *c);
 /* Errors of a connection                                              */
 
 sigil_error_class sigil_conn_error_class(const sigil_conn *c);
-/* The alert we sent (LOCAL_ALERT, VERIFY) or received (PEER_ALERT), else -1. */
+/* The alert we sent (LOCAL_ALERT, VERIFY; INTERNAL when internal_error
+ * could still be sent) or received (PEER_ALERT), else -1. */
 int sigil_conn_error_alert(const sigil_conn *c);
 /* A sentence for a person, e.g. "certificate verify failed: certificate
  * expired on 2024-01-01T00:00:00Z (depth 0, CN=shop.example)", or "" when
@@ -384,7 +389,11 @@ const sigil_der *sigil_conn_peer_chain(const sigil_conn *c, size_t *n);
 /* The identity in the peer's end-entity certificate: the one it proved
  * it holds (CertificateVerify) and that the verifier accepted (unless the
  * config is insecure_noverify).  A server learns who a client is from it.
- * SIGIL_OK when the peer sent a certificate, else SIGIL_ERROR. */
+ * SIGIL_OK when the peer sent a certificate, else SIGIL_ERROR.  The
+ * subject is written last RDN first (RFC 4514 order), but its values are
+ * not escaped: a CN of "alice, O=Example" reads like the two attributes,
+ * so where the CA signs names its clients choose, do not authorize on the
+ * subject string alone (serial and spki_sha256 are unambiguous). */
 typedef struct sigil_peer_identity {
 	char subject[512];      /* "CN=alice, O=Example" */
 	char san[512];          /* "DNS:a.example, email:alice@example.com, IP:192.0.2.1" */
@@ -413,7 +422,9 @@ int sigil_io_handshake(sigil_conn *c) SIGIL_MUST_CHECK;
  * end of data.  Runs the handshake first when needed. */
 ssize_t sigil_io_read(sigil_conn *c, void *buf, size_t len) SIGIL_MUST_CHECK;
 /* Write application data: the number of bytes taken (> 0), or an I/O
- * status as for read.  On a blocking socket, all of it. */
+ * status as for read.  It may take fewer than len, on a blocking socket
+ * too (the engine takes about 64 KiB at a time, so that queued output
+ * stays bounded): call again with the rest. */
 ssize_t sigil_io_write(sigil_conn *c, const void *buf, size_t len) SIGIL_MUST_CHECK;
 /* Send what the engine has queued: SIGIL_OK when the send buffer is empty,
  * SIGIL_WANT_WRITE when the socket would block, SIGIL_ERROR. */
@@ -423,6 +434,8 @@ int sigil_io_close(sigil_conn *c) SIGIL_MUST_CHECK;
 /* The I/O status values of sigil_io_read/write when they would block. */
 #define SIGIL_IO_WANT_READ  (-2)
 #define SIGIL_IO_WANT_WRITE (-3)
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
