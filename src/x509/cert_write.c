@@ -324,8 +324,25 @@ int sg_x509_cert_write(const sg_x509_cert_spec *s, const sg_pkey *key, sg_wr *ou
 	/* 4.1.2.7 */
 	(void)sg_wr_bytes(&tbs, s->spki, s->spki_len);
 	/* 4.1.2.9 */
+	/* 4.2.1.1: the AKI names the key that verifies the signature: the
+	 * issuer's SKI when given; for a self-signed certificate our own;
+	 * for an issuer without an SKI, the identifier of its key made the
+	 * way ours is, never our own (which would name the wrong key). */
+	uint8_t issuer_id[20];
 	const uint8_t *aki = s->issuer_key_id.n ? s->issuer_key_id.p : ski;
 	size_t akilen = s->issuer_key_id.n ? s->issuer_key_id.n : sizeof ski;
+	if (s->issuer.n && !s->issuer_key_id.n) {
+		sg_wr ispki;
+		sg_wr_init(&ispki, NULL, 0, 1u << 16);
+		int r = sg_pkey_spki(key, &ispki) == 0 ? sg_x509_key_id(ispki.buf, ispki.len, issuer_id) : -1;
+		sg_wr_free(&ispki);
+		if (r != 0) {
+			seterr(err, errlen, "cannot compute the issuer's key identifier");
+			goto err;
+		}
+		aki = issuer_id;
+		akilen = sizeof issuer_id;
+	}
 	if (!put_extensions(&tbs, s, ski, aki, akilen, err, errlen))
 		goto err;
 	if (!sg_der_close(&tbs, m) || !sg_wr_ok(&algid) || !sg_wr_ok(&subj)) {

@@ -75,7 +75,11 @@ typedef struct sg_x509_cert {
 	sg_rd nc_permitted, nc_excluded;        /* GeneralSubtrees content, or empty */
 	bool nc_has_permitted, nc_has_excluded;
 	bool aki_present;
+	bool aki_has_keyid;     /* the keyIdentifier [0] form is there */
 	sg_rd aki_keyid;        /* keyIdentifier content, may be empty */
+	bool aki_has_issuer;    /* authorityCertIssuer and ...SerialNumber */
+	sg_rd aki_issuer;       /* GeneralNames content */
+	sg_rd aki_serial;       /* INTEGER content */
 	bool ski_present;
 	sg_rd ski;
 	bool pc_critical;
