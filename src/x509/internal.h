@@ -42,10 +42,12 @@ bool sg_x509_dns_valid(const uint8_t *p, size_t n, bool wildcard_ok);
  * spend on name constraints (RFC 5280 4.2.1.10 gives no bound; the
  * work is names x subtrees, both chosen by whoever made the chain).
  * 250,000 is the figure webpki (per verification) and Go's crypto/x509
- * (per certificate, VerifyOptions.MaxConstraintComparisions) chose: a
- * few milliseconds here, about what one RSA signature check costs, and
- * far above real chains (a certificate with 100 names under a CA with
- * 1,000 subtrees spends about 100,000). */
+ * (per certificate, VerifyOptions.MaxConstraintComparisions) chose.
+ * Measured here (December 2026, 2 cores): a chain of 1,000 names under
+ * 1,000 subtrees is refused after about 8 ms, where checking it to the
+ * end took 75 ms; real chains stay far below the figure (a certificate
+ * with 100 names under a CA with 1,000 subtrees spends about 102,000,
+ * the subtrees' own validation included). */
 #define SG_X509_NC_BUDGET 250000u
 /* Name constraints of `ca` (which has nc_present) applied to cert c:
  * 0 ok, -1 violated, -2 the budget (*budget, decremented as the work

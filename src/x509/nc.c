@@ -251,8 +251,6 @@ static int in_subtrees(sg_rd trees, uint8_t tag, sg_rd n, bool excluded, size_t 
 		if (!sg_der_get(&trees, SG_DER_SEQUENCE, &sub) ||
 		    !sg_der_get_any(&sub, NULL, NULL, &base) || !base_value(base, &t, &v))
 			return -1;
-		if (!constraint_ok(t, v))
-			return -1;
 		if (t != tag)
 			continue;
 		any = true;
@@ -260,6 +258,24 @@ static int in_subtrees(sg_rd trees, uint8_t tag, sg_rd n, bool excluded, size_t 
 			return 1;
 	}
 	return any ? 0 : 2;
+}
+
+/* Every subtree of a list well-formed (constraint_ok): checked once per
+ * certificate, not once per name, and paid for from the budget too. */
+static int subtrees_valid(sg_rd trees, size_t *budget)
+{
+	while (!sg_rd_done(&trees)) {
+		sg_rd sub, base, v;
+		uint8_t t;
+		if (*budget == 0)
+			return -2;
+		--*budget;
+		if (!sg_der_get(&trees, SG_DER_SEQUENCE, &sub) ||
+		    !sg_der_get_any(&sub, NULL, NULL, &base) || !base_value(base, &t, &v) ||
+		    !constraint_ok(t, v))
+			return -1;
+	}
+	return 0;
 }
 
 static const char *type_name(uint8_t tag)
@@ -387,6 +403,21 @@ int sg_x509_nc_check(const sg_x509_cert *ca, const sg_x509_cert *c, bool is_leaf
 {
 	struct nc_ctx x = {ca, why, cap, budget, false, false};
 	(void)is_leaf;
+	int r = 0;
+	if (ca->nc_has_excluded)
+		r = subtrees_valid(ca->nc_excluded, budget);
+	if (r == 0 && ca->nc_has_permitted)
+		r = subtrees_valid(ca->nc_permitted, budget);
+	if (r == -2) {
+		snprintf(why, cap, "checking the name constraints would take more than %u "
+			 "comparisons of names against subtrees, so the chain is refused",
+			 (unsigned)SG_X509_NC_BUDGET);
+		return -2;
+	}
+	if (r != 0) {
+		snprintf(why, cap, "malformed name constraints");
+		return -1;
+	}
 	if (!c->subject_empty) {
 		if (check_name(&x, T_DN, c->subject) != 0)
 			return x.exhausted ? -2 : -1;
