@@ -104,6 +104,17 @@ static bool put_name(sg_wr *w, const char *cn, const char *org)
 	sg_der_mark m = sg_der_open(w, SG_DER_SEQUENCE);
 	if (org && !put_attr(w, oid_org, sizeof oid_org, org, UB_ORGANIZATION_NAME))
 		return false;
+	/* CA/B Forum BR 7.1.4.3: a CN that is an IP address is written in
+	 * its canonical text (dotted decimal, RFC 5952), whatever spelling
+	 * the caller gave ("2001:DB8::1" becomes "2001:db8::1"), or
+	 * verifiers of the web profile, sigil's included, refuse it. */
+	uint8_t ip[16];
+	char canon[48];
+	size_t iplen = sg_x509_parse_ip(cn, ip);
+	if (iplen) {
+		sg_x509_ip_text(ip, iplen, canon, sizeof canon);
+		cn = canon;
+	}
 	if (!put_attr(w, sg_oid_cn, sizeof sg_oid_cn, cn, UB_COMMON_NAME))
 		return false;
 	return sg_der_close(w, m);

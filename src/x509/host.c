@@ -196,11 +196,15 @@ bool sg_x509_host_match(const sg_x509_cert *c, const char *host)
 
 /* ---- the subject commonName of a server certificate ---- */
 
-/* RFC 5952 §4 text of an IPv6 address: lowercase hex, no leading zeros
- * in a group (4.1, 4.3), the longest run of two or more zero groups
- * shortened to "::", the first such run on a tie (4.2). */
-static void ip6_text(const uint8_t a[16], char *out, size_t cap)
+void sg_x509_ip_text(const uint8_t *a, size_t n, char *out, size_t cap)
 {
+	if (n == 4) {
+		snprintf(out, cap, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+		return;
+	}
+	/* RFC 5952 §4: lowercase hex, no leading zeros in a group (4.1,
+	 * 4.3), the longest run of two or more zero groups shortened to
+	 * "::", the first such run on a tie (4.2). */
 	unsigned g[8];
 	int best = -1, bestlen = 1;
 	for (int i = 0; i < 8; i++)
@@ -326,11 +330,10 @@ int sg_x509_cn_check(const sg_x509_cert *c, char *why, size_t cap)
 	if (ip_like) {
 		x.iplen = x.n < sizeof lit ? sg_x509_parse_ip(lit, x.ip) : 0;
 		char canon[48] = "", mapped[48] = "";
-		if (x.iplen == 4) {
-			snprintf(canon, sizeof canon, "%u.%u.%u.%u", x.ip[0], x.ip[1], x.ip[2], x.ip[3]);
-		} else if (x.iplen == 16) {
+		if (x.iplen)
+			sg_x509_ip_text(x.ip, x.iplen, canon, sizeof canon);
+		if (x.iplen == 16) {
 			static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-			ip6_text(x.ip, canon, sizeof canon);
 			/* RFC 5952 §5 recommends the mixed notation for
 			 * IPv4-mapped addresses: either form is taken. */
 			if (memcmp(x.ip, v4mapped, 12) == 0)

@@ -868,7 +868,8 @@ static void test_nc_budget(void)
 
 /* sg_x509_cert_write: a self-signed certificate names its own key in
  * the AKI (BR 7.1.2.1.3), an issued one its issuer's key, also when the
- * issuer's SKI is not given (it named the subject's own key before). */
+ * issuer's SKI is not given (it named the subject's own key before); an
+ * IP address as CN is written in its canonical form. */
 static void test_write_aki(void)
 {
 	sg_pkey *ck = sg_pkey_generate(SG_KEY_ED25519, 0), *lk = sg_pkey_generate(SG_KEY_ED25519, 0);
@@ -899,6 +900,21 @@ static void test_write_aki(void)
 	CHECK(sg_x509_cert_write(&l, ck, &lw, err, sizeof err) == 0 &&
 	      sg_x509_cert_parse(&leaf, lw.buf, lw.len, err, sizeof err) == 0);
 	CHECK(leaf.aki_has_keyid && leaf.aki_keyid.n == 20 && memcmp(leaf.aki_keyid.p, cid, 20) == 0);
+	/* A CN that is an IP address is written canonically (BR 7.1.4.3),
+	 * so what `sigil ca issue --server 2001:DB8::1` makes verifies. */
+	const char *ips[] = {"2001:DB8:0:0::1", "0:0:0:0:0:0:0:1"};
+	const char *canon[] = {"CN=2001:db8::1", "CN=::1"};
+	for (size_t i = 0; i < 2; i++) {
+		char name[64], why[300];
+		l.cn = ips[i];
+		l.names = &ips[i];
+		lw.len = 0;
+		CHECK(sg_x509_cert_write(&l, ck, &lw, err, sizeof err) == 0 &&
+		      sg_x509_cert_parse(&leaf, lw.buf, lw.len, err, sizeof err) == 0 &&
+		      sg_x509_name_to_string(leaf.subject, name, sizeof name) > 0);
+		CHECK_MSG(strcmp(name, canon[i]) == 0, "%s", name);
+		CHECK_MSG(sg_x509_cn_check(&leaf, why, sizeof why) == 0, "%s", why);
+	}
 	sg_wr_free(&cs);
 	sg_wr_free(&ls);
 	sg_wr_free(&cw);
