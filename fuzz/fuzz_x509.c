@@ -30,8 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)sg_x509_host_match(&c, "www.example.com");
 		(void)sg_x509_host_match(&c, "192.0.2.1");
 		(void)sg_x509_name_eq(c.subject, c.issuer);
-		if (c.nc_present)
-			(void)sg_x509_nc_check(&c, &c, true, why, sizeof why);
+		(void)sg_x509_cn_check(&c, why, sizeof why);
+		if (c.nc_present) {
+			size_t budget = SG_X509_NC_BUDGET;
+			(void)sg_x509_nc_check(&c, &c, true, &budget, why, sizeof why);
+		}
 	}
 	if (sg_x509_crl_parse(&crl, data, size, err, sizeof err) == 0) {
 		uint8_t s[] = {0x1f};

@@ -598,27 +598,28 @@ static bool parse_nc(sg_x509_cert *c, sg_rd v)
 	return true;
 }
 
-static bool parse_aki(sg_rd v, sg_rd *keyid, bool *present)
+static bool parse_aki(sg_x509_cert *c, sg_rd v)
 {
-	sg_rd seq, names, serial;
-	bool has_id, has_names, has_serial;
+	sg_rd seq;
+	bool has_serial;
 	if (!sg_der_get(&v, SG_DER_SEQUENCE, &seq) || !sg_rd_done(&v))
 		return false;
-	if (!sg_der_get_optional(&seq, SG_DER_CTX(0), keyid, &has_id) ||
-	    !sg_der_get_optional(&seq, SG_DER_CTX_CONS(1), &names, &has_names) ||
-	    !sg_der_get_optional(&seq, SG_DER_CTX(2), &serial, &has_serial) ||
+	if (!sg_der_get_optional(&seq, SG_DER_CTX(0), &c->aki_keyid, &c->aki_has_keyid) ||
+	    !sg_der_get_optional(&seq, SG_DER_CTX_CONS(1), &c->aki_issuer, &c->aki_has_issuer) ||
+	    !sg_der_get_optional(&seq, SG_DER_CTX(2), &c->aki_serial, &has_serial) ||
 	    !sg_rd_done(&seq))
 		return false;
 	/* RFC 5280 4.2.1.1: issuer and serial come together or not at all. */
-	if (has_names != has_serial)
+	if (c->aki_has_issuer != has_serial)
 		return false;
-	if (has_names && sg_x509_general_names(names, NULL, NULL) != 0)
+	if (c->aki_has_issuer && (sg_rd_done(&c->aki_issuer) ||
+				  sg_x509_general_names(c->aki_issuer, NULL, NULL) != 0))
 		return false;
-	if (has_serial && !sg_der_integer_ok(serial))
+	if (has_serial && !sg_der_integer_ok(c->aki_serial))
 		return false;
-	if (!has_id)
-		sg_rd_init(keyid, NULL, 0);
-	*present = true;
+	if (!c->aki_has_keyid)
+		sg_rd_init(&c->aki_keyid, NULL, 0);
+	c->aki_present = true;
 	return true;
 }
 
@@ -678,7 +679,7 @@ static bool parse_ext(sg_x509_cert *c, sg_rd oid, bool critical, sg_rd v)
 		/* RFC 5280 4.2.1.1: MUST be non-critical. */
 		if (critical)
 			return false;
-		return parse_aki(v, &c->aki_keyid, &c->aki_present);
+		return parse_aki(c, v);
 	}
 	if (SG_DER_OID_IS(oid, sg_oid_ski)) {
 		/* RFC 5280 4.2.1.2: MUST be non-critical. */

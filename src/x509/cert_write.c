@@ -104,6 +104,17 @@ static bool put_name(sg_wr *w, const char *cn, const char *org)
 	sg_der_mark m = sg_der_open(w, SG_DER_SEQUENCE);
 	if (org && !put_attr(w, oid_org, sizeof oid_org, org, UB_ORGANIZATION_NAME))
 		return false;
+	/* CA/B Forum BR 7.1.4.3: a CN that is an IP address is written in
+	 * its canonical text (dotted decimal, RFC 5952), whatever spelling
+	 * the caller gave ("2001:DB8::1" becomes "2001:db8::1"), or
+	 * verifiers of the web profile, sigil's included, refuse it. */
+	uint8_t ip[16];
+	char canon[48];
+	size_t iplen = sg_x509_parse_ip(cn, ip);
+	if (iplen) {
+		sg_x509_ip_text(ip, iplen, canon, sizeof canon);
+		cn = canon;
+	}
 	if (!put_attr(w, sg_oid_cn, sizeof sg_oid_cn, cn, UB_COMMON_NAME))
 		return false;
 	return sg_der_close(w, m);
@@ -324,8 +335,25 @@ int sg_x509_cert_write(const sg_x509_cert_spec *s, const sg_pkey *key, sg_wr *ou
 	/* 4.1.2.7 */
 	(void)sg_wr_bytes(&tbs, s->spki, s->spki_len);
 	/* 4.1.2.9 */
+	/* 4.2.1.1: the AKI names the key that verifies the signature: the
+	 * issuer's SKI when given; for a self-signed certificate our own;
+	 * for an issuer without an SKI, the identifier of its key made the
+	 * way ours is, never our own (which would name the wrong key). */
+	uint8_t issuer_id[20];
 	const uint8_t *aki = s->issuer_key_id.n ? s->issuer_key_id.p : ski;
 	size_t akilen = s->issuer_key_id.n ? s->issuer_key_id.n : sizeof ski;
+	if (s->issuer.n && !s->issuer_key_id.n) {
+		sg_wr ispki;
+		sg_wr_init(&ispki, NULL, 0, 1u << 16);
+		int r = sg_pkey_spki(key, &ispki) == 0 ? sg_x509_key_id(ispki.buf, ispki.len, issuer_id) : -1;
+		sg_wr_free(&ispki);
+		if (r != 0) {
+			seterr(err, errlen, "cannot compute the issuer's key identifier");
+			goto err;
+		}
+		aki = issuer_id;
+		akilen = sizeof issuer_id;
+	}
 	if (!put_extensions(&tbs, s, ski, aki, akilen, err, errlen))
 		goto err;
 	if (!sg_der_close(&tbs, m) || !sg_wr_ok(&algid) || !sg_wr_ok(&subj)) {

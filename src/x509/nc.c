@@ -9,6 +9,13 @@
  * ediPartyName, registeredID) compare byte for byte, so an excluded
  * subtree of such a type refuses every name of that type: fail closed.
  * Malformed constraints refuse the certificate.
+ *
+ * The work is names x subtrees, and both lists come from the peer: a
+ * leaf with 1,000 names under a CA with 1,000 subtrees asks for a
+ * million comparisons per path tried.  Every subtree looked at counts
+ * against a budget that the caller shares across the whole verification
+ * (SG_X509_NC_BUDGET); when it runs out the chain is refused rather than
+ * checked to the end (the choice of number is in internal.h).
  */
 #include "x509/internal.h"
 #include "x509/oids.h"
@@ -228,17 +235,21 @@ static bool base_value(sg_rd base, uint8_t *tag, sg_rd *v)
 }
 
 /* 1: in some subtree of the same type; 0: none matches; 2: no subtree of
- * this type; -1: malformed constraint. */
-static int in_subtrees(sg_rd trees, uint8_t tag, sg_rd n, bool excluded)
+ * this type; -1: malformed constraint; -2: the comparison budget ran out.
+ * Every subtree visited costs one unit, whatever its type, so a long
+ * list of constraints of another type is paid for too (as webpki
+ * counts). */
+static int in_subtrees(sg_rd trees, uint8_t tag, sg_rd n, bool excluded, size_t *budget)
 {
 	bool any = false;
 	while (!sg_rd_done(&trees)) {
 		sg_rd sub, base, v;
 		uint8_t t;
+		if (*budget == 0)
+			return -2;
+		--*budget;
 		if (!sg_der_get(&trees, SG_DER_SEQUENCE, &sub) ||
 		    !sg_der_get_any(&sub, NULL, NULL, &base) || !base_value(base, &t, &v))
-			return -1;
-		if (!constraint_ok(t, v))
 			return -1;
 		if (t != tag)
 			continue;
@@ -247,6 +258,24 @@ static int in_subtrees(sg_rd trees, uint8_t tag, sg_rd n, bool excluded)
 			return 1;
 	}
 	return any ? 0 : 2;
+}
+
+/* Every subtree of a list well-formed (constraint_ok): checked once per
+ * certificate, not once per name, and paid for from the budget too. */
+static int subtrees_valid(sg_rd trees, size_t *budget)
+{
+	while (!sg_rd_done(&trees)) {
+		sg_rd sub, base, v;
+		uint8_t t;
+		if (*budget == 0)
+			return -2;
+		--*budget;
+		if (!sg_der_get(&trees, SG_DER_SEQUENCE, &sub) ||
+		    !sg_der_get_any(&sub, NULL, NULL, &base) || !base_value(base, &t, &v) ||
+		    !constraint_ok(t, v))
+			return -1;
+	}
+	return 0;
 }
 
 static const char *type_name(uint8_t tag)
@@ -289,7 +318,8 @@ struct nc_ctx {
 	const sg_x509_cert *ca;
 	char *why;
 	size_t cap;
-	bool failed;
+	size_t *budget;
+	bool failed, exhausted;
 };
 
 static int check_name(void *vctx, uint8_t tag, sg_rd n)
@@ -308,7 +338,9 @@ static int check_name(void *vctx, uint8_t tag, sg_rd n)
 		return 1;
 	}
 	if (ca->nc_has_excluded) {
-		int r = in_subtrees(ca->nc_excluded, tag, n, true);
+		int r = in_subtrees(ca->nc_excluded, tag, n, true, x->budget);
+		if (r == -2)
+			goto exhausted;
 		if (r < 0)
 			goto bad;
 		if (r == 1) {
@@ -318,7 +350,9 @@ static int check_name(void *vctx, uint8_t tag, sg_rd n)
 		}
 	}
 	if (ca->nc_has_permitted) {
-		int r = in_subtrees(ca->nc_permitted, tag, n, false);
+		int r = in_subtrees(ca->nc_permitted, tag, n, false, x->budget);
+		if (r == -2)
+			goto exhausted;
 		if (r < 0)
 			goto bad;
 		if (r == 0) {
@@ -328,6 +362,12 @@ static int check_name(void *vctx, uint8_t tag, sg_rd n)
 		}
 	}
 	return 0;
+exhausted:
+	snprintf(x->why, x->cap, "checking the name constraints would take more than %u "
+		 "comparisons of names against subtrees, so the chain is refused",
+		 (unsigned)SG_X509_NC_BUDGET);
+	x->failed = x->exhausted = true;
+	return 1;
 bad:
 	snprintf(x->why, x->cap, "malformed name constraints");
 	x->failed = true;
@@ -359,20 +399,35 @@ static int subject_emails(sg_rd name, struct nc_ctx *x)
 }
 
 int sg_x509_nc_check(const sg_x509_cert *ca, const sg_x509_cert *c, bool is_leaf,
-		     char *why, size_t cap)
+		     size_t *budget, char *why, size_t cap)
 {
-	struct nc_ctx x = {ca, why, cap, false};
+	struct nc_ctx x = {ca, why, cap, budget, false, false};
 	(void)is_leaf;
+	int r = 0;
+	if (ca->nc_has_excluded)
+		r = subtrees_valid(ca->nc_excluded, budget);
+	if (r == 0 && ca->nc_has_permitted)
+		r = subtrees_valid(ca->nc_permitted, budget);
+	if (r == -2) {
+		snprintf(why, cap, "checking the name constraints would take more than %u "
+			 "comparisons of names against subtrees, so the chain is refused",
+			 (unsigned)SG_X509_NC_BUDGET);
+		return -2;
+	}
+	if (r != 0) {
+		snprintf(why, cap, "malformed name constraints");
+		return -1;
+	}
 	if (!c->subject_empty) {
 		if (check_name(&x, T_DN, c->subject) != 0)
-			return -1;
+			return x.exhausted ? -2 : -1;
 		if (subject_emails(c->subject, &x) != 0)
-			return -1;
+			return x.exhausted ? -2 : -1;
 	}
 	if (c->san_present && sg_x509_general_names(c->san, check_name, &x) != 0) {
 		if (!x.failed)
 			snprintf(why, cap, "malformed subjectAltName");
-		return -1;
+		return x.exhausted ? -2 : -1;
 	}
 	return 0;
 }

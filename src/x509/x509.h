@@ -75,7 +75,11 @@ typedef struct sg_x509_cert {
 	sg_rd nc_permitted, nc_excluded;        /* GeneralSubtrees content, or empty */
 	bool nc_has_permitted, nc_has_excluded;
 	bool aki_present;
+	bool aki_has_keyid;     /* the keyIdentifier [0] form is there */
 	sg_rd aki_keyid;        /* keyIdentifier content, may be empty */
+	bool aki_has_issuer;    /* authorityCertIssuer and ...SerialNumber */
+	sg_rd aki_issuer;       /* GeneralNames content */
+	sg_rd aki_serial;       /* INTEGER content */
 	bool ski_present;
 	sg_rd ski;
 	bool pc_critical;
@@ -125,6 +129,9 @@ int sg_x509_san_to_string(const sg_x509_cert *c, char *out, size_t cap);
 bool sg_x509_dns_match(const uint8_t *pat, size_t plen, const char *host);
 /* Parses an IP literal into 4 or 16 bytes; returns the length or 0. */
 size_t sg_x509_parse_ip(const char *s, uint8_t out[16]);
+/* The canonical text of a 4- or 16-byte address: dotted decimal, or
+ * RFC 5952 section 4 ("2001:db8::1"); cap of 46 always suffices. */
+void sg_x509_ip_text(const uint8_t *a, size_t n, char *out, size_t cap);
 
 /* ---- CRLs (RFC 5280 §5) ---- */
 typedef struct sg_x509_crl {

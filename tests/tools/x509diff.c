@@ -303,12 +303,16 @@ typedef struct tbs {
 	const sg_hash_class *hash;
 	bool pss, inner_set;
 	int alg_params; /* 0 as RFC, 1 RSA without NULL, 2 ECDSA with NULL */
+	/* Whole Extension TLVs too large for a field (FCAP), written after
+	 * the others; malloc'd, freed by whoever signs. */
+	uint8_t *xext;
+	size_t xext_n;
 } tbs;
 
 static bool get_whole(sg_rd *r, uint8_t tag, fld *f)
 {
 	sg_rd w;
-	if (!sg_der_get_whole(r, tag, &w))
+	if (!sg_der_get_whole(r, tag, &w) || w.n > FCAP)
 		return false;
 	fset_rd(f, w);
 	return true;
@@ -318,7 +322,7 @@ static bool get_any(sg_rd *r, fld *f)
 {
 	sg_rd w;
 	uint8_t tag;
-	if (!sg_der_get_any(r, &tag, NULL, &w))
+	if (!sg_der_get_any(r, &tag, NULL, &w) || w.n > FCAP)
 		return false;
 	fset_rd(f, w);
 	return true;
@@ -372,8 +376,9 @@ static bool tbs_decode(tbs *t, const uint8_t *der, size_t len)
 				return false;
 			x->crit = c;
 		}
-		if (!sg_der_get(&e, SG_DER_OCTET_STRING, &val) || !sg_rd_done(&e))
-			return false;
+		if (!sg_der_get(&e, SG_DER_OCTET_STRING, &val) || !sg_rd_done(&e) ||
+		    val.n > FCAP || oid.n > FCAP)
+			return false;   /* e.g. an nc-bomb's: taken as it is */
 		fset_rd(&x->oid, oid);
 		fset_rd(&x->val, val);
 	}
@@ -412,6 +417,7 @@ static void tbs_encode(const tbs *t, sg_wr *w)
 		sg_der_mark s = sg_der_open(w, SG_DER_SEQUENCE);
 		for (size_t i = 0; i < t->next; i++)
 			put_ext(w, &t->ext[i]);
+		(void)sg_wr_bytes(w, t->xext, t->xext_n);
 		(void)sg_der_close(w, s);
 		(void)sg_der_close(w, e);
 	}
@@ -1039,6 +1045,159 @@ static int m_keyid(mctx *m, tbs *t, const mut *u)
 	return 0;
 }
 
+/* The authorityKeyIdentifier of RFC 5280 4.2.1.1 in other forms, with
+ * the fields of the issuer's certificate (the certificate itself for
+ * the root): a = 0 authorityCertIssuer and authorityCertSerialNumber
+ * without keyIdentifier, 1 all three, 2 all three with the serial
+ * number of another certificate, 3 an empty SEQUENCE. */
+static int m_aki(mctx *m, tbs *t, const mut *u)
+{
+	size_t iss = m->idx + 1 < m->s->n ? m->idx + 1 : m->idx;
+	tbs *it = xmalloc(sizeof *it);
+	sg_rd ski = {0}, serial;
+	bool ok = tbs_decode(it, m->der[iss], m->len[iss]);
+	ext *x = ok ? ext_find(it, "ski") : NULL;
+	sg_rd xv = x ? frd(&x->val) : (sg_rd){0};
+	sg_rd sr = ok ? frd(&it->serial) : (sg_rd){0};
+	if (!x || !sg_der_get(&xv, SG_DER_OCTET_STRING, &ski) ||
+	    !sg_der_get(&sr, SG_DER_INTEGER, &serial) || !ext_find(t, "aki")) {
+		free(it);
+		return 1;
+	}
+	sg_wr w;
+	wr_new(&w);
+	sg_der_mark s = sg_der_open(&w, SG_DER_SEQUENCE);
+	if (u->a == 1 || u->a == 2)
+		(void)sg_der_put(&w, SG_DER_CTX(0), ski.p, ski.n);
+	if (u->a <= 2) {
+		sg_der_mark g = sg_der_open(&w, SG_DER_CTX_CONS(1));
+		sg_der_mark d = sg_der_open(&w, SG_DER_CTX_CONS(4));
+		(void)sg_wr_bytes(&w, it->issuer.b, it->issuer.n);
+		(void)sg_der_close(&w, d);
+		(void)sg_der_close(&w, g);
+		uint8_t sn[32];
+		size_t n = serial.n < sizeof sn ? serial.n : sizeof sn;
+		memcpy(sn, serial.p, n);
+		if (u->a == 2)
+			sn[n - 1] ^= 0x01;
+		(void)sg_der_put(&w, SG_DER_CTX(2), sn, n);
+	}
+	(void)sg_der_close(&w, s);
+	ext_put(t, "aki", -3, &w);
+	sg_wr_free(&w);
+	free(it);
+	return 0;
+}
+
+/* The subject's CNs and, after '#', a new subjectAltName: u->s is
+ * "CN1|CN2|...#SPEC" (put_gns); the O is kept. */
+static int m_cn(mctx *m, tbs *t, const mut *u)
+{
+	char org[128], cn[128], spec[512];
+	name_parts(&t->subject, org, cn, sizeof org);
+	snprintf(spec, sizeof spec, "%s", u->s);
+	char *san = strchr(spec, '#');
+	if (san)
+		*san++ = 0;
+	sg_wr w;
+	wr_new(&w);
+	sg_der_mark s = sg_der_open(&w, SG_DER_SEQUENCE);
+	if (org[0])
+		put_atv(&w, oid_org, sizeof oid_org, SG_DER_UTF8_STRING, org, strlen(org));
+	for (char *p = spec; *p;) {
+		size_t n = strcspn(p, "|");
+		put_atv(&w, OIDA(sg_oid_cn), SG_DER_UTF8_STRING, p, n);
+		p += n + (p[n] == '|');
+	}
+	(void)sg_der_close(&w, s);
+	fset_wr(&t->subject, &w);
+	sg_wr_free(&w);
+	if (san) {
+		wr_new(&w);
+		s = sg_der_open(&w, SG_DER_SEQUENCE);
+		put_gns(&w, m, san);
+		(void)sg_der_close(&w, s);
+		ext_put(t, "san", -1, &w);
+		sg_wr_free(&w);
+	}
+	return 0;
+}
+
+/* Name-constraint work (RFC 5280 4.2.1.10): this CA gets u->b permitted
+ * dNSName subtrees (c1.example, ..., then shop.example last) and the
+ * leaf, re-signed by the first CA, u->a names below shop.example
+ * (shop.example, n1.shop.example, ...), each of which matches only the
+ * last subtree: names x subtrees comparisons. */
+static int m_ncbomb(mctx *m, tbs *t, const mut *u)
+{
+	tbs *lt = xmalloc(sizeof *lt);
+	if (!tbs_decode(lt, m->der[0], m->len[0])) {
+		free(lt);
+		return 1;
+	}
+	char nm[64];
+	sg_wr w;
+	wr_new(&w);
+	sg_der_mark e = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, OIDA(sg_oid_san));
+	sg_der_mark o = sg_der_open(&w, SG_DER_OCTET_STRING);
+	sg_der_mark q = sg_der_open(&w, SG_DER_SEQUENCE);
+	for (int i = 0; i < u->a; i++) {
+		int k = i ? snprintf(nm, sizeof nm, "n%d.shop.example", i) :
+			    snprintf(nm, sizeof nm, "shop.example");
+		(void)sg_der_put(&w, SG_DER_CTX(2), nm, (size_t)k);
+	}
+	(void)sg_der_close(&w, q);
+	(void)sg_der_close(&w, o);
+	(void)sg_der_close(&w, e);
+	if (!sg_wr_ok(&w))
+		die("DER writer failed");
+	(void)ext_del(lt, "san");
+	lt->xext = xmalloc(w.len);
+	memcpy(lt->xext, w.buf, w.len);
+	lt->xext_n = w.len;
+	lt->has_exts = true;
+	sg_wr_free(&w);
+	size_t n;
+	uint8_t *d = tbs_sign(lt, m->s->key[1], &n);
+	free(lt->xext);
+	free(lt);
+	if (!d)
+		return 1;
+	free(m->der[0]);
+	m->der[0] = d;
+	m->len[0] = n;
+
+	wr_new(&w);
+	e = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, OIDA(sg_oid_nc));
+	(void)sg_der_put_bool(&w, true);
+	o = sg_der_open(&w, SG_DER_OCTET_STRING);
+	q = sg_der_open(&w, SG_DER_SEQUENCE);
+	sg_der_mark p = sg_der_open(&w, SG_DER_CTX_CONS(0));
+	for (int i = 1; i <= u->b; i++) {
+		int k = i < u->b ? snprintf(nm, sizeof nm, "c%d.example", i) :
+				   snprintf(nm, sizeof nm, "shop.example");
+		sg_der_mark one = sg_der_open(&w, SG_DER_SEQUENCE);
+		(void)sg_der_put(&w, SG_DER_CTX(2), nm, (size_t)k);
+		(void)sg_der_close(&w, one);
+	}
+	(void)sg_der_close(&w, p);
+	(void)sg_der_close(&w, q);
+	(void)sg_der_close(&w, o);
+	(void)sg_der_close(&w, e);
+	if (!sg_wr_ok(&w))
+		die("DER writer failed");
+	(void)ext_del(t, "nc");
+	free(t->xext);
+	t->xext = xmalloc(w.len);
+	memcpy(t->xext, w.buf, w.len);
+	t->xext_n = w.len;
+	t->has_exts = true;
+	sg_wr_free(&w);
+	return 0;
+}
+
 /* Subject (a = 0) or issuer (a = 1) name, mode b:
  * 0 empty, 1 CN = s, 2 CN in capitals, 3 CN with extra spaces around and
  * inside, 4 CN as PrintableString, 5 CN as BMPString, 6 an emailAddress
@@ -1651,6 +1810,21 @@ static const mut muts[] = {
 	HOST("host-www", "www.shop.example"),
 	HOST("host-ip", "192.0.2.7"),
 	HOST("host-other", "other.example"),
+	/* the subject CN of a server certificate (CA/B Forum BR 7.1.4.3) */
+	T("subject-cn-case", L, m_name, 0, 2, NULL),
+	T("subject-cn-two", L, m_cn, 0, 0, "shop.example|www.shop.example#DNS:shop.example,DNS:www.shop.example"),
+	T("subject-cn-two-same", L, m_cn, 0, 0, "shop.example|shop.example"),
+	T("subject-cn-label", L, m_cn, 0, 0, "shop"),
+	T("subject-cn-text", L, m_cn, 0, 0, "Shop Server"),
+	T("subject-cn-wild", L, m_cn, 0, 0, "*.shop.example#DNS:shop.example,DNS:*.shop.example"),
+	T("subject-cn-ip4", L, m_cn, 0, 0, "192.0.2.7#DNS:shop.example,IP:192.0.2.7"),
+	T("subject-cn-ip4-zeros", L, m_cn, 0, 0, "192.0.2.007#DNS:shop.example,IP:192.0.2.7"),
+	T("subject-cn-ip4-other", L, m_cn, 0, 0, "192.0.2.8#DNS:shop.example,IP:192.0.2.7"),
+	T("subject-cn-ip6", L, m_cn, 0, 0, "2001:db8::7#DNS:shop.example,IP:2001:db8::7"),
+	T("subject-cn-ip6-upper", L, m_cn, 0, 0, "2001:DB8::7#DNS:shop.example,IP:2001:db8::7"),
+	T("subject-cn-ip6-long", L, m_cn, 0, 0, "2001:db8:0:0:0:0:0:7#DNS:shop.example,IP:2001:db8::7"),
+	T("subject-cn-ulabel", L, m_cn, 0, 0, "sh\xc3\xb6p.example#DNS:shop.example,DNS:xn--shp-sna.example"),
+	T("subject-cn-alabel", L, m_cn, 0, 0, "xn--shp-sna.example#DNS:shop.example,DNS:xn--shp-sna.example"),
 	/* names (4.1.2.4, 4.1.2.6, 7.1) */
 	T("subject-empty", LCR, m_name, 0, 0, NULL),
 	T("subject-empty-san-crit", L, m_name, 0, 9, NULL),
@@ -1741,6 +1915,10 @@ static const mut muts[] = {
 	T("aki-drop", LCR, m_drop, 0, 0, "aki"),
 	T("aki-mismatch", LCR, m_keyid, 0, 0, NULL),
 	T("aki-crit", LCR, m_crit, 1, 0, "aki"),
+	T("aki-no-keyid", LCR, m_aki, 0, 0, NULL),
+	T("aki-issuer-serial", LCR, m_aki, 1, 0, NULL),
+	T("aki-issuer-other", LCR, m_aki, 2, 0, NULL),
+	T("aki-empty", LCR, m_aki, 3, 0, NULL),
 	T("ski-drop", LCR, m_drop, 0, 0, "ski"),
 	T("ski-change", LCR, m_keyid, 1, 0, NULL),
 	T("ski-crit", LCR, m_crit, 1, 0, "ski"),
@@ -1770,6 +1948,11 @@ static const mut muts[] = {
 	T("nc-empty", CR, m_nc, 0, 0, "EMPTY"),
 	T("nc-permit-none", CR, m_nc, 0, 0, "P"),
 	T("nc-leaf", L, m_nc, 0, 0, "P:DNS:shop.example"),
+	/* names x subtrees: a large chain, one past sigil's budget, one
+	 * past openssl's too */
+	T("nc-many", CR, m_ncbomb, 200, 200, NULL),
+	T("nc-bomb", CR, m_ncbomb, 600, 600, NULL),
+	T("nc-bomb-huge", CR, m_ncbomb, 1100, 1000, NULL),
 	/* policies (4.2.1.4, 4.2.1.5, 4.2.1.11, 4.2.1.14) and other
 	 * extensions, critical or not */
 	T("cp-any", LCR, m_add, -1, 1, "cp"),
@@ -1866,6 +2049,7 @@ static int apply(mctx *m, size_t idx, const mut *u)
 				rc = 1;
 			}
 		}
+		free(t->xext);
 		free(t);
 	}
 	if (rc == 0 && u->host)

@@ -392,6 +392,537 @@ static void test_crl(void)
 	free(der);
 }
 
+/* ---- signed chains built here (Ed25519, fixed dates) ---- */
+
+#define T_AT 1800000000         /* verification time inside every validity */
+
+/* What a test certificate holds.  Subject O=Sigil Test plus the CNs
+ * (none when cn[0] is NULL); issuer = the issuer's subject (ours when
+ * self-signed). */
+typedef struct tspec {
+	const char *cn[3];
+	const char *san;        /* "DNS:x,IP:a.b.c.d,IP:v6" or NULL */
+	size_t san_many;        /* or: shop.example, n1.shop.example, ... */
+	bool ca;
+	/* AKI: 0 none, 1 keyIdentifier, 2 issuer and serial only, 3 all
+	 * three, 4 all three with another serial, 5 an empty SEQUENCE. */
+	int aki;
+	const uint8_t *aki_id;  /* the keyIdentifier; NULL: the issuer's SKI */
+	const uint8_t *ski;     /* 20 bytes; NULL: from the key */
+	bool no_ski;
+	size_t nc;              /* permitted dNSName subtrees: c1.example, ..., shop.example */
+	uint8_t serial;
+} tspec;
+
+typedef struct tcert {
+	uint8_t *der;
+	size_t len;
+	sg_pkey *key;
+	uint8_t ski[20];
+	uint8_t subject[512];   /* Name TLV */
+	size_t subject_len;
+	uint8_t serial;
+} tcert;
+
+static void t_put_name(sg_wr *w, const char *const *cn)
+{
+	static const uint8_t o_oid[] = {0x55, 0x04, 0x0a}, cn_oid[] = {0x55, 0x04, 0x03};
+	sg_der_mark m = sg_der_open(w, SG_DER_SEQUENCE);
+	const char *o = "Sigil Test";
+	sg_der_mark set = sg_der_open(w, SG_DER_SET);
+	sg_der_mark atv = sg_der_open(w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(w, o_oid, sizeof o_oid);
+	(void)sg_der_put(w, SG_DER_UTF8_STRING, o, strlen(o));
+	(void)sg_der_close(w, atv);
+	(void)sg_der_close(w, set);
+	for (size_t i = 0; i < 3 && cn[i]; i++) {
+		set = sg_der_open(w, SG_DER_SET);
+		atv = sg_der_open(w, SG_DER_SEQUENCE);
+		(void)sg_der_put_oid(w, cn_oid, sizeof cn_oid);
+		(void)sg_der_put(w, SG_DER_UTF8_STRING, cn[i], strlen(cn[i]));
+		(void)sg_der_close(w, atv);
+		(void)sg_der_close(w, set);
+	}
+	(void)sg_der_close(w, m);
+}
+
+static sg_der_mark t_ext_open(sg_wr *w, const uint8_t *oid, size_t n, bool crit, sg_der_mark *os)
+{
+	sg_der_mark e = sg_der_open(w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(w, oid, n);
+	if (crit)
+		(void)sg_der_put_bool(w, true);
+	*os = sg_der_open(w, SG_DER_OCTET_STRING);
+	return e;
+}
+
+static void t_ext_close(sg_wr *w, sg_der_mark e, sg_der_mark os)
+{
+	(void)sg_der_close(w, os);
+	(void)sg_der_close(w, e);
+}
+
+/* Makes c from spec s, issued by iss (NULL: self-signed). */
+static bool t_make(tcert *c, const tspec *s, const tcert *iss)
+{
+	static const uint8_t ed_oid[] = {0x2b, 0x65, 0x70};
+	static const uint8_t bc[] = {0x55, 0x1d, 0x13}, ku[] = {0x55, 0x1d, 0x0f},
+		san[] = {0x55, 0x1d, 0x11}, ski[] = {0x55, 0x1d, 0x0e}, aki[] = {0x55, 0x1d, 0x23},
+		nc[] = {0x55, 0x1d, 0x1e};
+	sg_wr w, spki;
+	sg_der_mark e, os, m;
+	memset(c, 0, sizeof *c);
+	c->key = sg_pkey_generate(SG_KEY_ED25519, 0);
+	sg_wr_init(&spki, NULL, 0, 1024);
+	if (!c->key || sg_pkey_spki(c->key, &spki) != 0 ||
+	    sg_x509_key_id(spki.buf, spki.len, c->ski) != 0)
+		return false;
+	if (s->ski)
+		memcpy(c->ski, s->ski, 20);
+	c->serial = s->serial ? s->serial : 1;
+	sg_wr_init_fixed(&w, c->subject, sizeof c->subject);
+	t_put_name(&w, s->cn);
+	c->subject_len = w.len;
+	if (!sg_wr_ok(&w))
+		return false;
+	const tcert *is = iss ? iss : c;
+	sg_wr_init(&w, NULL, 0, 1u << 22);
+	sg_der_mark tbs = sg_der_open(&w, SG_DER_SEQUENCE);
+	m = sg_der_open(&w, SG_DER_CTX_CONS(0));
+	(void)sg_der_put_u64(&w, 2);
+	(void)sg_der_close(&w, m);
+	(void)sg_der_put_u64(&w, c->serial);
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&w, ed_oid, sizeof ed_oid);
+	(void)sg_der_close(&w, m);
+	(void)sg_wr_bytes(&w, is->subject, is->subject_len);
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	(void)sg_der_put_time(&w, 1700000000);
+	(void)sg_der_put_time(&w, 2000000000);
+	(void)sg_der_close(&w, m);
+	(void)sg_wr_bytes(&w, c->subject, c->subject_len);
+	(void)sg_wr_bytes(&w, spki.buf, spki.len);
+	sg_der_mark x = sg_der_open(&w, SG_DER_CTX_CONS(3));
+	sg_der_mark seq = sg_der_open(&w, SG_DER_SEQUENCE);
+	e = t_ext_open(&w, bc, sizeof bc, true, &os);
+	m = sg_der_open(&w, SG_DER_SEQUENCE);
+	if (s->ca)
+		(void)sg_der_put_bool(&w, true);
+	(void)sg_der_close(&w, m);
+	t_ext_close(&w, e, os);
+	e = t_ext_open(&w, ku, sizeof ku, true, &os);
+	(void)sg_der_put_named_bits(&w, s->ca ? SG_KU_KEY_CERT_SIGN | SG_KU_CRL_SIGN
+					      : SG_KU_DIGITAL_SIGNATURE);
+	t_ext_close(&w, e, os);
+	if (s->san || s->san_many) {
+		e = t_ext_open(&w, san, sizeof san, false, &os);
+		m = sg_der_open(&w, SG_DER_SEQUENCE);
+		for (size_t i = 0; i < s->san_many; i++) {
+			char n[40];
+			int k = i ? snprintf(n, sizeof n, "n%zu.shop.example", i)
+				  : snprintf(n, sizeof n, "shop.example");
+			(void)sg_der_put(&w, SG_DER_CTX(2), n, (size_t)k);
+		}
+		for (const char *p = s->san ? s->san : ""; *p;) {
+			size_t n = strcspn(p, ",");
+			char item[80];
+			snprintf(item, sizeof item, "%.*s", (int)n, p);
+			if (strncmp(item, "IP:", 3) == 0) {
+				uint8_t ip[16];
+				size_t k = sg_x509_parse_ip(item + 3, ip);
+				(void)sg_der_put(&w, SG_DER_CTX(7), ip, k);
+			} else {
+				(void)sg_der_put(&w, SG_DER_CTX(2), item + 4, strlen(item + 4));
+			}
+			p += n + (p[n] == ',');
+		}
+		(void)sg_der_close(&w, m);
+		t_ext_close(&w, e, os);
+	}
+	if (s->nc) {
+		e = t_ext_open(&w, nc, sizeof nc, true, &os);
+		m = sg_der_open(&w, SG_DER_SEQUENCE);
+		sg_der_mark pm = sg_der_open(&w, SG_DER_CTX_CONS(0));
+		for (size_t i = 1; i <= s->nc; i++) {
+			char n[40];
+			int k = i < s->nc ? snprintf(n, sizeof n, "c%zu.example", i)
+					  : snprintf(n, sizeof n, "shop.example");
+			sg_der_mark one = sg_der_open(&w, SG_DER_SEQUENCE);
+			(void)sg_der_put(&w, SG_DER_CTX(2), n, (size_t)k);
+			(void)sg_der_close(&w, one);
+		}
+		(void)sg_der_close(&w, pm);
+		(void)sg_der_close(&w, m);
+		t_ext_close(&w, e, os);
+	}
+	if (!s->no_ski) {
+		e = t_ext_open(&w, ski, sizeof ski, false, &os);
+		(void)sg_der_put(&w, SG_DER_OCTET_STRING, c->ski, 20);
+		t_ext_close(&w, e, os);
+	}
+	if (s->aki) {
+		e = t_ext_open(&w, aki, sizeof aki, false, &os);
+		m = sg_der_open(&w, SG_DER_SEQUENCE);
+		if (s->aki == 1 || s->aki == 3 || s->aki == 4)
+			(void)sg_der_put(&w, SG_DER_CTX(0), s->aki_id ? s->aki_id : is->ski, 20);
+		if (s->aki >= 2 && s->aki <= 4) {
+			/* the issuer's certificate: its issuer and serial (for
+			 * a self-signed one, our own) */
+			sg_der_mark g = sg_der_open(&w, SG_DER_CTX_CONS(1));
+			sg_der_mark d = sg_der_open(&w, SG_DER_CTX_CONS(4));
+			(void)sg_wr_bytes(&w, is->subject, is->subject_len);
+			(void)sg_der_close(&w, d);
+			(void)sg_der_close(&w, g);
+			uint8_t sn = (uint8_t)(is->serial + (s->aki == 4));
+			(void)sg_der_put(&w, SG_DER_CTX(2), &sn, 1);
+		}
+		(void)sg_der_close(&w, m);
+		t_ext_close(&w, e, os);
+	}
+	(void)sg_der_close(&w, seq);
+	(void)sg_der_close(&w, x);
+	(void)sg_der_close(&w, tbs);
+	uint8_t sig[64];
+	size_t siglen = sizeof sig;
+	bool ok = sg_wr_ok(&w) && sg_sign(iss ? iss->key : c->key, SG_SIG_ED25519, NULL, w.buf,
+					  w.len, sig, &siglen) == 0;
+	sg_wr out;
+	sg_wr_init(&out, NULL, 0, 1u << 22);
+	sg_der_mark cert = sg_der_open(&out, SG_DER_SEQUENCE);
+	(void)sg_wr_bytes(&out, w.buf, w.len);
+	m = sg_der_open(&out, SG_DER_SEQUENCE);
+	(void)sg_der_put_oid(&out, ed_oid, sizeof ed_oid);
+	(void)sg_der_close(&out, m);
+	(void)sg_der_put_bit_bytes(&out, sig, siglen);
+	ok = ok && sg_der_close(&out, cert) && sg_wr_ok(&out);
+	if (ok) {
+		c->der = malloc(out.len);
+		memcpy(c->der, out.buf, out.len);
+		c->len = out.len;
+	}
+	sg_wr_free(&out);
+	sg_wr_free(&w);
+	sg_wr_free(&spki);
+	return ok && c->der;
+}
+
+static void t_free(tcert *c)
+{
+	free(c->der);
+	sg_pkey_free(c->key);
+	memset(c, 0, sizeof *c);
+}
+
+/* Verifies chain[0..n-1] against the anchors (DER), server purpose
+ * unless purpose says otherwise; 0 valid. */
+static int t_verify(const tcert *const *anchors, size_t na, const tcert *const *chain, size_t n,
+		    int purpose, sg_x509_result *res)
+{
+	char err[128];
+	sg_rd rd[8];
+	sg_x509_store *st = sg_x509_store_new();
+	int r = -1;
+	for (size_t i = 0; i < na; i++)
+		if (sg_x509_store_add_der(st, anchors[i]->der, anchors[i]->len, err, sizeof err) != 1)
+			goto out;
+	for (size_t i = 0; i < n && i < 8; i++)
+		sg_rd_init(&rd[i], chain[i]->der, chain[i]->len);
+	sg_x509_verify_opts o = {.purpose = purpose, .at = T_AT};
+	r = sg_x509_verify(st, rd, n, &o, res);
+out:
+	sg_x509_store_free(st);
+	return r;
+}
+
+#define ONE(x) ((const tcert *const[]){x})
+
+/* RFC 5280 4.2.1.1 and the BR root profile (7.1.2.1.3), server chains
+ * only; each refusal below is accepted without verify.c's aki_ok and
+ * root_aki_ok. */
+static void test_aki(void)
+{
+	sg_x509_result *res = malloc(sizeof *res);
+	tcert root, ica, leaf, r2;
+	const tspec rs = {.cn = {"Test Root"}, .ca = true, .aki = 1};
+	const tspec is = {.cn = {"Test ICA"}, .ca = true, .aki = 1, .serial = 2};
+	tspec ls = {.cn = {"shop.example"}, .san = "DNS:shop.example", .aki = 1, .serial = 3};
+	CHECK(t_make(&root, &rs, NULL) && t_make(&ica, &is, &root));
+	CHECK(t_make(&leaf, &ls, &root));
+	CHECK(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == 0);
+	t_free(&leaf);
+	/* A leaf without AKI, or with one that has no keyIdentifier. */
+	ls.aki = 0;
+	CHECK(t_make(&leaf, &ls, &root));
+	CHECK_MSG(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == -1 &&
+		  strstr(res->reason, "certificate has no authorityKeyIdentifier") &&
+		  res->alert == SG_ALERT_BAD_CERTIFICATE && res->depth == 0, "%s", res->reason);
+	/* mTLS: not asked for (docs/x509-differences.md, aki-required). */
+	CHECK(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_CLIENT, res) == 0);
+	t_free(&leaf);
+	ls.aki = 2;
+	CHECK(t_make(&leaf, &ls, &root));
+	CHECK_MSG(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == -1 &&
+		  strstr(res->reason, "authorityKeyIdentifier without a keyIdentifier"), "%s", res->reason);
+	t_free(&leaf);
+	ls.aki = 5;
+	CHECK(t_make(&leaf, &ls, &root));
+	CHECK(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == -1 &&
+	      strstr(res->reason, "without a keyIdentifier"));
+	t_free(&leaf);
+	/* An intermediate without AKI. */
+	tspec is2 = is;
+	is2.aki = 0;
+	t_free(&ica);
+	ls.aki = 1;
+	CHECK(t_make(&ica, &is2, &root) && t_make(&leaf, &ls, &ica));
+	const tcert *chain[] = {&leaf, &ica};
+	CHECK_MSG(t_verify(ONE(&root), 1, chain, 2, SG_X509_PURPOSE_SERVER, res) == -1 &&
+		  strstr(res->reason, "issuing certificate has no authorityKeyIdentifier") &&
+		  res->depth == 1, "%s", res->reason);
+	CHECK(t_verify(ONE(&root), 1, chain, 2, SG_X509_PURPOSE_CLIENT, res) == 0);
+	t_free(&leaf);
+	t_free(&ica);
+	/* Roots: no AKI is fine; one must name the root's own key, and
+	 * issuer and serial (tolerated) the root itself. */
+	static const uint8_t other_id[20] = {1, 2, 3};
+	const struct { tspec s; int want; const char *why; } roots[] = {
+		{{.cn = {"Test Root"}, .ca = true, .aki = 0}, 0, NULL},
+		{{.cn = {"Test Root"}, .ca = true, .aki = 3}, 0, NULL},
+		{{.cn = {"Test Root"}, .ca = true, .aki = 1, .aki_id = other_id}, -1,
+		 "differs from its subjectKeyIdentifier"},
+		{{.cn = {"Test Root"}, .ca = true, .aki = 2}, -1, "without a keyIdentifier"},
+		{{.cn = {"Test Root"}, .ca = true, .aki = 5}, -1, "without a keyIdentifier"},
+		{{.cn = {"Test Root"}, .ca = true, .aki = 4}, -1, "name another certificate"},
+	};
+	for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
+		CHECK(t_make(&r2, &roots[i].s, NULL) && t_make(&leaf, &ls, &r2));
+		int r = t_verify(ONE(&r2), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res);
+		CHECK_MSG(r == roots[i].want && (!roots[i].why || (strstr(res->reason, roots[i].why) &&
+			  strstr(res->reason, "self-signed trust anchor") && res->depth == 1)),
+			  "root %zu: %s", i, res->reason);
+		CHECK_MSG(t_verify(ONE(&r2), 1, ONE(&leaf), 1, SG_X509_PURPOSE_CLIENT, res) == 0,
+			  "root %zu, client: %s", i, res->reason);
+		t_free(&leaf);
+		t_free(&r2);
+	}
+	/* The same mismatch on an anchor that is not self-signed (an
+	 * intermediate trusted directly) is no contradiction. */
+	tspec is3 = is;
+	is3.aki_id = other_id;
+	CHECK(t_make(&ica, &is3, &root) && t_make(&leaf, &ls, &ica));
+	CHECK(t_verify(ONE(&ica), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == 0);
+	t_free(&leaf);
+	t_free(&ica);
+	t_free(&root);
+	free(res);
+}
+
+/* Path building with key identifiers (RFC 5280 4.2.1.1, RFC 4158
+ * 3.5.12): with 70 anchors of the same name, the right one last, only
+ * trying the one whose SKI matches the AKI first stays within the
+ * signature budget (64); and an AKI that matches none of the right
+ * issuer's SKI still finds it, after a decoy whose SKI does match. */
+static void test_keyid_path(void)
+{
+	enum { NDECOY = 70 };
+	sg_x509_result *res = malloc(sizeof *res);
+	tcert *d = calloc(NDECOY + 1, sizeof *d);
+	const tcert **anch = calloc(NDECOY + 1, sizeof *anch);
+	tcert leaf;
+	const tspec rs = {.cn = {"Same Root"}, .ca = true, .aki = 1};
+	bool ok = d && anch && res;
+	for (size_t i = 0; ok && i <= NDECOY; i++) {
+		ok = t_make(&d[i], &rs, NULL);
+		anch[i] = &d[i];
+	}
+	CHECK(ok);
+	if (!ok)
+		goto out;
+	tspec ls = {.cn = {"shop.example"}, .san = "DNS:shop.example", .aki = 1, .serial = 3};
+	CHECK(t_make(&leaf, &ls, &d[NDECOY]));
+	CHECK_MSG(t_verify(anch, NDECOY + 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == 0 &&
+		  res->chain_len == 2, "%s", res->reason);
+	t_free(&leaf);
+	/* The leaf's AKI names decoy 0's key; it is signed by the last. */
+	ls.aki_id = d[0].ski;
+	CHECK(t_make(&leaf, &ls, &d[NDECOY]));
+	const tcert *two[] = {&d[0], &d[NDECOY]};
+	CHECK_MSG(t_verify(two, 2, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == 0, "%s", res->reason);
+	t_free(&leaf);
+out:
+	for (size_t i = 0; d && i <= NDECOY; i++)
+		t_free(&d[i]);
+	free(d);
+	free(anch);
+	free(res);
+}
+
+/* CA/B Forum BR 7.1.4.3: the CN of a server certificate. */
+static void test_cn_rule(void)
+{
+	static const char *san = "DNS:shop.example,DNS:*.wild.example,DNS:xn--shp-sna.example,"
+				 "IP:192.0.2.1,IP:2001:db8::1,IP:2001:db8:0:1::1,IP:2001:0:0:1::1,"
+				 "IP:2001:db8::1:0:0:1,IP:::ffff:192.0.2.9";
+	const struct { const char *cn[3]; int want; const char *why; } t[] = {
+		{{"shop.example"}, 0, NULL},
+		{{"SHOP.Example"}, 0, NULL},            /* RFC 4343 */
+		{{"*.wild.example"}, 0, NULL},
+		{{"xn--shp-sna.example"}, 0, NULL},
+		{{"192.0.2.1"}, 0, NULL},
+		{{"2001:db8::1"}, 0, NULL},
+		{{"2001:db8:0:1::1"}, 0, NULL},         /* RFC 5952 4.2.3: longest run */
+		{{"2001:0:0:1::1"}, 0, NULL},
+		{{"2001:db8::1:0:0:1"}, 0, NULL},       /* a tie: the first run */
+		{{"::ffff:192.0.2.9"}, 0, NULL},        /* RFC 5952 5 */
+		{{"::ffff:c000:209"}, 0, NULL},
+		{{NULL}, 0, NULL},
+		{{"shop"}, 0, NULL},                    /* names no host of the web */
+		{{"Shop Server"}, 0, NULL},
+		{{"other.example"}, -1, "is not one of the certificate's subjectAltName values"},
+		{{"www.wild.example"}, -1, "is not one of"},    /* a copy, not a match */
+		{{"shop.example", "shop.example"}, -1, "2 commonName attributes"},
+		{{"shop", "Shop Server"}, -1, "2 commonName attributes"},
+		{{"192.0.2.01"}, -1, "no IP address in its canonical form"},
+		{{"192.0.2.2"}, -1, "is not one of"},
+		{{"2001:DB8::1"}, -1, "not in its canonical form \"2001:db8::1\""},
+		{{"2001:db8:0:0:0:0:0:1"}, -1, "not in its canonical form"},
+		{{"2001:db8:0:1:0:0:0:1"}, -1, "canonical form \"2001:db8:0:1::1\""},
+		{{"2001:0:0:1:0:0:0:1"}, -1, "canonical form \"2001:0:0:1::1\""},
+		{{"2001:db8:0:0:1:0:0:1"}, -1, "canonical form \"2001:db8::1:0:0:1\""},
+		{{"2001:db8::0:1"}, -1, "canonical form"},
+		{{"sh\xc3\xb6p.example"}, -1, "no DNS name in A-label form"},
+		{{"shop.example."}, -1, "no DNS name in A-label form"},
+	};
+	sg_x509_result *res = malloc(sizeof *res);
+	tcert root, leaf;
+	const tspec rs = {.cn = {"Test Root"}, .ca = true, .aki = 1};
+	CHECK(t_make(&root, &rs, NULL));
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		tspec ls = {.san = san, .aki = 1, .serial = 3};
+		memcpy(ls.cn, t[i].cn, sizeof ls.cn);
+		sg_x509_cert c;
+		char why[300] = "";
+		CHECK(t_make(&leaf, &ls, &root) &&
+		      sg_x509_cert_parse(&c, leaf.der, leaf.len, why, sizeof why) == 0);
+		int r = sg_x509_cn_check(&c, why, sizeof why);
+		CHECK_MSG(r == t[i].want && (!t[i].why || strstr(why, t[i].why)),
+			  "CN %s: %d %s", t[i].cn[0] ? t[i].cn[0] : "(none)", r, why);
+		/* verify applies it to server chains only */
+		r = t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res);
+		CHECK_MSG(r == t[i].want && (!t[i].why || (strstr(res->reason, t[i].why) &&
+			  res->depth == 0 && res->alert == SG_ALERT_BAD_CERTIFICATE)),
+			  "verify CN %s: %s", t[i].cn[0] ? t[i].cn[0] : "(none)", res->reason);
+		CHECK(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_CLIENT, res) == 0);
+		t_free(&leaf);
+	}
+	/* No SAN at all: a host-like CN is in no SAN. */
+	tspec ls = {.cn = {"shop.example"}, .aki = 1, .serial = 3};
+	CHECK(t_make(&leaf, &ls, &root));
+	CHECK(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == -1 &&
+	      strstr(res->reason, "is not one of"));
+	t_free(&leaf);
+	t_free(&root);
+	free(res);
+}
+
+/* Name-constraint work (RFC 5280 4.2.1.10; SG_X509_NC_BUDGET): 1,000
+ * names under 1,000 subtrees, every name matching only the last, is
+ * refused once the budget is spent; 100 names under the same CA (about
+ * 100,000 comparisons) pass. */
+static void test_nc_budget(void)
+{
+	sg_x509_result *res = malloc(sizeof *res);
+	tcert root, leaf;
+	const tspec rs = {.cn = {"NC Root"}, .ca = true, .aki = 1, .nc = 1000};
+	CHECK(t_make(&root, &rs, NULL));
+	tspec ls = {.san_many = 1000, .aki = 1, .serial = 3};
+	CHECK(t_make(&leaf, &ls, &root));
+	CHECK_MSG(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == -1 &&
+		  strstr(res->reason, "would take more than 250000 comparisons") &&
+		  res->alert == SG_ALERT_BAD_CERTIFICATE, "%s", res->reason);
+	CHECK(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_CLIENT, res) == -1 &&
+	      strstr(res->reason, "250000 comparisons"));
+	/* The same chain with the budget counted directly. */
+	sg_x509_cert ca, c;
+	char why[300];
+	size_t budget = SG_X509_NC_BUDGET;
+	CHECK(sg_x509_cert_parse(&ca, root.der, root.len, why, sizeof why) == 0 &&
+	      sg_x509_cert_parse(&c, leaf.der, leaf.len, why, sizeof why) == 0);
+	CHECK(sg_x509_nc_check(&ca, &c, true, &budget, why, sizeof why) == -2 && budget == 0);
+	t_free(&leaf);
+	ls.san_many = 100;
+	CHECK(t_make(&leaf, &ls, &root));
+	CHECK_MSG(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == 0,
+		  "%s", res->reason);
+	budget = SG_X509_NC_BUDGET;
+	CHECK(sg_x509_cert_parse(&c, leaf.der, leaf.len, why, sizeof why) == 0 &&
+	      sg_x509_nc_check(&ca, &c, true, &budget, why, sizeof why) == 0 &&
+	      SG_X509_NC_BUDGET - budget == 1000 + 101 * 1000);   /* validation, then names */
+	/* ... and a small budget stops the same check early. */
+	budget = 10;
+	CHECK(sg_x509_nc_check(&ca, &c, true, &budget, why, sizeof why) == -2);
+	t_free(&leaf);
+	t_free(&root);
+	free(res);
+}
+
+/* sg_x509_cert_write: a self-signed certificate names its own key in
+ * the AKI (BR 7.1.2.1.3), an issued one its issuer's key, also when the
+ * issuer's SKI is not given (it named the subject's own key before); an
+ * IP address as CN is written in its canonical form. */
+static void test_write_aki(void)
+{
+	sg_pkey *ck = sg_pkey_generate(SG_KEY_ED25519, 0), *lk = sg_pkey_generate(SG_KEY_ED25519, 0);
+	sg_wr cs, ls, cw, lw;
+	sg_wr_init(&cs, NULL, 0, 1024);
+	sg_wr_init(&ls, NULL, 0, 1024);
+	sg_wr_init(&cw, NULL, 0, 1 << 16);
+	sg_wr_init(&lw, NULL, 0, 1 << 16);
+	char err[128];
+	uint8_t serial[1] = {5}, cid[20];
+	sg_x509_cert ca, leaf;
+	CHECK(ck && lk && sg_pkey_spki(ck, &cs) == 0 && sg_pkey_spki(lk, &ls) == 0 &&
+	      sg_x509_key_id(cs.buf, cs.len, cid) == 0);
+	sg_x509_cert_spec s = {.serial = serial, .serial_len = 1, .cn = "Write Root",
+			       .not_before = 1700000000, .not_after = 2000000000, .spki = cs.buf,
+			       .spki_len = cs.len, .ca = true, .path_len = -1,
+			       .key_usage = SG_KU_KEY_CERT_SIGN};
+	CHECK(sg_x509_cert_write(&s, ck, &cw, err, sizeof err) == 0 &&
+	      sg_x509_cert_parse(&ca, cw.buf, cw.len, err, sizeof err) == 0);
+	CHECK(ca.aki_has_keyid && ca.aki_keyid.n == 20 && ca.ski.n == 20 &&
+	      memcmp(ca.aki_keyid.p, ca.ski.p, 20) == 0);
+	const char *names[] = {"shop.example"};
+	sg_x509_cert_spec l = {.serial = serial, .serial_len = 1, .cn = "shop.example",
+			       .issuer = ca.subject, .not_before = 1700000000,
+			       .not_after = 2000000000, .spki = ls.buf, .spki_len = ls.len,
+			       .path_len = -1, .key_usage = SG_KU_DIGITAL_SIGNATURE,
+			       .eku = SG_EKU_SERVER, .names = names, .n_names = 1};
+	CHECK(sg_x509_cert_write(&l, ck, &lw, err, sizeof err) == 0 &&
+	      sg_x509_cert_parse(&leaf, lw.buf, lw.len, err, sizeof err) == 0);
+	CHECK(leaf.aki_has_keyid && leaf.aki_keyid.n == 20 && memcmp(leaf.aki_keyid.p, cid, 20) == 0);
+	/* A CN that is an IP address is written canonically (BR 7.1.4.3),
+	 * so what `sigil ca issue --server 2001:DB8::1` makes verifies. */
+	const char *ips[] = {"2001:DB8:0:0::1", "0:0:0:0:0:0:0:1"};
+	const char *canon[] = {"CN=2001:db8::1", "CN=::1"};
+	for (size_t i = 0; i < 2; i++) {
+		char name[64], why[300];
+		l.cn = ips[i];
+		l.names = &ips[i];
+		lw.len = 0;
+		CHECK(sg_x509_cert_write(&l, ck, &lw, err, sizeof err) == 0 &&
+		      sg_x509_cert_parse(&leaf, lw.buf, lw.len, err, sizeof err) == 0 &&
+		      sg_x509_name_to_string(leaf.subject, name, sizeof name) > 0);
+		CHECK_MSG(strcmp(name, canon[i]) == 0, "%s", name);
+		CHECK_MSG(sg_x509_cn_check(&leaf, why, sizeof why) == 0, "%s", why);
+	}
+	sg_wr_free(&cs);
+	sg_wr_free(&ls);
+	sg_wr_free(&cw);
+	sg_wr_free(&lw);
+	sg_pkey_free(ck);
+	sg_pkey_free(lk);
+}
+
 static void test_verify(void)
 {
 	size_t len, clen;
@@ -465,5 +996,10 @@ int main(void)
 	test_unique_ids();
 	test_crl();
 	test_verify();
+	test_aki();
+	test_keyid_path();
+	test_cn_rule();
+	test_nc_budget();
+	test_write_aki();
 	return TEST_END();
 }
