@@ -53,6 +53,8 @@ int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool
 	t->aead = sg_aead_new(s->aead, key, encrypt);
 	if (t->aead)
 		ret = 0;
+	if (t == &c->rd)
+		c->rd_epoch++;
 out:
 	sg_wipe(key, sizeof key);
 	if (ret < 0)
@@ -197,14 +199,15 @@ static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n)
 					"handshake message of %zu bytes (limit %u)", len, SIGIL_MAX_HANDSHAKE_MSG);
 		if (c->hsmsg.len - off < 4 + len)
 			break;
-		uint8_t epoch = c->rd.aead != NULL;
+		unsigned epoch = c->rd_epoch;
 		int r = sg_hs_message(c, m[0], m, 4 + len);
 		if (r < 0)
 			return r;
 		off += 4 + len;
-		/* Handshake messages must not span a key change (5.1): after a
-		 * message that changed the read keys nothing may be left over. */
-		if ((c->rd.aead != NULL) != epoch && off != c->hsmsg.len)
+		/* Handshake messages must not span a key change (5.1): a
+		 * message after which we read with new keys (ServerHello,
+		 * either Finished, KeyUpdate) must end its record. */
+		if (c->rd_epoch != epoch && off != c->hsmsg.len)
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"handshake data after a key change in the same record");
 	}

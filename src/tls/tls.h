@@ -259,6 +259,7 @@ struct sigil_conn {
 	sg_wr hsmsg;                    /* partial handshake message(s) */
 
 	sg_traffic rd, wr;
+	unsigned rd_epoch;              /* read keys installed so far (5.1 boundaries) */
 	size_t max_fragment;            /* peer's record_size_limit, minus 1 */
 	bool skip_early_data;           /* server: drop undecryptable 0-RTT records */
 	uint8_t key_update_due;         /* 1: answer a peer's update_requested */

@@ -12,6 +12,7 @@
 
 #include "test.h"
 #include "tls/tls.h"
+#include "../../fuzz/fuzz_common.h"
 
 static const char *keys[] = { "ec256", "ec384", "rsa", "ed25519" };
 
@@ -942,6 +943,134 @@ static void test_padding(void)
 	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
 }
 
+
+/* ---- RFC 8446 rules a protocol fuzzer probes (issue 15) ----
+ * Each test reads as the RFC sentence it checks, speaking as the peer
+ * through the machinery of the fuzz targets (fuzz/fuzz_common.h). */
+
+static sigil_config *fz_cc, *fz_sc;
+
+/* Decrypt the peer's next flight record in h (protected under `secret`,
+ * at the target's read sequence number) into out: the TLSInnerPlaintext
+ * content, without its type.  Its length, 0 on failure. */
+static size_t peek_record(fuzz_hs *h, const uint8_t *secret, uint8_t *out, size_t cap)
+{
+	if (h->next >= h->nrec)
+		return 0;
+	const uint8_t *rec = h->rec[h->next];
+	size_t len = sg_load16(rec + 3), n;
+	sg_traffic *t = &h->writer->rd;
+	uint8_t iv[SG_AEAD_NONCE], type;
+	if (len < 1 + SG_AEAD_TAG || len - SG_AEAD_TAG > cap ||
+	    sg_traffic_install(h->writer, t, secret, false) < 0)
+		return 0;
+	memcpy(iv, t->iv, sizeof iv);
+	for (int i = 0; i < 8; i++)
+		iv[SG_AEAD_NONCE - 1 - i] ^= (uint8_t)(h->target->rd.seq >> (8 * i));
+	if (sg_aead_open(t->aead, iv, rec, SG_RECORD_HEADER, rec + SG_RECORD_HEADER, len, out) < 0)
+		return 0;
+	n = sg_record_unpad(out, len - SG_AEAD_TAG, &type);
+	return type == SG_CT_HANDSHAKE ? n : 0;
+}
+
+static const uint8_t key_update_msg[5] = { SG_HT_KEY_UPDATE, 0, 0, 1, 0 };
+
+/* 5.1: "Handshake messages MUST NOT span key changes.  Implementations
+ * MUST verify that all messages immediately preceding a key change align
+ * with a record boundary; if not, then they MUST terminate the connection
+ * with an "unexpected_message" alert."  KeyUpdate and both Finished
+ * messages precede a key change of the receiver's read keys. */
+static void test_key_change_ends_record(void)
+{
+	fuzz_hs h;
+	/* Two KeyUpdates in one record: the second was sent under the old
+	 * keys, so it must not be applied. */
+	CHECK(fuzz_hs_setup(&h, FZ_S_POST, fz_cc, fz_sc) == 0);
+	uint8_t two[10];
+	memcpy(two, key_update_msg, 5);
+	memcpy(two + 5, key_update_msg, 5);
+	uint8_t before[SG_MAX_HASH];
+	memcpy(before, h.s->rd.secret, sizeof before);
+	CHECK(sg_record_write(h.c, SG_CT_HANDSHAKE, two, sizeof two) == 0);
+	fuzz_move(h.c, h.s);
+	CHECK_MSG(sigil_conn_error_alert(h.s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.s));
+	CHECK_MSG(strstr(sigil_conn_error(h.s), "key change") != NULL, "%s", sigil_conn_error(h.s));
+	fuzz_hs_free(&h);
+	/* One KeyUpdate alone is fine, and so are two in two records. */
+	CHECK(fuzz_hs_setup(&h, FZ_S_POST, fz_cc, fz_sc) == 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK(sg_record_write(h.c, SG_CT_HANDSHAKE, key_update_msg, 5) == 0);
+		CHECK(sg_ks_update(h.c->suite->hash, h.c->wr.secret) == 0 &&
+		      sg_traffic_install(h.c, &h.c->wr, h.c->wr.secret, true) == 0);
+		fuzz_move(h.c, h.s);
+	}
+	CHECK_MSG(!(sigil_conn_state(h.s) & SIGIL_ST_FAILED), "%s", sigil_conn_error(h.s));
+	CHECK(memcmp(before, h.s->rd.secret, sizeof before) != 0);
+	CHECK(memcmp(h.c->wr.secret, h.s->rd.secret, h.s->suite->hash->out_len) == 0);
+	fuzz_hs_free(&h);
+
+	/* A KeyUpdate and then a NewSessionTicket, to a client. */
+	CHECK(fuzz_hs_setup(&h, FZ_C_POST, fz_cc, fz_sc) == 0);
+	static const uint8_t nst[] = { SG_HT_NEW_SESSION_TICKET, 0, 0, 0x10, 0, 0, 0x1c, 0x20, 1, 2, 3, 4,
+				       0, 0, 3, 't', 'k', 't', 0, 0 };
+	uint8_t ku_nst[5 + sizeof nst];
+	memcpy(ku_nst, key_update_msg, 5);
+	memcpy(ku_nst + 5, nst, sizeof nst);
+	CHECK(sg_record_write(h.s, SG_CT_HANDSHAKE, ku_nst, sizeof ku_nst) == 0);
+	fuzz_move(h.s, h.c);
+	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
+	fuzz_hs_free(&h);
+
+	/* The client's Finished and, in the same record, a KeyUpdate: the
+	 * server reads with the client application key after the Finished. */
+	uint8_t fin[256], msg[300];
+	CHECK(fuzz_hs_setup(&h, FZ_S_FIN, fz_cc, fz_sc) == 0);
+	size_t n = peek_record(&h, h.s->hs->c_hs, fin, sizeof fin);
+	CHECK(n == 4 + 32 && fin[0] == SG_HT_FINISHED);
+	memcpy(msg, fin, n);
+	memcpy(msg + n, key_update_msg, 5);
+	CHECK(sg_record_write(h.writer, SG_CT_HANDSHAKE, msg, n + 5) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_error_alert(h.s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.s));
+	CHECK_MSG(strstr(sigil_conn_error(h.s), "key change") != NULL, "%s", sigil_conn_error(h.s));
+	fuzz_hs_free(&h);
+	/* The same Finished alone completes the handshake (the control). */
+	CHECK(fuzz_hs_setup(&h, FZ_S_FIN, fz_cc, fz_sc) == 0);
+	n = peek_record(&h, h.s->hs->c_hs, fin, sizeof fin);
+	CHECK(n == 36 && sg_record_write(h.writer, SG_CT_HANDSHAKE, fin, n) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_state(h.s) & SIGIL_ST_CONNECTED, "%s", sigil_conn_error(h.s));
+	fuzz_hs_free(&h);
+
+	/* The server's Finished and a KeyUpdate in one record, to a client. */
+	CHECK(fuzz_hs_setup(&h, FZ_C_FIN, fz_cc, fz_sc) == 0);
+	n = peek_record(&h, h.c->hs->s_hs, fin, sizeof fin);
+	CHECK(n == 36 && fin[0] == SG_HT_FINISHED);
+	memcpy(msg, fin, n);
+	memcpy(msg + n, key_update_msg, 5);
+	CHECK(sg_record_write(h.writer, SG_CT_HANDSHAKE, msg, n + 5) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
+	fuzz_hs_free(&h);
+
+	/* The ClientHello and more handshake bytes in its record: the
+	 * server reads with its handshake key after the hello. */
+	uint8_t ch[600];
+	size_t k = build_ch(ch, sizeof ch - 5, 0);
+	CHECK(k > 0);
+	memcpy(ch + k, key_update_msg, 5);
+	sg_store16(ch + 3, (uint16_t)(k - 5 + 5));
+	sigil_config *ec = config("ec256", NULL, NULL);
+	sigil_conn *s = sigil_conn_new(ec, SIGIL_SERVER);
+	size_t used;
+	CHECK(sigil_conn_recv_net(s, ch, k + 5, &used) < 0);
+	/* (Encrypted: the server has its handshake keys by then.) */
+	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(s));
+	CHECK_MSG(strstr(sigil_conn_error(s), "key change") != NULL, "%s", sigil_conn_error(s));
+	sigil_conn_free(s);
+	sigil_config_free(ec);
+}
+
 static void test_io_socketpair(void)
 {
 	int sv[2];
@@ -1045,6 +1174,11 @@ int main(void)
 	test_bad_server();
 	test_bad_finished();
 	test_padding();
+	fz_cc = fuzz_client_config(1);
+	fz_sc = fuzz_server_config(NULL);
+	test_key_change_ends_record();
+	sigil_config_free(fz_cc);
+	sigil_config_free(fz_sc);
 	test_io_socketpair();
 	test_write_room_partial_sends();
 	return TEST_END();
