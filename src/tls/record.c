@@ -357,11 +357,16 @@ static int process_record(sigil_conn *c)
 	}
 	c->skip_early_data = false;
 	c->rd.seq++;
+	/* "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1
+	 * octets" (5.4): content, type and padding together, so a short
+	 * content cannot carry the ciphertext's 255 spare bytes as padding. */
+	if (len - SG_AEAD_TAG > SG_MAX_PLAINTEXT + 1)
+		return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW,
+				"protected record of %zu bytes of plaintext with its content type and padding "
+				"(the limit is 2^14 + 1)", len - SG_AEAD_TAG);
 	size_t n = sg_record_unpad(body, len - SG_AEAD_TAG, &type);
 	if (type == 0)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "protected record with no content type");
-	if (n > SG_MAX_PLAINTEXT)
-		return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW, "record plaintext of %zu bytes exceeds 2^14", n);
 	if (type != SG_CT_HANDSHAKE && c->hsmsg.len)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 				"record of type %u interleaved with a fragmented handshake message", type);

@@ -937,6 +937,23 @@ static void test_padding(void)
 	inner[SG_MAX_PLAINTEXT] = 0x55;
 	inner[SG_MAX_PLAINTEXT + 1] = SG_CT_APP;
 	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 2, got, sizeof got, &glen) == SIGIL_ALERT_RECORD_OVERFLOW);
+	/* 5.4: "The presence of padding does not change the overall record
+	 * size limitations: the full encoded TLSInnerPlaintext MUST NOT
+	 * exceed 2^14 + 1 octets" (5.2: record_overflow).  Short contents
+	 * padded one byte past it, and to the largest ciphertext (2^14 +
+	 * 256 with the tag), of application data and of a handshake. */
+	static const uint8_t kinds[2] = { SG_CT_APP, SG_CT_HANDSHAKE };
+	for (size_t k = 0; k < 2; k++) {
+		memset(inner, 0, sizeof inner);
+		memcpy(inner, "\x18\0\0\1\0", 5);         /* a KeyUpdate, or 5 bytes of data */
+		inner[5] = kinds[k];
+		CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 2, got, sizeof got, &glen) == SIGIL_ALERT_RECORD_OVERFLOW);
+		CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 256 - SG_AEAD_TAG, got, sizeof got, &glen) ==
+		      SIGIL_ALERT_RECORD_OVERFLOW);
+		/* ... and exactly at the limit it is read. */
+		CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 1, got, sizeof got, &glen) == 0);
+		CHECK(k == 1 || (glen == 5 && memcmp(got, "\x18\0\0\1\0", 5) == 0));
+	}
 	/* No content type at all: one zero byte, and 2^14 + 1 of them. */
 	memset(inner, 0, sizeof inner);
 	CHECK(padded_record(inner, 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
