@@ -41,7 +41,10 @@
  *
  *   Security defaults.  TLS 1.3 only.  Certificate verification is on; the
  *   one switch that turns it off has "insecure" in its name.  Renegotiation,
- *   compression, RSA key transport, CBC and 0-RTT early data do not exist.
+ *   compression, RSA key transport, CBC and 0-RTT early data do not exist:
+ *   a server skips, unread, the early data of a client that attempts 0-RTT
+ *   (RFC 8446 4.2.10), up to 64 KiB of records, beyond which it fails the
+ *   connection with unexpected_message.
  */
 #ifndef SIGIL_H
 #define SIGIL_H

@@ -89,7 +89,7 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 		return SG_DECODE(c, "ClientHello cipher_suites");
 
 	hs->has_shares = hs->has_groups = hs->has_sigalgs = hs->has_versions = false;
-	hs->tls13_offered = hs->ch_has_psk = hs->psk_dhe_ke = false;
+	hs->tls13_offered = hs->ch_has_psk = hs->psk_dhe_ke = hs->ch_early_data = false;
 	hs->npeer_groups = hs->npeer_sigalgs = 0;
 	size_t cookie_sent = hs->cookie_len;
 	if (sg_ext_process(c, SG_IN_CH, &exts) < 0)
@@ -106,6 +106,7 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the client offers TLS compression");
 
 	if (second) {
+		c->early_skip = SG_EARLY_NONE;  /* the first flight's 0-RTT ends here */
 		/* 4.1.4: the second hello must answer the retry request. */
 		if (sid.n != hs->session_id_len || memcmp(sid.p, hs->session_id, sid.n) != 0)
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the second ClientHello changed its session id");

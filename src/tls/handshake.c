@@ -158,8 +158,10 @@ static int after_server_hello(sigil_conn *c)
 		    sg_traffic_install(c, &c->rd, hs->c_hs, false) < 0)
 			return SIGIL_ERROR;
 		/* A client that offered 0-RTT sends early data we refuse:
-		 * skip what we cannot decrypt (4.2.10). */
-		c->skip_early_data = hs->ch_early_data;
+		 * skip what we cannot decrypt (4.2.10).  After a retry the
+		 * early data came before the second hello, which may not
+		 * offer it. */
+		c->early_skip = hs->ch_early_data ? SG_EARLY_TRIAL : SG_EARLY_NONE;
 		return 0;
 	}
 	if (sg_traffic_install(c, &c->rd, hs->s_hs, false) < 0 ||
@@ -176,7 +178,12 @@ static int after_hrr_sent(sigil_conn *c)
 			return SIGIL_ERROR;
 		hs->sent_ccs = true;
 	}
-	/* Early data after a HelloRetryRequest is skipped too (4.2.10). */
+	/* 4.2.10: after a HelloRetryRequest the server "ignores early data
+	 * by skipping all records with an external content type of
+	 * application_data", until the second ClientHello: we have no key
+	 * to try them with. */
+	if (c->role == SIGIL_SERVER && hs->ch_early_data)
+		c->early_skip = SG_EARLY_AFTER_HRR;
 	return 0;
 }
 

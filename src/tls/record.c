@@ -308,6 +308,20 @@ size_t sg_record_unpad(const uint8_t *p, size_t n, uint8_t *type)
 	return (size_t)(at + pos);
 }
 
+/* Drop a record of rejected 0-RTT data (4.2.10), within the bound;
+ * "a server receiving more than max_early_data_size bytes of 0-RTT
+ * data SHOULD terminate the connection with an "unexpected_message"
+ * alert" (4.6.1). */
+static int skip_early(sigil_conn *c, size_t len)
+{
+	c->hs->early_skipped += SG_RECORD_HEADER + len;
+	if (c->hs->early_skipped > SG_MAX_EARLY_SKIP)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"the client sent more than %u bytes of early data (0-RTT), which we refused",
+				SG_MAX_EARLY_SKIP);
+	return 0;
+}
+
 /* Process the complete record in c->in. */
 static int process_record(sigil_conn *c)
 {
@@ -332,6 +346,8 @@ static int process_record(sigil_conn *c)
 		if (sg_traffic_on(&c->rd))
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"unprotected record of type %u after keys were set", type);
+		if (type == SG_CT_APP && c->early_skip == SG_EARLY_AFTER_HRR && c->hs)
+			return skip_early(c, len);
 		if (type == SG_CT_HANDSHAKE)
 			return recv_handshake(c, body, len);
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
@@ -346,16 +362,18 @@ static int process_record(sigil_conn *c)
 		return SIGIL_ERROR;
 	nonce(&c->rd, iv);
 	if (sg_aead_open(c->rd.aead, iv, c->in, SG_RECORD_HEADER, body, len, body) < 0) {
-		/* A server that refused 0-RTT skips early data it cannot
-		 * decrypt, up to a bound (4.2.10). */
-		if (c->skip_early_data && c->hs && c->hs->early_skipped + len <= 16384 * 4) {
-			c->hs->early_skipped += len;
-			return 0;
-		}
+		/* A server that refused 0-RTT "skips past early data by
+		 * attempting to deprotect received records using the
+		 * handshake traffic key, discarding records which fail
+		 * deprotection" (4.2.10). */
+		if (c->early_skip == SG_EARLY_TRIAL && c->hs)
+			return skip_early(c, len);
 		return SG_ALERT(c, SIGIL_ALERT_BAD_RECORD_MAC,
 				"record authentication failed (bad_record_mac): corrupted or forged data");
 	}
-	c->skip_early_data = false;
+	/* "Once a record is deprotected successfully, it is treated as the
+	 * start of the client's second flight" (4.2.10). */
+	c->early_skip = SG_EARLY_NONE;
 	c->rd.seq++;
 	/* "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1
 	 * octets" (5.4): content, type and padding together, so a short
@@ -453,11 +471,14 @@ int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 						"the peer does not speak TLS: bad record header %02x %02x %02x%s",
 						c->in[0], c->in[1], c->in[2], hint);
 			}
-			if (rl > (sg_traffic_on(&c->rd) ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT)) {
+			/* A protected record may be 2^14 + 256 bytes (5.2); an
+			 * application_data record always is one (5.1), even
+			 * before we have its key (0-RTT we skip). */
+			size_t lim = sg_traffic_on(&c->rd) || t == SG_CT_APP ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT;
+			if (rl > lim) {
 				*used = off;
 				return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW,
-						"record of %zu bytes exceeds the limit of %u", rl,
-						sg_traffic_on(&c->rd) ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT);
+						"record of %zu bytes exceeds the limit of %zu", rl, lim);
 			}
 			if (in_reserve(c, SG_RECORD_HEADER + rl) < 0) {
 				*used = off;

@@ -58,6 +58,18 @@ enum {
 /* Records in a row that carry nothing (empty application data,
  * user_canceled warnings, change_cipher_spec) before we give up. */
 #define SG_MAX_EMPTY_RECORDS 32u
+/* A server that refuses 0-RTT drops the client's early data (RFC 8446
+ * 4.2.10) "up to the configured max_early_data_size".  sigil's tickets
+ * allow none, so a client sends early data to it only with a ticket of
+ * another server sharing the ticket keys; 64 KiB of records (headers
+ * included) is four full ones, above the 16 KiB that servers commonly
+ * allow (OpenSSL's default recv_max_early_data). */
+#define SG_MAX_EARLY_SKIP (64u * 1024u)
+enum {
+	SG_EARLY_NONE,
+	SG_EARLY_TRIAL,         /* after ServerHello: records that fail to deprotect */
+	SG_EARLY_AFTER_HRR,     /* after HelloRetryRequest: every application_data record */
+};
 
 /* ---- algorithm tables (names.c) ---- */
 typedef struct sg_suite {
@@ -229,7 +241,7 @@ typedef struct sg_hs {
 	sg_rd psk_identities, psk_binders;      /* into the ClientHello being read */
 	const uint8_t *ch_start;        /* that ClientHello, from its header */
 
-	size_t early_skipped;           /* rejected 0-RTT bytes dropped */
+	size_t early_skipped;           /* rejected 0-RTT bytes dropped, headers included */
 	uint16_t ext_sent[16];          /* client: extensions sent in CH */
 	size_t next_sent;
 } sg_hs;
@@ -261,7 +273,7 @@ struct sigil_conn {
 	sg_traffic rd, wr;
 	unsigned rd_epoch;              /* read keys installed so far (5.1 boundaries) */
 	size_t max_fragment;            /* peer's record_size_limit, minus 1 */
-	bool skip_early_data;           /* server: drop undecryptable 0-RTT records */
+	uint8_t early_skip;             /* server: how rejected 0-RTT records are dropped */
 	uint8_t key_update_due;         /* 1: answer a peer's update_requested */
 	unsigned empty_run;             /* records in a row that carried nothing */
 

@@ -1088,6 +1088,112 @@ static void test_key_change_ends_record(void)
 	sigil_config_free(ec);
 }
 
+
+/* The client's queued ClientHello (one plaintext record), taken from it
+ * with an early_data extension added first in its extensions, as a
+ * client attempting 0-RTT sends it; the client's transcript gets the
+ * same bytes, so the handshake can still complete.  Its length. */
+static size_t take_hello_with_early_data(sigil_conn *c, uint8_t *out, size_t cap)
+{
+	size_t n;
+	const uint8_t *p = sigil_conn_send_buf(c, &n);
+	if (!p || n < 5 + 4 + 2 + 32 + 1 || n + 4 > cap || n != 5 + (size_t)sg_load16(p + 3) || !c->hs ||
+	    c->hs->transcript || c->hs->pending.len != n - 5)
+		return 0;
+	size_t at = 5 + 4 + 2 + 32;
+	at += 1 + p[at];                        /* legacy_session_id */
+	at += 2 + sg_load16(p + at);            /* cipher_suites */
+	at += 1 + p[at];                        /* compression */
+	memcpy(out, p, at + 2);
+	static const uint8_t early[4] = { 0, SG_EXT_EARLY_DATA, 0, 0 };
+	memcpy(out + at + 2, early, 4);
+	memcpy(out + at + 6, p + at + 2, n - at - 2);
+	sigil_conn_send_ack(c, n);
+	n += 4;
+	sg_store16(out + 3, (uint16_t)(n - 5));
+	out[6] = (uint8_t)((n - 9) >> 16);
+	out[7] = (uint8_t)((n - 9) >> 8);
+	out[8] = (uint8_t)(n - 9);
+	sg_store16(out + at, (uint16_t)(sg_load16(out + at) + 4));
+	sg_wr_reset(&c->hs->pending);
+	return sg_wr_bytes(&c->hs->pending, out + 5, n - 5) ? n : 0;
+}
+
+/* 0-RTT records as the server sees them when it has no key for them:
+ * application_data records of `each` bytes of noise. */
+static int send_early(sigil_conn *s, size_t count, size_t each)
+{
+	static uint8_t rec[5 + SG_MAX_CIPHERTEXT];
+	int r = 0;
+	for (size_t i = 0; i < count && r == 0; i++) {
+		size_t used;
+		rec[0] = SG_CT_APP;
+		rec[1] = 3;
+		rec[2] = 3;
+		sg_store16(rec + 3, (uint16_t)each);
+		for (size_t j = 0; j < each; j++)
+			rec[5 + j] = (uint8_t)(j * 31 + i);
+		r = sigil_conn_recv_net(s, rec, 5 + each, &used);
+	}
+	return r;
+}
+
+/* 4.2.10: a server that refuses early data either returns a 1-RTT
+ * response and "skips past early data by attempting to deprotect
+ * received records using the handshake traffic key, discarding records
+ * which fail deprotection (up to the configured max_early_data_size)",
+ * or sends a HelloRetryRequest, "A client MUST NOT include the
+ * "early_data" extension in its followup ClientHello.  The server then
+ * ignores early data by skipping all records with an external content
+ * type of "application_data" (indicating that they are encrypted), up to
+ * the configured max_early_data_size."  4.6.1: "A server receiving more
+ * than max_early_data_size bytes of 0-RTT data SHOULD terminate the
+ * connection with an "unexpected_message" alert." */
+static void test_early_data_skipped(void)
+{
+	sigil_config *sc_hrr = fuzz_server_config("secp384r1");
+	static uint8_t ch[4096];
+	for (int retry = 0; retry < 2; retry++)
+		for (int much = 0; much < 2; much++) {
+			sigil_conn *c = fuzz_client(fz_cc), *s = sigil_conn_new(retry ? sc_hrr : fz_sc, SIGIL_SERVER);
+			size_t n = take_hello_with_early_data(c, ch, sizeof ch), used;
+			CHECK(n > 0 && sigil_conn_recv_net(s, ch, n, &used) == 0 && used == n);
+			CHECK(sigil_conn_hrr(s) == retry);
+			/* The client's CCS (compatibility mode) and its 0-RTT
+			 * records, in flight before the server's answer. */
+			static const uint8_t ccs[6] = { SG_CT_CCS, 3, 3, 0, 1, 1 };
+			CHECK(sigil_conn_recv_net(s, ccs, sizeof ccs, &used) == 0);
+			/* 16 KiB in 3 records, or more than the 64 KiB bound. */
+			int r = much ? send_early(s, 5, SG_MAX_CIPHERTEXT) : send_early(s, 3, 5500);
+			if (much) {
+				CHECK(r < 0);
+				CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s",
+					  sigil_conn_error(s));
+				CHECK_MSG(strstr(sigil_conn_error(s), "early data") != NULL, "%s", sigil_conn_error(s));
+			} else {
+				CHECK_MSG(r == 0, "retry %d: %s", retry, sigil_conn_error(s));
+				for (int i = 0; i < 6; i++)
+					(void)(fuzz_move(s, c) + fuzz_move(c, s));
+				CHECK_MSG(sigil_conn_state(c) & sigil_conn_state(s) & SIGIL_ST_CONNECTED,
+					  "retry %d: %s / %s", retry, sigil_conn_error(c), sigil_conn_error(s));
+				CHECK(sigil_conn_hrr(c) == retry);
+				CHECK(transfer(c, s, 100) == 0);
+			}
+			sigil_conn_free(c);
+			sigil_conn_free(s);
+		}
+	/* Without early_data in the first hello an application_data record
+	 * after the retry request is just out of place. */
+	sigil_conn *c = fuzz_client(fz_cc), *s = sigil_conn_new(sc_hrr, SIGIL_SERVER);
+	fuzz_move(c, s);
+	CHECK(sigil_conn_hrr(s));
+	CHECK(send_early(s, 1, 100) < 0);
+	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(s));
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(sc_hrr);
+}
+
 static void test_io_socketpair(void)
 {
 	int sv[2];
@@ -1194,6 +1300,7 @@ int main(void)
 	fz_cc = fuzz_client_config(1);
 	fz_sc = fuzz_server_config(NULL);
 	test_key_change_ends_record();
+	test_early_data_skipped();
 	sigil_config_free(fz_cc);
 	sigil_config_free(fz_sc);
 	test_io_socketpair();
