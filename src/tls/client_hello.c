@@ -77,6 +77,15 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 	if (!sg_rd_u16(r, &legacy_version) || !sg_rd_copy(r, random, 32) || !sg_rd_vec8(r, &sid) ||
 	    !sg_rd_vec16(r, &suites) || !sg_rd_vec8(r, &comp))
 		return SG_DECODE(c, "ClientHello");
+	/* D.5: "Any endpoint receiving a Hello message with
+	 * ClientHello.legacy_version ... set to 0x0300 MUST abort the
+	 * handshake with a "protocol_version" alert", whatever its
+	 * supported_versions says; above that, supported_versions alone
+	 * decides (4.2.1). */
+	if (legacy_version <= 0x0300)
+		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
+				"the ClientHello's legacy_version is 0x%04x (SSL 3.0 or older), which must be refused",
+				legacy_version);
 	/* A hello without extensions is a TLS 1.2-or-older client. */
 	if (sg_rd_done(r))
 		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,

@@ -115,6 +115,12 @@ int sg_server_hello_recv(sigil_conn *c, sg_rd *r)
 	if (!sg_rd_done(r) && (!sg_rd_vec16(r, &exts) || !sg_rd_done(r)))
 		return SG_DECODE(c, "ServerHello");
 
+	/* D.5: a ServerHello.legacy_version of 0x0300 or less is
+	 * protocol_version, with or without supported_versions. */
+	if (legacy_version <= 0x0300)
+		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
+				"the ServerHello's legacy_version is 0x%04x (SSL 3.0 or older), which must be refused",
+				legacy_version);
 	bool is_hrr = memcmp(random, hrr_random, 32) == 0;
 	if (is_hrr && (hs->flags & SG_HS_HRR))
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "a second HelloRetryRequest");

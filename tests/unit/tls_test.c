@@ -573,7 +573,9 @@ static void test_verifier(void)
 
 /* A ClientHello built by hand; flags choose what is wrong with it. */
 enum { CH_NO_VERSIONS = 1, CH_COMPRESSION = 2, CH_DUP_EXT = 4, CH_NO_SIGALGS = 8, CH_NO_SHARE = 16,
-       CH_PSK_NOT_LAST = 32, CH_BAD_SHARE = 64, CH_TRAILING = 128 };
+       CH_PSK_NOT_LAST = 32, CH_BAD_SHARE = 64, CH_TRAILING = 128,
+       /* legacy_version other than 0x0303 */
+       CH_V_SSL2 = 256, CH_V_SSL3 = 512, CH_V_TLS10 = 1024, CH_V_TLS11 = 2048, CH_V_TLS13 = 4096 };
 
 static size_t build_ch(uint8_t *out, size_t cap, unsigned bad)
 {
@@ -584,7 +586,8 @@ static size_t build_ch(uint8_t *out, size_t cap, unsigned bad)
 	sg_wr_mark rec = sg_wr_open(&w, 2);
 	sg_wr_u8(&w, 1);
 	sg_wr_mark body = sg_wr_open(&w, 3);
-	sg_wr_u16(&w, 0x0303);
+	sg_wr_u16(&w, bad & CH_V_SSL2 ? 0x0200 : bad & CH_V_SSL3 ? 0x0300 : bad & CH_V_TLS10 ? 0x0301 :
+		      bad & CH_V_TLS11 ? 0x0302 : bad & CH_V_TLS13 ? 0x0304 : 0x0303);
 	for (int i = 0; i < 32; i++)
 		sg_wr_u8(&w, (uint8_t)i);
 	sg_wr_u8(&w, 0);
@@ -672,6 +675,14 @@ static void test_bad_client_hello(void)
 		{ CH_PSK_NOT_LAST, SIGIL_ALERT_ILLEGAL_PARAMETER, "last" },
 		{ CH_BAD_SHARE, SIGIL_ALERT_ILLEGAL_PARAMETER, "key share" },
 		{ CH_TRAILING, SIGIL_ALERT_DECODE_ERROR, "malformed" },
+		/* D.5: "Any endpoint receiving a Hello message with
+		 * ClientHello.legacy_version ... set to 0x0300 MUST abort the
+		 * handshake with a "protocol_version" alert" although
+		 * supported_versions offers TLS 1.3. */
+		{ CH_V_SSL3, SIGIL_ALERT_PROTOCOL_VERSION, "0x0300" },
+		{ CH_V_SSL2, SIGIL_ALERT_PROTOCOL_VERSION, "0x0200" },
+		{ CH_V_SSL3 | CH_NO_VERSIONS, SIGIL_ALERT_PROTOCOL_VERSION, "SSL 3.0" },
+		{ CH_V_TLS10 | CH_NO_VERSIONS, SIGIL_ALERT_PROTOCOL_VERSION, "TLS 1.3" },
 	};
 	uint8_t buf[512];
 	char why[800];
@@ -683,6 +694,15 @@ static void test_bad_client_hello(void)
 		int a = server_alert(buf, n, why, sizeof why);
 		CHECK_MSG(a == cases[i].alert, "case %zu: alert %d, want %d (%s)", i, a, cases[i].alert, why);
 		CHECK_MSG(strstr(why, cases[i].words) != NULL, "case %zu: \"%s\" lacks \"%s\"", i, why, cases[i].words);
+	}
+	/* 4.2.1: "If this extension is present in the ClientHello, servers
+	 * MUST NOT use the ClientHello.legacy_version value for version
+	 * negotiation": 0x0301, 0x0302 (and 0x0304) with supported_versions
+	 * are TLS 1.3 hellos. */
+	static const unsigned fine[] = { CH_V_TLS10, CH_V_TLS11, CH_V_TLS13 };
+	for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+		n = build_ch(buf, sizeof buf, fine[i]);
+		CHECK_MSG(server_alert(buf, n, why, sizeof why) == -1, "legacy_version case %zu refused: %s", i, why);
 	}
 	/* Every truncation of a good hello: a clean wait or a clean alert. */
 	n = build_ch(buf, sizeof buf, 0);
@@ -762,6 +782,9 @@ static void sh_tls12(uint8_t *p, size_t n)
 	sh_downgrade(p, n);
 	memcpy(p + 9 + 2 + 24, "NOTDOWNG", 8);
 }
+/* ServerHello.legacy_version (after the 5 + 4 header bytes). */
+static void sh_ssl3(uint8_t *p, size_t n) { (void)n; p[9] = 3; p[10] = 0; }
+static void sh_tls11(uint8_t *p, size_t n) { (void)n; p[9] = 3; p[10] = 2; }
 static void flip_last(uint8_t *p, size_t n) { p[n - 1] ^= 1; }
 static void flip_sh_random(uint8_t *p, size_t n) { (void)n; p[20] ^= 1; }
 static void truncate_record(uint8_t *p, size_t n) { (void)n; sg_store16(p + 3, 0x4500); }
@@ -784,6 +807,13 @@ static void test_bad_server(void)
 	CHECK_MSG(a == SIGIL_ALERT_BAD_RECORD_MAC || a == SIGIL_ALERT_DECRYPT_ERROR, "%d %s", a, why);
 	a = client_alert(truncate_record, NULL, why, sizeof why);
 	CHECK_MSG(a == SIGIL_ALERT_RECORD_OVERFLOW, "%d %s", a, why);
+	/* D.5: "... or ServerHello.legacy_version set to 0x0300 MUST abort
+	 * the handshake with a "protocol_version" alert", supported_versions
+	 * or not; any other value but 0x0303 is illegal_parameter (4.1.3). */
+	a = client_alert(sh_ssl3, NULL, why, sizeof why);
+	CHECK_MSG(a == SIGIL_ALERT_PROTOCOL_VERSION && strstr(why, "0x0300"), "%d %s", a, why);
+	a = client_alert(sh_tls11, NULL, why, sizeof why);
+	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER, "%d %s", a, why);
 }
 
 /* A bad Finished: the server's Finished is recomputed with a wrong key by
