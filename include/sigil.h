@@ -146,6 +146,16 @@ const char *sigil_sigscheme_name(uint16_t scheme);
 
 /* Largest handshake message accepted from a peer (a Certificate chain). */
 #define SIGIL_MAX_HANDSHAKE_MSG (128u * 1024u)
+/* Largest ClientHello a server accepts (its body, after the 4-byte
+ * message header); a longer one fails with decode_error before its body
+ * is buffered.  No real client comes near it: browsers send under 2 KB,
+ * under 3 KB with a post-quantum key share (X25519MLKEM768 adds 1,216
+ * bytes), and a hello with a PQ share, an X25519 share and a large
+ * resumption ticket stays under 5 KB; 16 KiB leaves three times that.
+ * It is also what bounds the work a hello can cause: any number of
+ * extensions and key shares is read, as RFC 8446 4.2 and 4.2.8 want,
+ * and there are at most as many as fit in this size. */
+#define SIGIL_MAX_CLIENT_HELLO (16u * 1024u)
 /* Largest number of certificates accepted in a peer's chain. */
 #define SIGIL_MAX_CHAIN 10
 /* Most application-protocol names in an ALPN list. */

@@ -64,6 +64,12 @@ static bool in_list(const uint16_t *l, size_t n, uint16_t v)
 	return false;
 }
 
+/* The next entry of a key_share list checked by the extension parser. */
+static bool next_share(sg_rd *list, uint16_t *group, sg_rd *key)
+{
+	return sg_rd_u16(list, group) && sg_rd_vec16(list, key);
+}
+
 int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 {
 	const sigil_config *cfg = c->cfg;
@@ -99,7 +105,8 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 
 	hs->has_shares = hs->has_groups = hs->has_sigalgs = hs->has_versions = false;
 	hs->tls13_offered = hs->ch_has_psk = hs->psk_dhe_ke = hs->ch_early_data = false;
-	hs->npeer_groups = hs->npeer_sigalgs = 0;
+	hs->npeer_groups = hs->npeer_sigalgs = hs->nshares = 0;
+	hs->shares.n = 0;
 	size_t cookie_sent = hs->cookie_len;
 	if (sg_ext_process(c, SG_IN_CH, &exts) < 0)
 		return SIGIL_ERROR;
@@ -122,7 +129,9 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 		if (cookie_sent && hs->cookie_len)
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 					"the second ClientHello does not return our cookie");
-		if (hs->nshares != 1 || hs->shares[0].group != hs->hrr_group)
+		sg_rd l = hs->shares, key;
+		uint16_t g;
+		if (hs->nshares != 1 || !next_share(&l, &g, &key) || g != hs->hrr_group)
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 					"the second ClientHello does not carry exactly the key share we asked for");
 		bool kept = false;
@@ -155,23 +164,23 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION,
 				"the ClientHello lacks %s (needed for (EC)DHE)",
 				hs->has_groups ? "key_share" : "supported_groups");
-	/* 4.2.8: every share must be for a group the client lists. */
-	for (size_t i = 0; i < hs->nshares; i++)
-		if (sg_group_find(hs->shares[i].group) &&
-		    !in_list(hs->peer_groups, hs->npeer_groups, hs->shares[i].group))
+	/* 4.2.8: every share must be for a group the client lists (of
+	 * those we know: peer_groups keeps only them). */
+	sg_rd l = hs->shares, key, share = { 0 };
+	uint16_t sg;
+	while (next_share(&l, &sg, &key))
+		if (sg_group_find(sg) && !in_list(hs->peer_groups, hs->npeer_groups, sg))
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
-					"key share for group 0x%04x, which supported_groups does not list",
-					hs->shares[i].group);
+					"key share for group 0x%04x, which supported_groups does not list", sg);
 
 	/* Group: our preference among those the client has a share for; if
 	 * none, our preference among the groups it supports, by a retry. */
 	const sg_group *g = NULL;
-	size_t share = 0;
 	for (size_t i = 0; i < cfg->ngroups && !g; i++)
-		for (size_t j = 0; j < hs->nshares; j++)
-			if (hs->shares[j].group == cfg->groups[i]) {
-				g = sg_group_find(cfg->groups[i]);
-				share = j;
+		for (l = hs->shares; next_share(&l, &sg, &key);)
+			if (sg == cfg->groups[i]) {
+				g = sg_group_find(sg);
+				share = key;
 				break;
 			}
 	if (!g) {
@@ -193,12 +202,12 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 	 * still in the message buffer. */
 	if (new_share(c, g) < 0)
 		return SIGIL_ERROR;
-	if (hs->shares[share].n != g->kex->pub_len ||
-	    sg_kex_derive(hs->kex, hs->shares[share].p, hs->shares[share].n, hs->shared) < 0)
+	if (share.n != g->kex->pub_len || sg_kex_derive(hs->kex, share.p, share.n, hs->shared) < 0)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the client's %s key share is invalid", g->name);
 	hs->shared_len = g->kex->secret_len;
 	c->group = g->id;
 	hs->nshares = 0;
+	hs->shares.n = 0;       /* it pointed into the message buffer */
 	/* A ticket the client offers replaces the certificate (2.2). */
 	if (sg_psk_accept(c) < 0)
 		return SIGIL_ERROR;

@@ -4,12 +4,11 @@
  * the rules common to all of them; builders for our own messages follow.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
 #include "tls/tls.h"
-
-#define MAX_EXTENSIONS 64
 
 typedef int (*ext_fn)(sigil_conn *c, unsigned where, sg_rd *d);
 
@@ -75,10 +74,55 @@ static bool sent_by_us(const sigil_conn *c, uint16_t type)
 	return false;
 }
 
-int sg_ext_process(sigil_conn *c, unsigned where, sg_rd *exts)
+/*
+ * A set of 16-bit values, for duplicate extension types (4.2) and key
+ * share groups (4.2.8).  A list may hold thousands of them (a ClientHello
+ * of SIGIL_MAX_CLIENT_HELLO bytes holds up to 4,000 empty extensions),
+ * so the check must stay linear: the first values go to a small array
+ * searched in full (every real hello: browsers send about 16 extensions
+ * and 2 or 3 key shares), and from the first value that does not fit, a
+ * bitmap of all 2^16 values (8 KiB, on the heap, freed at once) takes
+ * each in constant time.  Exact, whatever the values, and no allocation
+ * unless a peer sends more than SET_FEW of them.
+ */
+#define SET_FEW 32
+typedef struct u16set {
+	uint16_t few[SET_FEW];
+	size_t n;
+	uint8_t *all;
+} u16set;
+
+/* 1: added, 0: already there, -1: out of memory. */
+static int set_add(u16set *s, uint16_t v)
 {
-	uint16_t seen[MAX_EXTENSIONS];
-	size_t nseen = 0;
+	if (!s->all) {
+		for (size_t i = 0; i < s->n; i++)
+			if (s->few[i] == v)
+				return 0;
+		if (s->n < SET_FEW) {
+			s->few[s->n++] = v;
+			return 1;
+		}
+		if (!(s->all = calloc(1, 65536 / 8)))
+			return -1;
+		for (size_t i = 0; i < s->n; i++)
+			s->all[s->few[i] >> 3] |= (uint8_t)(1u << (s->few[i] & 7));
+	}
+	uint8_t bit = (uint8_t)(1u << (v & 7));
+	if (s->all[v >> 3] & bit)
+		return 0;
+	s->all[v >> 3] |= bit;
+	return 1;
+}
+
+static void set_free(u16set *s)
+{
+	free(s->all);
+	s->all = NULL;
+}
+
+static int process(sigil_conn *c, unsigned where, sg_rd *exts, u16set *seen)
+{
 	/* Messages that answer ours may only carry what we asked for (4.2). */
 	bool response = where & (SG_IN_SH | SG_IN_HRR | SG_IN_EE | SG_IN_CT);
 	while (!sg_rd_done(exts)) {
@@ -86,14 +130,14 @@ int sg_ext_process(sigil_conn *c, unsigned where, sg_rd *exts)
 		sg_rd data;
 		if (!sg_rd_u16(exts, &type) || !sg_rd_vec16(exts, &data))
 			return SG_DECODE(c, "extension list");
-		for (size_t i = 0; i < nseen; i++)
-			if (seen[i] == type)
-				return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
-						"duplicate extension %u in %s", type, where_name(where));
-		if (nseen == MAX_EXTENSIONS)
-			return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR, "more than %d extensions in %s",
-					MAX_EXTENSIONS, where_name(where));
-		seen[nseen++] = type;
+		/* 4.2: "There MUST NOT be more than one extension of the same
+		 * type in a given extension block." */
+		int fresh = set_add(seen, type);
+		if (fresh < 0)
+			return SG_INTERNAL(c, "out of memory");
+		if (!fresh)
+			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+					"duplicate extension %u in %s", type, where_name(where));
 		/* pre_shared_key must be the last extension (4.2.11). */
 		if (where == SG_IN_CH && type == SG_EXT_PRE_SHARED_KEY && !sg_rd_done(exts))
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
@@ -118,6 +162,14 @@ int sg_ext_process(sigil_conn *c, unsigned where, sg_rd *exts)
 			return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR, "trailing bytes in extension %s", e->name);
 	}
 	return 0;
+}
+
+int sg_ext_process(sigil_conn *c, unsigned where, sg_rd *exts)
+{
+	u16set seen = { .n = 0 };
+	int r = process(c, where, exts, &seen);
+	set_free(&seen);
+	return r;
 }
 
 /* ---- parsers ---- */
@@ -284,26 +336,35 @@ static int ext_key_share(sigil_conn *c, unsigned where, sg_rd *d)
 		c->group = g;
 		return 0;
 	}
-	sg_rd list;
+	/* Any number of shares, for groups we do not know too: the
+	 * ClientHello's size bounds the work.  Kept as the checked list;
+	 * the group is chosen once every extension is read. */
+	sg_rd list, all;
 	if (!sg_rd_vec16(d, &list))
 		return SG_DECODE(c, "key_share");
-	hs->has_shares = true;
-	hs->nshares = 0;
-	while (!sg_rd_done(&list)) {
+	u16set groups = { .n = 0 };
+	size_t n = 0;
+	int r = 0;
+	for (all = list; r == 0 && !sg_rd_done(&all); n++) {
 		uint16_t g;
 		sg_rd key;
-		if (!sg_rd_u16(&list, &g) || !sg_rd_vec16(&list, &key) || sg_rd_done(&key))
-			return SG_DECODE(c, "key_share entry");
-		for (size_t i = 0; i < hs->nshares; i++)
-			if (hs->shares[i].group == g)
-				return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "two key shares for group 0x%04x", g);
-		if (hs->nshares == sizeof hs->shares / sizeof hs->shares[0])
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "too many key shares");
-		hs->shares[hs->nshares].group = g;
-		hs->shares[hs->nshares].p = key.p;
-		hs->shares[hs->nshares].n = key.n;
-		hs->nshares++;
+		if (!sg_rd_u16(&all, &g) || !sg_rd_vec16(&all, &key) || sg_rd_done(&key)) {
+			r = SG_DECODE(c, "key_share entry");
+			break;
+		}
+		/* "Clients MUST NOT offer multiple KeyShareEntry values for
+		 * the same group" (4.2.8). */
+		int fresh = set_add(&groups, g);
+		if (fresh <= 0)
+			r = fresh < 0 ? SG_INTERNAL(c, "out of memory") :
+			    SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "two key shares for group 0x%04x", g);
 	}
+	set_free(&groups);
+	if (r < 0)
+		return r;       /* the handshake state is gone */
+	hs->has_shares = true;
+	hs->shares = list;
+	hs->nshares = n;
 	return 0;
 }
 

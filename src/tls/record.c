@@ -194,6 +194,10 @@ static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n)
 	while (c->hsmsg.len - off >= 4) {
 		const uint8_t *m = c->hsmsg.buf + off;
 		size_t len = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
+		if (m[0] == SG_HT_CLIENT_HELLO && len > SIGIL_MAX_CLIENT_HELLO)
+			return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR,
+					"ClientHello of %zu bytes (limit %u; no real client sends more than 5 KB)", len,
+					SIGIL_MAX_CLIENT_HELLO);
 		if (len > SIGIL_MAX_HANDSHAKE_MSG)
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"handshake message of %zu bytes (limit %u)", len, SIGIL_MAX_HANDSHAKE_MSG);

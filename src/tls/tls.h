@@ -213,11 +213,7 @@ typedef struct sg_hs {
 	size_t npeer_sigalgs;
 	uint16_t peer_groups[SG_MAX_LIST];
 	size_t npeer_groups;
-	struct {                        /* key shares of the ClientHello being read */
-		uint16_t group;
-		const uint8_t *p;
-		size_t n;
-	} shares[8];
+	sg_rd shares;                   /* KeyShareEntry list of the ClientHello being read */
 	size_t nshares;
 	bool has_shares, has_groups, has_sigalgs, has_versions, tls13_offered;
 	uint16_t peer_record_limit;

@@ -69,7 +69,8 @@ static void test_one_byte_records(void)
 
 /* A handshake message announced as 16 MiB - 1 (the u24 maximum): refused
  * from its 4-byte header, before any body arrives, without allocating
- * for it (SIGIL_MAX_HANDSHAKE_MSG, 128 KiB, is the documented bound). */
+ * for it (a ClientHello's bound is SIGIL_MAX_CLIENT_HELLO, 16 KiB; any
+ * other message's SIGIL_MAX_HANDSHAKE_MSG, 128 KiB). */
 static void test_huge_message(void)
 {
 	static const uint8_t hdr[9] = { SG_CT_HANDSHAKE, 3, 1, 0, 4, SG_HT_CLIENT_HELLO, 0xff, 0xff, 0xff };
@@ -77,7 +78,7 @@ static void test_huge_message(void)
 	size_t used;
 	CHECK(sigil_conn_recv_net(s, hdr, sizeof hdr, &used) < 0);
 	CHECK(sigil_conn_error_class(s) == SIGIL_ECLASS_LOCAL_ALERT);
-	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(s));
+	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_DECODE_ERROR, "%s", sigil_conn_error(s));
 	CHECK(s->hsmsg.cap <= 4096);
 	sigil_conn_free(s);
 
@@ -100,12 +101,16 @@ static void test_huge_message(void)
 	fuzz_hs_free(&h);
 }
 
-/* A ClientHello with 10,000 (distinct, unknown) extensions: ~40 KB, so
- * three records.  Unknown extensions are ignored (4.2) but their number
- * is bounded: decode_error after 64, without reading the rest. */
-static void test_many_extensions(void)
+/* A ClientHello for the fuzz server (Ed25519, x25519) as plaintext
+ * records of at most 2^14 bytes: `unknown` extensions of unassigned
+ * types first, `shares` key shares for unassigned groups (listed in
+ * supported_groups too) before the x25519 one, and then `dup` again,
+ * an extension type repeated at the end (0: none).  dup_group repeats
+ * the first unassigned share's group. */
+static size_t big_hello(uint8_t *out, size_t cap, unsigned unknown, unsigned shares, uint16_t dup,
+			bool dup_group)
 {
-	static uint8_t msg[64 * 1024], out[70 * 1024];
+	static uint8_t msg[96 * 1024];
 	sg_wr w;
 	sg_wr_init_fixed(&w, msg, sizeof msg);
 	sg_wr_u8(&w, SG_HT_CLIENT_HELLO);
@@ -119,28 +124,108 @@ static void test_many_extensions(void)
 	sg_wr_u8(&w, 1);
 	sg_wr_u8(&w, 0);
 	sg_wr_mark exts = sg_wr_open(&w, 2);
-	for (unsigned i = 0; i < 10000; i++) {
+	for (unsigned i = 0; i < unknown; i++) {
 		sg_wr_u16(&w, (uint16_t)(0x1000 + i));  /* none of these is assigned */
 		sg_wr_u16(&w, 0);
 	}
-	CHECK(sg_wr_close(&w, exts) && sg_wr_close(&w, body) && sg_wr_ok(&w));
-	/* Into plaintext records of at most 2^14 bytes. */
+	static const uint8_t versions[] = { 0, SG_EXT_SUPPORTED_VERSIONS, 0, 3, 2, 3, 4 };
+	static const uint8_t sigalgs[] = { 0, SG_EXT_SIGNATURE_ALGORITHMS, 0, 4, 0, 2, 8, 7 };
+	sg_wr_bytes(&w, versions, sizeof versions);
+	sg_wr_bytes(&w, sigalgs, sizeof sigalgs);
+	sg_wr_u16(&w, SG_EXT_SUPPORTED_GROUPS);
+	sg_wr_mark e = sg_wr_open(&w, 2), l = sg_wr_open(&w, 2);
+	for (unsigned i = 0; i < shares; i++)
+		sg_wr_u16(&w, (uint16_t)(0x2000 + i));
+	sg_wr_u16(&w, SIGIL_GROUP_X25519);
+	sg_wr_close(&w, l);
+	sg_wr_close(&w, e);
+	sg_wr_u16(&w, SG_EXT_KEY_SHARE);
+	e = sg_wr_open(&w, 2);
+	l = sg_wr_open(&w, 2);
+	for (unsigned i = 0; i < shares + dup_group; i++) {
+		sg_wr_u16(&w, (uint16_t)(0x2000 + (i < shares ? i : 0)));
+		sg_wr_u16(&w, 32);
+		memset(sg_wr_space(&w, 32), (int)i, 32);
+	}
+	sg_wr_u16(&w, SIGIL_GROUP_X25519);
+	sg_wr_u16(&w, 32);
+	uint8_t *pt = sg_wr_space(&w, 32);
+	if (pt) {
+		memset(pt, 0, 32);
+		pt[0] = 9;                      /* the base point: a valid share */
+	}
+	sg_wr_close(&w, l);
+	sg_wr_close(&w, e);
+	if (dup) {
+		sg_wr_u16(&w, dup);
+		sg_wr_u16(&w, 0);
+	}
+	if (!sg_wr_close(&w, exts) || !sg_wr_close(&w, body) || !sg_wr_ok(&w))
+		return 0;
 	size_t k = 0;
-	for (size_t off = 0; off < w.len; off += SG_MAX_PLAINTEXT) {
-		size_t l = w.len - off < SG_MAX_PLAINTEXT ? w.len - off : SG_MAX_PLAINTEXT;
+	for (size_t off = 0; off < w.len && k + 5 + SG_MAX_PLAINTEXT <= cap; off += SG_MAX_PLAINTEXT) {
+		size_t n = w.len - off < SG_MAX_PLAINTEXT ? w.len - off : SG_MAX_PLAINTEXT;
 		out[k] = SG_CT_HANDSHAKE;
 		out[k + 1] = 3;
 		out[k + 2] = 1;
-		sg_store16(out + k + 3, (uint16_t)l);
-		memcpy(out + k + 5, msg + off, l);
-		k += 5 + l;
+		sg_store16(out + k + 3, (uint16_t)n);
+		memcpy(out + k + 5, msg + off, n);
+		k += 5 + n;
 	}
-	sigil_conn *s = sigil_conn_new(sc, SIGIL_SERVER);
-	size_t used;
-	CHECK(sigil_conn_recv_net(s, out, k, &used) < 0);
-	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_DECODE_ERROR, "%s", sigil_conn_error(s));
-	CHECK(strstr(sigil_conn_error(s), "extensions") != NULL);
-	sigil_conn_free(s);
+	return k;
+}
+
+/* RFC 8446 4.2: a server "MUST" ignore extensions it does not recognise
+ * and 4.2.8: a client "MAY" send many key shares, so there is no count
+ * limit to refuse them with (sigil had 64 extensions and 8 shares); the
+ * work is bounded by the ClientHello's size (SIGIL_MAX_CLIENT_HELLO).
+ * Duplicates are still refused, however far apart: "There MUST NOT be
+ * more than one extension of the same type in a given extension block"
+ * (4.2), "Clients MUST NOT offer multiple KeyShareEntry values for the
+ * same group" (4.2.8, which lets the server say illegal_parameter). */
+static void test_many_extensions(void)
+{
+	static uint8_t out[100 * 1024];
+	static const struct {
+		unsigned unknown, shares;
+		uint16_t dup;
+		bool dup_group;
+		int alert;
+		const char *words;
+	} cases[] = {
+		{ 2500, 100, 0, false, -1, NULL },      /* 14 KB: read whole, x25519 chosen */
+		{ 3000, 0, 0, false, -1, NULL },
+		{ 0, 300, 0, false, -1, NULL },
+		{ 2500, 100, 0x1000, false, SIGIL_ALERT_ILLEGAL_PARAMETER, "duplicate extension 4096" },
+		{ 2500, 100, 0x1000 + 2499, false, SIGIL_ALERT_ILLEGAL_PARAMETER, "duplicate extension" },
+		{ 2500, 100, SG_EXT_SUPPORTED_VERSIONS, false, SIGIL_ALERT_ILLEGAL_PARAMETER, "duplicate extension 43" },
+		{ 40, 0, 0x1000 + 5, false, SIGIL_ALERT_ILLEGAL_PARAMETER, "duplicate extension" },
+		{ 2500, 100, 0, true, SIGIL_ALERT_ILLEGAL_PARAMETER, "two key shares for group 0x2000" },
+		/* 10,000 extensions, ~40 KB: the size limit, from the first record. */
+		{ 10000, 0, 0, false, SIGIL_ALERT_DECODE_ERROR, "ClientHello of" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t k = big_hello(out, sizeof out, cases[i].unknown, cases[i].shares, cases[i].dup,
+				     cases[i].dup_group), used;
+		CHECK(k > 0);
+		sigil_conn *s = sigil_conn_new(sc, SIGIL_SERVER);
+		int r = sigil_conn_recv_net(s, out, k, &used);
+		if (cases[i].alert < 0) {
+			CHECK_MSG(r == 0 && used == k, "case %zu: %s", i, sigil_conn_error(s));
+			CHECK_MSG(sigil_conn_group(s) == SIGIL_GROUP_X25519, "case %zu: group %04x", i, sigil_conn_group(s));
+			size_t n;
+			const uint8_t *p = sigil_conn_send_buf(s, &n);
+			CHECK(p && n > 5 && p[0] == SG_CT_HANDSHAKE && p[5] == SG_HT_SERVER_HELLO);
+		} else {
+			CHECK(r < 0);
+			CHECK_MSG(sigil_conn_error_alert(s) == cases[i].alert, "case %zu: %s", i, sigil_conn_error(s));
+			CHECK_MSG(strstr(sigil_conn_error(s), cases[i].words) != NULL, "case %zu: %s", i,
+				  sigil_conn_error(s));
+		}
+		if (cases[i].unknown == 10000)
+			CHECK_MSG(used <= 5 + SG_MAX_PLAINTEXT, "case %zu: read %zu bytes", i, used);
+		sigil_conn_free(s);
+	}
 }
 
 /* A server Certificate with 100 certificates (the real one, repeated):
