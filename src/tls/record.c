@@ -159,7 +159,13 @@ static int nothing(sigil_conn *c, const char *what)
 
 static int recv_alert(sigil_conn *c, const uint8_t *p, size_t n)
 {
-	/* Alerts are never fragmented nor coalesced (5.1). */
+	/* "a record with an Alert type MUST contain exactly one message"
+	 * (5.1); an empty one, in the clear or protected, is
+	 * unexpected_message (5.4: "Implementations MUST NOT send Handshake
+	 * and Alert records that have a zero-length
+	 * TLSInnerPlaintext.content").  A fragment or two alerts: malformed. */
+	if (n == 0)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "empty alert record");
 	if (n != 2)
 		return SG_DECODE(c, "alert record");
 	if (p[1] == SIGIL_ALERT_CLOSE_NOTIFY) {
@@ -198,6 +204,12 @@ static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n)
 			return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR,
 					"ClientHello of %zu bytes (limit %u; no real client sends more than 5 KB)", len,
 					SIGIL_MAX_CLIENT_HELLO);
+		/* verify_data is Hash.length bytes (4.4.4): a Finished padded
+		 * beyond that is malformed whatever its length, so it is
+		 * decode_error from its header as it is from its body. */
+		if (m[0] == SG_HT_FINISHED && len > SG_MAX_FINISHED)
+			return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR,
+					"Finished of %zu bytes (its verify_data is at most %u)", len, SG_MAX_FINISHED);
 		if (len > SIGIL_MAX_HANDSHAKE_MSG)
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"handshake message of %zu bytes (limit %u)", len, SIGIL_MAX_HANDSHAKE_MSG);

@@ -53,6 +53,7 @@ enum {
 #define SG_MAX_PLAINTEXT 16384u                 /* 2^14, RFC 8446 5.1 */
 #define SG_MAX_CIPHERTEXT (SG_MAX_PLAINTEXT + 256u)
 #define SG_RECORD_HEADER 5
+#define SG_MAX_FINISHED 48u                     /* verify_data of SHA-384, the longest suite hash */
 #define SG_ERR_LEN 768
 #define SG_MAX_LIST 16                          /* entries kept of peer lists */
 /* Records in a row that carry nothing (empty application data,

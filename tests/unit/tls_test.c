@@ -1231,6 +1231,78 @@ static void test_early_data_skipped(void)
 	sigil_config_free(sc_hrr);
 }
 
+
+/* 5.1: "a record with an Alert type MUST contain exactly one message";
+ * 5.4: "Implementations MUST NOT send Handshake and Alert records that
+ * have a zero-length TLSInnerPlaintext.content; if such a message is
+ * received, the receiving implementation MUST terminate the connection
+ * with an "unexpected_message" alert."  Before encryption and after. */
+static void test_empty_alert(void)
+{
+	char why[800];
+	static const uint8_t clear[5] = { SG_CT_ALERT, 3, 3, 0, 0 }, half[6] = { SG_CT_ALERT, 3, 3, 0, 1, 2 };
+	CHECK(server_alert(clear, sizeof clear, why, sizeof why) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+	CHECK_MSG(strstr(why, "empty alert") != NULL, "%s", why);
+	/* Half an alert is malformed (decode_error), as before. */
+	CHECK(server_alert(half, sizeof half, why, sizeof why) == SIGIL_ALERT_DECODE_ERROR);
+	static uint8_t inner[64], got[8];
+	size_t glen;
+	inner[0] = SG_CT_ALERT;
+	CHECK(padded_record(inner, 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+	CHECK(padded_record(inner, 40, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+	/* During the handshake, protected: the server's encrypted flight. */
+	fuzz_hs h;
+	CHECK(fuzz_hs_setup(&h, FZ_C_EE, fz_cc, fz_sc) == 0);
+	CHECK(sg_record_write(h.writer, SG_CT_ALERT, inner, 0) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
+	fuzz_hs_free(&h);
+}
+
+/* A Finished "padded": verify_data (Hash.length bytes, 4.4.4) followed
+ * by more bytes.  sigil answers decode_error whatever the padding, from
+ * one byte to past the record size (the message then spans records) and
+ * to the u24 maximum, refused from the message header when it is longer
+ * than any verify_data.  (Padding the record instead, past the 2^14 + 1
+ * of a TLSInnerPlaintext, is record_overflow: test_padding.) */
+static void test_padded_finished(void)
+{
+	static const size_t pads[] = { 1, 16, SG_MAX_PLAINTEXT - 4 - 32, SG_MAX_PLAINTEXT, 40000,
+				       SIGIL_MAX_HANDSHAKE_MSG, (1u << 24) - 1 - 32 };
+	static uint8_t body[1u << 16];
+	for (int server = 0; server < 2; server++)
+		for (size_t i = 0; i < sizeof pads / sizeof pads[0]; i++) {
+			fuzz_hs h;
+			CHECK(fuzz_hs_setup(&h, server ? FZ_S_FIN : FZ_C_FIN, fz_cc, fz_sc) == 0);
+			uint8_t fin[64];
+			size_t n = peek_record(&h, server ? h.s->hs->c_hs : h.c->hs->s_hs, fin, sizeof fin);
+			CHECK(n == 36);
+			size_t blen = 32 + pads[i];
+			/* The header, the real verify_data, zeros: as records of
+			 * 2^14 bytes, stopping when the target has failed. */
+			memset(body, 0, sizeof body);
+			body[0] = SG_HT_FINISHED;
+			body[1] = (uint8_t)(blen >> 16);
+			body[2] = (uint8_t)(blen >> 8);
+			body[3] = (uint8_t)blen;
+			memcpy(body + 4, fin + 4, 32);
+			size_t left = 4 + blen, sent = 0;
+			while (left && !(sigil_conn_state(h.target) & SIGIL_ST_FAILED)) {
+				size_t k = left < SG_MAX_PLAINTEXT ? left : SG_MAX_PLAINTEXT;
+				CHECK(sg_record_write(h.writer, SG_CT_HANDSHAKE, sent ? body + 4 + 32 : body, k) == 0);
+				fuzz_move(h.writer, h.target);
+				left -= k;
+				sent++;
+			}
+			CHECK_MSG(sigil_conn_error_alert(h.target) == SIGIL_ALERT_DECODE_ERROR, "pad %zu: %s", pads[i],
+				  sigil_conn_error(h.target));
+			/* Refused at the first record, however many the message
+			 * announced. */
+			CHECK_MSG(sent == 1, "pad %zu: %zu records", pads[i], sent);
+			fuzz_hs_free(&h);
+		}
+}
+
 static void test_io_socketpair(void)
 {
 	int sv[2];
@@ -1338,6 +1410,8 @@ int main(void)
 	fz_sc = fuzz_server_config(NULL);
 	test_key_change_ends_record();
 	test_early_data_skipped();
+	test_empty_alert();
+	test_padded_finished();
 	sigil_config_free(fz_cc);
 	sigil_config_free(fz_sc);
 	test_io_socketpair();
