@@ -186,48 +186,87 @@ static int recv_alert(sigil_conn *c, const uint8_t *p, size_t n)
 		       ": the peer refused our certificate or signature" : "");
 }
 
-/* Split handshake records into messages and hand each to the handshake
- * driver (or the post-handshake handler). */
-static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n)
+/* Take up to n bytes of p into the partial message in c->hsmsg, which
+ * never grows past `max` (its header, then the message it announced). */
+static size_t take(sigil_conn *c, const uint8_t *p, size_t n, size_t max)
+{
+	size_t k = max - c->hsmsg.len < n ? max - c->hsmsg.len : n;
+	c->hsmsg.max = max;
+	return sg_wr_bytes(&c->hsmsg, p, k) ? k : (size_t)-1;
+}
+
+static size_t u24(const uint8_t *p)
+{
+	return (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2];
+}
+
+/*
+ * Handshake bytes p[n] from a record of which `after` more bytes are
+ * still to come (a plaintext record, read as it arrives; 0 for a
+ * protected one), split into messages for the handshake driver (or the
+ * post-handshake handler).  A message whole in p is handled where it
+ * lies; only one that continues in a later record is copied, into
+ * c->hsmsg, and only once its header has been accepted
+ * (sg_hs_check_header: a type we expect now, a length within that type's
+ * limit), so an unfinished message holds at most its limit, not what a
+ * header announces.
+ */
+static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n, size_t after)
 {
 	if (n == 0)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "empty handshake record");
 	c->empty_run = 0;
-	if (!sg_wr_bytes(&c->hsmsg, p, n))
-		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
-				"handshake message larger than %u bytes", SIGIL_MAX_HANDSHAKE_MSG);
-	size_t off = 0;
-	while (c->hsmsg.len - off >= 4) {
-		const uint8_t *m = c->hsmsg.buf + off;
-		size_t len = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
-		if (m[0] == SG_HT_CLIENT_HELLO && len > SIGIL_MAX_CLIENT_HELLO)
-			return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR,
-					"ClientHello of %zu bytes (limit %u; no real client sends more than 5 KB)", len,
-					SIGIL_MAX_CLIENT_HELLO);
-		/* verify_data is Hash.length bytes (4.4.4): a Finished padded
-		 * beyond that is malformed whatever its length, so it is
-		 * decode_error from its header as it is from its body. */
-		if (m[0] == SG_HT_FINISHED && len > SG_MAX_FINISHED)
-			return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR,
-					"Finished of %zu bytes (its verify_data is at most %u)", len, SG_MAX_FINISHED);
-		if (len > SIGIL_MAX_HANDSHAKE_MSG)
-			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
-					"handshake message of %zu bytes (limit %u)", len, SIGIL_MAX_HANDSHAKE_MSG);
-		if (c->hsmsg.len - off < 4 + len)
-			break;
+	while (n) {
+		const uint8_t *m;
+		size_t len, k;
+		bool in_place = c->hsmsg.len == 0 && n >= 4;
+		if (in_place) {
+			len = u24(p + 1);
+			if (sg_hs_check_header(c, p[0], len) < 0)
+				return SIGIL_ERROR;
+			if (n < 4 + len) {
+				if (take(c, p, n, 4 + len) != n)
+					return SG_INTERNAL(c, "out of memory");
+				return 0;
+			}
+			m = p;
+		} else {
+			if (c->hsmsg.len < 4) {
+				if ((k = take(c, p, n, 4)) == (size_t)-1)
+					return SG_INTERNAL(c, "out of memory");
+				p += k;
+				n -= k;
+				if (c->hsmsg.len < 4)
+					return 0;
+				if (sg_hs_check_header(c, c->hsmsg.buf[0], u24(c->hsmsg.buf + 1)) < 0)
+					return SIGIL_ERROR;
+			}
+			len = u24(c->hsmsg.buf + 1);
+			if ((k = take(c, p, n, 4 + len)) == (size_t)-1)
+				return SG_INTERNAL(c, "out of memory");
+			p += k;
+			n -= k;
+			if (c->hsmsg.len < 4 + len)
+				return 0;
+			m = c->hsmsg.buf;
+		}
 		unsigned epoch = c->rd_epoch;
 		int r = sg_hs_message(c, m[0], m, 4 + len);
+		if (in_place) {
+			p += 4 + len;
+			n -= 4 + len;
+		} else {
+			sg_wr_reset(&c->hsmsg);
+		}
 		if (r < 0)
 			return r;
-		off += 4 + len;
 		/* Handshake messages must not span a key change (5.1): a
 		 * message after which we read with new keys (ServerHello,
 		 * either Finished, KeyUpdate) must end its record. */
-		if (c->rd_epoch != epoch && off != c->hsmsg.len)
+		if (c->rd_epoch != epoch && (n || after))
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"handshake data after a key change in the same record");
 	}
-	sg_wr_consume(&c->hsmsg, off);
 	return 0;
 }
 
@@ -345,6 +384,12 @@ static int process_record(sigil_conn *c)
 	size_t len = sg_load16(c->in + 3);
 	uint8_t *body = c->in + SG_RECORD_HEADER;
 
+	/* "if a handshake message is split over two or more records, there
+	 * MUST NOT be any other records between them" (5.1); for protected
+	 * records the inner type decides, below. */
+	if (c->hsmsg.len && type != SG_CT_HANDSHAKE && (type != SG_CT_APP || !sg_traffic_on(&c->rd)))
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"record of type %u interleaved with a fragmented handshake message", type);
 	if (type == SG_CT_CCS) {
 		/* D.4 / 5: a single 0x01, unprotected, during the handshake only
 		 * (after the first ClientHello, before the peer's Finished). */
@@ -365,7 +410,7 @@ static int process_record(sigil_conn *c)
 		if (type == SG_CT_APP && c->early_skip == SG_EARLY_AFTER_HRR && c->hs)
 			return skip_early(c, len);
 		if (type == SG_CT_HANDSHAKE)
-			return recv_handshake(c, body, len);
+			return recv_handshake(c, body, len, 0);
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 				"unexpected unprotected record of type %u", type);
 	}
@@ -406,7 +451,7 @@ static int process_record(sigil_conn *c)
 				"record of type %u interleaved with a fragmented handshake message", type);
 	switch (type) {
 	case SG_CT_HANDSHAKE:
-		return recv_handshake(c, body, n);
+		return recv_handshake(c, body, n, 0);
 	case SG_CT_ALERT:
 		return recv_alert(c, body, n);
 	case SG_CT_APP:
@@ -463,6 +508,19 @@ int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 	while (!(c->state & SIGIL_ST_FAILED) && c->app_len == 0 && off < len) {
 		if (c->state & SIGIL_ST_PEER_CLOSED)
 			break;  /* nothing after close_notify matters (6.1) */
+		if (c->in_stream) {
+			/* The body of a plaintext handshake record, read as it
+			 * comes: nothing to authenticate, so nothing to keep but
+			 * the partial message it may end with. */
+			size_t k = c->in_stream < len - off ? c->in_stream : len - off;
+			c->in_stream -= k;
+			off += k;
+			if (!c->in_stream)
+				c->in_len = 0;
+			if (recv_handshake(c, data + off - k, k, c->in_stream) < 0)
+				break;
+			continue;
+		}
 		size_t want = SG_RECORD_HEADER;
 		if (c->in_len >= SG_RECORD_HEADER)
 			want += sg_load16(c->in + 3);
@@ -495,6 +553,14 @@ int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 				*used = off;
 				return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW,
 						"record of %zu bytes exceeds the limit of %zu", rl, lim);
+			}
+			/* A plaintext handshake record (the hellos) is never
+			 * buffered whole: a header announcing 2^14 bytes takes no
+			 * memory until they come, and then only as much as the
+			 * message they belong to may have. */
+			if (t == SG_CT_HANDSHAKE && rl > 0 && !sg_traffic_on(&c->rd)) {
+				c->in_stream = rl;
+				continue;
 			}
 			if (in_reserve(c, SG_RECORD_HEADER + rl) < 0) {
 				*used = off;

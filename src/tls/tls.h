@@ -260,6 +260,7 @@ struct sigil_conn {
 	size_t in_len;
 	size_t in_cap;                  /* sized to the largest record so far */
 	size_t in_dirty;                /* bytes of `in` ever written: to wipe */
+	size_t in_stream;               /* plaintext handshake bytes of the record still to come */
 	const uint8_t *app;             /* decrypted app data waiting to be read */
 	size_t app_len;
 	sg_wr out;                      /* bytes to send */
@@ -345,6 +346,12 @@ int sg_transcript_add(sigil_conn *c, const uint8_t *p, size_t n);
 int sg_transcript_start(sigil_conn *c, const sg_hash_class *h);
 int sg_transcript_hash(sigil_conn *c, uint8_t *out);
 const uint8_t *sg_hs_sequence(unsigned flags, size_t *n);
+/* Longest body accepted for a handshake message of this type (0: none
+ * is ever read). */
+uint32_t sg_hs_max_length(uint8_t type);
+/* From a message's 4-byte header: fails the connection unless a message
+ * of this type is one we read now and len is within its limit. */
+int sg_hs_check_header(sigil_conn *c, uint8_t type, size_t len);
 const char *sg_msg_name(enum sg_msg m);
 
 /* ---- extensions (extensions.c) ---- */

@@ -5,6 +5,8 @@
  * with the machinery of the fuzz targets (fuzz/fuzz_common.h), which also
  * lets a test speak as the peer under the peer's real keys.
  */
+#include <malloc.h>
+
 #include "test.h"
 #include "../../fuzz/fuzz_common.h"
 
@@ -96,8 +98,19 @@ static void test_huge_message(void)
 		body[0] = body[1] = body[2] = body[3] = 0x41;
 	}
 	CHECK(sigil_conn_state(h.c) & SIGIL_ST_FAILED);
-	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
-	CHECK(h.c->hsmsg.cap <= 2 * SG_MAX_PLAINTEXT);
+	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_DECODE_ERROR, "%s", sigil_conn_error(h.c));
+	CHECK(h.c->hsmsg.cap == 0);             /* refused from the header */
+	fuzz_hs_free(&h);
+
+	/* A message the handshake does not expect now is refused from its
+	 * header too, whatever the limit of its type: a server waiting for
+	 * the client's Finished is sent a 100 KiB Certificate header. */
+	CHECK(fuzz_hs_setup(&h, FZ_S_FIN, cc, sc) == 0);
+	static const uint8_t cert_hdr[4] = { SG_HT_CERTIFICATE, 0x01, 0x90, 0x00 };
+	CHECK(sg_record_write(h.writer, SG_CT_HANDSHAKE, cert_hdr, sizeof cert_hdr) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_error_alert(h.s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.s));
+	CHECK(h.s->hsmsg.cap == 0);
 	fuzz_hs_free(&h);
 }
 
@@ -231,7 +244,7 @@ static void test_many_extensions(void)
 /* A server Certificate with 100 certificates (the real one, repeated):
  * bad_certificate, naming the limit SIGIL_MAX_CHAIN; nothing of the
  * chain is kept.  Also 100 entries of 2 KB (past the 128 KiB message
- * limit): refused from the message header. */
+ * limit): decode_error from the message header. */
 static void test_long_chain(void)
 {
 	const sigil_der *leaf = &cc->certs[0].chain[0];
@@ -255,8 +268,8 @@ static void test_long_chain(void)
 		fuzz_hs_send(&h, SG_HT_CERTIFICATE, body, n);
 		CHECK(sigil_conn_state(h.c) & SIGIL_ST_FAILED);
 		if (big) {
-			CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
-			CHECK(h.c->hsmsg.cap <= 2 * SG_MAX_PLAINTEXT);
+			CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_DECODE_ERROR, "%s", sigil_conn_error(h.c));
+			CHECK(h.c->hsmsg.cap == 0);
 		} else {
 			CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_BAD_CERTIFICATE, "%s", sigil_conn_error(h.c));
 			CHECK(strstr(sigil_conn_error(h.c), "more than 10 certificates") != NULL);
@@ -269,6 +282,140 @@ static void test_long_chain(void)
 		fuzz_hs_free(&h);
 		free(body);
 	}
+}
+
+/* Heap in use, as glibc counts it.  Under a sanitizer's allocator glibc
+ * sees nothing: heap_counts() says whether the count is real here.  It
+ * misses small blocks reused from glibc's per-thread cache (up to about
+ * 1 KiB each), so it bounds the large buffers; the connection's buffer
+ * capacities are checked exactly besides. */
+static size_t heap_used(void)
+{
+	return mallinfo2().uordblks;
+}
+
+static bool heap_counts(void)
+{
+	size_t before = heap_used();
+	void *volatile p = malloc(100000);
+	bool ok = p && heap_used() >= before + 100000;
+	free(p);
+	return ok;
+}
+
+/* Feed a fresh server `n` bytes `chunk` at a time (0: at once), until it
+ * fails.  Returns how many it took. */
+static size_t feed_server(sigil_conn *s, const uint8_t *p, size_t n, size_t chunk)
+{
+	size_t off = 0;
+	while (off < n && !(sigil_conn_state(s) & SIGIL_ST_FAILED)) {
+		size_t k = chunk && chunk < n - off ? chunk : n - off, used;
+		if (sigil_conn_recv_net(s, p + off, k, &used) < 0) { /* the caller checks the alert */ }
+		off += used;
+		if (used < k)
+			break;
+	}
+	return off;
+}
+
+/*
+ * Pre-authentication memory (issue 15): a ClientHello is the only
+ * message a server reads from anyone, so what an unfinished one may
+ * make the server hold is the limit that counts.  A peer announcing a
+ * 128 KiB hello in a record of 2^14 bytes is cut off at the hello's
+ * 4-byte header, having cost no buffer for either length; one that
+ * sends a hello of exactly SIGIL_MAX_CLIENT_HELLO bytes but never
+ * finishes it holds that many bytes of message buffer, and no record
+ * buffer beyond the first 512 bytes, in one record or in thousands.
+ * Measured by the connection's buffer capacities and, with glibc's
+ * allocator, by the heap in use (everything the connection took,
+ * libcrypto's allocations included).
+ */
+static void test_client_hello_memory(void)
+{
+	static uint8_t in[2 * (5 + SG_MAX_PLAINTEXT)], split[6 * (4 + SIGIL_MAX_CLIENT_HELLO)];
+	bool counts = heap_counts();
+	if (!counts)
+		printf("NOTE heap use not measurable with this allocator: buffer capacities only\n");
+	/* Warm up libcrypto (algorithms are fetched once per process). */
+	sigil_conn *w = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t k = big_hello(in, sizeof in, 0, 0, 0, false), used;
+	CHECK(sigil_conn_recv_net(w, in, k, &used) == 0);
+	sigil_conn_free(w);
+
+	/* 1: 128 KiB announced, in a full record; at once, and byte by byte. */
+	memset(in, 0x41, 5 + SG_MAX_PLAINTEXT);
+	in[0] = SG_CT_HANDSHAKE;
+	in[1] = 3;
+	in[2] = 1;
+	sg_store16(in + 3, SG_MAX_PLAINTEXT);
+	in[5] = SG_HT_CLIENT_HELLO;
+	in[6] = 0x02;                           /* 0x020000: 128 KiB */
+	in[7] = in[8] = 0;
+	for (int bytewise = 0; bytewise < 2; bytewise++) {
+		size_t h0 = heap_used();
+		sigil_conn *s = sigil_conn_new(sc, SIGIL_SERVER);
+		size_t took = feed_server(s, in, 5 + SG_MAX_PLAINTEXT, bytewise ? 1 : 0);
+		size_t held = heap_used() - h0;
+		CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_DECODE_ERROR, "%s", sigil_conn_error(s));
+		CHECK_MSG(strstr(sigil_conn_error(s), "ClientHello of 131072 bytes") != NULL, "%s", sigil_conn_error(s));
+		CHECK_MSG(!bytewise || took == 9, "refused after %zu bytes", took);
+		CHECK_MSG(s->hsmsg.cap <= 4 && s->in_cap <= 512, "buffers: message %zu, record %zu", s->hsmsg.cap,
+			  s->in_cap);
+		/* The connection (1.2 KiB), a 512-byte record buffer, the
+		 * error sentence (768) and the queued alert. */
+		CHECK_MSG(!counts || held <= 4096, "an oversized hello left %zu bytes of heap in use", held);
+		printf("NOTE 128 KiB ClientHello announced%s: refused after %zu bytes, %zu bytes of heap held\n",
+		       bytewise ? " (bytewise)" : "", took, held);
+		sigil_conn_free(s);
+	}
+
+	/* 2: a hello of exactly the limit, all but its last byte: two full
+	 * records, or 1-byte records; the server waits for the rest. */
+	size_t body = SIGIL_MAX_CLIENT_HELLO;
+	uint8_t *msg = calloc(1, 4 + body);
+	msg[0] = SG_HT_CLIENT_HELLO;
+	msg[1] = (uint8_t)(body >> 16);
+	msg[2] = (uint8_t)(body >> 8);
+	msg[3] = (uint8_t)body;
+	for (int bytewise = 0; bytewise < 2; bytewise++) {
+		size_t n = 0, have = 4 + body - 1;
+		for (size_t off = 0; off < have;) {
+			size_t l = bytewise ? 1 : have - off < SG_MAX_PLAINTEXT ? have - off : SG_MAX_PLAINTEXT;
+			uint8_t *r = bytewise ? split + n : in + n;
+			r[0] = SG_CT_HANDSHAKE;
+			r[1] = 3;
+			r[2] = 1;
+			sg_store16(r + 3, (uint16_t)l);
+			memcpy(r + 5, msg + off, l);
+			n += 5 + l;
+			off += l;
+		}
+		size_t h0 = heap_used(), most = 0, peak = 0;
+		sigil_conn *s = sigil_conn_new(sc, SIGIL_SERVER);
+		const uint8_t *p = bytewise ? split : in;
+		for (size_t off = 0; off < n; off += 6 * (bytewise ? 500 : 1)) {
+			size_t part = bytewise ? (n - off < 6 * 500 ? n - off : 6 * 500) : n;
+			CHECK(sigil_conn_recv_net(s, p + off, part, &used) == 0 && used == part);
+			if (heap_used() - h0 > peak)
+				peak = heap_used() - h0;
+			if (!bytewise)
+				break;
+		}
+		most = s->hsmsg.cap + s->in_cap;
+		CHECK_MSG(!(sigil_conn_state(s) & SIGIL_ST_FAILED), "%s", sigil_conn_error(s));
+		CHECK_MSG(s->hsmsg.len == 4 + body - 1, "%zu bytes pending", s->hsmsg.len);
+		CHECK_MSG(s->hsmsg.cap <= 4 + SIGIL_MAX_CLIENT_HELLO && s->in_cap <= 512, "buffers: message %zu, record %zu",
+			  s->hsmsg.cap, s->in_cap);
+		/* The message buffer, the connection, the handshake state
+		 * (about 3 KiB, with the transcript's first 512 bytes) and the
+		 * first record buffer: no more than 24 KiB. */
+		CHECK_MSG(!counts || peak <= 24 * 1024, "an unfinished hello held up to %zu bytes of heap", peak);
+		printf("NOTE unfinished ClientHello of %zu bytes%s: buffers %zu bytes, heap %zu bytes at most\n", body,
+		       bytewise ? " (1-byte records)" : "", most, peak);
+		sigil_conn_free(s);
+	}
+	free(msg);
 }
 
 /* Endless KeyUpdate(update_requested) from a peer that never reads: each
@@ -367,6 +514,7 @@ int main(void)
 	test_one_byte_records();
 	test_huge_message();
 	test_many_extensions();
+	test_client_hello_memory();
 	test_long_chain();
 	test_endless_key_updates();
 	test_endless_empty();
