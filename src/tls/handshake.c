@@ -220,7 +220,7 @@ static int after_client_finished(sigil_conn *c)
 	/* A client that offered post-handshake authentication keeps the
 	 * transcript through its Finished: every later CertificateRequest is
 	 * answered over it (4.4.1, 4.6.2). */
-	if (c->role == SIGIL_CLIENT && hs->pha_offered && !(c->pha = sg_hash_dup(hs->transcript)))
+	if (c->role == SIGIL_CLIENT && sg_ext_sent(c, SG_EXT_POST_HANDSHAKE_AUTH) && !(c->pha = sg_hash_dup(hs->transcript)))
 		return SG_INTERNAL(c, "hash");
 	return 0;
 }
@@ -305,7 +305,7 @@ void sg_hs_free(sigil_conn *c)
 		return;
 	sg_hash_free(hs->transcript);
 	sg_wr_free(&hs->pending);
-	sg_kex_free(hs->kex);
+	sg_shares_free(hs);
 	sg_pkey_free(hs->peer_key);
 	sg_wipe(hs, sizeof *hs);
 	free(hs);

@@ -1303,6 +1303,51 @@ static void test_padded_finished(void)
 		}
 }
 
+
+/* A NewSessionTicket's extensions go through the same rules as any
+ * block (4.2): unknown ones are ignored, a known one that does not
+ * belong there is illegal_parameter, and so is a repeated one. */
+static void test_ticket_extensions(void)
+{
+	static const struct { uint8_t ext[16]; size_t n; int alert; const char *words; } cases[] = {
+		{ { 0, SG_EXT_EARLY_DATA, 0, 4, 0, 0, 0x40, 0 }, 8, -1, NULL },
+		{ { 0x7a, 0x7a, 0, 1, 9 }, 5, -1, NULL },                       /* unknown (GREASE) */
+		{ { 0, SG_EXT_EARLY_DATA, 0, 4, 0, 0, 0x40, 0, 0, SG_EXT_EARLY_DATA, 0, 4, 0, 0, 0x40, 0 }, 16,
+		  SIGIL_ALERT_ILLEGAL_PARAMETER, "duplicate extension 42" },
+		{ { 0, SG_EXT_KEY_SHARE, 0, 0 }, 4, SIGIL_ALERT_ILLEGAL_PARAMETER, "not allowed in NewSessionTicket" },
+		{ { 0, SG_EXT_EARLY_DATA, 0, 2, 0, 0 }, 6, SIGIL_ALERT_DECODE_ERROR, "early_data" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fuzz_hs h;
+		CHECK(fuzz_hs_setup(&h, FZ_C_POST, fz_cc, fz_sc) == 0);
+		uint8_t m[64];
+		size_t k = 0;
+		static const uint8_t head[] = { 0, 0, 0x1c, 0x20, 1, 2, 3, 4, 2, 0xaa, 0xbb, 0, 3, 't', 'k', 't' };
+		m[k++] = SG_HT_NEW_SESSION_TICKET;
+		k += 3;
+		memcpy(m + k, head, sizeof head);
+		k += sizeof head;
+		sg_store16(m + k, (uint16_t)cases[i].n);
+		memcpy(m + k + 2, cases[i].ext, cases[i].n);
+		k += 2 + cases[i].n;
+		m[1] = 0;
+		m[2] = 0;
+		m[3] = (uint8_t)(k - 4);
+		CHECK(sg_record_write(h.s, SG_CT_HANDSHAKE, m, k) == 0);
+		fuzz_move(h.s, h.c);
+		if (cases[i].alert < 0) {
+			uint8_t blob[512];
+			size_t bl;
+			CHECK_MSG(!(sigil_conn_state(h.c) & SIGIL_ST_FAILED), "case %zu: %s", i, sigil_conn_error(h.c));
+			CHECK(sigil_conn_get_session(h.c, blob, sizeof blob, &bl) == 0 && memcmp(blob + bl - 9 - 1 - 3, "tkt", 3) == 0);
+		} else {
+			CHECK_MSG(sigil_conn_error_alert(h.c) == cases[i].alert && strstr(sigil_conn_error(h.c), cases[i].words),
+				  "case %zu: %s", i, sigil_conn_error(h.c));
+		}
+		fuzz_hs_free(&h);
+	}
+}
+
 static void test_io_socketpair(void)
 {
 	int sv[2];
@@ -1412,6 +1457,7 @@ int main(void)
 	test_early_data_skipped();
 	test_empty_alert();
 	test_padded_finished();
+	test_ticket_extensions();
 	sigil_config_free(fz_cc);
 	sigil_config_free(fz_sc);
 	test_io_socketpair();
