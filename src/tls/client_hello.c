@@ -43,8 +43,13 @@ static int make_shares(sigil_conn *c)
 	const sigil_config *cfg = c->cfg;
 	sg_hs *hs = c->hs;
 	sg_shares_free(hs);
-	uint16_t g = hs->flags & SG_HS_HRR ? hs->hrr_group : cfg->groups[0];
-	return sg_share_new(c, sg_group_find(g));
+	if (hs->flags & SG_HS_HRR)
+		return sg_share_new(c, sg_group_find(hs->hrr_group));
+	size_t n = cfg->hooks && cfg->hooks->client_shares ? cfg->hooks->client_shares : 1;
+	for (size_t i = 0; i < n && i < cfg->ngroups && i < SG_MAX_OWN_SHARES; i++)
+		if (sg_share_new(c, sg_group_find(cfg->groups[i])) < 0)
+			return SIGIL_ERROR;
+	return 0;
 }
 
 int sg_client_hello_send(sigil_conn *c, sg_wr *w)

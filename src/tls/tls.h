@@ -127,6 +127,9 @@ typedef struct sg_test_hooks {
 	uint64_t (*now_ms)(void *arg);
 	void *arg;
 	uint32_t key_update_records;    /* 0: SIGIL_KEY_UPDATE_RECORDS */
+	/* A client's first hello carries shares for this many of its first
+	 * groups (0: one; at most SG_MAX_OWN_SHARES). */
+	unsigned client_shares;
 } sg_test_hooks;
 
 struct sigil_config {

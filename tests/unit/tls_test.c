@@ -1304,6 +1304,76 @@ static void test_padded_finished(void)
 }
 
 
+/* Key shares (4.2.8).  A client may send several ("clients MAY send an
+ * empty client_shares vector ... or a list of KeyShareEntry values"),
+ * and the server picks by its own preference among the groups with a
+ * share, retrying (4.1.4) only when none is usable; the ServerHello's
+ * share may answer any of the client's.  The hook makes the client send
+ * shares for its first two groups. */
+static void hrr_asks_p256(uint8_t *p, size_t n)
+{
+	static const uint8_t ks[6] = { 0, SG_EXT_KEY_SHARE, 0, 2, 0, SIGIL_GROUP_SECP384R1 };
+	for (size_t i = 0; i + 6 <= n; i++)
+		if (memcmp(p + i, ks, 6) == 0) {
+			p[i + 5] = SIGIL_GROUP_SECP256R1;
+			return;
+		}
+}
+
+static void test_key_shares(void)
+{
+	static sg_test_hooks two = { .client_shares = 2 };
+	static const struct { const char *server_groups; uint16_t group; int hrr; } cases[] = {
+		{ "secp256r1:x25519", SIGIL_GROUP_SECP256R1, 0 },       /* the client's second share */
+		{ "x25519:secp256r1", SIGIL_GROUP_X25519, 0 },
+		{ "secp384r1:secp256r1", SIGIL_GROUP_SECP256R1, 0 },    /* a share beats a retry */
+		{ "secp384r1", SIGIL_GROUP_SECP384R1, 1 },              /* none usable: a retry */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sigil_config *sc = config("ec256", NULL, cases[i].server_groups);
+		sigil_config *cc = config(NULL, NULL, "x25519:secp256r1:secp384r1");
+		CHECK(sg_config_set_test_hooks(cc, &two) == 0);
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		size_t n;
+		CHECK(sigil_conn_send_buf(c, &n) && c->hs->nown_shares == 2);
+		CHECK_MSG(pump(c, s, 0) == 0, "case %zu: %s / %s", i, sigil_conn_error(c), sigil_conn_error(s));
+		CHECK_MSG(sigil_conn_group(c) == cases[i].group && sigil_conn_group(s) == cases[i].group,
+			  "case %zu: group %04x", i, sigil_conn_group(c));
+		CHECK(sigil_conn_hrr(c) == cases[i].hrr && sigil_conn_hrr(s) == cases[i].hrr);
+		CHECK(transfer(c, s, 1000) == 0);
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+	/* 4.2.8: the client "MUST verify that ... (2) the selected_group
+	 * field does not correspond to a group which was provided in the
+	 * "key_share" extension in the original ClientHello", any of its
+	 * shares, else illegal_parameter.  The server's retry is edited to
+	 * ask for P-256, the client's second share. */
+	char why[800];
+	two.client_shares = 2;
+	sigil_config *sc = config("ec256", NULL, "secp384r1"), *cc = config(NULL, NULL, "x25519:secp256r1:secp384r1");
+	CHECK(sg_config_set_test_hooks(cc, &two) == 0);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	move(c, s, 0);
+	size_t n, used;
+	const uint8_t *p = sigil_conn_send_buf(s, &n);
+	uint8_t *copy = malloc(n);
+	memcpy(copy, p, n);
+	sigil_conn_send_ack(s, n);
+	hrr_asks_p256(copy, n);
+	CHECK(sigil_conn_recv_net(c, copy, n, &used) < 0);
+	snprintf(why, sizeof why, "%s", sigil_conn_error(c));
+	CHECK_MSG(sigil_conn_error_alert(c) == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "already sent a share"),
+		  "%s", why);
+	free(copy);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
 /* A NewSessionTicket's extensions go through the same rules as any
  * block (4.2): unknown ones are ignored, a known one that does not
  * belong there is illegal_parameter, and so is a repeated one. */
@@ -1457,6 +1527,7 @@ int main(void)
 	test_early_data_skipped();
 	test_empty_alert();
 	test_padded_finished();
+	test_key_shares();
 	test_ticket_extensions();
 	sigil_config_free(fz_cc);
 	sigil_config_free(fz_sc);
