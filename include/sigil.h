@@ -34,14 +34,24 @@
  *   buffer (2 KiB, growing to 16 KiB when reads fill it) and its queued
  *   output; during the handshake only, the handshake state (a few KiB, plus
  *   the peer's chain, at most SIGIL_MAX_HANDSHAKE_MSG bytes): about 9 KiB
- *   for a server at its peak.  sigil_conn_shrink returns the
+ *   for a server at its peak.  A handshake message is copied only when it
+ *   spans records, into a buffer no larger than that message type's limit
+ *   (see Limits), and plaintext records (the hellos) are never buffered
+ *   whole: a client that never finishes its ClientHello holds at most
+ *   SIGIL_MAX_CLIENT_HELLO bytes plus the state above (about 21 KiB in
+ *   all) of a server's memory, however many records it sends, and one
+ *   whose hello announces more is refused at the hello's 4-byte header,
+ *   before its body takes any memory.  sigil_conn_shrink returns the
  *   buffers of an idle connection.  Queued output is capped at 4 MiB: a
  *   peer that makes us send (KeyUpdate requests) but never reads fails the
  *   connection there; sigil_conn_write_app stops taking data at 64 KiB.
  *
  *   Security defaults.  TLS 1.3 only.  Certificate verification is on; the
  *   one switch that turns it off has "insecure" in its name.  Renegotiation,
- *   compression, RSA key transport, CBC and 0-RTT early data do not exist.
+ *   compression, RSA key transport, CBC and 0-RTT early data do not exist:
+ *   a server skips, unread, the early data of a client that attempts 0-RTT
+ *   (RFC 8446 4.2.10), up to 64 KiB of records, beyond which it fails the
+ *   connection with unexpected_message.
  */
 #ifndef SIGIL_H
 #define SIGIL_H
@@ -145,8 +155,25 @@ const char *sigil_sigscheme_name(uint16_t scheme);
 /* ------------------------------------------------------------------ */
 /* Limits                                                              */
 
-/* Largest handshake message accepted from a peer (a Certificate chain). */
+/* Largest handshake message accepted from a peer (a Certificate chain,
+ * a NewSessionTicket).  Each message type has its own limit, checked from
+ * the message's 4-byte header before any of its body is kept: a
+ * ClientHello SIGIL_MAX_CLIENT_HELLO, a Certificate or NewSessionTicket
+ * this, a Finished 48 bytes (the longest verify_data), a KeyUpdate 1, any
+ * other the maximum its syntax allows (about 64 KiB).  A longer message
+ * fails with decode_error, a message of a type not expected at that
+ * point with unexpected_message, both before its body is buffered. */
 #define SIGIL_MAX_HANDSHAKE_MSG (128u * 1024u)
+/* Largest ClientHello a server accepts (its body, after the 4-byte
+ * message header); a longer one fails with decode_error before its body
+ * is buffered.  No real client comes near it: browsers send under 2 KB,
+ * under 3 KB with a post-quantum key share (X25519MLKEM768 adds 1,216
+ * bytes), and a hello with a PQ share, an X25519 share and a large
+ * resumption ticket stays under 5 KB; 16 KiB leaves three times that.
+ * It is also what bounds the work a hello can cause: any number of
+ * extensions and key shares is read, as RFC 8446 4.2 and 4.2.8 want,
+ * and there are at most as many as fit in this size. */
+#define SIGIL_MAX_CLIENT_HELLO (16u * 1024u)
 /* Largest number of certificates accepted in a peer's chain. */
 #define SIGIL_MAX_CHAIN 10
 /* Most application-protocol names in an ALPN list. */

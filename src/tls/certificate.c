@@ -73,7 +73,8 @@ int sg_certificate_send(sigil_conn *c, sg_wr *w)
 		for (size_t i = 0; i < hs->own->n; i++) {
 			sg_wr_u24(w, (uint32_t)hs->own->chain[i].len);
 			sg_wr_bytes(w, hs->own->chain[i].der, hs->own->chain[i].len);
-			sg_wr_u16(w, 0);        /* no extensions */
+			if (sg_ext_build(c, SG_MSG_CT, w) < 0)
+				return SIGIL_ERROR;
 		}
 	sg_wr_close(w, list);
 	/* A client with a certificate also sends CertificateVerify. */
@@ -148,7 +149,7 @@ int sg_certificate_recv(sigil_conn *c, sg_rd *r)
 		if (n == SIGIL_MAX_CHAIN)
 			return SG_ALERT(c, SIGIL_ALERT_BAD_CERTIFICATE,
 					"the peer's certificate chain has more than %d certificates", SIGIL_MAX_CHAIN);
-		if (sg_ext_process(c, SG_IN_CT, &exts) < 0)
+		if (sg_ext_process(c, SG_MSG_CT, exts, NULL) < 0)
 			return SIGIL_ERROR;
 		certs[n++] = der;
 		total += der.n;
@@ -194,35 +195,25 @@ int sg_certificate_recv(sigil_conn *c, sg_rd *r)
 
 int sg_certificate_request_send(sigil_conn *c, sg_wr *w)
 {
-	const sigil_config *cfg = c->cfg;
 	sg_wr_u8(w, 0);                         /* empty context in the handshake */
-	sg_wr_mark exts = sg_wr_open(w, 2);
-	sg_ext_put_u16_list(w, SG_EXT_SIGNATURE_ALGORITHMS, cfg->sigalgs, cfg->nsigalgs, true);
-	/* certificate_authorities (4.2.4): the subjects of our client CAs, so
-	 * a client with several certificates picks the right one.  Omitted
-	 * when there are too many (a whole system bundle). */
-	size_t ncas = sg_x509_store_count(cfg->trust), total = 0;
-	for (size_t i = 0; i < ncas; i++)
-		total += 2 + sg_x509_store_get(cfg->trust, i)->subject.n;
-	if (ncas && total <= 8192) {
-		sg_wr_u16(w, SG_EXT_CERTIFICATE_AUTHORITIES);
-		sg_wr_mark e = sg_wr_open(w, 2);
-		sg_wr_mark l = sg_wr_open(w, 2);
-		for (size_t i = 0; i < ncas; i++) {
-			sg_rd subj = sg_x509_store_get(cfg->trust, i)->subject;
-			sg_wr_u16(w, (uint16_t)subj.n);
-			sg_wr_bytes(w, subj.p, subj.n);
-		}
-		sg_wr_close(w, l);
-		sg_wr_close(w, e);
-	}
-	sg_wr_close(w, exts);
-	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "CertificateRequest");
+	return sg_ext_build(c, SG_MSG_CR, w);
+}
+
+/* The extensions of a CertificateRequest, in the handshake or after it
+ * (4.6.2): signature_algorithms is required (4.3.2). */
+int sg_certificate_request_extensions(sigil_conn *c, sg_rd exts)
+{
+	sg_ext_block ext;
+	c->hs->npeer_sigalgs = 0;
+	if (sg_ext_process(c, SG_MSG_CR, exts, &ext) < 0)
+		return SIGIL_ERROR;
+	if (!sg_ext_has(&ext, SG_EXT_SIGNATURE_ALGORITHMS))
+		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
+	return 0;
 }
 
 int sg_certificate_request_recv(sigil_conn *c, sg_rd *r)
 {
-	sg_hs *hs = c->hs;
 	sg_rd ctx, exts;
 	if (!sg_rd_vec8(r, &ctx) || !sg_rd_vec16(r, &exts) || !sg_rd_done(r))
 		return SG_DECODE(c, "CertificateRequest");
@@ -230,12 +221,8 @@ int sg_certificate_request_recv(sigil_conn *c, sg_rd *r)
 	if (ctx.n != 0)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 				"CertificateRequest in the handshake with a non-empty context");
-	hs->has_sigalgs = false;
-	hs->npeer_sigalgs = 0;
-	if (sg_ext_process(c, SG_IN_CR, &exts) < 0)
+	if (sg_certificate_request_extensions(c, exts) < 0)
 		return SIGIL_ERROR;
-	if (!hs->has_sigalgs)
-		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
 	return sg_choose_certificate(c);
 }
 

@@ -1,19 +1,55 @@
-/* ClientHello, RFC 8446 4.1.2: the client builds it, the server reads it
- * and makes every choice of the handshake. */
+/* ClientHello, RFC 8446 4.1.2: the client builds it; the server reads it
+ * and makes every choice of the handshake, in the steps of
+ * sg_client_hello_recv. */
 #include <string.h>
 
 #include "tls/tls.h"
 
-static int new_share(sigil_conn *c, const sg_group *g)
+/* ---- our key shares (both sides) ---- */
+
+int sg_share_new(sigil_conn *c, const sg_group *g)
 {
 	sg_hs *hs = c->hs;
 	const sg_test_hooks *h = c->cfg->hooks;
-	sg_kex_free(hs->kex);
-	hs->kex = h && h->kex_key ? h->kex_key(h->arg, g->id) : NULL;
-	if (!hs->kex)
-		hs->kex = sg_kex_generate(g->kex);
-	hs->kex_group = g;
-	return hs->kex ? 0 : SG_INTERNAL(c, "cannot generate a key share");
+	if (!g || hs->nown_shares == SG_MAX_OWN_SHARES)
+		return SG_INTERNAL(c, "key share");
+	sg_kex_key *k = h && h->kex_key ? h->kex_key(h->arg, g->id) : NULL;
+	if (!k)
+		k = sg_kex_generate(g->kex);
+	if (!k)
+		return SG_INTERNAL(c, "cannot generate a key share");
+	hs->own_shares[hs->nown_shares].group = g;
+	hs->own_shares[hs->nown_shares++].key = k;
+	return 0;
+}
+
+void sg_shares_free(sg_hs *hs)
+{
+	for (size_t i = 0; i < hs->nown_shares; i++)
+		sg_kex_free(hs->own_shares[i].key);
+	memset(hs->own_shares, 0, sizeof hs->own_shares);
+	hs->nown_shares = 0;
+}
+
+/* ---- client ---- */
+
+/* The groups we send shares for (4.2.8): one, our most preferred; a
+ * server that wants another asks with HelloRetryRequest, and the second
+ * hello carries a share for that group alone (4.1.4).  (A hybrid
+ * post-quantum group first will add a classical share after it, which a
+ * server without the hybrid takes instead of asking again.) */
+static int make_shares(sigil_conn *c)
+{
+	const sigil_config *cfg = c->cfg;
+	sg_hs *hs = c->hs;
+	sg_shares_free(hs);
+	if (hs->flags & SG_HS_HRR)
+		return sg_share_new(c, sg_group_find(hs->hrr_group));
+	size_t n = cfg->hooks && cfg->hooks->client_shares ? cfg->hooks->client_shares : 1;
+	for (size_t i = 0; i < n && i < cfg->ngroups && i < SG_MAX_OWN_SHARES; i++)
+		if (sg_share_new(c, sg_group_find(cfg->groups[i])) < 0)
+			return SIGIL_ERROR;
+	return 0;
 }
 
 int sg_client_hello_send(sigil_conn *c, sg_wr *w)
@@ -21,22 +57,15 @@ int sg_client_hello_send(sigil_conn *c, sg_wr *w)
 	const sigil_config *cfg = c->cfg;
 	sg_hs *hs = c->hs;
 
-	if (!(hs->flags & SG_HS_HRR)) {
-		/* One share, for our most preferred group; a server that
-		 * wants another asks with HelloRetryRequest (4.1.4). */
-		if (new_share(c, sg_group_find(cfg->groups[0])) < 0)
-			return SIGIL_ERROR;
-		/* D.4: a non-empty legacy_session_id puts us in middlebox
-		 * compatibility mode. */
-		if (cfg->compat) {
-			hs->session_id_len = 32;
-			if (sg_conn_random(c, hs->session_id, 32) < 0)
-				return SG_INTERNAL(c, "random generator");
-		}
-	} else if (new_share(c, sg_group_find(hs->hrr_group)) < 0) {
+	if (make_shares(c) < 0)
 		return SIGIL_ERROR;
+	/* D.4: a non-empty legacy_session_id puts us in middlebox
+	 * compatibility mode; the second hello repeats it. */
+	if (!(hs->flags & SG_HS_HRR) && cfg->compat) {
+		hs->session_id_len = 32;
+		if (sg_conn_random(c, hs->session_id, 32) < 0)
+			return SG_INTERNAL(c, "random generator");
 	}
-
 	sg_wr_u16(w, 0x0303);                   /* legacy_version */
 	sg_wr_bytes(w, hs->random, 32);
 	sg_wr_u8(w, (uint8_t)hs->session_id_len);
@@ -47,14 +76,21 @@ int sg_client_hello_send(sigil_conn *c, sg_wr *w)
 	sg_wr_close(w, m);
 	sg_wr_u8(w, 1);                         /* legacy_compression_methods: null */
 	sg_wr_u8(w, 0);
-	m = sg_wr_open(w, 2);
-	if (sg_ext_build_ch(c, w) < 0)
+	if (sg_ext_build(c, SG_MSG_CH, w) < 0)
 		return SIGIL_ERROR;
-	sg_wr_close(w, m);
-	if (sg_psk_offering(c) && sg_psk_fill_binder(c, w) < 0)
+	/* The binder covers the whole hello but itself (4.2.11.2). */
+	if (sg_ext_sent(c, SG_EXT_PRE_SHARED_KEY) && sg_psk_fill_binder(c, w) < 0)
 		return SIGIL_ERROR;
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ClientHello too large");
 }
+
+/* ---- server ---- */
+
+/* The fields of a ClientHello before its extensions (4.1.2). */
+typedef struct ch_fields {
+	uint16_t legacy_version;
+	sg_rd session_id, suites, compression, exts;
+} ch_fields;
 
 static bool in_list(const uint16_t *l, size_t n, uint16_t v)
 {
@@ -64,132 +100,175 @@ static bool in_list(const uint16_t *l, size_t n, uint16_t v)
 	return false;
 }
 
-int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
+/* The next entry of a key_share list (checked when it was read). */
+static bool next_share(sg_rd *list, uint16_t *group, sg_rd *key)
 {
-	const sigil_config *cfg = c->cfg;
-	sg_hs *hs = c->hs;
-	bool second = hs->flags & SG_HS_HRR;
-	uint16_t legacy_version;
-	uint8_t random[32];
-	sg_rd sid, suites, comp, exts;
+	return sg_rd_u16(list, group) && sg_rd_vec16(list, key);
+}
 
-	hs->ch_start = r->p - 4;        /* the message header precedes the body */
-	if (!sg_rd_u16(r, &legacy_version) || !sg_rd_copy(r, random, 32) || !sg_rd_vec8(r, &sid) ||
-	    !sg_rd_vec16(r, &suites) || !sg_rd_vec8(r, &comp))
+/* 4.1.2: the syntax, and D.5's rule on legacy_version, which comes
+ * before anything the extensions say. */
+static int ch_parse(sigil_conn *c, sg_rd *r, ch_fields *ch)
+{
+	if (!sg_rd_u16(r, &ch->legacy_version) || !sg_rd_skip(r, 32) || !sg_rd_vec8(r, &ch->session_id) ||
+	    !sg_rd_vec16(r, &ch->suites) || !sg_rd_vec8(r, &ch->compression))
 		return SG_DECODE(c, "ClientHello");
+	/* D.5: "Any endpoint receiving a Hello message with
+	 * ClientHello.legacy_version ... set to 0x0300 MUST abort the
+	 * handshake with a "protocol_version" alert", whatever its
+	 * supported_versions says. */
+	if (ch->legacy_version <= 0x0300)
+		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
+				"the ClientHello's legacy_version is 0x%04x (SSL 3.0 or older), which must be refused",
+				ch->legacy_version);
 	/* A hello without extensions is a TLS 1.2-or-older client. */
 	if (sg_rd_done(r))
 		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
 				"the client offers only TLS 1.2 or older (no extensions); sigil speaks TLS 1.3 only");
-	if (!sg_rd_vec16(r, &exts) || !sg_rd_done(r))
+	if (!sg_rd_vec16(r, &ch->exts) || !sg_rd_done(r))
 		return SG_DECODE(c, "ClientHello");
-	if (sid.n > 32)
+	if (ch->session_id.n > 32)
 		return SG_DECODE(c, "ClientHello legacy_session_id");
-	if (sg_rd_done(&suites) || suites.n % 2)
+	if (sg_rd_done(&ch->suites) || ch->suites.n % 2)
 		return SG_DECODE(c, "ClientHello cipher_suites");
+	return 0;
+}
 
-	hs->has_shares = hs->has_groups = hs->has_sigalgs = hs->has_versions = false;
-	hs->tls13_offered = hs->ch_has_psk = hs->psk_dhe_ke = false;
-	hs->npeer_groups = hs->npeer_sigalgs = 0;
-	size_t cookie_sent = hs->cookie_len;
-	if (sg_ext_process(c, SG_IN_CH, &exts) < 0)
+/* 4.2.1: supported_versions alone decides (legacy_version is ignored
+ * above 0x0300), before the other extensions are read under it. */
+static int ch_version(sigil_conn *c, const ch_fields *ch, sg_ext_block *ext)
+{
+	c->version = 0;
+	if (sg_ext_run_one(c, SG_MSG_CH, ext, SG_EXT_SUPPORTED_VERSIONS) < 0)
 		return SIGIL_ERROR;
-
-	/* Version (4.2.1): supported_versions decides, legacy_version is
-	 * ignored beyond it. */
-	if (!hs->has_versions || !hs->tls13_offered)
+	if (c->version != SIGIL_TLS13)
 		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
 				"the client does not offer TLS 1.3 (legacy_version 0x%04x); sigil speaks TLS 1.3 only",
-				legacy_version);
-	/* 4.1.2: exactly one compression method, null. */
-	if (comp.n != 1 || comp.p[0] != 0)
+				ch->legacy_version);
+	return 0;
+}
+
+/* 4.1.2: exactly one compression method, null. */
+static int ch_compression(sigil_conn *c, const ch_fields *ch)
+{
+	if (ch->compression.n != 1 || ch->compression.p[0] != 0)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the client offers TLS compression");
+	return 0;
+}
 
-	if (second) {
-		/* 4.1.4: the second hello must answer the retry request. */
-		if (sid.n != hs->session_id_len || memcmp(sid.p, hs->session_id, sid.n) != 0)
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the second ClientHello changed its session id");
-		if (cookie_sent && hs->cookie_len)
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
-					"the second ClientHello does not return our cookie");
-		if (hs->nshares != 1 || hs->shares[0].group != hs->hrr_group)
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
-					"the second ClientHello does not carry exactly the key share we asked for");
-		bool kept = false;
-		for (size_t i = 0; i < suites.n; i += 2)
-			kept |= sg_load16(suites.p + i) == c->suite->id;
-		if (!kept)
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
-					"the second ClientHello dropped the cipher suite we chose");
-		if (hs->ch_early_data)
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "early_data in a second ClientHello");
-	} else {
-		memcpy(hs->session_id, sid.p, sid.n);
-		hs->session_id_len = sid.n;
-		/* Cipher suite: our preference among the client's. */
-		for (size_t i = 0; i < cfg->nsuites && !c->suite; i++)
-			for (size_t j = 0; j < suites.n; j += 2)
-				if (sg_load16(suites.p + j) == cfg->suites[i])
-					c->suite = sg_suite_find(cfg->suites[i]);
-		if (!c->suite)
-			return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
-					"no cipher suite in common with the client");
-		if (sg_transcript_start(c, c->suite->hash) < 0)
-			return SIGIL_ERROR;
-	}
+/* 4.1.4: the second hello answers the retry request: the same session
+ * id, our cookie back, exactly the share we asked for, the suite we
+ * chose still offered, and no early data. */
+static int ch_retry_consistent(sigil_conn *c, const ch_fields *ch, size_t cookie_sent)
+{
+	sg_hs *hs = c->hs;
+	if (ch->session_id.n != hs->session_id_len || memcmp(ch->session_id.p, hs->session_id, ch->session_id.n) != 0)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the second ClientHello changed its session id");
+	if (cookie_sent && hs->cookie_len)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the second ClientHello does not return our cookie");
+	sg_rd l = hs->peer_shares, key;
+	uint16_t g;
+	if (hs->npeer_shares != 1 || !next_share(&l, &g, &key) || g != hs->hrr_group)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the second ClientHello does not carry exactly the key share we asked for");
+	bool kept = false;
+	for (size_t i = 0; i < ch->suites.n; i += 2)
+		kept |= sg_load16(ch->suites.p + i) == c->suite->id;
+	if (!kept)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the second ClientHello dropped the cipher suite we chose");
+	if (hs->ch_early_data)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "early_data in a second ClientHello");
+	return 0;
+}
 
-	/* Certificate authentication needs these (9.2). */
-	if (!hs->has_sigalgs)
+/* The cipher suite: our preference among the client's.  It fixes the
+ * transcript hash. */
+static int ch_choose_suite(sigil_conn *c, const ch_fields *ch)
+{
+	const sigil_config *cfg = c->cfg;
+	sg_hs *hs = c->hs;
+	memcpy(hs->session_id, ch->session_id.p, ch->session_id.n);
+	hs->session_id_len = ch->session_id.n;
+	for (size_t i = 0; i < cfg->nsuites && !c->suite; i++)
+		for (size_t j = 0; j < ch->suites.n; j += 2)
+			if (sg_load16(ch->suites.p + j) == cfg->suites[i])
+				c->suite = sg_suite_find(cfg->suites[i]);
+	if (!c->suite)
+		return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE, "no cipher suite in common with the client");
+	return sg_transcript_start(c, c->suite->hash);
+}
+
+/* 9.2: what a certificate-authenticated (EC)DHE handshake needs, and
+ * 4.2.8: every share for a group the client lists (of those we know:
+ * peer_groups keeps only them). */
+static int ch_required_extensions(sigil_conn *c, const sg_ext_block *ext)
+{
+	sg_hs *hs = c->hs;
+	if (!sg_ext_has(ext, SG_EXT_SIGNATURE_ALGORITHMS))
 		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "the ClientHello lacks signature_algorithms");
-	if (!hs->has_groups || !hs->has_shares)
-		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION,
-				"the ClientHello lacks %s (needed for (EC)DHE)",
-				hs->has_groups ? "key_share" : "supported_groups");
-	/* 4.2.8: every share must be for a group the client lists. */
-	for (size_t i = 0; i < hs->nshares; i++)
-		if (sg_group_find(hs->shares[i].group) &&
-		    !in_list(hs->peer_groups, hs->npeer_groups, hs->shares[i].group))
+	bool groups = sg_ext_has(ext, SG_EXT_SUPPORTED_GROUPS), shares = sg_ext_has(ext, SG_EXT_KEY_SHARE);
+	if (!groups || !shares)
+		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "the ClientHello lacks %s (needed for (EC)DHE)",
+				groups ? "key_share" : "supported_groups");
+	sg_rd l = hs->peer_shares, key;
+	uint16_t g;
+	while (next_share(&l, &g, &key))
+		if (sg_group_find(g) && !in_list(hs->peer_groups, hs->npeer_groups, g))
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
-					"key share for group 0x%04x, which supported_groups does not list",
-					hs->shares[i].group);
+					"key share for group 0x%04x, which supported_groups does not list", g);
+	return 0;
+}
 
-	/* Group: our preference among those the client has a share for; if
-	 * none, our preference among the groups it supports, by a retry. */
-	const sg_group *g = NULL;
-	size_t share = 0;
-	for (size_t i = 0; i < cfg->ngroups && !g; i++)
-		for (size_t j = 0; j < hs->nshares; j++)
-			if (hs->shares[j].group == cfg->groups[i]) {
-				g = sg_group_find(cfg->groups[i]);
-				share = j;
-				break;
+/* 4.2.8: the group of the key exchange is the first of OUR groups, in
+ * our order of preference, for which the client sent a share (*share
+ * is that share); NULL when it sent none we can use. */
+static const sg_group *choose_share(const sigil_conn *c, sg_rd *share)
+{
+	const sigil_config *cfg = c->cfg;
+	for (size_t i = 0; i < cfg->ngroups; i++) {
+		sg_rd l = c->hs->peer_shares, key;
+		uint16_t g;
+		while (next_share(&l, &g, &key))
+			if (g == cfg->groups[i]) {
+				*share = key;
+				return sg_group_find(g);
 			}
-	if (!g) {
-		if (second)
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
-					"the second ClientHello has no usable key share");
-		for (size_t i = 0; i < cfg->ngroups && !hs->hrr_group; i++)
-			if (in_list(hs->peer_groups, hs->npeer_groups, cfg->groups[i]))
-				hs->hrr_group = cfg->groups[i];
-		if (!hs->hrr_group)
-			return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
-					"no key exchange group in common with the client");
-		hs->flags |= SG_HS_HRR;
-		c->hrr = true;
-		return 0;
 	}
+	return NULL;
+}
 
-	/* Our share and the shared secret now, while the client's share is
-	 * still in the message buffer. */
-	if (new_share(c, g) < 0)
+/* 4.1.4: with no usable share, a HelloRetryRequest asks for our first
+ * preference among the groups the client supports (0: none). */
+static uint16_t choose_retry_group(const sigil_conn *c)
+{
+	const sigil_config *cfg = c->cfg;
+	for (size_t i = 0; i < cfg->ngroups; i++)
+		if (in_list(c->hs->peer_groups, c->hs->npeer_groups, cfg->groups[i]))
+			return cfg->groups[i];
+	return 0;
+}
+
+/* Our share and the shared secret (7.1's (EC)DHE input) now, while the
+ * client's share is still in the message buffer. */
+static int ch_key_exchange(sigil_conn *c, const sg_group *g, sg_rd share)
+{
+	sg_hs *hs = c->hs;
+	sg_shares_free(hs);
+	if (sg_share_new(c, g) < 0)
 		return SIGIL_ERROR;
-	if (hs->shares[share].n != g->kex->pub_len ||
-	    sg_kex_derive(hs->kex, hs->shares[share].p, hs->shares[share].n, hs->shared) < 0)
+	if (share.n != g->kex->pub_len || sg_kex_derive(hs->own_shares[0].key, share.p, share.n, hs->shared) < 0)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the client's %s key share is invalid", g->name);
 	hs->shared_len = g->kex->secret_len;
 	c->group = g->id;
-	hs->nshares = 0;
-	/* A ticket the client offers replaces the certificate (2.2). */
+	return 0;
+}
+
+/* How we authenticate: a ticket the client offers replaces the
+ * certificate (2.2); else a certificate for its signature_algorithms
+ * (4.4.2.2), and a CertificateRequest when we want one of the client. */
+static int ch_authentication(sigil_conn *c)
+{
+	sg_hs *hs = c->hs;
 	if (sg_psk_accept(c) < 0)
 		return SIGIL_ERROR;
 	hs->flags |= SG_HS_NEGOTIATED;
@@ -197,7 +276,52 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 		return 0;
 	if (sg_choose_certificate(c) < 0)
 		return SIGIL_ERROR;
-	if (cfg->client_auth != SIGIL_CLIENT_AUTH_NONE)
+	if (c->cfg->client_auth != SIGIL_CLIENT_AUTH_NONE)
 		hs->flags |= SG_HS_CR;
 	return 0;
+}
+
+/* What an earlier hello left in the handshake state that this one says
+ * afresh (it pointed into that hello's buffer, too). */
+static void ch_forget(sg_hs *hs)
+{
+	hs->npeer_groups = hs->npeer_sigalgs = hs->npeer_shares = 0;
+	hs->peer_shares.n = 0;
+	hs->ch_has_psk = hs->psk_dhe_ke = hs->ch_early_data = false;
+}
+
+int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
+{
+	sg_hs *hs = c->hs;
+	bool second = hs->flags & SG_HS_HRR;
+	size_t cookie_sent = hs->cookie_len;
+	ch_fields ch;
+	sg_ext_block ext;
+
+	hs->ch_start = r->p - 4;        /* the message header precedes the body */
+	ch_forget(hs);
+	if (second)
+		c->early_skip = SG_EARLY_NONE;  /* the first flight's 0-RTT ends here */
+	if (ch_parse(c, r, &ch) < 0 || sg_ext_parse(c, SG_MSG_CH, ch.exts, &ext) < 0 || ch_version(c, &ch, &ext) < 0 ||
+	    sg_ext_run(c, SG_MSG_CH, &ext) < 0 || ch_compression(c, &ch) < 0 ||
+	    (second ? ch_retry_consistent(c, &ch, cookie_sent) : ch_choose_suite(c, &ch)) < 0 ||
+	    ch_required_extensions(c, &ext) < 0)
+		return SIGIL_ERROR;
+
+	sg_rd share = { 0 };
+	const sg_group *g = choose_share(c, &share);
+	if (!g) {
+		if (second)
+			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the second ClientHello has no usable key share");
+		if (!(hs->hrr_group = choose_retry_group(c)))
+			return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE, "no key exchange group in common with the client");
+		hs->flags |= SG_HS_HRR;
+		c->hrr = true;
+		return 0;
+	}
+	if (ch_key_exchange(c, g, share) < 0)
+		return SIGIL_ERROR;
+	hs->npeer_shares = 0;
+	hs->peer_shares.n = 0;
+	return ch_authentication(c);
 }

@@ -103,13 +103,18 @@ const char *sg_msg_name(enum sg_msg m)
 	return m < SG_M_COUNT ? actions[m].name : "?";
 }
 
-static enum sg_msg current(const sigil_conn *c)
+static enum sg_msg at(unsigned flags, unsigned pos)
 {
 	size_t n;
-	const uint8_t *s = sg_hs_sequence(c->hs->flags, &n);
-	if (!s || c->hs->pos >= n)
+	const uint8_t *s = sg_hs_sequence(flags, &n);
+	if (!s || pos >= n)
 		return SG_M_COUNT;
-	return (enum sg_msg)s[c->hs->pos];
+	return (enum sg_msg)s[pos];
+}
+
+static enum sg_msg current(const sigil_conn *c)
+{
+	return at(c->hs->flags, c->hs->pos);
 }
 
 /* ---- the transcript hash (4.4.1) ---- */
@@ -158,8 +163,10 @@ static int after_server_hello(sigil_conn *c)
 		    sg_traffic_install(c, &c->rd, hs->c_hs, false) < 0)
 			return SIGIL_ERROR;
 		/* A client that offered 0-RTT sends early data we refuse:
-		 * skip what we cannot decrypt (4.2.10). */
-		c->skip_early_data = hs->ch_early_data;
+		 * skip what we cannot decrypt (4.2.10).  After a retry the
+		 * early data came before the second hello, which may not
+		 * offer it. */
+		c->early_skip = hs->ch_early_data ? SG_EARLY_TRIAL : SG_EARLY_NONE;
 		return 0;
 	}
 	if (sg_traffic_install(c, &c->rd, hs->s_hs, false) < 0 ||
@@ -176,7 +183,12 @@ static int after_hrr_sent(sigil_conn *c)
 			return SIGIL_ERROR;
 		hs->sent_ccs = true;
 	}
-	/* Early data after a HelloRetryRequest is skipped too (4.2.10). */
+	/* 4.2.10: after a HelloRetryRequest the server "ignores early data
+	 * by skipping all records with an external content type of
+	 * application_data", until the second ClientHello: we have no key
+	 * to try them with. */
+	if (c->role == SIGIL_SERVER && hs->ch_early_data)
+		c->early_skip = SG_EARLY_AFTER_HRR;
 	return 0;
 }
 
@@ -208,7 +220,7 @@ static int after_client_finished(sigil_conn *c)
 	/* A client that offered post-handshake authentication keeps the
 	 * transcript through its Finished: every later CertificateRequest is
 	 * answered over it (4.4.1, 4.6.2). */
-	if (c->role == SIGIL_CLIENT && hs->pha_offered && !(c->pha = sg_hash_dup(hs->transcript)))
+	if (c->role == SIGIL_CLIENT && sg_ext_sent(c, SG_EXT_POST_HANDSHAKE_AUTH) && !(c->pha = sg_hash_dup(hs->transcript)))
 		return SG_INTERNAL(c, "hash");
 	return 0;
 }
@@ -293,7 +305,7 @@ void sg_hs_free(sigil_conn *c)
 		return;
 	sg_hash_free(hs->transcript);
 	sg_wr_free(&hs->pending);
-	sg_kex_free(hs->kex);
+	sg_shares_free(hs);
 	sg_pkey_free(hs->peer_key);
 	sg_wipe(hs, sizeof *hs);
 	free(hs);
@@ -307,27 +319,127 @@ static const struct { uint8_t want, got; unsigned flag; sigil_role receiver; } b
 	{ SG_M_SCERT, SG_HT_CERTIFICATE_REQUEST, SG_HS_CR, SIGIL_CLIENT },
 };
 
+/* The flags under which a message of `type` from the peer is the next
+ * one of the sequence (the current flags, or those of a branch), or
+ * SG_HS_FLAGS when it is not. */
+static bool from_peer(const sigil_conn *c, enum sg_msg m, uint8_t type)
+{
+	return m < SG_M_COUNT && actions[m].sender != c->role && actions[m].type == type;
+}
+
+static unsigned expect(const sigil_conn *c, uint8_t type)
+{
+	unsigned flags = c->hs->flags, pos = c->hs->pos;
+	enum sg_msg m = at(flags, pos);
+	if (from_peer(c, m, type))
+		return flags;
+	for (size_t i = 0; i < sizeof branches / sizeof branches[0]; i++)
+		if (branches[i].want == m && branches[i].got == type && branches[i].receiver == c->role &&
+		    !(flags & branches[i].flag) && from_peer(c, at(flags | branches[i].flag, pos), type))
+			return flags | branches[i].flag;
+	return SG_HS_FLAGS;
+}
+
+static int unexpected(sigil_conn *c, uint8_t type)
+{
+	enum sg_msg m = current(c);
+	if (m >= SG_M_COUNT)
+		return SG_INTERNAL(c, "handshake sequence");
+	return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+			"unexpected handshake message type %u while waiting for %s", type,
+			actions[m].sender == c->role ? "our own turn" : actions[m].name);
+}
+
+/*
+ * The longest body accepted for each handshake message a peer may send
+ * (RFC 8446 4), one table for every message.  It is checked from the
+ * message's 4-byte header, before any of the body is buffered, so that
+ * what a peer makes us hold for an unfinished message is bounded by the
+ * limit of a message we expect, and never by what the header announces.
+ * Where the message's own syntax bounds it, the bound is that syntax's
+ * maximum (so only a malformed message exceeds it); where it does not,
+ * or the maximum is larger than anything real, our policy.  A longer
+ * message is decode_error: "the length of the message was incorrect"
+ * (6.2), as it is for a Finished longer than its verify_data.
+ */
+static const struct sg_msg_limit {
+	uint8_t type;
+	uint32_t max;
+} msg_limits[] = {
+	/* The one message before any authentication: what no real client
+	 * exceeds (sigil.h).  Its syntax allows about 128 KiB. */
+	{ SG_HT_CLIENT_HELLO, SIGIL_MAX_CLIENT_HELLO },
+	/* legacy_version, random, legacy_session_id_echo<0..32>,
+	 * cipher_suite, compression, extensions<6..2^16-1> (4.1.3). */
+	{ SG_HT_SERVER_HELLO, 2 + 32 + 1 + 32 + 2 + 1 + 2 + 0xffff },
+	/* extensions<0..2^16-1> (4.3.1). */
+	{ SG_HT_ENCRYPTED_EXTENSIONS, 2 + 0xffff },
+	/* certificate_request_context<0..2^8-1>, extensions<2..2^16-1>. */
+	{ SG_HT_CERTIFICATE_REQUEST, 1 + 0xff + 2 + 0xffff },
+	/* A chain may be long (2^24 - 1 by syntax): SIGIL_MAX_HANDSHAKE_MSG. */
+	{ SG_HT_CERTIFICATE, SIGIL_MAX_HANDSHAKE_MSG },
+	/* algorithm, signature<0..2^16-1> (4.4.3). */
+	{ SG_HT_CERTIFICATE_VERIFY, 2 + 2 + 0xffff },
+	/* verify_data[Hash.length] (4.4.4). */
+	{ SG_HT_FINISHED, SG_MAX_FINISHED },
+	/* lifetime, age_add, nonce<0..255>, ticket<1..2^16-1>,
+	 * extensions<0..2^16-2> (4.6.1): up to 128 KiB, so that any
+	 * ticket can be read (and one longer than a client keeps, skipped). */
+	{ SG_HT_NEW_SESSION_TICKET, SIGIL_MAX_HANDSHAKE_MSG },
+	/* request_update (4.6.3). */
+	{ SG_HT_KEY_UPDATE, 1 },
+};
+
+uint32_t sg_hs_max_length(uint8_t type)
+{
+	for (size_t i = 0; i < sizeof msg_limits / sizeof msg_limits[0]; i++)
+		if (msg_limits[i].type == type)
+			return msg_limits[i].max;
+	return 0;
+}
+
+static const char *type_name(uint8_t type)
+{
+	switch (type) {
+	case SG_HT_CLIENT_HELLO: return "ClientHello";
+	case SG_HT_SERVER_HELLO: return "ServerHello";
+	case SG_HT_NEW_SESSION_TICKET: return "NewSessionTicket";
+	case SG_HT_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+	case SG_HT_CERTIFICATE: return "Certificate";
+	case SG_HT_CERTIFICATE_REQUEST: return "CertificateRequest";
+	case SG_HT_CERTIFICATE_VERIFY: return "CertificateVerify";
+	case SG_HT_FINISHED: return "Finished";
+	case SG_HT_KEY_UPDATE: return "KeyUpdate";
+	default: return "handshake message";
+	}
+}
+
+int sg_hs_check_header(sigil_conn *c, uint8_t type, size_t len)
+{
+	if (c->hs && expect(c, type) == SG_HS_FLAGS)
+		return unexpected(c, type);
+	/* After the handshake: what sg_post_handshake_recv reads (4.6). */
+	if (!c->hs && type != SG_HT_KEY_UPDATE &&
+	    !(c->role == SIGIL_CLIENT && (type == SG_HT_NEW_SESSION_TICKET || type == SG_HT_CERTIFICATE_REQUEST)))
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"unexpected handshake message type %u after the handshake", type);
+	uint32_t max = sg_hs_max_length(type);
+	if (len > max)
+		return SG_ALERT(c, SIGIL_ALERT_DECODE_ERROR, "%s of %zu bytes (the limit is %u%s)", type_name(type), len,
+				max, type == SG_HT_CLIENT_HELLO ? "; no real client sends more than 5 KB" :
+				type == SG_HT_FINISHED ? ", the longest verify_data" : "");
+	return 0;
+}
+
 int sg_hs_message(sigil_conn *c, uint8_t type, const uint8_t *msg, size_t len)
 {
 	if (!c->hs)
 		return sg_post_handshake_recv(c, type, &(sg_rd){ msg + 4, len - 4 });
-	enum sg_msg m = current(c);
-	if (m >= SG_M_COUNT)
-		return SG_INTERNAL(c, "handshake sequence");
-	if (actions[m].sender == c->role || actions[m].type != type) {
-		for (size_t i = 0; i < sizeof branches / sizeof branches[0]; i++)
-			if (branches[i].want == m && branches[i].got == type && branches[i].receiver == c->role &&
-			    !(c->hs->flags & branches[i].flag)) {
-				c->hs->flags |= branches[i].flag;
-				m = current(c);
-				break;
-			}
-	}
-	if (actions[m].sender == c->role || actions[m].type != type)
-		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
-				"unexpected handshake message type %u while waiting for %s", type,
-				actions[m].sender == c->role ? "our own turn" : actions[m].name);
-	const sg_action *a = &actions[m];
+	unsigned flags = expect(c, type);
+	if (flags == SG_HS_FLAGS)
+		return unexpected(c, type);
+	c->hs->flags = flags;
+	const sg_action *a = &actions[current(c)];
 	sg_rd r;
 	sg_rd_init(&r, msg + 4, len - 4);
 	if (a->recv(c, &r) < 0)

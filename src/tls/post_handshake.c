@@ -50,12 +50,8 @@ static int post_handshake_auth(sigil_conn *c, sg_rd *r)
 		SG_INTERNAL(c, "hash");
 		goto out;
 	}
-	if (sg_transcript_add(c, msg, len) < 0 || sg_ext_process(c, SG_IN_CR, &exts) < 0)
+	if (sg_transcript_add(c, msg, len) < 0 || sg_certificate_request_extensions(c, exts) < 0)
 		goto out;
-	if (!hs->has_sigalgs) {
-		SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "CertificateRequest without signature_algorithms");
-		goto out;
-	}
 	if (sg_choose_certificate(c) < 0 || sg_hs_send_message(c, SG_HT_CERTIFICATE, sg_certificate_send) < 0 ||
 	    (hs->own && sg_hs_send_message(c, SG_HT_CERTIFICATE_VERIFY, sg_certificate_verify_send) < 0) ||
 	    sg_hs_send_message(c, SG_HT_FINISHED, sg_finished_send) < 0)

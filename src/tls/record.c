@@ -53,6 +53,8 @@ int sg_traffic_install(sigil_conn *c, sg_traffic *t, const uint8_t *secret, bool
 	t->aead = sg_aead_new(s->aead, key, encrypt);
 	if (t->aead)
 		ret = 0;
+	if (t == &c->rd)
+		c->rd_epoch++;
 out:
 	sg_wipe(key, sizeof key);
 	if (ret < 0)
@@ -157,7 +159,13 @@ static int nothing(sigil_conn *c, const char *what)
 
 static int recv_alert(sigil_conn *c, const uint8_t *p, size_t n)
 {
-	/* Alerts are never fragmented nor coalesced (5.1). */
+	/* "a record with an Alert type MUST contain exactly one message"
+	 * (5.1); an empty one, in the clear or protected, is
+	 * unexpected_message (5.4: "Implementations MUST NOT send Handshake
+	 * and Alert records that have a zero-length
+	 * TLSInnerPlaintext.content").  A fragment or two alerts: malformed. */
+	if (n == 0)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "empty alert record");
 	if (n != 2)
 		return SG_DECODE(c, "alert record");
 	if (p[1] == SIGIL_ALERT_CLOSE_NOTIFY) {
@@ -178,37 +186,87 @@ static int recv_alert(sigil_conn *c, const uint8_t *p, size_t n)
 		       ": the peer refused our certificate or signature" : "");
 }
 
-/* Split handshake records into messages and hand each to the handshake
- * driver (or the post-handshake handler). */
-static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n)
+/* Take up to n bytes of p into the partial message in c->hsmsg, which
+ * never grows past `max` (its header, then the message it announced). */
+static size_t take(sigil_conn *c, const uint8_t *p, size_t n, size_t max)
+{
+	size_t k = max - c->hsmsg.len < n ? max - c->hsmsg.len : n;
+	c->hsmsg.max = max;
+	return sg_wr_bytes(&c->hsmsg, p, k) ? k : (size_t)-1;
+}
+
+static size_t u24(const uint8_t *p)
+{
+	return (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2];
+}
+
+/*
+ * Handshake bytes p[n] from a record of which `after` more bytes are
+ * still to come (a plaintext record, read as it arrives; 0 for a
+ * protected one), split into messages for the handshake driver (or the
+ * post-handshake handler).  A message whole in p is handled where it
+ * lies; only one that continues in a later record is copied, into
+ * c->hsmsg, and only once its header has been accepted
+ * (sg_hs_check_header: a type we expect now, a length within that type's
+ * limit), so an unfinished message holds at most its limit, not what a
+ * header announces.
+ */
+static int recv_handshake(sigil_conn *c, const uint8_t *p, size_t n, size_t after)
 {
 	if (n == 0)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "empty handshake record");
 	c->empty_run = 0;
-	if (!sg_wr_bytes(&c->hsmsg, p, n))
-		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
-				"handshake message larger than %u bytes", SIGIL_MAX_HANDSHAKE_MSG);
-	size_t off = 0;
-	while (c->hsmsg.len - off >= 4) {
-		const uint8_t *m = c->hsmsg.buf + off;
-		size_t len = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
-		if (len > SIGIL_MAX_HANDSHAKE_MSG)
-			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
-					"handshake message of %zu bytes (limit %u)", len, SIGIL_MAX_HANDSHAKE_MSG);
-		if (c->hsmsg.len - off < 4 + len)
-			break;
-		uint8_t epoch = c->rd.aead != NULL;
+	while (n) {
+		const uint8_t *m;
+		size_t len, k;
+		bool in_place = c->hsmsg.len == 0 && n >= 4;
+		if (in_place) {
+			len = u24(p + 1);
+			if (sg_hs_check_header(c, p[0], len) < 0)
+				return SIGIL_ERROR;
+			if (n < 4 + len) {
+				if (take(c, p, n, 4 + len) != n)
+					return SG_INTERNAL(c, "out of memory");
+				return 0;
+			}
+			m = p;
+		} else {
+			if (c->hsmsg.len < 4) {
+				if ((k = take(c, p, n, 4)) == (size_t)-1)
+					return SG_INTERNAL(c, "out of memory");
+				p += k;
+				n -= k;
+				if (c->hsmsg.len < 4)
+					return 0;
+				if (sg_hs_check_header(c, c->hsmsg.buf[0], u24(c->hsmsg.buf + 1)) < 0)
+					return SIGIL_ERROR;
+			}
+			len = u24(c->hsmsg.buf + 1);
+			if ((k = take(c, p, n, 4 + len)) == (size_t)-1)
+				return SG_INTERNAL(c, "out of memory");
+			p += k;
+			n -= k;
+			if (c->hsmsg.len < 4 + len)
+				return 0;
+			m = c->hsmsg.buf;
+		}
+		unsigned epoch = c->rd_epoch;
 		int r = sg_hs_message(c, m[0], m, 4 + len);
+		if (in_place) {
+			p += 4 + len;
+			n -= 4 + len;
+		} else {
+			sg_wr_reset(&c->hsmsg);
+		}
 		if (r < 0)
 			return r;
-		off += 4 + len;
-		/* Handshake messages must not span a key change (5.1): after a
-		 * message that changed the read keys nothing may be left over. */
-		if ((c->rd.aead != NULL) != epoch && off != c->hsmsg.len)
+		/* Handshake messages must not span a key change (5.1): a
+		 * message after which we read with new keys (ServerHello,
+		 * either Finished, KeyUpdate) must end its record. */
+		if (c->rd_epoch != epoch && (n || after))
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"handshake data after a key change in the same record");
 	}
-	sg_wr_consume(&c->hsmsg, off);
 	return 0;
 }
 
@@ -305,6 +363,20 @@ size_t sg_record_unpad(const uint8_t *p, size_t n, uint8_t *type)
 	return (size_t)(at + pos);
 }
 
+/* Drop a record of rejected 0-RTT data (4.2.10), within the bound;
+ * "a server receiving more than max_early_data_size bytes of 0-RTT
+ * data SHOULD terminate the connection with an "unexpected_message"
+ * alert" (4.6.1). */
+static int skip_early(sigil_conn *c, size_t len)
+{
+	c->hs->early_skipped += SG_RECORD_HEADER + len;
+	if (c->hs->early_skipped > SG_MAX_EARLY_SKIP)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"the client sent more than %u bytes of early data (0-RTT), which we refused",
+				SG_MAX_EARLY_SKIP);
+	return 0;
+}
+
 /* Process the complete record in c->in. */
 static int process_record(sigil_conn *c)
 {
@@ -312,6 +384,12 @@ static int process_record(sigil_conn *c)
 	size_t len = sg_load16(c->in + 3);
 	uint8_t *body = c->in + SG_RECORD_HEADER;
 
+	/* "if a handshake message is split over two or more records, there
+	 * MUST NOT be any other records between them" (5.1); for protected
+	 * records the inner type decides, below. */
+	if (c->hsmsg.len && type != SG_CT_HANDSHAKE && (type != SG_CT_APP || !sg_traffic_on(&c->rd)))
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"record of type %u interleaved with a fragmented handshake message", type);
 	if (type == SG_CT_CCS) {
 		/* D.4 / 5: a single 0x01, unprotected, during the handshake only
 		 * (after the first ClientHello, before the peer's Finished). */
@@ -329,8 +407,10 @@ static int process_record(sigil_conn *c)
 		if (sg_traffic_on(&c->rd))
 			return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 					"unprotected record of type %u after keys were set", type);
+		if (type == SG_CT_APP && c->early_skip == SG_EARLY_AFTER_HRR && c->hs)
+			return skip_early(c, len);
 		if (type == SG_CT_HANDSHAKE)
-			return recv_handshake(c, body, len);
+			return recv_handshake(c, body, len, 0);
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 				"unexpected unprotected record of type %u", type);
 	}
@@ -343,28 +423,35 @@ static int process_record(sigil_conn *c)
 		return SIGIL_ERROR;
 	nonce(&c->rd, iv);
 	if (sg_aead_open(c->rd.aead, iv, c->in, SG_RECORD_HEADER, body, len, body) < 0) {
-		/* A server that refused 0-RTT skips early data it cannot
-		 * decrypt, up to a bound (4.2.10). */
-		if (c->skip_early_data && c->hs && c->hs->early_skipped + len <= 16384 * 4) {
-			c->hs->early_skipped += len;
-			return 0;
-		}
+		/* A server that refused 0-RTT "skips past early data by
+		 * attempting to deprotect received records using the
+		 * handshake traffic key, discarding records which fail
+		 * deprotection" (4.2.10). */
+		if (c->early_skip == SG_EARLY_TRIAL && c->hs)
+			return skip_early(c, len);
 		return SG_ALERT(c, SIGIL_ALERT_BAD_RECORD_MAC,
 				"record authentication failed (bad_record_mac): corrupted or forged data");
 	}
-	c->skip_early_data = false;
+	/* "Once a record is deprotected successfully, it is treated as the
+	 * start of the client's second flight" (4.2.10). */
+	c->early_skip = SG_EARLY_NONE;
 	c->rd.seq++;
+	/* "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1
+	 * octets" (5.4): content, type and padding together, so a short
+	 * content cannot carry the ciphertext's 255 spare bytes as padding. */
+	if (len - SG_AEAD_TAG > SG_MAX_PLAINTEXT + 1)
+		return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW,
+				"protected record of %zu bytes of plaintext with its content type and padding "
+				"(the limit is 2^14 + 1)", len - SG_AEAD_TAG);
 	size_t n = sg_record_unpad(body, len - SG_AEAD_TAG, &type);
 	if (type == 0)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "protected record with no content type");
-	if (n > SG_MAX_PLAINTEXT)
-		return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW, "record plaintext of %zu bytes exceeds 2^14", n);
 	if (type != SG_CT_HANDSHAKE && c->hsmsg.len)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 				"record of type %u interleaved with a fragmented handshake message", type);
 	switch (type) {
 	case SG_CT_HANDSHAKE:
-		return recv_handshake(c, body, n);
+		return recv_handshake(c, body, n, 0);
 	case SG_CT_ALERT:
 		return recv_alert(c, body, n);
 	case SG_CT_APP:
@@ -421,6 +508,19 @@ int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 	while (!(c->state & SIGIL_ST_FAILED) && c->app_len == 0 && off < len) {
 		if (c->state & SIGIL_ST_PEER_CLOSED)
 			break;  /* nothing after close_notify matters (6.1) */
+		if (c->in_stream) {
+			/* The body of a plaintext handshake record, read as it
+			 * comes: nothing to authenticate, so nothing to keep but
+			 * the partial message it may end with. */
+			size_t k = c->in_stream < len - off ? c->in_stream : len - off;
+			c->in_stream -= k;
+			off += k;
+			if (!c->in_stream)
+				c->in_len = 0;
+			if (recv_handshake(c, data + off - k, k, c->in_stream) < 0)
+				break;
+			continue;
+		}
 		size_t want = SG_RECORD_HEADER;
 		if (c->in_len >= SG_RECORD_HEADER)
 			want += sg_load16(c->in + 3);
@@ -445,11 +545,22 @@ int sg_record_recv(sigil_conn *c, const uint8_t *data, size_t len, size_t *used)
 						"the peer does not speak TLS: bad record header %02x %02x %02x%s",
 						c->in[0], c->in[1], c->in[2], hint);
 			}
-			if (rl > (sg_traffic_on(&c->rd) ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT)) {
+			/* A protected record may be 2^14 + 256 bytes (5.2); an
+			 * application_data record always is one (5.1), even
+			 * before we have its key (0-RTT we skip). */
+			size_t lim = sg_traffic_on(&c->rd) || t == SG_CT_APP ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT;
+			if (rl > lim) {
 				*used = off;
 				return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW,
-						"record of %zu bytes exceeds the limit of %u", rl,
-						sg_traffic_on(&c->rd) ? SG_MAX_CIPHERTEXT : SG_MAX_PLAINTEXT);
+						"record of %zu bytes exceeds the limit of %zu", rl, lim);
+			}
+			/* A plaintext handshake record (the hellos) is never
+			 * buffered whole: a header announcing 2^14 bytes takes no
+			 * memory until they come, and then only as much as the
+			 * message they belong to may have. */
+			if (t == SG_CT_HANDSHAKE && rl > 0 && !sg_traffic_on(&c->rd)) {
+				c->in_stream = rl;
+				continue;
 			}
 			if (in_reserve(c, SG_RECORD_HEADER + rl) < 0) {
 				*used = off;

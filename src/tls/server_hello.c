@@ -27,28 +27,8 @@ static void hello_head(sigil_conn *c, sg_wr *w, const uint8_t *random)
 
 int sg_server_hello_send(sigil_conn *c, sg_wr *w)
 {
-	sg_hs *hs = c->hs;
-	hello_head(c, w, hs->random);
-	sg_wr_mark exts = sg_wr_open(w, 2);
-	sg_wr_u16(w, SG_EXT_KEY_SHARE);
-	sg_wr_mark m = sg_wr_open(w, 2);
-	sg_wr_u16(w, hs->kex_group->id);
-	sg_wr_u16(w, (uint16_t)hs->kex_group->kex->pub_len);
-	uint8_t *pub = sg_wr_space(w, hs->kex_group->kex->pub_len);
-	if (!pub || sg_kex_public(hs->kex, pub) < 0)
-		return SG_INTERNAL(c, "key share");
-	sg_wr_close(w, m);
-	sg_wr_u16(w, SG_EXT_SUPPORTED_VERSIONS);
-	sg_wr_u16(w, 2);
-	sg_wr_u16(w, SIGIL_TLS13);
-	if (hs->flags & SG_HS_PSK) {
-		/* The first (and only) identity we try (4.2.11). */
-		sg_wr_u16(w, SG_EXT_PRE_SHARED_KEY);
-		sg_wr_u16(w, 2);
-		sg_wr_u16(w, 0);
-	}
-	sg_wr_close(w, exts);
-	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ServerHello");
+	hello_head(c, w, c->hs->random);
+	return sg_ext_build(c, SG_MSG_SH, w);
 }
 
 /* Replace the first ClientHello in the transcript by its hash (4.4.1). */
@@ -76,19 +56,7 @@ int sg_hello_retry_send(sigil_conn *c, sg_wr *w)
 	if (sg_conn_random(c, hs->cookie, hs->cookie_len) < 0)
 		return SG_INTERNAL(c, "random generator");
 	hello_head(c, w, hrr_random);
-	sg_wr_mark exts = sg_wr_open(w, 2);
-	sg_wr_u16(w, SG_EXT_SUPPORTED_VERSIONS);
-	sg_wr_u16(w, 2);
-	sg_wr_u16(w, SIGIL_TLS13);
-	sg_wr_u16(w, SG_EXT_KEY_SHARE);
-	sg_wr_u16(w, 2);
-	sg_wr_u16(w, hs->hrr_group);
-	sg_wr_u16(w, SG_EXT_COOKIE);
-	sg_wr_u16(w, (uint16_t)(2 + hs->cookie_len));
-	sg_wr_u16(w, (uint16_t)hs->cookie_len);
-	sg_wr_bytes(w, hs->cookie, hs->cookie_len);
-	sg_wr_close(w, exts);
-	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "HelloRetryRequest");
+	return sg_ext_build(c, SG_MSG_HRR, w);
 }
 
 static bool offered_group(const sigil_conn *c, uint16_t g)
@@ -97,6 +65,38 @@ static bool offered_group(const sigil_conn *c, uint16_t g)
 		if (c->cfg->groups[i] == g)
 			return true;
 	return false;
+}
+
+static bool sent_share(const sigil_conn *c, uint16_t g)
+{
+	for (size_t i = 0; i < c->hs->nown_shares; i++)
+		if (c->hs->own_shares[i].group->id == g)
+			return true;
+	return false;
+}
+
+/* 4.1.4: the retry must ask for a group we support and did not already
+ * send a share for, or at least change something (a cookie). */
+static int hrr_recv(sigil_conn *c, sg_rd exts)
+{
+	sg_hs *hs = c->hs;
+	hs->hrr_group = 0;
+	hs->cookie_len = 0;
+	if (sg_ext_process(c, SG_MSG_HRR, exts, NULL) < 0)
+		return SIGIL_ERROR;
+	if (!hs->hrr_group && !hs->cookie_len)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "a HelloRetryRequest that changes nothing");
+	if (!hs->hrr_group)
+		hs->hrr_group = hs->own_shares[0].group->id;
+	else if (!offered_group(c, hs->hrr_group) || sent_share(c, hs->hrr_group))
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the HelloRetryRequest asks for group 0x%04x, %s",
+				hs->hrr_group,
+				offered_group(c, hs->hrr_group) ? "for which we already sent a share" : "which we did not offer");
+	if (sg_transcript_start(c, c->suite->hash) < 0 || hash_first_hello(c) < 0)
+		return SIGIL_ERROR;
+	hs->flags |= SG_HS_HRR;
+	c->hrr = true;
+	return 0;
 }
 
 int sg_server_hello_recv(sigil_conn *c, sg_rd *r)
@@ -115,21 +115,20 @@ int sg_server_hello_recv(sigil_conn *c, sg_rd *r)
 	if (!sg_rd_done(r) && (!sg_rd_vec16(r, &exts) || !sg_rd_done(r)))
 		return SG_DECODE(c, "ServerHello");
 
+	/* D.5: a ServerHello.legacy_version of 0x0300 or less is
+	 * protocol_version, with or without supported_versions. */
+	if (legacy_version <= 0x0300)
+		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
+				"the ServerHello's legacy_version is 0x%04x (SSL 3.0 or older), which must be refused",
+				legacy_version);
 	bool is_hrr = memcmp(random, hrr_random, 32) == 0;
 	if (is_hrr && (hs->flags & SG_HS_HRR))
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "a second HelloRetryRequest");
 
 	/* Find supported_versions before anything else: without it the
 	 * server speaks TLS 1.2 or older (4.1.3, 4.2.1). */
-	bool has_versions = false;
-	{
-		sg_rd e = exts;
-		uint16_t t;
-		sg_rd d;
-		while (sg_rd_u16(&e, &t) && sg_rd_vec16(&e, &d))
-			has_versions |= t == SG_EXT_SUPPORTED_VERSIONS;
-	}
-	if (!has_versions) {
+	sg_rd sv;
+	if (!sg_ext_peek(exts, SG_EXT_SUPPORTED_VERSIONS, &sv)) {
 		if (memcmp(random + 24, downgrade12, 8) == 0 || memcmp(random + 24, downgrade11, 8) == 0)
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 					"downgrade detected: the server answered with TLS 1.2 although it supports TLS 1.3 "
@@ -157,30 +156,10 @@ int sg_server_hello_recv(sigil_conn *c, sg_rd *r)
 				"the ServerHello's cipher suite differs from the HelloRetryRequest's");
 	c->suite = sg_suite_find(suite);
 
-	if (is_hrr) {
-		hs->hrr_group = 0;
-		hs->cookie_len = 0;
-		if (sg_ext_process(c, SG_IN_HRR, &exts) < 0)
-			return SIGIL_ERROR;
-		/* The retry must ask for a group we support and did not
-		 * already send, and change something (4.1.4). */
-		if (!hs->hrr_group && !hs->cookie_len)
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "a HelloRetryRequest that changes nothing");
-		if (!hs->hrr_group)
-			hs->hrr_group = hs->kex_group->id;
-		else if (!offered_group(c, hs->hrr_group) || hs->hrr_group == hs->kex_group->id)
-			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
-					"the HelloRetryRequest asks for group 0x%04x, %s", hs->hrr_group,
-					offered_group(c, hs->hrr_group) ? "for which we already sent a share"
-									 : "which we did not offer");
-		if (sg_transcript_start(c, c->suite->hash) < 0 || hash_first_hello(c) < 0)
-			return SIGIL_ERROR;
-		hs->flags |= SG_HS_HRR;
-		c->hrr = true;
-		return 0;
-	}
+	if (is_hrr)
+		return hrr_recv(c, exts);
 
-	if (sg_ext_process(c, SG_IN_SH, &exts) < 0)
+	if (sg_ext_process(c, SG_MSG_SH, exts, NULL) < 0)
 		return SIGIL_ERROR;
 	if (!c->group)
 		return SG_ALERT(c, SIGIL_ALERT_MISSING_EXTENSION, "the ServerHello has no key_share");

@@ -114,7 +114,8 @@ int sg_tickets_send(sigil_conn *c)
 		int r = sg_wr_ok(&st) ? seal(c, state, st.len, &m) : -1;
 		sg_wipe(state, sizeof state);
 		sg_wr_close(&m, t);
-		sg_wr_u16(&m, 0);               /* no extensions: no early_data */
+		if (r == 0 && sg_ext_build(c, SG_MSG_NST, &m) < 0)     /* none: no early_data */
+			return SIGIL_ERROR;
 		sg_wr_close(&m, body);
 		if (r < 0 || !sg_wr_ok(&m))
 			return SG_INTERNAL(c, "ticket");
@@ -235,15 +236,8 @@ int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r)
 	if (!sg_rd_u32(r, &lifetime) || !sg_rd_u32(r, &age_add) || !sg_rd_vec8(r, &nonce) ||
 	    !sg_rd_vec16(r, &ticket) || sg_rd_done(&ticket) || !sg_rd_vec16(r, &exts) || !sg_rd_done(r))
 		return SG_DECODE(c, "NewSessionTicket");
-	sg_rd e = exts;
-	while (!sg_rd_done(&e)) {
-		uint16_t type;
-		sg_rd d;
-		if (!sg_rd_u16(&e, &type) || !sg_rd_vec16(&e, &d))
-			return SG_DECODE(c, "NewSessionTicket extensions");
-		if (type == SG_EXT_EARLY_DATA && d.n != 4)
-			return SG_DECODE(c, "early_data extension of NewSessionTicket");
-	}
+	if (sg_ext_process(c, SG_MSG_NST, exts, NULL) < 0)
+		return SIGIL_ERROR;
 	/* 4.6.1: more than 7 days is an error; 0 means do not use it. */
 	if (lifetime > MAX_LIFETIME)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "ticket lifetime of %u s (more than 7 days)", lifetime);
@@ -295,8 +289,6 @@ int sg_psk_build_ch(sigil_conn *c, sg_wr *w)
 	const sg_suite *ss = sg_suite_find(s->suite);
 	/* obfuscated_ticket_age = age in ms + ticket_age_add, mod 2^32. */
 	uint32_t age = (uint32_t)(sg_now_ms(c) - s->received_ms) + s->age_add;
-	sg_wr_u16(w, SG_EXT_PRE_SHARED_KEY);
-	sg_wr_mark ext = sg_wr_open(w, 2);
 	sg_wr_mark ids = sg_wr_open(w, 2);
 	sg_wr_u16(w, (uint16_t)s->ticket_len);
 	sg_wr_bytes(w, s->ticket, s->ticket_len);
@@ -308,7 +300,6 @@ int sg_psk_build_ch(sigil_conn *c, sg_wr *w)
 	if (b)
 		memset(b, 0, ss->hash->out_len);        /* filled by sg_psk_fill_binder */
 	sg_wr_close(w, bl);
-	sg_wr_close(w, ext);
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ClientHello too large");
 }
 

@@ -53,11 +53,27 @@ enum {
 #define SG_MAX_PLAINTEXT 16384u                 /* 2^14, RFC 8446 5.1 */
 #define SG_MAX_CIPHERTEXT (SG_MAX_PLAINTEXT + 256u)
 #define SG_RECORD_HEADER 5
+#define SG_MAX_FINISHED 48u                     /* verify_data of SHA-384, the longest suite hash */
 #define SG_ERR_LEN 768
 #define SG_MAX_LIST 16                          /* entries kept of peer lists */
+/* Key shares a client sends (for hybrid post-quantum groups: the hybrid
+ * and a classical fallback); a server sends one. */
+#define SG_MAX_OWN_SHARES 2
 /* Records in a row that carry nothing (empty application data,
  * user_canceled warnings, change_cipher_spec) before we give up. */
 #define SG_MAX_EMPTY_RECORDS 32u
+/* A server that refuses 0-RTT drops the client's early data (RFC 8446
+ * 4.2.10) "up to the configured max_early_data_size".  sigil's tickets
+ * allow none, so a client sends early data to it only with a ticket of
+ * another server sharing the ticket keys; 64 KiB of records (headers
+ * included) is four full ones, above the 16 KiB that servers commonly
+ * allow (OpenSSL's default recv_max_early_data). */
+#define SG_MAX_EARLY_SKIP (64u * 1024u)
+enum {
+	SG_EARLY_NONE,
+	SG_EARLY_TRIAL,         /* after ServerHello: records that fail to deprotect */
+	SG_EARLY_AFTER_HRR,     /* after HelloRetryRequest: every application_data record */
+};
 
 /* ---- algorithm tables (names.c) ---- */
 typedef struct sg_suite {
@@ -111,6 +127,9 @@ typedef struct sg_test_hooks {
 	uint64_t (*now_ms)(void *arg);
 	void *arg;
 	uint32_t key_update_records;    /* 0: SIGIL_KEY_UPDATE_RECORDS */
+	/* A client's first hello carries shares for this many of its first
+	 * groups (0: one; at most SG_MAX_OWN_SHARES). */
+	unsigned client_shares;
 } sg_test_hooks;
 
 struct sigil_config {
@@ -185,8 +204,13 @@ typedef struct sg_hs {
 	uint8_t cookie[1024];
 	size_t cookie_len;
 
-	sg_kex_key *kex;                /* our ephemeral share */
-	const sg_group *kex_group;
+	/* Our ephemeral key shares (4.2.8): a client's, in the order its
+	 * key_share lists them; a server's one. */
+	struct sg_share {
+		const sg_group *group;
+		sg_kex_key *key;
+	} own_shares[SG_MAX_OWN_SHARES];
+	size_t nown_shares;
 	uint16_t hrr_group;             /* group the HRR asked for */
 	uint8_t shared[SG_MAX_KEX_SECRET];
 	size_t shared_len;
@@ -201,16 +225,10 @@ typedef struct sg_hs {
 	size_t npeer_sigalgs;
 	uint16_t peer_groups[SG_MAX_LIST];
 	size_t npeer_groups;
-	struct {                        /* key shares of the ClientHello being read */
-		uint16_t group;
-		const uint8_t *p;
-		size_t n;
-	} shares[8];
-	size_t nshares;
-	bool has_shares, has_groups, has_sigalgs, has_versions, tls13_offered;
-	uint16_t peer_record_limit;
-	bool ch_has_sni, ch_has_alpn, ch_early_data, ch_pha;
-	bool pha_offered;               /* client: sent post_handshake_auth */
+	sg_rd peer_shares;              /* KeyShareEntry list of the ClientHello being read */
+	size_t npeer_shares;
+	uint16_t peer_record_limit;     /* server: the client's record_size_limit, or 0 */
+	bool ch_early_data;             /* server: the ClientHello offered 0-RTT */
 
 	/* Certificates. */
 	sg_rd ca_names;                 /* certificate_authorities of the CR being read */
@@ -229,9 +247,8 @@ typedef struct sg_hs {
 	sg_rd psk_identities, psk_binders;      /* into the ClientHello being read */
 	const uint8_t *ch_start;        /* that ClientHello, from its header */
 
-	size_t early_skipped;           /* rejected 0-RTT bytes dropped */
-	uint16_t ext_sent[16];          /* client: extensions sent in CH */
-	size_t next_sent;
+	size_t early_skipped;           /* rejected 0-RTT bytes dropped, headers included */
+	uint32_t ext_sent;              /* client: extensions of our ClientHello (sg_ext_index bits) */
 } sg_hs;
 
 /* ---- the connection ---- */
@@ -251,6 +268,7 @@ struct sigil_conn {
 	size_t in_len;
 	size_t in_cap;                  /* sized to the largest record so far */
 	size_t in_dirty;                /* bytes of `in` ever written: to wipe */
+	size_t in_stream;               /* plaintext handshake bytes of the record still to come */
 	const uint8_t *app;             /* decrypted app data waiting to be read */
 	size_t app_len;
 	sg_wr out;                      /* bytes to send */
@@ -259,13 +277,15 @@ struct sigil_conn {
 	sg_wr hsmsg;                    /* partial handshake message(s) */
 
 	sg_traffic rd, wr;
+	unsigned rd_epoch;              /* read keys installed so far (5.1 boundaries) */
 	size_t max_fragment;            /* peer's record_size_limit, minus 1 */
-	bool skip_early_data;           /* server: drop undecryptable 0-RTT records */
+	uint8_t early_skip;             /* server: how rejected 0-RTT records are dropped */
 	uint8_t key_update_due;         /* 1: answer a peer's update_requested */
 	unsigned empty_run;             /* records in a row that carried nothing */
 
 	sg_hs *hs;
 
+	uint16_t version;               /* negotiated (supported_versions), 0 until known */
 	const sg_suite *suite;
 	uint16_t group;
 	uint16_t sigscheme;
@@ -335,23 +355,71 @@ int sg_transcript_add(sigil_conn *c, const uint8_t *p, size_t n);
 int sg_transcript_start(sigil_conn *c, const sg_hash_class *h);
 int sg_transcript_hash(sigil_conn *c, uint8_t *out);
 const uint8_t *sg_hs_sequence(unsigned flags, size_t *n);
+/* Longest body accepted for a handshake message of this type (0: none
+ * is ever read). */
+uint32_t sg_hs_max_length(uint8_t type);
+/* From a message's 4-byte header: fails the connection unless a message
+ * of this type is one we read now and len is within its limit. */
+int sg_hs_check_header(sigil_conn *c, uint8_t type, size_t len);
 const char *sg_msg_name(enum sg_msg m);
 
 /* ---- extensions (extensions.c) ---- */
-/* Which messages an extension may appear in (RFC 8446 4.2 table). */
-#define SG_IN_CH   0x01
-#define SG_IN_SH   0x02
-#define SG_IN_HRR  0x04
-#define SG_IN_EE   0x08
-#define SG_IN_CT   0x10
-#define SG_IN_CR   0x20
-#define SG_IN_NST  0x40
-int sg_ext_process(sigil_conn *c, unsigned where, sg_rd *exts);
-int sg_ext_build_ch(sigil_conn *c, sg_wr *w);
-int sg_ext_build_ee(sigil_conn *c, sg_wr *w);
-/* An extension holding a u16-prefixed list of u16 values; with
- * handshake_schemes, only signature schemes usable in CertificateVerify. */
-void sg_ext_put_u16_list(sg_wr *w, uint16_t type, const uint16_t *v, size_t n, bool handshake_schemes);
+/* The messages an extension may appear in (RFC 8446 4.2), one bit each.
+ * A ClientHello is the same message in TLS 1.2 and 1.3; a ServerHello is
+ * not, so SG_MSG_SH12 is the TLS 1.2 one (RFC 5246 7.4.1.3), kept for the
+ * TLS 1.2 extensions: nothing builds or reads it yet. */
+#define SG_MSG_CH   0x01        /* ClientHello */
+#define SG_MSG_SH   0x02        /* TLS 1.3 ServerHello */
+#define SG_MSG_HRR  0x04        /* HelloRetryRequest */
+#define SG_MSG_EE   0x08        /* EncryptedExtensions */
+#define SG_MSG_CT   0x10        /* a CertificateEntry of Certificate */
+#define SG_MSG_CR   0x20        /* CertificateRequest */
+#define SG_MSG_NST  0x40        /* NewSessionTicket */
+#define SG_MSG_SH12 0x80        /* TLS 1.2 ServerHello */
+
+/* An extension block read by sg_ext_parse: each known extension's data,
+ * by its index in the table. */
+#define SG_EXT_MAX 32
+typedef struct sg_ext_block {
+	sg_rd data[SG_EXT_MAX];
+	uint32_t present;               /* bit i: table entry i is in the block */
+	uint32_t done;                  /* bit i: entry i was processed */
+} sg_ext_block;
+
+/* Write the extensions block (u16 length first) of message msg: every
+ * extension our side needs there, in table order.  A client's
+ * ClientHello notes what it sent in hs->ext_sent. */
+int sg_ext_build(sigil_conn *c, unsigned msg, sg_wr *w);
+/* Read an extensions block's structure (exts: its body, without the
+ * length): no duplicate types (4.2), only extensions allowed in msg,
+ * in a response to ours only those we sent, pre_shared_key last in a
+ * ClientHello (4.2.11); unknown extensions are skipped. */
+int sg_ext_parse(sigil_conn *c, unsigned msg, sg_rd exts, sg_ext_block *b);
+/* Process the extensions of a parsed block, in table order (not the
+ * peer's), each through our side's process function; those already
+ * processed are skipped.  sg_ext_run_one processes one type ahead of
+ * the others (supported_versions, which decides the version). */
+int sg_ext_run(sigil_conn *c, unsigned msg, sg_ext_block *b);
+int sg_ext_run_one(sigil_conn *c, unsigned msg, sg_ext_block *b, uint16_t type);
+/* Both, for messages without a step in between; b may be NULL. */
+int sg_ext_process(sigil_conn *c, unsigned msg, sg_rd exts, sg_ext_block *b);
+bool sg_ext_has(const sg_ext_block *b, uint16_t type);
+/* Whether our ClientHello carried extension `type` (a client). */
+bool sg_ext_sent(const sigil_conn *c, uint16_t type);
+/* The first extension of this type in an extensions block, without any
+ * other check (a ServerHello's supported_versions, before the block's
+ * version is known). */
+bool sg_ext_peek(sg_rd exts, uint16_t type, sg_rd *data);
+
+/* The messages extension `type` may appear in (0: one sigil does not
+ * know), and NULL or the table rule that is broken (for the tests). */
+unsigned sg_ext_messages(uint16_t type);
+const char *sg_ext_table_check(void);
+
+/* Our ephemeral key shares (client_hello.c): generate one for group g
+ * (the test hooks may provide it), or free them all. */
+int sg_share_new(sigil_conn *c, const sg_group *g);
+void sg_shares_free(sg_hs *hs);
 
 /* ---- messages: one file each, send and recv together ---- */
 int sg_client_hello_send(sigil_conn *c, sg_wr *w);
@@ -363,6 +431,7 @@ int sg_encrypted_extensions_send(sigil_conn *c, sg_wr *w);
 int sg_encrypted_extensions_recv(sigil_conn *c, sg_rd *r);
 int sg_certificate_request_send(sigil_conn *c, sg_wr *w);
 int sg_certificate_request_recv(sigil_conn *c, sg_rd *r);
+int sg_certificate_request_extensions(sigil_conn *c, sg_rd exts);
 int sg_certificate_send(sigil_conn *c, sg_wr *w);
 int sg_certificate_recv(sigil_conn *c, sg_rd *r);
 int sg_certificate_verify_send(sigil_conn *c, sg_wr *w);
@@ -386,8 +455,9 @@ void sg_session_free(sg_session *s);
 uint64_t sg_now_ms(const sigil_conn *c);
 int sg_tickets_send(sigil_conn *c);
 int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r);
-/* Client: write the pre_shared_key extension (last in the ClientHello)
- * with a zero binder; sg_psk_fill_binder completes it. */
+/* Client: write the pre_shared_key extension's data (the extension is
+ * last in the ClientHello) with a zero binder; sg_psk_fill_binder
+ * completes it. */
 int sg_psk_build_ch(sigil_conn *c, sg_wr *w);
 bool sg_psk_offering(const sigil_conn *c);
 int sg_psk_fill_binder(sigil_conn *c, sg_wr *w);

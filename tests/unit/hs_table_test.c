@@ -121,6 +121,77 @@ static void check_exact(unsigned f, const uint8_t *want, size_t wn, const char *
 	CHECK_MSG(s && n == wn && memcmp(s, want, wn) == 0, "%s (flags %#x) is not the RFC's sequence", what, f);
 }
 
+/*
+ * The extensions table (extensions.c) against RFC 8446 4.2's table of
+ * where each extension may appear ("CH, EE" ...), plus RFC 8449 4 for
+ * record_size_limit, and the table's own rules.  Extensions sigil does
+ * not know are absent (0) and skipped wherever they appear.
+ */
+static void test_extension_table(void)
+{
+	enum { CH = SG_MSG_CH, SH = SG_MSG_SH, HRR = SG_MSG_HRR, EE = SG_MSG_EE, CT = SG_MSG_CT,
+	       CR = SG_MSG_CR, NST = SG_MSG_NST };
+	static const struct { uint16_t type; const char *name; unsigned where; } rfc[] = {
+		{ 0, "server_name", CH | EE },
+		{ 1, "max_fragment_length", 0 },
+		{ 5, "status_request", CH | CR | CT },
+		{ 10, "supported_groups", CH | EE },
+		{ 13, "signature_algorithms", CH | CR },
+		{ 14, "use_srtp", 0 },
+		{ 15, "heartbeat", 0 },
+		{ 16, "application_layer_protocol_negotiation", CH | EE },
+		{ 18, "signed_certificate_timestamp", CH | CR | CT },
+		{ 19, "client_certificate_type", 0 },
+		{ 20, "server_certificate_type", 0 },
+		{ 21, "padding", 0 },
+		{ 28, "record_size_limit", CH | EE },
+		{ 41, "pre_shared_key", CH | SH },
+		{ 42, "early_data", CH | EE | NST },
+		{ 43, "supported_versions", CH | SH | HRR },
+		{ 44, "cookie", CH | HRR },
+		{ 45, "psk_key_exchange_modes", CH },
+		{ 47, "certificate_authorities", CH | CR },
+		{ 48, "oid_filters", 0 },
+		{ 49, "post_handshake_auth", CH },
+		{ 50, "signature_algorithms_cert", CH | CR },
+		{ 51, "key_share", CH | SH | HRR },
+	};
+	for (size_t i = 0; i < sizeof rfc / sizeof rfc[0]; i++)
+		CHECK_MSG(sg_ext_messages(rfc[i].type) == rfc[i].where, "%s: messages %#x, RFC 8446 4.2 says %#x",
+			  rfc[i].name, sg_ext_messages(rfc[i].type), rfc[i].where);
+	/* A TLS 1.3 ServerHello carries only key_share, supported_versions
+	 * and pre_shared_key (4.2's "SH" column). */
+	for (unsigned t = 0; t < 0x10000; t++)
+		if ((sg_ext_messages((uint16_t)t) & SG_MSG_SH) && t != 41 && t != 43 && t != 51)
+			CHECK_MSG(0, "extension %u allowed in a TLS 1.3 ServerHello", t);
+	const char *why = sg_ext_table_check();
+	CHECK_MSG(why == NULL, "extension table: %s", why ? why : "");
+}
+
+/* The per-message limits (handshake.c) against the messages' syntax in
+ * RFC 8446 4: every message a peer sends has one, and a message whose
+ * syntax is fixed gets exactly its size. */
+static void test_message_limits(void)
+{
+	static const uint8_t read[] = { SG_HT_CLIENT_HELLO, SG_HT_SERVER_HELLO, SG_HT_NEW_SESSION_TICKET,
+					SG_HT_ENCRYPTED_EXTENSIONS, SG_HT_CERTIFICATE, SG_HT_CERTIFICATE_REQUEST,
+					SG_HT_CERTIFICATE_VERIFY, SG_HT_FINISHED, SG_HT_KEY_UPDATE };
+	for (size_t i = 0; i < sizeof read; i++) {
+		uint32_t max = sg_hs_max_length(read[i]);
+		CHECK_MSG(max > 0 && max <= SIGIL_MAX_HANDSHAKE_MSG, "type %u: limit %u", read[i], max);
+	}
+	CHECK(sg_hs_max_length(SG_HT_CLIENT_HELLO) == SIGIL_MAX_CLIENT_HELLO);
+	CHECK(sg_hs_max_length(SG_HT_FINISHED) == 48);          /* verify_data of SHA-384 */
+	CHECK(sg_hs_max_length(SG_HT_KEY_UPDATE) == 1);         /* request_update */
+	/* Syntax maxima: legacy_session_id_echo<0..32>, extensions<..2^16-1>. */
+	CHECK(sg_hs_max_length(SG_HT_SERVER_HELLO) == 2 + 32 + 33 + 2 + 1 + 2 + 65535);
+	CHECK(sg_hs_max_length(SG_HT_ENCRYPTED_EXTENSIONS) == 2 + 65535);
+	/* Never read: EndOfEarlyData (no 0-RTT), message_hash, unknown. */
+	CHECK(sg_hs_max_length(SG_HT_END_OF_EARLY_DATA) == 0);
+	CHECK(sg_hs_max_length(SG_HT_MESSAGE_HASH) == 0);
+	CHECK(sg_hs_max_length(3) == 0 && sg_hs_max_length(99) == 0);
+}
+
 int main(void)
 {
 	unsigned rows = 0, impossible = 0;
@@ -222,5 +293,7 @@ int main(void)
 
 	CHECK(rows == 10 && impossible == SG_HS_FLAGS - 10);
 	printf("NOTE %u sequences, %u impossible combinations\n", rows, impossible);
+	test_extension_table();
+	test_message_limits();
 	return TEST_END();
 }

@@ -12,6 +12,7 @@
 
 #include "test.h"
 #include "tls/tls.h"
+#include "../../fuzz/fuzz_common.h"
 
 static const char *keys[] = { "ec256", "ec384", "rsa", "ed25519" };
 
@@ -490,7 +491,14 @@ static void test_resumption(void)
 		sigil_conn *c4 = sigil_conn_new(cc, SIGIL_CLIENT), *s4 = sigil_conn_new(sc, SIGIL_SERVER);
 		CHECK(sigil_conn_set_server_name(c4, "localhost") == 0);
 		CHECK(sigil_conn_set_session(c4, after, off + 1 + 32 + 2 + 32768 + 10) == 0);
-		CHECK(pump(c4, s4, 0) == 0 && !sigil_conn_resumed(c4));   /* not ours: a full handshake */
+		/* Offered: the client's hello carries it.  (A server of another
+		 * stack may issue such tickets; a sigil server refuses a hello
+		 * this large, SIGIL_MAX_CLIENT_HELLO.) */
+		size_t hl;
+		const uint8_t *hello = sigil_conn_send_buf(c4, &hl);
+		CHECK(hello && hl > 32768 && hello[5] == SG_HT_CLIENT_HELLO);
+		CHECK(pump(c4, s4, 0) < 0 && sigil_conn_error_alert(s4) == SIGIL_ALERT_DECODE_ERROR);
+		CHECK_MSG(strstr(sigil_conn_error(s4), "ClientHello of") != NULL, "%s", sigil_conn_error(s4));
 		free(after);
 		free(nst);
 		sigil_conn_free(c4);
@@ -572,7 +580,9 @@ static void test_verifier(void)
 
 /* A ClientHello built by hand; flags choose what is wrong with it. */
 enum { CH_NO_VERSIONS = 1, CH_COMPRESSION = 2, CH_DUP_EXT = 4, CH_NO_SIGALGS = 8, CH_NO_SHARE = 16,
-       CH_PSK_NOT_LAST = 32, CH_BAD_SHARE = 64, CH_TRAILING = 128 };
+       CH_PSK_NOT_LAST = 32, CH_BAD_SHARE = 64, CH_TRAILING = 128,
+       /* legacy_version other than 0x0303 */
+       CH_V_SSL2 = 256, CH_V_SSL3 = 512, CH_V_TLS10 = 1024, CH_V_TLS11 = 2048, CH_V_TLS13 = 4096 };
 
 static size_t build_ch(uint8_t *out, size_t cap, unsigned bad)
 {
@@ -583,7 +593,8 @@ static size_t build_ch(uint8_t *out, size_t cap, unsigned bad)
 	sg_wr_mark rec = sg_wr_open(&w, 2);
 	sg_wr_u8(&w, 1);
 	sg_wr_mark body = sg_wr_open(&w, 3);
-	sg_wr_u16(&w, 0x0303);
+	sg_wr_u16(&w, bad & CH_V_SSL2 ? 0x0200 : bad & CH_V_SSL3 ? 0x0300 : bad & CH_V_TLS10 ? 0x0301 :
+		      bad & CH_V_TLS11 ? 0x0302 : bad & CH_V_TLS13 ? 0x0304 : 0x0303);
 	for (int i = 0; i < 32; i++)
 		sg_wr_u8(&w, (uint8_t)i);
 	sg_wr_u8(&w, 0);
@@ -671,6 +682,14 @@ static void test_bad_client_hello(void)
 		{ CH_PSK_NOT_LAST, SIGIL_ALERT_ILLEGAL_PARAMETER, "last" },
 		{ CH_BAD_SHARE, SIGIL_ALERT_ILLEGAL_PARAMETER, "key share" },
 		{ CH_TRAILING, SIGIL_ALERT_DECODE_ERROR, "malformed" },
+		/* D.5: "Any endpoint receiving a Hello message with
+		 * ClientHello.legacy_version ... set to 0x0300 MUST abort the
+		 * handshake with a "protocol_version" alert" although
+		 * supported_versions offers TLS 1.3. */
+		{ CH_V_SSL3, SIGIL_ALERT_PROTOCOL_VERSION, "0x0300" },
+		{ CH_V_SSL2, SIGIL_ALERT_PROTOCOL_VERSION, "0x0200" },
+		{ CH_V_SSL3 | CH_NO_VERSIONS, SIGIL_ALERT_PROTOCOL_VERSION, "SSL 3.0" },
+		{ CH_V_TLS10 | CH_NO_VERSIONS, SIGIL_ALERT_PROTOCOL_VERSION, "TLS 1.3" },
 	};
 	uint8_t buf[512];
 	char why[800];
@@ -682,6 +701,15 @@ static void test_bad_client_hello(void)
 		int a = server_alert(buf, n, why, sizeof why);
 		CHECK_MSG(a == cases[i].alert, "case %zu: alert %d, want %d (%s)", i, a, cases[i].alert, why);
 		CHECK_MSG(strstr(why, cases[i].words) != NULL, "case %zu: \"%s\" lacks \"%s\"", i, why, cases[i].words);
+	}
+	/* 4.2.1: "If this extension is present in the ClientHello, servers
+	 * MUST NOT use the ClientHello.legacy_version value for version
+	 * negotiation": 0x0301, 0x0302 (and 0x0304) with supported_versions
+	 * are TLS 1.3 hellos. */
+	static const unsigned fine[] = { CH_V_TLS10, CH_V_TLS11, CH_V_TLS13 };
+	for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+		n = build_ch(buf, sizeof buf, fine[i]);
+		CHECK_MSG(server_alert(buf, n, why, sizeof why) == -1, "legacy_version case %zu refused: %s", i, why);
 	}
 	/* Every truncation of a good hello: a clean wait or a clean alert. */
 	n = build_ch(buf, sizeof buf, 0);
@@ -761,6 +789,9 @@ static void sh_tls12(uint8_t *p, size_t n)
 	sh_downgrade(p, n);
 	memcpy(p + 9 + 2 + 24, "NOTDOWNG", 8);
 }
+/* ServerHello.legacy_version (after the 5 + 4 header bytes). */
+static void sh_ssl3(uint8_t *p, size_t n) { (void)n; p[9] = 3; p[10] = 0; }
+static void sh_tls11(uint8_t *p, size_t n) { (void)n; p[9] = 3; p[10] = 2; }
 static void flip_last(uint8_t *p, size_t n) { p[n - 1] ^= 1; }
 static void flip_sh_random(uint8_t *p, size_t n) { (void)n; p[20] ^= 1; }
 static void truncate_record(uint8_t *p, size_t n) { (void)n; sg_store16(p + 3, 0x4500); }
@@ -783,6 +814,13 @@ static void test_bad_server(void)
 	CHECK_MSG(a == SIGIL_ALERT_BAD_RECORD_MAC || a == SIGIL_ALERT_DECRYPT_ERROR, "%d %s", a, why);
 	a = client_alert(truncate_record, NULL, why, sizeof why);
 	CHECK_MSG(a == SIGIL_ALERT_RECORD_OVERFLOW, "%d %s", a, why);
+	/* D.5: "... or ServerHello.legacy_version set to 0x0300 MUST abort
+	 * the handshake with a "protocol_version" alert", supported_versions
+	 * or not; any other value but 0x0303 is illegal_parameter (4.1.3). */
+	a = client_alert(sh_ssl3, NULL, why, sizeof why);
+	CHECK_MSG(a == SIGIL_ALERT_PROTOCOL_VERSION && strstr(why, "0x0300"), "%d %s", a, why);
+	a = client_alert(sh_tls11, NULL, why, sizeof why);
+	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER, "%d %s", a, why);
 }
 
 /* A bad Finished: the server's Finished is recomputed with a wrong key by
@@ -936,10 +974,448 @@ static void test_padding(void)
 	inner[SG_MAX_PLAINTEXT] = 0x55;
 	inner[SG_MAX_PLAINTEXT + 1] = SG_CT_APP;
 	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 2, got, sizeof got, &glen) == SIGIL_ALERT_RECORD_OVERFLOW);
+	/* 5.4: "The presence of padding does not change the overall record
+	 * size limitations: the full encoded TLSInnerPlaintext MUST NOT
+	 * exceed 2^14 + 1 octets" (5.2: record_overflow).  Short contents
+	 * padded one byte past it, and to the largest ciphertext (2^14 +
+	 * 256 with the tag), of application data and of a handshake. */
+	static const uint8_t kinds[2] = { SG_CT_APP, SG_CT_HANDSHAKE };
+	for (size_t k = 0; k < 2; k++) {
+		memset(inner, 0, sizeof inner);
+		memcpy(inner, "\x18\0\0\1\0", 5);         /* a KeyUpdate, or 5 bytes of data */
+		inner[5] = kinds[k];
+		CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 2, got, sizeof got, &glen) == SIGIL_ALERT_RECORD_OVERFLOW);
+		CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 256 - SG_AEAD_TAG, got, sizeof got, &glen) ==
+		      SIGIL_ALERT_RECORD_OVERFLOW);
+		/* ... and exactly at the limit it is read. */
+		CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 1, got, sizeof got, &glen) == 0);
+		CHECK(k == 1 || (glen == 5 && memcmp(got, "\x18\0\0\1\0", 5) == 0));
+	}
 	/* No content type at all: one zero byte, and 2^14 + 1 of them. */
 	memset(inner, 0, sizeof inner);
 	CHECK(padded_record(inner, 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
 	CHECK(padded_record(inner, SG_MAX_PLAINTEXT + 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+}
+
+
+/* ---- RFC 8446 rules a protocol fuzzer probes (issue 15) ----
+ * Each test reads as the RFC sentence it checks, speaking as the peer
+ * through the machinery of the fuzz targets (fuzz/fuzz_common.h). */
+
+static sigil_config *fz_cc, *fz_sc;
+
+/* Decrypt the peer's next flight record in h (protected under `secret`,
+ * at the target's read sequence number) into out: the TLSInnerPlaintext
+ * content, without its type.  Its length, 0 on failure. */
+static size_t peek_record(fuzz_hs *h, const uint8_t *secret, uint8_t *out, size_t cap)
+{
+	if (h->next >= h->nrec)
+		return 0;
+	const uint8_t *rec = h->rec[h->next];
+	size_t len = sg_load16(rec + 3), n;
+	sg_traffic *t = &h->writer->rd;
+	uint8_t iv[SG_AEAD_NONCE], type;
+	if (len < 1 + SG_AEAD_TAG || len - SG_AEAD_TAG > cap ||
+	    sg_traffic_install(h->writer, t, secret, false) < 0)
+		return 0;
+	memcpy(iv, t->iv, sizeof iv);
+	for (int i = 0; i < 8; i++)
+		iv[SG_AEAD_NONCE - 1 - i] ^= (uint8_t)(h->target->rd.seq >> (8 * i));
+	if (sg_aead_open(t->aead, iv, rec, SG_RECORD_HEADER, rec + SG_RECORD_HEADER, len, out) < 0)
+		return 0;
+	n = sg_record_unpad(out, len - SG_AEAD_TAG, &type);
+	return type == SG_CT_HANDSHAKE ? n : 0;
+}
+
+static const uint8_t key_update_msg[5] = { SG_HT_KEY_UPDATE, 0, 0, 1, 0 };
+
+/* 5.1: "Handshake messages MUST NOT span key changes.  Implementations
+ * MUST verify that all messages immediately preceding a key change align
+ * with a record boundary; if not, then they MUST terminate the connection
+ * with an "unexpected_message" alert."  KeyUpdate and both Finished
+ * messages precede a key change of the receiver's read keys. */
+static void test_key_change_ends_record(void)
+{
+	fuzz_hs h;
+	/* Two KeyUpdates in one record: the second was sent under the old
+	 * keys, so it must not be applied. */
+	CHECK(fuzz_hs_setup(&h, FZ_S_POST, fz_cc, fz_sc) == 0);
+	uint8_t two[10];
+	memcpy(two, key_update_msg, 5);
+	memcpy(two + 5, key_update_msg, 5);
+	uint8_t before[SG_MAX_HASH];
+	memcpy(before, h.s->rd.secret, sizeof before);
+	CHECK(sg_record_write(h.c, SG_CT_HANDSHAKE, two, sizeof two) == 0);
+	fuzz_move(h.c, h.s);
+	CHECK_MSG(sigil_conn_error_alert(h.s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.s));
+	CHECK_MSG(strstr(sigil_conn_error(h.s), "key change") != NULL, "%s", sigil_conn_error(h.s));
+	fuzz_hs_free(&h);
+	/* One KeyUpdate alone is fine, and so are two in two records. */
+	CHECK(fuzz_hs_setup(&h, FZ_S_POST, fz_cc, fz_sc) == 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK(sg_record_write(h.c, SG_CT_HANDSHAKE, key_update_msg, 5) == 0);
+		CHECK(sg_ks_update(h.c->suite->hash, h.c->wr.secret) == 0 &&
+		      sg_traffic_install(h.c, &h.c->wr, h.c->wr.secret, true) == 0);
+		fuzz_move(h.c, h.s);
+	}
+	CHECK_MSG(!(sigil_conn_state(h.s) & SIGIL_ST_FAILED), "%s", sigil_conn_error(h.s));
+	CHECK(memcmp(before, h.s->rd.secret, sizeof before) != 0);
+	CHECK(memcmp(h.c->wr.secret, h.s->rd.secret, h.s->suite->hash->out_len) == 0);
+	fuzz_hs_free(&h);
+
+	/* A KeyUpdate and then a NewSessionTicket, to a client. */
+	CHECK(fuzz_hs_setup(&h, FZ_C_POST, fz_cc, fz_sc) == 0);
+	static const uint8_t nst[] = { SG_HT_NEW_SESSION_TICKET, 0, 0, 0x10, 0, 0, 0x1c, 0x20, 1, 2, 3, 4,
+				       0, 0, 3, 't', 'k', 't', 0, 0 };
+	uint8_t ku_nst[5 + sizeof nst];
+	memcpy(ku_nst, key_update_msg, 5);
+	memcpy(ku_nst + 5, nst, sizeof nst);
+	CHECK(sg_record_write(h.s, SG_CT_HANDSHAKE, ku_nst, sizeof ku_nst) == 0);
+	fuzz_move(h.s, h.c);
+	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
+	fuzz_hs_free(&h);
+
+	/* The client's Finished and, in the same record, a KeyUpdate: the
+	 * server reads with the client application key after the Finished. */
+	uint8_t fin[256], msg[300];
+	CHECK(fuzz_hs_setup(&h, FZ_S_FIN, fz_cc, fz_sc) == 0);
+	size_t n = peek_record(&h, h.s->hs->c_hs, fin, sizeof fin);
+	CHECK(n == 4 + 32 && fin[0] == SG_HT_FINISHED);
+	memcpy(msg, fin, n);
+	memcpy(msg + n, key_update_msg, 5);
+	CHECK(sg_record_write(h.writer, SG_CT_HANDSHAKE, msg, n + 5) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_error_alert(h.s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.s));
+	CHECK_MSG(strstr(sigil_conn_error(h.s), "key change") != NULL, "%s", sigil_conn_error(h.s));
+	fuzz_hs_free(&h);
+	/* The same Finished alone completes the handshake (the control). */
+	CHECK(fuzz_hs_setup(&h, FZ_S_FIN, fz_cc, fz_sc) == 0);
+	n = peek_record(&h, h.s->hs->c_hs, fin, sizeof fin);
+	CHECK(n == 36 && sg_record_write(h.writer, SG_CT_HANDSHAKE, fin, n) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_state(h.s) & SIGIL_ST_CONNECTED, "%s", sigil_conn_error(h.s));
+	fuzz_hs_free(&h);
+
+	/* The server's Finished and a KeyUpdate in one record, to a client. */
+	CHECK(fuzz_hs_setup(&h, FZ_C_FIN, fz_cc, fz_sc) == 0);
+	n = peek_record(&h, h.c->hs->s_hs, fin, sizeof fin);
+	CHECK(n == 36 && fin[0] == SG_HT_FINISHED);
+	memcpy(msg, fin, n);
+	memcpy(msg + n, key_update_msg, 5);
+	CHECK(sg_record_write(h.writer, SG_CT_HANDSHAKE, msg, n + 5) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
+	fuzz_hs_free(&h);
+
+	/* The ClientHello and more handshake bytes in its record: the
+	 * server reads with its handshake key after the hello. */
+	uint8_t ch[600];
+	size_t k = build_ch(ch, sizeof ch - 5, 0);
+	CHECK(k > 0);
+	memcpy(ch + k, key_update_msg, 5);
+	sg_store16(ch + 3, (uint16_t)(k - 5 + 5));
+	sigil_config *ec = config("ec256", NULL, NULL);
+	sigil_conn *s = sigil_conn_new(ec, SIGIL_SERVER);
+	size_t used;
+	CHECK(sigil_conn_recv_net(s, ch, k + 5, &used) < 0);
+	/* (Encrypted: the server has its handshake keys by then.) */
+	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(s));
+	CHECK_MSG(strstr(sigil_conn_error(s), "key change") != NULL, "%s", sigil_conn_error(s));
+	sigil_conn_free(s);
+	sigil_config_free(ec);
+}
+
+
+/* The client's queued ClientHello (one plaintext record), taken from it
+ * with an early_data extension added first in its extensions, as a
+ * client attempting 0-RTT sends it; the client's transcript gets the
+ * same bytes, so the handshake can still complete.  Its length. */
+static size_t take_hello_with_early_data(sigil_conn *c, uint8_t *out, size_t cap)
+{
+	size_t n;
+	const uint8_t *p = sigil_conn_send_buf(c, &n);
+	if (!p || n < 5 + 4 + 2 + 32 + 1 || n + 4 > cap || n != 5 + (size_t)sg_load16(p + 3) || !c->hs ||
+	    c->hs->transcript || c->hs->pending.len != n - 5)
+		return 0;
+	size_t at = 5 + 4 + 2 + 32;
+	at += 1 + p[at];                        /* legacy_session_id */
+	at += 2 + sg_load16(p + at);            /* cipher_suites */
+	at += 1 + p[at];                        /* compression */
+	memcpy(out, p, at + 2);
+	static const uint8_t early[4] = { 0, SG_EXT_EARLY_DATA, 0, 0 };
+	memcpy(out + at + 2, early, 4);
+	memcpy(out + at + 6, p + at + 2, n - at - 2);
+	sigil_conn_send_ack(c, n);
+	n += 4;
+	sg_store16(out + 3, (uint16_t)(n - 5));
+	out[6] = (uint8_t)((n - 9) >> 16);
+	out[7] = (uint8_t)((n - 9) >> 8);
+	out[8] = (uint8_t)(n - 9);
+	sg_store16(out + at, (uint16_t)(sg_load16(out + at) + 4));
+	sg_wr_reset(&c->hs->pending);
+	return sg_wr_bytes(&c->hs->pending, out + 5, n - 5) ? n : 0;
+}
+
+/* 0-RTT records as the server sees them when it has no key for them:
+ * application_data records of `each` bytes of noise. */
+static int send_early(sigil_conn *s, size_t count, size_t each)
+{
+	static uint8_t rec[5 + SG_MAX_CIPHERTEXT];
+	int r = 0;
+	for (size_t i = 0; i < count && r == 0; i++) {
+		size_t used;
+		rec[0] = SG_CT_APP;
+		rec[1] = 3;
+		rec[2] = 3;
+		sg_store16(rec + 3, (uint16_t)each);
+		for (size_t j = 0; j < each; j++)
+			rec[5 + j] = (uint8_t)(j * 31 + i);
+		r = sigil_conn_recv_net(s, rec, 5 + each, &used);
+	}
+	return r;
+}
+
+/* 4.2.10: a server that refuses early data either returns a 1-RTT
+ * response and "skips past early data by attempting to deprotect
+ * received records using the handshake traffic key, discarding records
+ * which fail deprotection (up to the configured max_early_data_size)",
+ * or sends a HelloRetryRequest, "A client MUST NOT include the
+ * "early_data" extension in its followup ClientHello.  The server then
+ * ignores early data by skipping all records with an external content
+ * type of "application_data" (indicating that they are encrypted), up to
+ * the configured max_early_data_size."  4.6.1: "A server receiving more
+ * than max_early_data_size bytes of 0-RTT data SHOULD terminate the
+ * connection with an "unexpected_message" alert." */
+static void test_early_data_skipped(void)
+{
+	sigil_config *sc_hrr = fuzz_server_config("secp384r1");
+	static uint8_t ch[4096];
+	for (int retry = 0; retry < 2; retry++)
+		for (int much = 0; much < 2; much++) {
+			sigil_conn *c = fuzz_client(fz_cc), *s = sigil_conn_new(retry ? sc_hrr : fz_sc, SIGIL_SERVER);
+			size_t n = take_hello_with_early_data(c, ch, sizeof ch), used;
+			CHECK(n > 0 && sigil_conn_recv_net(s, ch, n, &used) == 0 && used == n);
+			CHECK(sigil_conn_hrr(s) == retry);
+			/* The client's CCS (compatibility mode) and its 0-RTT
+			 * records, in flight before the server's answer. */
+			static const uint8_t ccs[6] = { SG_CT_CCS, 3, 3, 0, 1, 1 };
+			CHECK(sigil_conn_recv_net(s, ccs, sizeof ccs, &used) == 0);
+			/* 16 KiB in 3 records, or more than the 64 KiB bound. */
+			int r = much ? send_early(s, 5, SG_MAX_CIPHERTEXT) : send_early(s, 3, 5500);
+			if (much) {
+				CHECK(r < 0);
+				CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s",
+					  sigil_conn_error(s));
+				CHECK_MSG(strstr(sigil_conn_error(s), "early data") != NULL, "%s", sigil_conn_error(s));
+			} else {
+				CHECK_MSG(r == 0, "retry %d: %s", retry, sigil_conn_error(s));
+				for (int i = 0; i < 6; i++)
+					(void)(fuzz_move(s, c) + fuzz_move(c, s));
+				CHECK_MSG(sigil_conn_state(c) & sigil_conn_state(s) & SIGIL_ST_CONNECTED,
+					  "retry %d: %s / %s", retry, sigil_conn_error(c), sigil_conn_error(s));
+				CHECK(sigil_conn_hrr(c) == retry);
+				CHECK(transfer(c, s, 100) == 0);
+			}
+			sigil_conn_free(c);
+			sigil_conn_free(s);
+		}
+	/* Without early_data in the first hello an application_data record
+	 * after the retry request is just out of place. */
+	sigil_conn *c = fuzz_client(fz_cc), *s = sigil_conn_new(sc_hrr, SIGIL_SERVER);
+	fuzz_move(c, s);
+	CHECK(sigil_conn_hrr(s));
+	CHECK(send_early(s, 1, 100) < 0);
+	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(s));
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(sc_hrr);
+}
+
+
+/* 5.1: "a record with an Alert type MUST contain exactly one message";
+ * 5.4: "Implementations MUST NOT send Handshake and Alert records that
+ * have a zero-length TLSInnerPlaintext.content; if such a message is
+ * received, the receiving implementation MUST terminate the connection
+ * with an "unexpected_message" alert."  Before encryption and after. */
+static void test_empty_alert(void)
+{
+	char why[800];
+	static const uint8_t clear[5] = { SG_CT_ALERT, 3, 3, 0, 0 }, half[6] = { SG_CT_ALERT, 3, 3, 0, 1, 2 };
+	CHECK(server_alert(clear, sizeof clear, why, sizeof why) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+	CHECK_MSG(strstr(why, "empty alert") != NULL, "%s", why);
+	/* Half an alert is malformed (decode_error), as before. */
+	CHECK(server_alert(half, sizeof half, why, sizeof why) == SIGIL_ALERT_DECODE_ERROR);
+	static uint8_t inner[64], got[8];
+	size_t glen;
+	inner[0] = SG_CT_ALERT;
+	CHECK(padded_record(inner, 1, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+	CHECK(padded_record(inner, 40, got, sizeof got, &glen) == SIGIL_ALERT_UNEXPECTED_MESSAGE);
+	/* During the handshake, protected: the server's encrypted flight. */
+	fuzz_hs h;
+	CHECK(fuzz_hs_setup(&h, FZ_C_EE, fz_cc, fz_sc) == 0);
+	CHECK(sg_record_write(h.writer, SG_CT_ALERT, inner, 0) == 0);
+	fuzz_move(h.writer, h.target);
+	CHECK_MSG(sigil_conn_error_alert(h.c) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "%s", sigil_conn_error(h.c));
+	fuzz_hs_free(&h);
+}
+
+/* A Finished "padded": verify_data (Hash.length bytes, 4.4.4) followed
+ * by more bytes.  sigil answers decode_error whatever the padding, from
+ * one byte to past the record size (the message then spans records) and
+ * to the u24 maximum, refused from the message header when it is longer
+ * than any verify_data.  (Padding the record instead, past the 2^14 + 1
+ * of a TLSInnerPlaintext, is record_overflow: test_padding.) */
+static void test_padded_finished(void)
+{
+	static const size_t pads[] = { 1, 16, SG_MAX_PLAINTEXT - 4 - 32, SG_MAX_PLAINTEXT, 40000,
+				       SIGIL_MAX_HANDSHAKE_MSG, (1u << 24) - 1 - 32 };
+	static uint8_t body[1u << 16];
+	for (int server = 0; server < 2; server++)
+		for (size_t i = 0; i < sizeof pads / sizeof pads[0]; i++) {
+			fuzz_hs h;
+			CHECK(fuzz_hs_setup(&h, server ? FZ_S_FIN : FZ_C_FIN, fz_cc, fz_sc) == 0);
+			uint8_t fin[64];
+			size_t n = peek_record(&h, server ? h.s->hs->c_hs : h.c->hs->s_hs, fin, sizeof fin);
+			CHECK(n == 36);
+			size_t blen = 32 + pads[i];
+			/* The header, the real verify_data, zeros: as records of
+			 * 2^14 bytes, stopping when the target has failed. */
+			memset(body, 0, sizeof body);
+			body[0] = SG_HT_FINISHED;
+			body[1] = (uint8_t)(blen >> 16);
+			body[2] = (uint8_t)(blen >> 8);
+			body[3] = (uint8_t)blen;
+			memcpy(body + 4, fin + 4, 32);
+			size_t left = 4 + blen, sent = 0;
+			while (left && !(sigil_conn_state(h.target) & SIGIL_ST_FAILED)) {
+				size_t k = left < SG_MAX_PLAINTEXT ? left : SG_MAX_PLAINTEXT;
+				CHECK(sg_record_write(h.writer, SG_CT_HANDSHAKE, sent ? body + 4 + 32 : body, k) == 0);
+				fuzz_move(h.writer, h.target);
+				left -= k;
+				sent++;
+			}
+			CHECK_MSG(sigil_conn_error_alert(h.target) == SIGIL_ALERT_DECODE_ERROR, "pad %zu: %s", pads[i],
+				  sigil_conn_error(h.target));
+			/* Refused at the first record, however many the message
+			 * announced. */
+			CHECK_MSG(sent == 1, "pad %zu: %zu records", pads[i], sent);
+			fuzz_hs_free(&h);
+		}
+}
+
+
+/* Key shares (4.2.8).  A client may send several ("clients MAY send an
+ * empty client_shares vector ... or a list of KeyShareEntry values"),
+ * and the server picks by its own preference among the groups with a
+ * share, retrying (4.1.4) only when none is usable; the ServerHello's
+ * share may answer any of the client's.  The hook makes the client send
+ * shares for its first two groups. */
+static void hrr_asks_p256(uint8_t *p, size_t n)
+{
+	static const uint8_t ks[6] = { 0, SG_EXT_KEY_SHARE, 0, 2, 0, SIGIL_GROUP_SECP384R1 };
+	for (size_t i = 0; i + 6 <= n; i++)
+		if (memcmp(p + i, ks, 6) == 0) {
+			p[i + 5] = SIGIL_GROUP_SECP256R1;
+			return;
+		}
+}
+
+static void test_key_shares(void)
+{
+	static sg_test_hooks two = { .client_shares = 2 };
+	static const struct { const char *server_groups; uint16_t group; int hrr; } cases[] = {
+		{ "secp256r1:x25519", SIGIL_GROUP_SECP256R1, 0 },       /* the client's second share */
+		{ "x25519:secp256r1", SIGIL_GROUP_X25519, 0 },
+		{ "secp384r1:secp256r1", SIGIL_GROUP_SECP256R1, 0 },    /* a share beats a retry */
+		{ "secp384r1", SIGIL_GROUP_SECP384R1, 1 },              /* none usable: a retry */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sigil_config *sc = config("ec256", NULL, cases[i].server_groups);
+		sigil_config *cc = config(NULL, NULL, "x25519:secp256r1:secp384r1");
+		CHECK(sg_config_set_test_hooks(cc, &two) == 0);
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		size_t n;
+		CHECK(sigil_conn_send_buf(c, &n) && c->hs->nown_shares == 2);
+		CHECK_MSG(pump(c, s, 0) == 0, "case %zu: %s / %s", i, sigil_conn_error(c), sigil_conn_error(s));
+		CHECK_MSG(sigil_conn_group(c) == cases[i].group && sigil_conn_group(s) == cases[i].group,
+			  "case %zu: group %04x", i, sigil_conn_group(c));
+		CHECK(sigil_conn_hrr(c) == cases[i].hrr && sigil_conn_hrr(s) == cases[i].hrr);
+		CHECK(transfer(c, s, 1000) == 0);
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+	/* 4.2.8: the client "MUST verify that ... (2) the selected_group
+	 * field does not correspond to a group which was provided in the
+	 * "key_share" extension in the original ClientHello", any of its
+	 * shares, else illegal_parameter.  The server's retry is edited to
+	 * ask for P-256, the client's second share. */
+	char why[800];
+	two.client_shares = 2;
+	sigil_config *sc = config("ec256", NULL, "secp384r1"), *cc = config(NULL, NULL, "x25519:secp256r1:secp384r1");
+	CHECK(sg_config_set_test_hooks(cc, &two) == 0);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	move(c, s, 0);
+	size_t n, used;
+	const uint8_t *p = sigil_conn_send_buf(s, &n);
+	uint8_t *copy = malloc(n);
+	memcpy(copy, p, n);
+	sigil_conn_send_ack(s, n);
+	hrr_asks_p256(copy, n);
+	CHECK(sigil_conn_recv_net(c, copy, n, &used) < 0);
+	snprintf(why, sizeof why, "%s", sigil_conn_error(c));
+	CHECK_MSG(sigil_conn_error_alert(c) == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "already sent a share"),
+		  "%s", why);
+	free(copy);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
+/* A NewSessionTicket's extensions go through the same rules as any
+ * block (4.2): unknown ones are ignored, a known one that does not
+ * belong there is illegal_parameter, and so is a repeated one. */
+static void test_ticket_extensions(void)
+{
+	static const struct { uint8_t ext[16]; size_t n; int alert; const char *words; } cases[] = {
+		{ { 0, SG_EXT_EARLY_DATA, 0, 4, 0, 0, 0x40, 0 }, 8, -1, NULL },
+		{ { 0x7a, 0x7a, 0, 1, 9 }, 5, -1, NULL },                       /* unknown (GREASE) */
+		{ { 0, SG_EXT_EARLY_DATA, 0, 4, 0, 0, 0x40, 0, 0, SG_EXT_EARLY_DATA, 0, 4, 0, 0, 0x40, 0 }, 16,
+		  SIGIL_ALERT_ILLEGAL_PARAMETER, "duplicate extension 42" },
+		{ { 0, SG_EXT_KEY_SHARE, 0, 0 }, 4, SIGIL_ALERT_ILLEGAL_PARAMETER, "not allowed in NewSessionTicket" },
+		{ { 0, SG_EXT_EARLY_DATA, 0, 2, 0, 0 }, 6, SIGIL_ALERT_DECODE_ERROR, "early_data" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fuzz_hs h;
+		CHECK(fuzz_hs_setup(&h, FZ_C_POST, fz_cc, fz_sc) == 0);
+		uint8_t m[64];
+		size_t k = 0;
+		static const uint8_t head[] = { 0, 0, 0x1c, 0x20, 1, 2, 3, 4, 2, 0xaa, 0xbb, 0, 3, 't', 'k', 't' };
+		m[k++] = SG_HT_NEW_SESSION_TICKET;
+		k += 3;
+		memcpy(m + k, head, sizeof head);
+		k += sizeof head;
+		sg_store16(m + k, (uint16_t)cases[i].n);
+		memcpy(m + k + 2, cases[i].ext, cases[i].n);
+		k += 2 + cases[i].n;
+		m[1] = 0;
+		m[2] = 0;
+		m[3] = (uint8_t)(k - 4);
+		CHECK(sg_record_write(h.s, SG_CT_HANDSHAKE, m, k) == 0);
+		fuzz_move(h.s, h.c);
+		if (cases[i].alert < 0) {
+			uint8_t blob[512];
+			size_t bl;
+			CHECK_MSG(!(sigil_conn_state(h.c) & SIGIL_ST_FAILED), "case %zu: %s", i, sigil_conn_error(h.c));
+			CHECK(sigil_conn_get_session(h.c, blob, sizeof blob, &bl) == 0 && memcmp(blob + bl - 9 - 1 - 3, "tkt", 3) == 0);
+		} else {
+			CHECK_MSG(sigil_conn_error_alert(h.c) == cases[i].alert && strstr(sigil_conn_error(h.c), cases[i].words),
+				  "case %zu: %s", i, sigil_conn_error(h.c));
+		}
+		fuzz_hs_free(&h);
+	}
 }
 
 static void test_io_socketpair(void)
@@ -1045,6 +1521,16 @@ int main(void)
 	test_bad_server();
 	test_bad_finished();
 	test_padding();
+	fz_cc = fuzz_client_config(1);
+	fz_sc = fuzz_server_config(NULL);
+	test_key_change_ends_record();
+	test_early_data_skipped();
+	test_empty_alert();
+	test_padded_finished();
+	test_key_shares();
+	test_ticket_extensions();
+	sigil_config_free(fz_cc);
+	sigil_config_free(fz_sc);
 	test_io_socketpair();
 	test_write_room_partial_sends();
 	return TEST_END();
