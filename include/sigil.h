@@ -313,7 +313,11 @@ sigil_conn *sigil_conn_new(sigil_config *cfg, sigil_role role);
 void sigil_conn_free(sigil_conn *c);
 
 /* Client: the server's name, sent as SNI (unless it is an IP literal) and
- * checked against the server's certificate.  Must precede the first I/O. */
+ * checked against the server's certificate.  Must precede the first I/O.
+ * A client that verifies with the built-in verifier MUST set it: without a
+ * name any trusted certificate would do, so the first I/O fails with
+ * SIGIL_ECLASS_USAGE.  (With sigil_config_set_verifier the callback gets
+ * a NULL host; with sigil_config_insecure_noverify nothing is checked.) */
 int sigil_conn_set_server_name(sigil_conn *c, const char *name) SIGIL_MUST_CHECK;
 
 /*

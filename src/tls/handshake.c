@@ -289,6 +289,14 @@ int sg_hs_start(sigil_conn *c)
 {
 	if (sg_crypto_init() < 0)
 		return SG_INTERNAL(c, "crypto backend unavailable");
+	/* The built-in verifier checks the server's certificate for a name;
+	 * without one, any certificate from a trusted CA would do, for any
+	 * host (RFC 9525 6: the reference identity comes from the caller).
+	 * Refuse rather than verify the chain alone. */
+	if (c->role == SIGIL_CLIENT && !c->sni[0] && !c->cfg->insecure && !c->cfg->verify)
+		return sg_fail(c, SIGIL_ECLASS_USAGE, -1,
+			       "no server name to check the certificate against: call sigil_conn_set_server_name "
+			       "before the handshake (or sigil_config_insecure_noverify for tests)");
 	c->hs = calloc(1, sizeof *c->hs);
 	if (!c->hs)
 		return SG_INTERNAL(c, "out of memory");

@@ -565,11 +565,35 @@ static void test_verifier(void)
 	/* No trust configured: the client refuses, and says why. */
 	sigil_config *sc = config("ec256", NULL, NULL), *cc = sigil_config_new();
 	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
 	CHECK(pump(c, s, 0) < 0);
 	CHECK(sigil_conn_error_class(c) == SIGIL_ECLASS_VERIFY);
 	CHECK(strstr(sigil_conn_error(c), "certificate verify failed") != NULL);
 	move(c, s, 0);
 	CHECK(sigil_conn_error_class(s) == SIGIL_ECLASS_PEER_ALERT);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+
+	/* A verifying client with no server name would accept any trusted
+	 * certificate for any host: it refuses before sending anything. */
+	sigil_config_free(sc);
+	sc = sigil_config_new();
+	cc = sigil_config_new();
+	CHECK(sigil_config_add_cert_key_file(sc, "tests/data/tls/leaf.crt", "tests/data/tls/leaf.key") == 0);
+	CHECK(sigil_config_add_trust(cc, "tests/data/tls/ca.crt") == 0);
+	c = sigil_conn_new(cc, SIGIL_CLIENT);
+	s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t n = 1, used;
+	CHECK(sigil_conn_recv_net(c, NULL, 0, &used) == SIGIL_ERROR);
+	CHECK(sigil_conn_error_class(c) == SIGIL_ECLASS_USAGE);
+	CHECK(strstr(sigil_conn_error(c), "sigil_conn_set_server_name") != NULL);
+	CHECK(sigil_conn_send_buf(c, &n) == NULL || n == 0);
+	sigil_conn_free(c);
+	/* With a name, the same config connects. */
+	c = sigil_conn_new(cc, SIGIL_CLIENT);
+	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
+	CHECK(pump(c, s, 0) == 0);
 	sigil_conn_free(c);
 	sigil_conn_free(s);
 	sigil_config_free(cc);
