@@ -120,6 +120,67 @@ int sg_kex_derive(const sg_kex_key *key, const uint8_t *peer, size_t plen,
 		  uint8_t *out) SG_MUST_CHECK;
 void sg_kex_free(sg_kex_key *key);
 
+/* ---- ML-KEM-768 (FIPS 203), src/crypto/mlkem.c ----
+ * Keys and ciphertexts in the standard's byte formats (section 7.1):
+ * ek = ByteEncode12(t-hat) || rho; dk = dk_PKE || ek || H(ek) || z (the
+ * expanded form).  0 on success, -1 on failure (a refused input, or
+ * libcrypto failing); on -1 the shared-secret output is wiped.  Output
+ * buffers are the caller's and never overlap the inputs. */
+#define SG_MLKEM768_EK 1184
+#define SG_MLKEM768_DK 2400
+#define SG_MLKEM768_CT 1088
+#define SG_MLKEM_SS 32
+
+/* ML-KEM.KeyGen (Algorithm 19): d and z from sg_random. */
+int sg_mlkem768_keygen(uint8_t ek[SG_MLKEM768_EK], uint8_t dk[SG_MLKEM768_DK]) SG_MUST_CHECK;
+/* ML-KEM.KeyGen_internal (Algorithm 16) from the seed d || z (tests,
+ * and keys kept in seed form). */
+int sg_mlkem768_keygen_internal(uint8_t ek[SG_MLKEM768_EK], uint8_t dk[SG_MLKEM768_DK],
+				const uint8_t d[32], const uint8_t z[32]) SG_MUST_CHECK;
+/* The encapsulation input check of section 7.2 on an untrusted key of
+ * ek_len bytes: type check (the length) and modulus check
+ * (ByteEncode12(ByteDecode12(ek)) == ek).  0 when it passes. */
+int sg_mlkem768_encaps_check(const uint8_t *ek, size_t ek_len) SG_MUST_CHECK;
+/* The decapsulation input check of section 7.3 for a decapsulation key
+ * that was not made here: ciphertext type check (ct_len), key type check
+ * (dk_len) and hash check (the H(ek) inside dk matches the ek inside
+ * dk).  0 when it passes.  Keys from sg_mlkem768_keygen pass by
+ * construction. */
+int sg_mlkem768_decaps_check(const uint8_t *dk, size_t dk_len, size_t ct_len) SG_MUST_CHECK;
+/* ML-KEM.Encaps (Algorithm 20): m from sg_random.  Runs the modulus check
+ * itself and returns -1 for a key that fails it. */
+int sg_mlkem768_encaps(uint8_t ct[SG_MLKEM768_CT], uint8_t ss[SG_MLKEM_SS],
+		       const uint8_t ek[SG_MLKEM768_EK]) SG_MUST_CHECK;
+/* ML-KEM.Encaps_internal (Algorithm 17) with the given m (tests only: a
+ * known m gives away ss), after the same modulus check. */
+int sg_mlkem768_encaps_internal(uint8_t ct[SG_MLKEM768_CT], uint8_t ss[SG_MLKEM_SS],
+				const uint8_t ek[SG_MLKEM768_EK], const uint8_t m[32]) SG_MUST_CHECK;
+/* ML-KEM.Decaps (Algorithms 18 and 21) with implicit rejection: for a
+ * ciphertext that does not re-encrypt to itself, ss is J(z || c), chosen
+ * in constant time.  Fails only if libcrypto fails. */
+int sg_mlkem768_decaps(uint8_t ss[SG_MLKEM_SS], const uint8_t dk[SG_MLKEM768_DK],
+		       const uint8_t ct[SG_MLKEM768_CT]) SG_MUST_CHECK;
+
+/* Tests only (tests/unit/mlkem_test.c, tests/tools/ct_check.c): views of
+ * ML-KEM's internals.  Polynomials are 256 coefficients taken modulo q
+ * on input and returned in [0, q). */
+/* SampleNTT (Algorithm 7) of rho || b0 || b1, drawing `first` bytes of
+ * SHAKE128 before extending (ML-KEM itself draws 504); returns the XOF
+ * bytes consumed (0 on failure). */
+size_t sg_mlkem_sample_ntt_test(uint16_t a[256], const uint8_t rho[32], uint8_t b0, uint8_t b1,
+				size_t first);
+void sg_mlkem_ntt_test(uint16_t f[256]);                /* Algorithm 9 */
+void sg_mlkem_invntt_test(uint16_t f[256]);             /* Algorithm 10 */
+/* MultiplyNTTs (Algorithm 11) */
+void sg_mlkem_mul_ntt_test(uint16_t h[256], const uint16_t f[256], const uint16_t g[256]);
+/* Compress_d / Decompress_d (section 4.2.1) */
+uint16_t sg_mlkem_compress_test(uint16_t x, unsigned d);
+uint16_t sg_mlkem_decompress_test(uint16_t y, unsigned d);
+/* Marks n bytes computed from secrets as public by design (the matrix
+ * seed rho in ML-KEM key generation).  Does nothing; the constant-time
+ * check overrides it (a weak symbol) to tell valgrind. */
+void sg_ct_public(const void *p, size_t n);
+
 /* ---- public and private keys, signatures ---- */
 typedef enum sg_key_type {
 	SG_KEY_NONE = 0,
