@@ -17,6 +17,9 @@
  *   - round trips, and tamper tests: each byte of a ciphertext flipped
  *     gives J(z || c') (computed here with libcrypto's SHAKE256), never
  *     the real key;
+ *   - the hybrid group: known answers from the Wycheproof ML-KEM vectors
+ *     and RFC 7748 section 6.1 combined, malformed shares refused, the
+ *     shared X25519 half, and sg_kex_encap for the DH groups.
  * Libcrypto is called directly only to compute J independently.
  */
 #include <openssl/evp.h>
@@ -271,13 +274,15 @@ static void set_coeff(uint8_t *ek, unsigned i, unsigned v)
 /* modulus/ML-KEM-768.txt.gz: one invalid key a line, each with one
  * coefficient in [q, 4096).  Read through `gzip -dc` (gzip is on every
  * POSIX system that has this file; zlib would add a build dependency for
- * one test).  Each key is refused by the check and by Encaps; reducing its bad coefficient modulo q makes it valid, so
+ * one test).  Each key is refused by the check, by Encaps and by the
+ * hybrid server; reducing its bad coefficient modulo q makes it valid, so
  * the refusal is for that coefficient only. */
 static void test_cctv_modulus(void)
 {
 	char path[1024], cmd[1200], *line = NULL;
 	size_t cap = 0, keys = 0, refused = 0, accepted_fixed = 0;
-	uint8_t ct[SG_MLKEM768_CT], ss[SG_MLKEM_SS];
+	uint8_t x25519_pub[32], ct[SG_MLKEM768_CT], ss[SG_MLKEM_SS];
+	uint8_t share[SG_MLKEM768_EK + 32], sshare[SG_MLKEM768_CT + 32], secret[64];
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/cctv-mlkem/modulus/ML-KEM-768.txt.gz", sg_test_data());
@@ -290,6 +295,8 @@ static void test_cctv_modulus(void)
 	CHECK_MSG(f != NULL, "cannot run %s", cmd);
 	if (!f)
 		return;
+	sg_kex_key *srv = sg_kex_generate(&sg_x25519mlkem768), *x = sg_kex_generate(&sg_x25519);
+	CHECK(srv && x && sg_kex_public(x, x25519_pub) == 0);
 	ssize_t r;
 	while ((r = getline(&line, &cap, f)) > 0) {
 		size_t n;
@@ -307,11 +314,16 @@ static void test_cctv_modulus(void)
 				at = i;
 			}
 		CHECK_MSG(bad == 1, "CCTV modulus line %zu: %u coefficients >= q", keys, bad);
-		bool no = sg_mlkem768_encaps_check(ek, n) < 0 && sg_mlkem768_encaps(ct, ss, ek) < 0;
+		memcpy(share, ek, SG_MLKEM768_EK);
+		memcpy(share + SG_MLKEM768_EK, x25519_pub, 32);
+		bool no = sg_mlkem768_encaps_check(ek, n) < 0 && sg_mlkem768_encaps(ct, ss, ek) < 0 &&
+			  sg_kex_encap(srv, share, sizeof share, sshare, secret) < 0;
 		refused += no;
 		CHECK_MSG(no, "CCTV modulus line %zu: invalid key accepted", keys);
 		set_coeff(ek, at, coeff(ek, at) - Q);
-		accepted_fixed += sg_mlkem768_encaps_check(ek, n) == 0;
+		memcpy(share, ek, SG_MLKEM768_EK);
+		accepted_fixed += sg_mlkem768_encaps_check(ek, n) == 0 &&
+				  sg_kex_encap(srv, share, sizeof share, sshare, secret) == 0;
 		free(ek);
 	}
 	free(line);
@@ -322,6 +334,8 @@ static void test_cctv_modulus(void)
 	CHECK_MSG(refused == keys && accepted_fixed == keys,
 		  "CCTV modulus: %zu refused, %zu accepted once reduced, of %zu", refused, accepted_fixed, keys);
 	printf("NOTE CCTV modulus: %zu invalid encapsulation keys refused\n", refused);
+	sg_kex_free(srv);
+	sg_kex_free(x);
 }
 
 /* strcmp/ML-KEM-768.txt: "dk = ...", "c = ...", "K = ...".  Its c
@@ -560,6 +574,200 @@ static void test_tamper(void)
 	CHECK(memcmp(want, real, 32) != 0);
 }
 
+/* ---- X25519MLKEM768 ---- */
+
+/* RFC 7748 section 6.1. */
+static const char *const x_alice_priv = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";
+static const char *const x_alice_pub = "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a";
+static const char *const x_bob_priv = "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb";
+static const char *const x_bob_pub = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f";
+static const char *const x_shared = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
+
+static const sg_json *find_tc(const sg_json *j, int64_t id)
+{
+	const sg_json *groups = sg_json_get(j, "testGroups");
+	for (size_t g = 0; g < sg_json_len(groups); g++) {
+		const sg_json *tests = sg_json_get(sg_json_at(groups, g), "tests");
+		for (size_t i = 0; i < sg_json_len(tests); i++) {
+			int64_t tc;
+			if (sg_json_get_int(sg_json_at(tests, i), "tcId", &tc) && tc == id)
+				return sg_json_at(tests, i);
+		}
+	}
+	return NULL;
+}
+
+/* Known answers: the client's ML-KEM key from keygen vector tcId 1 and
+ * Alice's X25519 key; the server encapsulates with encaps vector tcId 14's
+ * m (to the same ek) and Bob's key.  Shares and secrets are the vectors'
+ * bytes concatenated in the draft's order. */
+static void test_hybrid_kat(void)
+{
+	sg_json *kg = load("mlkem_768_keygen_seed_test.json"), *en = load("mlkem_768_encaps_test.json");
+	const sg_json *t1 = find_tc(kg, 1), *t14 = find_tc(en, 14);
+	uint8_t *seed = NULL, *ek = NULL, *ek2 = NULL, *m = NULL, *c = NULL, *k = NULL;
+	uint8_t priv[96], apub[32], bpub[32], xs[32], bpriv[32];
+	uint8_t share[1216], want_share[1216], sshare[1120], want_sshare[1120];
+	uint8_t ssec[64], csec[64], want_sec[64];
+	size_t sl, el, el2, ml, cl, kl, n;
+	sg_kex_key *cli = NULL, *srv = NULL;
+
+	if (!t1 || !t14 || !(seed = hexm(t1, "seed", &sl)) || !(ek = hexm(t1, "ek", &el)) ||
+	    !(ek2 = hexm(t14, "ek", &el2)) || !(m = hexm(t14, "m", &ml)) || !(c = hexm(t14, "c", &cl)) ||
+	    !(k = hexm(t14, "K", &kl)) || sl != 64 || el != 1184 || el2 != 1184 || ml != 32 ||
+	    cl != 1088 || kl != 32 || memcmp(ek, ek2, 1184) != 0) {
+		CHECK_MSG(0, "hybrid KAT: the vectors are not as expected");
+		goto done;
+	}
+	CHECK(sg_test_unhex(x_alice_pub, apub, 32) == 32 && sg_test_unhex(x_bob_pub, bpub, 32) == 32 &&
+	      sg_test_unhex(x_shared, xs, 32) == 32 && sg_test_unhex(x_bob_priv, bpriv, 32) == 32);
+	memcpy(priv, seed, 64);
+	n = sg_test_unhex(x_alice_priv, priv + 64, 32);
+	CHECK(n == 32);
+	memcpy(want_share, ek, 1184);
+	memcpy(want_share + 1184, apub, 32);
+	memcpy(want_sshare, c, 1088);
+	memcpy(want_sshare + 1088, bpub, 32);
+	memcpy(want_sec, k, 32);
+	memcpy(want_sec + 32, xs, 32);
+
+	CHECK((cli = sg_kex_from_private(&sg_x25519mlkem768, priv, 96)) != NULL);
+	CHECK(cli && sg_kex_public(cli, share) == 0 && memcmp(share, want_share, sizeof share) == 0);
+	/* The server's ML-KEM seed is never used (it only encapsulates). */
+	memset(priv, 0xee, 64);
+	memcpy(priv + 64, bpriv, 32);
+	CHECK((srv = sg_kex_from_private(&sg_x25519mlkem768, priv, 96)) != NULL);
+	CHECK(srv && sg_kex_test_fix_encap(srv, m) == 0);
+	CHECK(srv && sg_kex_encap(srv, want_share, sizeof want_share, sshare, ssec) == 0 &&
+	      memcmp(sshare, want_sshare, sizeof sshare) == 0 && memcmp(ssec, want_sec, 64) == 0);
+	CHECK(cli && sg_kex_derive(cli, want_sshare, sizeof want_sshare, csec) == 0 &&
+	      memcmp(csec, want_sec, 64) == 0);
+	/* The X25519 half alone is Alice's RFC 7748 key. */
+	sg_kex_key *xa = sg_kex_x25519_part(cli);
+	uint8_t xp[32], xsec[32];
+	CHECK(xa && sg_kex_public(xa, xp) == 0 && memcmp(xp, apub, 32) == 0);
+	CHECK(xa && sg_kex_derive(xa, bpub, 32, xsec) == 0 && memcmp(xsec, xs, 32) == 0);
+	sg_kex_free(xa);
+done:
+	sg_kex_free(cli);
+	sg_kex_free(srv);
+	free(seed); free(ek); free(ek2); free(m); free(c); free(k);
+	sg_json_free(kg);
+	sg_json_free(en);
+}
+
+static void test_hybrid(void)
+{
+	const sg_kex_class *h = &sg_x25519mlkem768;
+	uint8_t share[SG_MAX_KEX_PUB + 1], sshare[SG_MAX_KEX_PUB + 1], s1[SG_MAX_KEX_SECRET],
+		s2[SG_MAX_KEX_SECRET], bad[SG_MAX_KEX_PUB + 1], zero[64] = { 0 };
+
+	CHECK(h->group == 0x11ec && h->pub_len == 1216 && h->server_share_len == 1120 &&
+	      h->secret_len == 64 && SG_MAX_KEX_PUB >= 1216 && SG_MAX_KEX_SECRET >= 64);
+	sg_kex_key *cli = sg_kex_generate(h), *srv = sg_kex_generate(h);
+	CHECK(cli && srv);
+	if (!cli || !srv)
+		goto done;
+	CHECK(sg_kex_public(cli, share) == 0);
+	CHECK(sg_mlkem768_encaps_check(share, SG_MLKEM768_EK) == 0);
+	CHECK(sg_kex_encap(srv, share, 1216, sshare, s1) == 0);
+	CHECK(sg_kex_derive(cli, sshare, 1120, s2) == 0 && memcmp(s1, s2, 64) == 0);
+	CHECK(memcmp(s1, zero, 32) != 0 && memcmp(s1 + 32, zero, 32) != 0);
+	/* A fresh encapsulation to the same share gives another secret. */
+	uint8_t s3[64], sshare2[1120];
+	CHECK(sg_kex_encap(srv, share, 1216, sshare2, s3) == 0 && memcmp(s3, s1, 32) != 0 &&
+	      memcmp(s3 + 32, s1 + 32, 32) == 0);
+
+	/* Malformed client shares: wrong lengths, modulus failure, an X25519
+	 * share with an all-zero result. */
+	static const size_t cl_bad[] = { 0, 32, 1184, 1120, 1215, 1217 };
+	for (size_t i = 0; i < sizeof cl_bad / sizeof cl_bad[0]; i++) {
+		memset(s3, 0x55, sizeof s3);
+		CHECK_MSG(sg_kex_encap(srv, share, cl_bad[i], sshare2, s3) == -1,
+			  "client share of %zu bytes accepted", cl_bad[i]);
+		CHECK(memcmp(s3, zero, 64) == 0);       /* the secret is wiped */
+	}
+	memcpy(bad, share, 1216);
+	bad[0] = 0xff;
+	bad[1] |= 0x0f;                                 /* coefficient 0 = 4095 */
+	CHECK(sg_kex_encap(srv, bad, 1216, sshare2, s3) == -1);
+	memcpy(bad, share, 1216);
+	memset(bad + 1184, 0, 32);                      /* X25519 low-order point */
+	CHECK(sg_kex_encap(srv, bad, 1216, sshare2, s3) == -1);
+	/* Malformed server shares on the client. */
+	static const size_t sv_bad[] = { 0, 32, 1088, 1119, 1121, 1216 };
+	for (size_t i = 0; i < sizeof sv_bad / sizeof sv_bad[0]; i++)
+		CHECK_MSG(sg_kex_derive(cli, sshare, sv_bad[i], s3) == -1,
+			  "server share of %zu bytes accepted", sv_bad[i]);
+	memcpy(bad, sshare, 1120);
+	memset(bad + 1088, 0, 32);
+	CHECK(sg_kex_derive(cli, bad, 1120, s3) == -1);
+	CHECK(sg_kex_derive(cli, NULL, 1120, s3) == -1);
+	CHECK(sg_kex_encap(srv, NULL, 1216, sshare2, s3) == -1);
+	/* A tampered ciphertext is not refused (implicit rejection): the
+	 * ML-KEM half differs and the handshake fails at Finished. */
+	memcpy(bad, sshare, 1120);
+	bad[500] ^= 4;
+	CHECK(sg_kex_derive(cli, bad, 1120, s3) == 0 && memcmp(s3, s1, 32) != 0 &&
+	      memcmp(s3 + 32, s1 + 32, 32) == 0);
+	/* Still the right secret afterwards. */
+	CHECK(sg_kex_derive(cli, sshare, 1120, s2) == 0 && memcmp(s1, s2, 64) == 0);
+
+	/* One X25519 key for both shares: the part's share is the hybrid
+	 * share's last 32 bytes; it derives against a plain x25519 server
+	 * and outlives the hybrid key. */
+	sg_kex_key *part = sg_kex_x25519_part(cli), *xs = sg_kex_generate(&sg_x25519);
+	uint8_t xpub[32], xss[32], xsec1[32], xsec2[32];
+	CHECK(part && xs && sg_kex_public(part, xpub) == 0 && memcmp(xpub, share + 1184, 32) == 0);
+	sg_kex_free(cli);
+	cli = NULL;
+	CHECK(part && xs && sg_kex_encap(xs, xpub, 32, xss, xsec1) == 0 &&
+	      sg_kex_derive(part, xss, 32, xsec2) == 0 && memcmp(xsec1, xsec2, 32) == 0);
+	CHECK(sg_kex_x25519_part(xs) == NULL && sg_kex_x25519_part(NULL) == NULL);
+	CHECK(sg_kex_test_fix_encap(xs, zero) == -1);
+	sg_kex_free(part);
+	sg_kex_free(xs);
+
+	/* Deterministic construction: 96 bytes only; with a fixed m, the
+	 * server's answer repeats. */
+	uint8_t priv[97];
+	memset(priv, 7, sizeof priv);
+	CHECK(sg_kex_from_private(h, priv, 95) == NULL && sg_kex_from_private(h, priv, 97) == NULL &&
+	      sg_kex_from_private(h, NULL, 96) == NULL);
+	sg_kex_key *d1 = sg_kex_from_private(h, priv, 96), *d2 = sg_kex_from_private(h, priv, 96);
+	uint8_t p1[1216], p2[1216];
+	CHECK(d1 && d2 && sg_kex_public(d1, p1) == 0 && sg_kex_public(d2, p2) == 0 && memcmp(p1, p2, 1216) == 0);
+	CHECK(d1 && sg_kex_test_fix_encap(d1, zero) == 0);
+	CHECK(d1 && sg_kex_encap(d1, share, 1216, sshare, s1) == 0 &&
+	      sg_kex_encap(d1, share, 1216, sshare2, s2) == 0 && memcmp(sshare, sshare2, 1120) == 0 &&
+	      memcmp(s1, s2, 64) == 0);
+	sg_kex_free(d1);
+	sg_kex_free(d2);
+done:
+	sg_kex_free(cli);
+	sg_kex_free(srv);
+}
+
+/* sg_kex_encap for the DH groups: our public value and the same secret
+ * as the client's sg_kex_derive; server_share_len is pub_len. */
+static void test_dh_encap(void)
+{
+	const sg_kex_class *ks[] = { &sg_x25519, &sg_secp256r1, &sg_secp384r1 };
+	for (size_t i = 0; i < 3; i++) {
+		const sg_kex_class *k = ks[i];
+		uint8_t cpub[SG_MAX_KEX_PUB], spub[SG_MAX_KEX_PUB], s1[SG_MAX_KEX_SECRET], s2[SG_MAX_KEX_SECRET];
+		sg_kex_key *c = sg_kex_generate(k), *s = sg_kex_generate(k);
+		CHECK(k->server_share_len == k->pub_len);
+		CHECK(c && s && sg_kex_public(c, cpub) == 0);
+		CHECK(c && s && sg_kex_encap(s, cpub, k->pub_len, spub, s1) == 0 &&
+		      sg_kex_derive(c, spub, k->server_share_len, s2) == 0 && memcmp(s1, s2, k->secret_len) == 0);
+		CHECK(s && sg_kex_encap(s, cpub, k->pub_len - 1, spub, s1) == -1);
+		CHECK(sg_kex_encap(NULL, cpub, k->pub_len, spub, s1) == -1);
+		sg_kex_free(c);
+		sg_kex_free(s);
+	}
+}
+
 int main(void)
 {
 	CHECK(sg_crypto_init() == 0);
@@ -571,5 +779,8 @@ int main(void)
 	test_cctv_strcmp();
 	test_round_trip();
 	test_tamper();
+	test_hybrid_kat();
+	test_hybrid();
+	test_dh_encap();
 	return TEST_END();
 }
