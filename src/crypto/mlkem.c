@@ -7,7 +7,7 @@
  * (section 4.1) come from libcrypto, fetched once by init.c.
  *
  * Arithmetic: coefficients are int16_t.  Multiplication modulo q is
- * Montgomery's with R = 2^16 (mont_reduce returns a * R^-1 mod q), and
+ * Montgomery's with R = 2^16 (mont_mul returns a * b * R^-1 mod q), and
  * additions are reduced lazily with a rounding Barrett step (reduce).
  * The NTT twiddles are kept as zeta * R mod q, so that one Montgomery
  * multiplication by them is an exact multiplication by zeta.
@@ -37,18 +37,18 @@
 
 _Static_assert(EK_BYTES == SG_MLKEM768_EK && DK_BYTES == SG_MLKEM768_DK &&
 	       CT_BYTES == SG_MLKEM768_CT, "ML-KEM-768 sizes (FIPS 203 Table 3)");
-/* mont_reduce and reduce shift negative values right: arithmetic on every
+/* mulhi and reduce shift negative values right: arithmetic on every
  * compiler we build with, but implementation-defined in C. */
 _Static_assert((-3 >> 1) == -2, "arithmetic right shift of negative values");
 
 /* SampleNTT reads SHAKE128 output in blocks of the SHAKE128 rate.  One
- * entry of the matrix needs 256 candidates below q out of 3-byte pairs of
- * 12-bit candidates, each accepted with probability 3329/4096: about 472
- * bytes on average.  3 blocks (504 bytes, 336 candidates) suffice for
- * about 99.2% of entries; the rest are extended (see sample_ntt), which
- * costs less on average than drawing 4 blocks for every entry.  The limit
- * (16 blocks, 1792 candidates) is never reached: fewer than 256 of 1792
- * candidates accepted has a probability far below 2^-1000. */
+ * entry of the matrix needs 256 accepted 12-bit candidates (two per 3
+ * bytes), each below q with probability 3329/4096: about 472 bytes on
+ * average.  3 blocks (504 bytes, 336 candidates) suffice for 99.17% of
+ * entries (binomial tail 0.0083); the rest are extended (see sample_ntt),
+ * which costs less on average than drawing 4 blocks for every entry.  The
+ * limit (16 blocks, 1792 candidates) is never reached: fewer than 256 of
+ * 1792 accepted has probability about 2^-2738. */
 #define XOF_BLOCK 168
 #define XOF_FIRST (3 * XOF_BLOCK)
 #define XOF_MAX (16 * XOF_BLOCK)
@@ -81,33 +81,50 @@ __attribute__((weak)) void sg_ct_public(const void *p, size_t n)
 	(void)n;
 }
 
-/* ---- arithmetic modulo q ---- */
+/* ---- arithmetic modulo q ----
+ * Written on 16-bit lanes (products split into low and high halves), so
+ * that the compilers turn the loops below into vector code (multiply-
+ * high and multiply-low instructions: SSE2 on every x86-64); the scalar
+ * meaning is the same. */
 
-#define QINV 62209u     /* q^-1 mod 2^16 */
+#define QINV (-3327)    /* q^-1 mod 2^16, as a signed 16-bit value */
 #define MONT_R2 1353    /* R^2 mod q: mont_mul(x, MONT_R2) = x * R */
 #define INVNTT_F 1441   /* 128^-1 * R^2 mod q, see invntt */
 
-/* a * R^-1 mod q, in (-q, q), for |a| < q * 2^15.  t = a * q^-1 mod R as
- * a signed 16-bit value makes a - t*q a multiple of R. */
-static inline int16_t mont_reduce(int32_t a)
+/* Narrowing to int16_t keeps the low 16 bits (two's complement): true of
+ * every compiler we build with, implementation-defined in C. */
+_Static_assert((int16_t)(uint16_t)0xffff == -1, "int16_t conversion wraps");
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* The high half of a * b (floor((a * b) / 2^16)). */
+static inline int16_t mulhi(int16_t a, int16_t b)
 {
-	uint32_t u = ((uint32_t)a * QINV) & 0xffff;
-	int32_t t = (int32_t)u - (int32_t)((u & 0x8000) << 1);
-	return (int16_t)((a - t * Q) >> 16);
+	return (int16_t)(((int32_t)a * b) >> 16);
 }
 
+/* a * b * R^-1 mod q (Montgomery, R = 2^16): t = a*b*q^-1 mod R, signed,
+ * makes a*b - t*q a multiple of R whose low half is zero, so its quotient
+ * by R is the difference of the two high halves.  |result| <= |a b| /
+ * 2^16 + (q + 1) / 2: below q for |a b| < q * 2^15, and below 2342 for
+ * the NTT's |a| <= 1664, |b| < 8q. */
 static inline int16_t mont_mul(int16_t a, int16_t b)
 {
-	return mont_reduce((int32_t)a * b);
+	int16_t t = (int16_t)((int16_t)(a * b) * QINV);
+	return (int16_t)(mulhi(a, b) - mulhi(t, Q));
 }
 
-/* a mod q in [-(q-1)/2, (q-1)/2] for any int16_t a: the quotient is
- * a/q rounded, computed as a * round(2^26/q) / 2^26 (exact to within one
- * step for |a| < 2^15, checked for every int16_t by hand and through the
- * unit tests' NTT identities). */
+/* a mod q in [-(q-1)/2, (q-1)/2] for any int16_t a (Barrett): the
+ * quotient a/q rounded is floor((a * round(2^26/q) + 2^25) / 2^26),
+ * computed from the high half; exact range checked for every int16_t
+ * when written, and exercised by the unit tests' NTT identities. */
 static inline int16_t reduce(int16_t a)
 {
-	int32_t t = ((int32_t)a * 20159 + (1 << 25)) >> 26;
+	int16_t t = (int16_t)((mulhi(a, 20159) + 512) >> 10);
 	return (int16_t)(a - t * Q);
 }
 
@@ -161,97 +178,152 @@ static const int16_t gammas[128] = {
 	  958,  -958, -1460,  1460,  1522, -1522,  1628, -1628,
 };
 
-/* Algorithm 9, in place; then every coefficient reduced to [0, q).  Input
- * |f_i| < q; each of the 7 layers adds less than q to the bound, so the
- * coefficients stay below 8q < 2^15 without intermediate reduction. */
-static void ntt(poly *f)
+/* One layer of Algorithm 9 (steps 5-10): blocks of 2 len coefficients,
+ * each with its own zeta.  Inlined with a constant len, the inner loop
+ * has a known trip count and becomes vector code. */
+static ALWAYS_INLINE void ntt_layer(int16_t *c, unsigned len, unsigned *k)
 {
-	unsigned i = 1;
-	for (unsigned len = 128; len >= 2; len >>= 1) {
-		for (unsigned start = 0; start < N; start += 2 * len) {
-			int16_t z = zetas[i++];
-			for (unsigned j = start; j < start + len; j++) {
-				int16_t t = mont_mul(z, f->c[j + len]);
-				f->c[j + len] = (int16_t)(f->c[j] - t);
-				f->c[j] = (int16_t)(f->c[j] + t);
-			}
+	for (unsigned start = 0; start < N; start += 2 * len) {
+		int16_t z = zetas[(*k)++];
+		int16_t *a = c + start, *b = a + len;
+		for (unsigned j = 0; j < len; j++) {
+			int16_t t = mont_mul(z, b[j]);
+			b[j] = (int16_t)(a[j] - t);
+			a[j] = (int16_t)(a[j] + t);
 		}
 	}
+}
+
+/* Algorithm 9, in place; then every coefficient reduced to [0, q).  Input
+ * |f_i| < q; each of the 7 layers adds less than 2342 to the bound, so
+ * the coefficients stay below q + 7 * 2342 < 2^15 without intermediate
+ * reduction. */
+static void ntt(poly *f)
+{
+	unsigned k = 1;
+	ntt_layer(f->c, 128, &k);
+	ntt_layer(f->c, 64, &k);
+	ntt_layer(f->c, 32, &k);
+	ntt_layer(f->c, 16, &k);
+	ntt_layer(f->c, 8, &k);
+	ntt_layer(f->c, 4, &k);
+	ntt_layer(f->c, 2, &k);
 	for (unsigned j = 0; j < N; j++)
 		f->c[j] = canon(f->c[j]);
+}
+
+/* One layer of Algorithm 10 (steps 5-10), zetas taken downwards; the
+ * sums are reduced so that every coefficient stays below q in size. */
+static ALWAYS_INLINE void invntt_layer(int16_t *c, unsigned len, unsigned *k)
+{
+	for (unsigned start = 0; start < N; start += 2 * len) {
+		int16_t z = zetas[(*k)--];
+		int16_t *a = c + start, *b = a + len;
+		for (unsigned j = 0; j < len; j++) {
+			int16_t t = a[j];
+			a[j] = reduce((int16_t)(t + b[j]));
+			b[j] = mont_mul(z, (int16_t)(b[j] - t));
+		}
+	}
 }
 
 /* Algorithm 10 times R: the input is a sum of Montgomery products (one
  * factor R^-1 too few, see basemul_acc), so the final scaling by 128^-1
  * also restores R: mont_mul(x, 128^-1 R^2) = x * 128^-1 * R.  Input
- * |f_i| < q; the sums are reduced each layer; output in (-q, q). */
+ * |f_i| < q; output |f_i| < q. */
 static void invntt(poly *f)
 {
-	unsigned i = 127;
-	for (unsigned len = 2; len <= 128; len <<= 1) {
-		for (unsigned start = 0; start < N; start += 2 * len) {
-			int16_t z = zetas[i--];
-			for (unsigned j = start; j < start + len; j++) {
-				int16_t t = f->c[j];
-				f->c[j] = reduce((int16_t)(t + f->c[j + len]));
-				f->c[j + len] = mont_mul(z, (int16_t)(f->c[j + len] - t));
-			}
-		}
-	}
+	unsigned k = 127;
+	invntt_layer(f->c, 2, &k);
+	invntt_layer(f->c, 4, &k);
+	invntt_layer(f->c, 8, &k);
+	invntt_layer(f->c, 16, &k);
+	invntt_layer(f->c, 32, &k);
+	invntt_layer(f->c, 64, &k);
+	invntt_layer(f->c, 128, &k);
 	for (unsigned j = 0; j < N; j++)
 		f->c[j] = mont_mul(f->c[j], INVNTT_F);
 }
 
 /* h = sum over j < n of a[j] x b[j] in the NTT domain (Algorithms 11 and
- * 12), times R^-1; output in (-q, q).  Inputs |x| < q.  Each base-case
- * product accumulates in 32 bits: a0 b0 < q^2, (a1 b1 R^-1) (gamma R) <
- * q^2 / 2, a0 b1 + a1 b0 < 2 q^2, so for n <= 3 the sums stay below 6 q^2
- * < q * 2^15, the input bound of mont_reduce. */
-static void basemul_acc(poly *h, const poly *a, const poly *b, unsigned n)
+ * 12), times R^-1, reduced to |h_i| <= (q-1)/2.  Inputs |x| < q.  Each
+ * base case is c0 = a0 b0 + (a1 b1) gamma, c1 = a0 b1 + a1 b0, every
+ * product a Montgomery product (so gamma is kept times R); one term is
+ * below 3668 in size, so three sum in int16_t. */
+static void basemul_acc(poly *restrict h, const poly *restrict a, const poly *restrict b, unsigned n)
 {
-	for (unsigned i = 0; i < N / 2; i++) {
-		int32_t c0 = 0, c1 = 0;
-		for (unsigned j = 0; j < n; j++) {
-			int32_t a0 = a[j].c[2 * i], a1 = a[j].c[2 * i + 1];
-			int32_t b0 = b[j].c[2 * i], b1 = b[j].c[2 * i + 1];
-			c0 += a0 * b0 + (int32_t)mont_reduce(a1 * b1) * gammas[i];
-			c1 += a0 * b1 + a1 * b0;
+	memset(h, 0, sizeof *h);
+	for (unsigned j = 0; j < n; j++) {
+		const int16_t *x = a[j].c, *y = b[j].c;
+		for (unsigned i = 0; i < N / 2; i++) {
+			int16_t a0 = x[2 * i], a1 = x[2 * i + 1], b0 = y[2 * i], b1 = y[2 * i + 1];
+			h->c[2 * i] = (int16_t)(h->c[2 * i] + mont_mul(a0, b0) +
+						mont_mul(mont_mul(a1, b1), gammas[i]));
+			h->c[2 * i + 1] = (int16_t)(h->c[2 * i + 1] + mont_mul(a0, b1) + mont_mul(a1, b0));
 		}
-		h->c[2 * i] = mont_reduce(c0);
-		h->c[2 * i + 1] = mont_reduce(c1);
 	}
+	for (unsigned i = 0; i < N; i++)
+		h->c[i] = reduce(h->c[i]);
 }
 
 /* ---- encoding (section 4.2.1) ---- */
 
 /* ByteEncode_d (Algorithm 5): bit j of coefficient i is bit i*d + j of
  * the output, least significant first.  f_i in [0, 2^d) (for d = 12,
- * [0, q)). */
+ * [0, q)).  Written per width for the three ML-KEM-768 packs into bytes
+ * (d = 12, du = 10, dv = 4); d = 1 is done in place where it is used. */
 static void byte_encode(uint8_t *out, const poly *f, unsigned d)
 {
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	for (unsigned i = 0; i < N; i++) {
-		acc |= (uint32_t)(uint16_t)f->c[i] << bits;
-		for (bits += d; bits >= 8; bits -= 8) {
-			*out++ = (uint8_t)acc;
-			acc >>= 8;
+	const int16_t *c = f->c;
+	switch (d) {
+	case 12:        /* 2 coefficients, 3 bytes */
+		for (unsigned i = 0; i < N; i += 2, out += 3) {
+			uint32_t x = (uint16_t)c[i] | (uint32_t)(uint16_t)c[i + 1] << 12;
+			out[0] = (uint8_t)x;
+			out[1] = (uint8_t)(x >> 8);
+			out[2] = (uint8_t)(x >> 16);
 		}
+		break;
+	case 10:        /* 4 coefficients, 5 bytes */
+		for (unsigned i = 0; i < N; i += 4, out += 5) {
+			uint64_t x = (uint64_t)(uint16_t)c[i] | (uint64_t)(uint16_t)c[i + 1] << 10 |
+				     (uint64_t)(uint16_t)c[i + 2] << 20 | (uint64_t)(uint16_t)c[i + 3] << 30;
+			for (unsigned b = 0; b < 5; b++)
+				out[b] = (uint8_t)(x >> (8 * b));
+		}
+		break;
+	default:        /* 4 */
+		for (unsigned i = 0; i < N; i += 2)
+			*out++ = (uint8_t)(c[i] | c[i + 1] << 4);
 	}
 }
 
-/* ByteDecode_d (Algorithm 6) without the final reduction: the raw d-bit
- * values. */
+/* ByteDecode_d (Algorithm 6) for d = 12, 10, 4, without the final
+ * reduction: the raw d-bit values. */
 static void byte_decode(poly *f, const uint8_t *in, unsigned d)
 {
-	uint32_t acc = 0, mask = (1u << d) - 1;
-	unsigned bits = 0;
-	for (unsigned i = 0; i < N; i++) {
-		for (; bits < d; bits += 8)
-			acc |= (uint32_t)*in++ << bits;
-		f->c[i] = (int16_t)(acc & mask);
-		acc >>= d;
-		bits -= d;
+	int16_t *c = f->c;
+	switch (d) {
+	case 12:
+		for (unsigned i = 0; i < N; i += 2, in += 3) {
+			c[i] = (int16_t)(in[0] | (in[1] & 0x0f) << 8);
+			c[i + 1] = (int16_t)(in[1] >> 4 | in[2] << 4);
+		}
+		break;
+	case 10:
+		for (unsigned i = 0; i < N; i += 4, in += 5) {
+			uint64_t x = 0;
+			for (unsigned b = 0; b < 5; b++)
+				x |= (uint64_t)in[b] << (8 * b);
+			for (unsigned l = 0; l < 4; l++)
+				c[i + l] = (int16_t)((x >> (10 * l)) & 0x3ff);
+		}
+		break;
+	default:        /* 4 */
+		for (unsigned i = 0; i < N; i += 2, in++) {
+			c[i] = (int16_t)(*in & 0x0f);
+			c[i + 1] = (int16_t)(*in >> 4);
+		}
 	}
 }
 
@@ -285,8 +357,16 @@ static int decode12_checked(poly *f, const uint8_t *in)
  * 2^23 * 1655 / 2^36 / q < 1/q); the unit test checks every x and d. */
 static inline uint16_t compress(int16_t x, unsigned d)
 {
-	uint64_t num = ((uint64_t)(uint16_t)x << d) + (Q - 1) / 2;
-	return (uint16_t)(((num * 20642679u) >> 36) & ((1u << d) - 1));
+	uint32_t num = ((uint32_t)(uint16_t)x << d) + (Q - 1) / 2;
+	return (uint16_t)((((uint64_t)num * 20642679u) >> 36) & ((1u << d) - 1));
+}
+
+/* Compress_d of every coefficient, in place (inlined for a constant d,
+ * the loop becomes vector code). */
+static ALWAYS_INLINE void compress_poly(poly *f, unsigned d)
+{
+	for (unsigned j = 0; j < N; j++)
+		f->c[j] = (int16_t)compress(f->c[j], d);
 }
 
 /* Decompress_d (eq. 4.8): round(q y / 2^d). */
@@ -364,6 +444,19 @@ static size_t sample_ntt(poly *a, const uint8_t rho[32], uint8_t b0, uint8_t b1,
 	if (keccak(SG_SHAKE128, seed, sizeof seed, NULL, 0, buf, len, false) < 0)
 		return 0;
 	for (;;) {
+		/* While two more coefficients fit, store both candidates and
+		 * count those below q (no branch to mispredict: about one
+		 * candidate in five is rejected).  Equal to the loop below,
+		 * which is Algorithm 7's steps 6-14 as written. */
+		while (n + 2 <= N && off + 3 <= len) {
+			uint16_t d1 = (uint16_t)(buf[off] | (buf[off + 1] & 0x0f) << 8);
+			uint16_t d2 = (uint16_t)(buf[off + 1] >> 4 | buf[off + 2] << 4);
+			off += 3;
+			a->c[n] = (int16_t)d1;
+			n += d1 < Q;
+			a->c[n] = (int16_t)d2;
+			n += d2 < Q;
+		}
 		while (n < N && off + 3 <= len) {
 			uint16_t d1 = (uint16_t)(buf[off] | (buf[off + 1] & 0x0f) << 8);
 			uint16_t d2 = (uint16_t)(buf[off + 1] >> 4 | buf[off + 2] << 4);
@@ -384,18 +477,15 @@ static size_t sample_ntt(poly *a, const uint8_t rho[32], uint8_t b0, uint8_t b1,
 }
 
 /* SamplePolyCBD_2 (Algorithm 8): coefficient i is the sum of bits 4i and
- * 4i+1 minus the sum of bits 4i+2 and 4i+3 of the input.  Bit-sliced:
- * pair sums for 8 coefficients per 32-bit word. */
-static void sample_cbd2(poly *f, const uint8_t in[PRF_BYTES])
+ * 4i+1 minus the sum of bits 4i+2 and 4i+3 of the input, so byte k gives
+ * coefficients 2k (low nibble) and 2k+1 (high nibble).  s holds the four
+ * sums of adjacent bit pairs of the byte. */
+static void sample_cbd2(poly *restrict f, const uint8_t *restrict in)
 {
-	for (unsigned w = 0; w < PRF_BYTES / 4; w++) {
-		uint32_t t = (uint32_t)in[4 * w] | (uint32_t)in[4 * w + 1] << 8 |
-			     (uint32_t)in[4 * w + 2] << 16 | (uint32_t)in[4 * w + 3] << 24;
-		uint32_t s = (t & 0x55555555u) + ((t >> 1) & 0x55555555u);
-		for (unsigned c = 0; c < 8; c++) {
-			int16_t x = (int16_t)((s >> (4 * c)) & 3), y = (int16_t)((s >> (4 * c + 2)) & 3);
-			f->c[8 * w + c] = (int16_t)(x - y);
-		}
+	for (unsigned k = 0; k < PRF_BYTES; k++) {
+		unsigned s = (in[k] & 0x55u) + ((in[k] >> 1) & 0x55u);
+		f->c[2 * k] = (int16_t)((int)(s & 3) - (int)((s >> 2) & 3));
+		f->c[2 * k + 1] = (int16_t)((int)((s >> 4) & 3) - (int)(s >> 6));
 	}
 }
 
@@ -497,7 +587,8 @@ static int pke_encrypt(uint8_t ct[CT_BYTES], const poly that[K], const uint8_t r
 		basemul_acc(&sec.u, at[i], sec.y, K);
 		invntt(&sec.u);
 		for (unsigned j = 0; j < N; j++)
-			sec.u.c[j] = (int16_t)compress(canon((int16_t)(sec.u.c[j] + sec.e1[i].c[j])), DU);
+			sec.u.c[j] = canon((int16_t)(sec.u.c[j] + sec.e1[i].c[j]));
+		compress_poly(&sec.u, DU);
 		byte_encode(ct + i * 32 * DU, &sec.u, DU);
 	}
 	/* v = NTT^-1(t-hat^T o y-hat) + e2 + mu, mu = Decompress_1(m):
@@ -505,10 +596,11 @@ static int pke_encrypt(uint8_t ct[CT_BYTES], const poly that[K], const uint8_t r
 	basemul_acc(&sec.v, that, sec.y, K);
 	invntt(&sec.v);
 	for (unsigned j = 0; j < N; j++) {
-		uint32_t bit = opaque((uint32_t)(m[j / 8] >> (j % 8)) & 1);
+		uint32_t bit = (uint32_t)(m[j / 8] >> (j % 8)) & 1;
 		int16_t mu = (int16_t)((0u - bit) & 1665);
-		sec.v.c[j] = (int16_t)compress(canon((int16_t)(sec.v.c[j] + sec.e2.c[j] + mu)), DV);
+		sec.v.c[j] = canon((int16_t)(sec.v.c[j] + sec.e2.c[j] + mu));
 	}
+	compress_poly(&sec.v, DV);
 	byte_encode(ct + C1_BYTES, &sec.v, DV);
 	ret = 0;
 done:
@@ -720,12 +812,12 @@ void sg_mlkem_ntt_test(uint16_t f[256])
 
 void sg_mlkem_invntt_test(uint16_t f[256])
 {
-	/* invntt computes NTT^-1 times R; mont_reduce divides by R. */
+	/* invntt computes NTT^-1 times R; mont_mul by 1 divides by R. */
 	poly p;
 	load(&p, f);
 	invntt(&p);
 	for (unsigned i = 0; i < N; i++)
-		p.c[i] = mont_reduce(p.c[i]);
+		p.c[i] = mont_mul(p.c[i], 1);
 	store(f, &p);
 }
 
