@@ -273,9 +273,12 @@ int sg_kex_encap(sg_kex_key *ours, const uint8_t *client_share, size_t n,
 		return -1;
 	if (ours->hy)
 		return hybrid_encap(ours, client_share, n, server_share, secret);
-	if (n != ours->k->pub_len || sg_kex_public(ours, server_share) < 0)
+	if (n != ours->k->pub_len || sg_kex_public(ours, server_share) < 0 ||
+	    sg_kex_derive(ours, client_share, n, secret) < 0) {
+		sg_wipe(secret, ours->k->secret_len);
 		return -1;
-	return sg_kex_derive(ours, client_share, n, secret);
+	}
+	return 0;
 }
 
 /* ---- X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem) ----

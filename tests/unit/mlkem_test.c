@@ -761,7 +761,10 @@ static void test_dh_encap(void)
 		CHECK(c && s && sg_kex_public(c, cpub) == 0);
 		CHECK(c && s && sg_kex_encap(s, cpub, k->pub_len, spub, s1) == 0 &&
 		      sg_kex_derive(c, spub, k->server_share_len, s2) == 0 && memcmp(s1, s2, k->secret_len) == 0);
+		uint8_t zero[SG_MAX_KEX_SECRET] = { 0 };
+		memset(s1, 0x55, sizeof s1);
 		CHECK(s && sg_kex_encap(s, cpub, k->pub_len - 1, spub, s1) == -1);
+		CHECK(memcmp(s1, zero, k->secret_len) == 0);    /* the secret is wiped */
 		CHECK(sg_kex_encap(NULL, cpub, k->pub_len, spub, s1) == -1);
 		sg_kex_free(c);
 		sg_kex_free(s);
