@@ -220,7 +220,7 @@ int sg_mlkem768_encaps_internal(uint8_t ct[SG_MLKEM768_CT], uint8_t ss[SG_MLKEM_
 int sg_mlkem768_decaps(uint8_t ss[SG_MLKEM_SS], const uint8_t dk[SG_MLKEM768_DK],
 		       const uint8_t ct[SG_MLKEM768_CT]) SG_MUST_CHECK;
 
-/* Tests only (tests/unit/mlkem_test.c, tests/tools/ct_check.c): views of
+/* Tests only (tests/unit/mlkem_test.c): views of
  * ML-KEM's internals.  Polynomials are 256 coefficients taken modulo q
  * on input and returned in [0, q). */
 /* SampleNTT (Algorithm 7) of rho || b0 || b1, drawing `first` bytes of
