@@ -24,8 +24,8 @@
 #define SG_MAX_AEAD_KEY 32
 #define SG_AEAD_NONCE 12
 #define SG_AEAD_TAG 16
-#define SG_MAX_KEX_PUB 97       /* uncompressed P-384 point */
-#define SG_MAX_KEX_SECRET 48
+#define SG_MAX_KEX_PUB 1216     /* X25519MLKEM768 client share */
+#define SG_MAX_KEX_SECRET 64    /* X25519MLKEM768 */
 #define SG_MAX_SIG 512          /* RSA-4096 */
 
 /* Idempotent and thread-safe; every other function calls it when needed. */
@@ -95,30 +95,150 @@ int sg_aead_open(sg_aead_ctx *c, const uint8_t nonce[SG_AEAD_NONCE],
 		 const uint8_t *aad, size_t alen, const uint8_t *in, size_t len,
 		 uint8_t *out) SG_MUST_CHECK;
 
-/* ---- ephemeral key exchange: x25519, secp256r1, secp384r1 ---- */
+/* ---- ephemeral key exchange: x25519, secp256r1, secp384r1, X25519MLKEM768 ----
+ *
+ * One shape for Diffie-Hellman groups and for the hybrid KEM group
+ * X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem), so that one engine path
+ * serves every group (RFC 8446 section 4.2.8):
+ *   client: key = sg_kex_generate(k); sg_kex_public(key, share) -> the
+ *           key_share it sends (pub_len bytes); later sg_kex_derive(key,
+ *           server_share, server_share_len, secret);
+ *   server: key = sg_kex_generate(k); sg_kex_encap(key, client_share, n,
+ *           server_share, secret) -> the key_share it answers with
+ *           (server_share_len bytes) and the shared secret.
+ * For DH groups server_share_len == pub_len and sg_kex_encap is
+ * sg_kex_public + sg_kex_derive.  For X25519MLKEM768 the client share is
+ * the ML-KEM-768 encapsulation key (1184) || the X25519 share (32), the
+ * server share the ML-KEM ciphertext (1088) || the X25519 share (32), and
+ * the secret the ML-KEM shared secret (32) || the X25519 secret (32).
+ *
+ * Every function returning -1 refuses the peer's share: the engine sends
+ * illegal_parameter (a wrong length, a point off the curve, an all-zero
+ * X25519 result, an encapsulation key failing the modulus check of FIPS
+ * 203 section 7.2, a ciphertext of the wrong length). */
 typedef struct sg_kex_class {
 	const char *name;
 	uint16_t group;         /* TLS NamedGroup code point */
-	size_t pub_len;         /* 32, 65, 97 (uncompressed points) */
-	size_t secret_len;      /* 32, 32, 48 */
+	size_t pub_len;         /* client share: 32, 65, 97 (uncompressed points), 1216 */
+	size_t server_share_len; /* server share: pub_len for DH groups, 1120 */
+	size_t secret_len;      /* 32, 32, 48, 64 */
 	int id;
 } sg_kex_class;
 
-extern const sg_kex_class sg_x25519, sg_secp256r1, sg_secp384r1;
+extern const sg_kex_class sg_x25519, sg_secp256r1, sg_secp384r1, sg_x25519mlkem768;
 
+/* A key is owned by whoever got it from a function below and freed with
+ * sg_kex_free; it is used by one thread at a time. */
 typedef struct sg_kex_key sg_kex_key;
+/* A fresh key.  For X25519MLKEM768: an X25519 key and the ML-KEM seed
+ * (d, z); the ML-KEM key pair is expanded from the seed on the first
+ * sg_kex_public or sg_kex_derive, so a server, which only encapsulates,
+ * never pays for ML-KEM key generation. */
 sg_kex_key *sg_kex_generate(const sg_kex_class *k);
 /* Known private key (tests, vectors): 32 bytes for x25519, the scalar
- * (big-endian, field size) for the NIST curves. */
+ * (big-endian, field size) for the NIST curves, and for X25519MLKEM768
+ * the 96 bytes d || z || X25519 private key (FIPS 203 section 7.1's seed
+ * form of the ML-KEM key, then RFC 7748's). */
 sg_kex_key *sg_kex_from_private(const sg_kex_class *k, const uint8_t *priv, size_t len);
-/* out has k->pub_len bytes. */
-int sg_kex_public(const sg_kex_key *key, uint8_t *out) SG_MUST_CHECK;
-/* Validates the peer's share (length, on-curve, not the identity; for
- * x25519 an all-zero result is refused, RFC 8446 7.4.2); out has
- * k->secret_len bytes. */
-int sg_kex_derive(const sg_kex_key *key, const uint8_t *peer, size_t plen,
+/* Our client share; out has k->pub_len bytes. */
+int sg_kex_public(sg_kex_key *key, uint8_t *out) SG_MUST_CHECK;
+/* Client side: the secret from the server's share (k->server_share_len
+ * bytes; any other length is refused).  Validates the share (length,
+ * on-curve, not the identity; for x25519 an all-zero result is refused,
+ * RFC 8446 7.4.2); out has k->secret_len bytes.  For X25519MLKEM768 the
+ * ML-KEM part never fails (a bad ciphertext gives FIPS 203's implicit-
+ * rejection secret, which then fails the handshake's Finished check). */
+int sg_kex_derive(sg_kex_key *key, const uint8_t *peer, size_t plen,
 		  uint8_t *out) SG_MUST_CHECK;
+/* Server side: from the client's share (n bytes, k->pub_len expected),
+ * server_share gets our answer (k->server_share_len bytes) and secret the
+ * shared secret (k->secret_len).  DH groups: our public value, and the
+ * derivation as in sg_kex_derive.  X25519MLKEM768: the encapsulation key
+ * check of FIPS 203 section 7.2, ML-KEM.Encaps to it (fresh randomness
+ * from sg_random), and X25519 with our key.  On -1 nothing written is
+ * meaningful and secret is wiped. */
+int sg_kex_encap(sg_kex_key *ours, const uint8_t *client_share, size_t n,
+		 uint8_t *server_share, uint8_t *secret) SG_MUST_CHECK;
+/* The X25519 half of an X25519MLKEM768 key, as a key of class sg_x25519
+ * that sg_kex_public/sg_kex_derive/sg_kex_encap accept: a client offering
+ * both X25519MLKEM768 and x25519 key shares sends this key's
+ * sg_kex_public as its x25519 share (one X25519 key serves both, the last
+ * 32 bytes of the hybrid share), and derives with it if the server picks
+ * x25519.  Returns a new reference that the caller owns and frees with
+ * sg_kex_free, independently of the hybrid key (either may be freed
+ * first: the X25519 key is shared and freed with its last reference).
+ * NULL if key is not an X25519MLKEM768 key or out of memory. */
+sg_kex_key *sg_kex_x25519_part(sg_kex_key *key);
 void sg_kex_free(sg_kex_key *key);
+
+/* Tests only: sg_kex_encap with this X25519MLKEM768 key will use m as the
+ * ML-KEM encapsulation randomness (FIPS 203 ML-KEM.Encaps_internal)
+ * instead of 32 fresh random bytes, so that a server's share and secret
+ * are reproducible.  Anyone who knows m computes the ML-KEM secret from
+ * the client's share alone: never call it outside tests and fuzzing.
+ * -1 if key is not an X25519MLKEM768 key. */
+int sg_kex_test_fix_encap(sg_kex_key *key, const uint8_t m[32]) SG_MUST_CHECK;
+
+/* ---- ML-KEM-768 (FIPS 203), src/crypto/mlkem.c ----
+ * Keys and ciphertexts in the standard's byte formats (section 7.1):
+ * ek = ByteEncode12(t-hat) || rho; dk = dk_PKE || ek || H(ek) || z (the
+ * expanded form).  0 on success, -1 on failure (a refused input, or
+ * libcrypto failing); on -1 the shared-secret output is wiped.  Output
+ * buffers are the caller's and never overlap the inputs. */
+#define SG_MLKEM768_EK 1184
+#define SG_MLKEM768_DK 2400
+#define SG_MLKEM768_CT 1088
+#define SG_MLKEM_SS 32
+
+/* ML-KEM.KeyGen (Algorithm 19): d and z from sg_random. */
+int sg_mlkem768_keygen(uint8_t ek[SG_MLKEM768_EK], uint8_t dk[SG_MLKEM768_DK]) SG_MUST_CHECK;
+/* ML-KEM.KeyGen_internal (Algorithm 16) from the seed d || z (tests,
+ * and keys kept in seed form). */
+int sg_mlkem768_keygen_internal(uint8_t ek[SG_MLKEM768_EK], uint8_t dk[SG_MLKEM768_DK],
+				const uint8_t d[32], const uint8_t z[32]) SG_MUST_CHECK;
+/* The encapsulation input check of section 7.2 on an untrusted key of
+ * ek_len bytes: type check (the length) and modulus check
+ * (ByteEncode12(ByteDecode12(ek)) == ek).  0 when it passes. */
+int sg_mlkem768_encaps_check(const uint8_t *ek, size_t ek_len) SG_MUST_CHECK;
+/* The decapsulation input check of section 7.3 for a decapsulation key
+ * that was not made here: ciphertext type check (ct_len), key type check
+ * (dk_len) and hash check (the H(ek) inside dk matches the ek inside
+ * dk).  0 when it passes.  Keys from sg_mlkem768_keygen pass by
+ * construction. */
+int sg_mlkem768_decaps_check(const uint8_t *dk, size_t dk_len, size_t ct_len) SG_MUST_CHECK;
+/* ML-KEM.Encaps (Algorithm 20): m from sg_random.  Runs the modulus check
+ * itself and returns -1 for a key that fails it. */
+int sg_mlkem768_encaps(uint8_t ct[SG_MLKEM768_CT], uint8_t ss[SG_MLKEM_SS],
+		       const uint8_t ek[SG_MLKEM768_EK]) SG_MUST_CHECK;
+/* ML-KEM.Encaps_internal (Algorithm 17) with the given m (tests only: a
+ * known m gives away ss), after the same modulus check. */
+int sg_mlkem768_encaps_internal(uint8_t ct[SG_MLKEM768_CT], uint8_t ss[SG_MLKEM_SS],
+				const uint8_t ek[SG_MLKEM768_EK], const uint8_t m[32]) SG_MUST_CHECK;
+/* ML-KEM.Decaps (Algorithms 18 and 21) with implicit rejection: for a
+ * ciphertext that does not re-encrypt to itself, ss is J(z || c), chosen
+ * in constant time.  Fails only if libcrypto fails. */
+int sg_mlkem768_decaps(uint8_t ss[SG_MLKEM_SS], const uint8_t dk[SG_MLKEM768_DK],
+		       const uint8_t ct[SG_MLKEM768_CT]) SG_MUST_CHECK;
+
+/* Tests only (tests/unit/mlkem_test.c): views of
+ * ML-KEM's internals.  Polynomials are 256 coefficients taken modulo q
+ * on input and returned in [0, q). */
+/* SampleNTT (Algorithm 7) of rho || b0 || b1, drawing `first` bytes of
+ * SHAKE128 before extending (ML-KEM itself draws 504); returns the XOF
+ * bytes consumed (0 on failure). */
+size_t sg_mlkem_sample_ntt_test(uint16_t a[256], const uint8_t rho[32], uint8_t b0, uint8_t b1,
+				size_t first);
+void sg_mlkem_ntt_test(uint16_t f[256]);                /* Algorithm 9 */
+void sg_mlkem_invntt_test(uint16_t f[256]);             /* Algorithm 10 */
+/* MultiplyNTTs (Algorithm 11) */
+void sg_mlkem_mul_ntt_test(uint16_t h[256], const uint16_t f[256], const uint16_t g[256]);
+/* Compress_d / Decompress_d (section 4.2.1) */
+uint16_t sg_mlkem_compress_test(uint16_t x, unsigned d);
+uint16_t sg_mlkem_decompress_test(uint16_t y, unsigned d);
+/* Marks n bytes computed from secrets as public by design (the matrix
+ * seed rho in ML-KEM key generation).  Does nothing; the constant-time
+ * check overrides it (a weak symbol) to tell valgrind. */
+void sg_ct_public(const void *p, size_t n);
 
 /* ---- public and private keys, signatures ---- */
 typedef enum sg_key_type {

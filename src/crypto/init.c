@@ -24,10 +24,15 @@ static const char *const md_names[N_MD] = { "SHA2-256", "SHA2-384", "SHA2-512" }
 static const char *const cipher_names[N_CIPHER] = {
 	"AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305",
 };
+/* Indexed by enum sg_keccak. */
+static const char *const keccak_names[SG_N_KECCAK] = {
+	"SHA3-256", "SHA3-512", "SHAKE128", "SHAKE256",
+};
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static EVP_MD *mds[N_MD];
 static EVP_CIPHER *ciphers[N_CIPHER];
+static EVP_MD *keccaks[SG_N_KECCAK];
 static bool init_ok;
 
 /*
@@ -41,6 +46,7 @@ static bool init_ok;
 struct scratch {
 	EVP_MD_CTX *md[N_MD];
 	EVP_PKEY_CTX *x25519_gen;
+	EVP_MD_CTX *keccak[SG_N_KECCAK];
 };
 static pthread_key_t scratch_key;
 static bool scratch_key_ok;
@@ -54,6 +60,8 @@ static void scratch_free(void *p)
 	for (int i = 0; i < N_MD; i++)
 		EVP_MD_CTX_free(s->md[i]);
 	EVP_PKEY_CTX_free(s->x25519_gen);
+	for (int i = 0; i < SG_N_KECCAK; i++)
+		EVP_MD_CTX_free(s->keccak[i]);
 	free(s);
 	scratch = NULL;
 }
@@ -107,6 +115,16 @@ EVP_PKEY_CTX *sg_thread_x25519_gen(void)
 	return s->x25519_gen;
 }
 
+EVP_MD_CTX *sg_thread_keccak_ctx(enum sg_keccak alg)
+{
+	struct scratch *s = (unsigned)alg < SG_N_KECCAK ? scratch_get() : NULL;
+	if (!s)
+		return NULL;
+	if (!s->keccak[alg])
+		s->keccak[alg] = EVP_MD_CTX_new();
+	return s->keccak[alg];
+}
+
 static void do_init(void)
 {
 	scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
@@ -115,6 +133,9 @@ static void do_init(void)
 			goto err;
 	for (int i = 0; i < N_CIPHER; i++)
 		if (!(ciphers[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL)))
+			goto err;
+	for (int i = 0; i < SG_N_KECCAK; i++)
+		if (!(keccaks[i] = EVP_MD_fetch(NULL, keccak_names[i], NULL)))
 			goto err;
 	init_ok = true;
 	return;
@@ -128,6 +149,10 @@ err:
 	for (int i = 0; i < N_CIPHER; i++) {
 		EVP_CIPHER_free(ciphers[i]);
 		ciphers[i] = NULL;
+	}
+	for (int i = 0; i < SG_N_KECCAK; i++) {
+		EVP_MD_free(keccaks[i]);
+		keccaks[i] = NULL;
 	}
 	ERR_clear_error();
 }
@@ -151,6 +176,13 @@ const EVP_CIPHER *sg_evp_cipher(const sg_aead_class *a)
 	if (!a || a->id < 0 || a->id >= N_CIPHER || sg_crypto_init() != 0)
 		return NULL;
 	return ciphers[a->id];
+}
+
+const EVP_MD *sg_evp_keccak(enum sg_keccak alg)
+{
+	if ((unsigned)alg >= SG_N_KECCAK || sg_crypto_init() != 0)
+		return NULL;
+	return keccaks[alg];
 }
 
 void sg_evp_clear_errors(void)

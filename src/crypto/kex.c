@@ -2,7 +2,9 @@
  * Ephemeral (EC)DHE for TLS 1.3 key_share (RFC 8446 section 4.2.8):
  * X25519 as 32 raw bytes (RFC 7748), P-256/P-384 as uncompressed points
  * 0x04 || X || Y (RFC 8446 section 4.2.8.2; compressed points are not
- * allowed in TLS 1.3).
+ * allowed in TLS 1.3); and the hybrid X25519MLKEM768
+ * (draft-ietf-tls-ecdhe-mlkem), an X25519 key and an ML-KEM-768 key
+ * (mlkem.c), at the end of this file.
  */
 #include "crypto/internal.h"
 
@@ -13,18 +15,46 @@
 #include <openssl/param_build.h>
 #include <string.h>
 
-const sg_kex_class sg_x25519 = { "x25519", 0x001d, 32, 32, 0 };
-const sg_kex_class sg_secp256r1 = { "secp256r1", 0x0017, 65, 32, 1 };
-const sg_kex_class sg_secp384r1 = { "secp384r1", 0x0018, 97, 48, 2 };
+const sg_kex_class sg_x25519 = {
+	.name = "x25519", .group = 0x001d, .pub_len = 32, .server_share_len = 32,
+	.secret_len = 32, .id = 0,
+};
+const sg_kex_class sg_secp256r1 = {
+	.name = "secp256r1", .group = 0x0017, .pub_len = 65, .server_share_len = 65,
+	.secret_len = 32, .id = 1,
+};
+const sg_kex_class sg_secp384r1 = {
+	.name = "secp384r1", .group = 0x0018, .pub_len = 97, .server_share_len = 97,
+	.secret_len = 48, .id = 2,
+};
+/* draft-ietf-tls-ecdhe-mlkem: client share ek (1184) || X25519 (32),
+ * server share ciphertext (1088) || X25519 (32), secret 32 || 32. */
+const sg_kex_class sg_x25519mlkem768 = {
+	.name = "X25519MLKEM768", .group = 0x11ec,
+	.pub_len = SG_MLKEM768_EK + 32, .server_share_len = SG_MLKEM768_CT + 32,
+	.secret_len = SG_MLKEM_SS + 32, .id = 3,
+};
 
 /* Indexed by id; [0] is X25519, which has no group parameter. */
 static const char *const group_names[] = { NULL, "P-256", "P-384" };
 static const int group_nids[] = { 0, NID_X9_62_prime256v1, NID_secp384r1 };
 
+struct hybrid;
+
 struct sg_kex_key {
 	const sg_kex_class *k;
-	EVP_PKEY *p;
+	EVP_PKEY *p;            /* DH groups */
+	struct hybrid *hy;      /* X25519MLKEM768 */
+	/* References beyond the first (sg_kex_x25519_part shares the X25519
+	 * half of a hybrid key): zero for a key made by calloc. */
+	unsigned extra_refs;
 };
+
+static sg_kex_key *hybrid_new(const uint8_t *priv);
+static int hybrid_public(sg_kex_key *key, uint8_t *out);
+static int hybrid_derive(sg_kex_key *key, const uint8_t *peer, size_t plen, uint8_t *out);
+static int hybrid_encap(sg_kex_key *ours, const uint8_t *cs, size_t n, uint8_t *ss, uint8_t *secret);
+static void hybrid_free(struct hybrid *h);
 
 static bool known(const sg_kex_class *k)
 {
@@ -36,7 +66,7 @@ static sg_kex_key *wrap(const sg_kex_class *k, EVP_PKEY *p)
 	sg_kex_key *key;
 	if (!p)
 		return NULL;
-	if (!(key = malloc(sizeof(*key)))) {
+	if (!(key = calloc(1, sizeof(*key)))) {
 		EVP_PKEY_free(p);
 		return NULL;
 	}
@@ -83,6 +113,8 @@ err:
 sg_kex_key *sg_kex_generate(const sg_kex_class *k)
 {
 	EVP_PKEY *p = NULL;
+	if (k == &sg_x25519mlkem768)
+		return hybrid_new(NULL);
 	if (!known(k) || sg_crypto_init() != 0)
 		return NULL;
 	if (k == &sg_x25519) {
@@ -111,6 +143,8 @@ sg_kex_key *sg_kex_from_private(const sg_kex_class *k, const uint8_t *priv, size
 	EVP_PKEY *p = NULL;
 	uint8_t pub[SG_MAX_KEX_PUB];
 
+	if (k == &sg_x25519mlkem768)
+		return priv && len == 96 ? hybrid_new(priv) : NULL;
 	if (!known(k) || !priv || sg_crypto_init() != 0)
 		return NULL;
 	if (k == &sg_x25519) {
@@ -144,11 +178,13 @@ done:
 	return wrap(k, p);
 }
 
-int sg_kex_public(const sg_kex_key *key, uint8_t *out)
+int sg_kex_public(sg_kex_key *key, uint8_t *out)
 {
 	size_t n = 0;
 	if (!key)
 		return -1;
+	if (key->hy)
+		return hybrid_public(key, out);
 	if (key->k == &sg_x25519) {
 		n = key->k->pub_len;
 		if (EVP_PKEY_get_raw_public_key(key->p, out, &n) != 1)
@@ -166,13 +202,15 @@ err:
 	return -1;
 }
 
-int sg_kex_derive(const sg_kex_key *key, const uint8_t *peer, size_t plen, uint8_t *out)
+int sg_kex_derive(sg_kex_key *key, const uint8_t *peer, size_t plen, uint8_t *out)
 {
 	EVP_PKEY *pp = NULL;
 	EVP_PKEY_CTX *dc = NULL;
 	size_t n;
 	int ret = -1;
 
+	if (key && key->hy)
+		return hybrid_derive(key, peer, plen, out);
 	if (!key || !peer || plen != key->k->pub_len)
 		return -1;
 	if (key->k == &sg_x25519) {
@@ -217,9 +255,174 @@ err:
 
 void sg_kex_free(sg_kex_key *key)
 {
-	if (!key)
+	/* The last reference frees (extra_refs was 0). */
+	if (!key || __atomic_fetch_sub(&key->extra_refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	hybrid_free(key->hy);
 	/* EVP_PKEY_free clears the private key material. */
 	EVP_PKEY_free(key->p);
 	free(key);
+}
+
+/* Server side, every group: DH groups answer with our public value and
+ * derive; the hybrid encapsulates. */
+int sg_kex_encap(sg_kex_key *ours, const uint8_t *client_share, size_t n,
+		 uint8_t *server_share, uint8_t *secret)
+{
+	if (!ours || !client_share || !server_share || !secret)
+		return -1;
+	if (ours->hy)
+		return hybrid_encap(ours, client_share, n, server_share, secret);
+	if (n != ours->k->pub_len || sg_kex_public(ours, server_share) < 0 ||
+	    sg_kex_derive(ours, client_share, n, secret) < 0) {
+		sg_wipe(secret, ours->k->secret_len);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem) ----
+ * An X25519 key made by the X25519 code above (so it is generated the
+ * same way as a plain x25519 key) and an ML-KEM-768 key kept as its seed
+ * d || z (FIPS 203 section 7.1) until a client needs the key pair. */
+struct mlkem_pair {
+	uint8_t ek[SG_MLKEM768_EK];
+	uint8_t dk[SG_MLKEM768_DK];
+};
+
+struct hybrid {
+	sg_kex_key *x;
+	/* The key pair expanded from seed, allocated only then: a server
+	 * holds about 100 bytes, not 3.6 KB, during its handshake. */
+	struct mlkem_pair *pair;
+	bool fixed_m;           /* sg_kex_test_fix_encap */
+	uint8_t seed[64];
+	uint8_t m[32];
+};
+
+/* From priv = d || z || X25519 private key, or fresh when priv is NULL. */
+static sg_kex_key *hybrid_new(const uint8_t *priv)
+{
+	struct hybrid *h = NULL;
+	sg_kex_key *key = NULL;
+
+	if (sg_crypto_init() != 0 || !(h = calloc(1, sizeof(*h))) || !(key = calloc(1, sizeof(*key))))
+		goto err;
+	if (priv) {
+		memcpy(h->seed, priv, 64);
+		h->x = sg_kex_from_private(&sg_x25519, priv + 64, 32);
+	} else if (sg_random(h->seed, sizeof h->seed) == 0) {
+		h->x = sg_kex_generate(&sg_x25519);
+	}
+	if (!h->x)
+		goto err;
+	key->k = &sg_x25519mlkem768;
+	key->hy = h;
+	return key;
+err:
+	hybrid_free(h);
+	free(key);
+	return NULL;
+}
+
+static void hybrid_free(struct hybrid *h)
+{
+	if (!h)
+		return;
+	sg_kex_free(h->x);
+	if (h->pair) {
+		sg_wipe(h->pair, sizeof *h->pair);
+		free(h->pair);
+	}
+	sg_wipe(h, sizeof *h);
+	free(h);
+}
+
+/* ML-KEM.KeyGen_internal(d, z) on first use; d is then no longer needed
+ * (z is inside dk). */
+static int hybrid_expand(struct hybrid *h)
+{
+	struct mlkem_pair *p;
+	if (h->pair)
+		return 0;
+	if (!(p = malloc(sizeof *p)))
+		return -1;
+	if (sg_mlkem768_keygen_internal(p->ek, p->dk, h->seed, h->seed + 32) < 0) {
+		sg_wipe(p, sizeof *p);
+		free(p);
+		return -1;
+	}
+	sg_wipe(h->seed, sizeof h->seed);
+	h->pair = p;
+	return 0;
+}
+
+/* Client share: ek || X25519 public value. */
+static int hybrid_public(sg_kex_key *key, uint8_t *out)
+{
+	struct hybrid *h = key->hy;
+	if (!out || hybrid_expand(h) < 0)
+		return -1;
+	memcpy(out, h->pair->ek, SG_MLKEM768_EK);
+	return sg_kex_public(h->x, out + SG_MLKEM768_EK);
+}
+
+/* Client: server share = ciphertext || X25519 share; secret = ML-KEM
+ * shared secret || X25519 secret.  The draft requires refusing a
+ * ciphertext of the wrong length: here, any share of the wrong length. */
+static int hybrid_derive(sg_kex_key *key, const uint8_t *peer, size_t plen, uint8_t *out)
+{
+	struct hybrid *h = key->hy;
+	if (!peer || !out || plen != key->k->server_share_len)
+		return -1;
+	if (hybrid_expand(h) < 0 || sg_mlkem768_decaps(out, h->pair->dk, peer) < 0 ||
+	    sg_kex_derive(h->x, peer + SG_MLKEM768_CT, 32, out + SG_MLKEM_SS) < 0) {
+		sg_wipe(out, key->k->secret_len);
+		return -1;
+	}
+	return 0;
+}
+
+/* Server: the draft requires the encapsulation key check of FIPS 203
+ * section 7.2 (sg_mlkem768_encaps_internal runs it), then Encaps and
+ * X25519 with our key. */
+static int hybrid_encap(sg_kex_key *ours, const uint8_t *cs, size_t n, uint8_t *ss, uint8_t *secret)
+{
+	struct hybrid *h = ours->hy;
+	uint8_t m[32];
+	int ret = -1;
+
+	if (n != ours->k->pub_len)
+		goto done;
+	if (h->fixed_m)
+		memcpy(m, h->m, sizeof m);
+	else if (sg_random(m, sizeof m) < 0)
+		goto done;
+	if (sg_mlkem768_encaps_internal(ss, secret, cs, m) < 0 ||
+	    sg_kex_public(h->x, ss + SG_MLKEM768_CT) < 0 ||
+	    sg_kex_derive(h->x, cs + SG_MLKEM768_EK, 32, secret + SG_MLKEM_SS) < 0)
+		goto done;
+	ret = 0;
+done:
+	if (ret)
+		sg_wipe(secret, ours->k->secret_len);
+	sg_wipe(m, sizeof m);
+	return ret;
+}
+
+sg_kex_key *sg_kex_x25519_part(sg_kex_key *key)
+{
+	if (!key || !key->hy)
+		return NULL;
+	__atomic_add_fetch(&key->hy->x->extra_refs, 1, __ATOMIC_RELAXED);
+	return key->hy->x;
+}
+
+int sg_kex_test_fix_encap(sg_kex_key *key, const uint8_t m[32])
+{
+	if (!key || !key->hy || !m)
+		return -1;
+	memcpy(key->hy->m, m, 32);
+	key->hy->fixed_m = true;
+	return 0;
 }

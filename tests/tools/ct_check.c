@@ -8,14 +8,24 @@
  *                         reported (so the check is known to see what it
  *                         looks for);
  *   ct_check control-pad  removes record padding with the plain scan
- *                         from the end, and must be reported too.
+ *                         from the end, and must be reported too;
+ *   ct_check control-mlkem  runs ML-KEM key generation without marking
+ *                         the matrix seed rho public, so SampleNTT's
+ *                         rejection branches on it (derived from the
+ *                         secret d) must be reported: the check sees
+ *                         inside mlkem.c.
  * Covered: sg_ct_eq, which compares Finished, PSK binders, HRR cookies
  * and ticket key names; the HMAC behind Finished and binders (secret key
  * and message); record padding removal (sg_record_unpad) with the whole
  * decrypted record secret, at every padding length of small records and
  * at the largest record; the path of an opened ticket: its state decoded
  * with the PSK secret (sg_ticket_decode), the binder computed from that
- * PSK and compared.  The AEAD (tag check included) is the backend's.
+ * PSK and compared; ML-KEM-768 (src/crypto/mlkem.c): KeyGen with d and z
+ * secret, Encaps with m secret, Decaps with the secret part of dk (s-hat
+ * and z; the embedded ek and H(ek) are public) on a valid and on a
+ * tampered ciphertext, whose re-encryption comparison and the choice
+ * between K' and J(z || c) depend on secrets only through masks.  The
+ * AEAD (tag check included) and SHA-3 are the backend's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +43,70 @@ static void secret(const void *p, size_t n)
 static void public_(const void *p, size_t n)
 {
 	VALGRIND_MAKE_MEM_DEFINED(p, n);
+}
+
+/* mlkem.c calls this for values it makes public by design (rho in
+ * KeyGen); this definition replaces the library's empty weak one.  The
+ * ML-KEM control turns it off. */
+static int declassify = 1;
+void sg_ct_public(const void *p, size_t n)
+{
+	if (declassify)
+		VALGRIND_MAKE_MEM_DEFINED(p, n);
+}
+
+/* ML-KEM-768 with its secrets undefined; only results become public, to
+ * be checked.  0 when every result is right. */
+static int check_mlkem(void)
+{
+	static uint8_t ek[SG_MLKEM768_EK], dk[SG_MLKEM768_DK], ek2[SG_MLKEM768_EK], dk2[SG_MLKEM768_DK];
+	static uint8_t ct[SG_MLKEM768_CT];
+	uint8_t d[32], z[32], m[32], k1[32], k2[32], k3[32];
+	int bad = 0;
+
+	memset(d, 0x11, sizeof d);
+	memset(z, 0x22, sizeof z);
+	memset(m, 0x33, sizeof m);
+	/* The reference run, all public. */
+	if (sg_mlkem768_keygen_internal(ek, dk, d, z) < 0 || sg_mlkem768_encaps_internal(ct, k1, ek, m) < 0)
+		return 1;
+	/* KeyGen: d, z secret. */
+	secret(d, sizeof d);
+	secret(z, sizeof z);
+	bad |= sg_mlkem768_keygen_internal(ek2, dk2, d, z) < 0;
+	public_(ek2, sizeof ek2);
+	public_(dk2, sizeof dk2);
+	bad |= memcmp(ek, ek2, sizeof ek) != 0 || memcmp(dk, dk2, sizeof dk) != 0;
+	/* Encaps: m secret (ek public). */
+	secret(m, sizeof m);
+	bad |= sg_mlkem768_encaps_internal(ct, k2, ek, m) < 0;
+	public_(ct, sizeof ct);
+	public_(k2, sizeof k2);
+	bad |= memcmp(k1, k2, sizeof k1) != 0;
+	/* Decaps: dk_PKE and z secret; valid, then tampered ciphertext. */
+	secret(dk, 1152);
+	secret(dk + SG_MLKEM768_DK - 32, 32);
+	bad |= sg_mlkem768_decaps(k2, dk, ct) < 0;
+	ct[100] ^= 1;
+	bad |= sg_mlkem768_decaps(k3, dk, ct) < 0;
+	public_(k2, sizeof k2);
+	public_(k3, sizeof k3);
+	bad |= memcmp(k1, k2, sizeof k1) != 0 || memcmp(k1, k3, sizeof k1) == 0;
+	if (bad)
+		printf("mlkem: wrong results\n");
+	return bad;
+}
+
+/* KeyGen with rho left secret: must be reported. */
+static int control_mlkem(void)
+{
+	static uint8_t ek[SG_MLKEM768_EK], dk[SG_MLKEM768_DK];
+	uint8_t d[32], z[32];
+	memset(d, 0x11, sizeof d);
+	memset(z, 0x22, sizeof z);
+	declassify = 0;
+	secret(d, sizeof d);
+	return sg_mlkem768_keygen_internal(ek, dk, d, z) < 0;
 }
 
 /* The scan RFC 8446 5.4 describes, stopping at the type: its time
@@ -111,6 +185,8 @@ int main(int argc, char **argv)
 	int control = argc > 1 && strcmp(argv[1], "control") == 0;
 	if (argc > 1 && strcmp(argv[1], "control-pad") == 0)
 		return check_unpad(1) ? 1 : 0;
+	if (argc > 1 && strcmp(argv[1], "control-mlkem") == 0)
+		return sg_crypto_init() < 0 || control_mlkem() ? 1 : 0;
 	uint8_t a[48], b[48];
 	int eq = 0;
 	for (int round = 0; round < 4; round++) {
@@ -138,8 +214,8 @@ int main(int argc, char **argv)
 	secret(mac2, sizeof mac2);
 	bool ok = control ? memcmp(mac1, mac2, sizeof mac1) == 0 : sg_ct_eq(mac1, mac2, sizeof mac1);
 	public_(&ok, sizeof ok);
-	int unpad = check_unpad(0), ticket = check_ticket();
-	printf("equal: %d of 4, hmac %s, unpad %s, ticket binder %s\n", eq, ok ? "same" : "differs",
-	       unpad ? "wrong" : "right", ticket ? "wrong" : "right");
-	return eq == 2 && ok && !unpad && !ticket ? 0 : 1;
+	int unpad = check_unpad(0), ticket = check_ticket(), mlkem = check_mlkem();
+	printf("equal: %d of 4, hmac %s, unpad %s, ticket binder %s, ML-KEM %s\n", eq, ok ? "same" : "differs",
+	       unpad ? "wrong" : "right", ticket ? "wrong" : "right", mlkem ? "wrong" : "right");
+	return eq == 2 && ok && !unpad && !ticket && !mlkem ? 0 : 1;
 }
