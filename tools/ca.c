@@ -1643,6 +1643,12 @@ static int cmd_issue(int argc, char **argv, char *err, size_t errlen)
 		return 2;
 	}
 	io.server = !o[1].seen;
+	/* An empty list ("--server ''") names nothing: without this check the
+	 * issue went on with no name at all and crashed. */
+	if (o[0].seen && !*o[0].value) {
+		seterr(err, errlen, "--server needs at least one name (NAME[,NAME...])");
+		return 2;
+	}
 	if (o[0].value && split_names(o[0].value, &io, err, errlen) != 0)
 		goto done;
 	if (o[1].value) {
