@@ -10,7 +10,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -Iinclude -Isrc $(EXTRA_C
 LDLIBS  += -lcrypto -lsqlite3 -lpthread
 
 LIB_SRCS   := $(sort $(wildcard src/*/*.c))
-TOOL_SRCS  := $(sort $(wildcard tools/*.c))
+TOOL_SRCS  := $(sort $(wildcard tools/*.c tools/*/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*_test.c))
 TSUP_SRCS  := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
 HELPER_SRCS:= $(sort $(wildcard tests/tools/*.c))
