@@ -324,6 +324,12 @@ check "HTTP/2.0 in a request line: 505, clean close" \
 	'[ "$(status "$TMP/badver.out")" = 505 ] && grep -q "end: close_notify" "$TMP/badver.err"' "$TMP/badver.out"
 raw badmeth 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n'
 check "an unknown method: 501" '[ "$(status "$TMP/badmeth.out")" = 501 ]' "$TMP/badmeth.out"
+# Every head comes from src/http's writer, with its one table of phrases
+# (serve's own table said "417 Unknown").
+raw expect 'GET / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n'
+check "an unknown expectation: 417 Expectation Failed" \
+	'head -n 1 "$TMP/expect.out" | grep -q "^HTTP/1.1 417 Expectation Failed" && grep -q "end: close_notify" "$TMP/expect.err"' \
+	"$TMP/expect.out"
 long=$(head -c 20000 /dev/zero | tr '\0' a)
 raw long "GET /$long HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
 check "a 20 kB request-line: 414, clean close" \

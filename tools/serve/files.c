@@ -44,7 +44,7 @@ static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 	c->mem = buf;
 	c->mem_len = head_only ? 0 : len;
 	c->mem_off = 0;
-	set_head(c, 200, "text/html; charset=utf-8", len, NULL);
+	set_head(c, 200, "text/html; charset=utf-8", len, NULL, 0);
 }
 
 /* Open rel (from sg_http_map_path) under the root so that nothing, not
@@ -100,11 +100,12 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 			tl = (size_t)(q - req->path.p);
 		if (tl == 0 || req->path.p[tl - 1] != '/') {
 			char loc[1200];
-			snprintf(loc, sizeof loc, "Location: %.*s/\r\n", (int)(tl < 1000 ? tl : 1000), req->path.p);
+			snprintf(loc, sizeof loc, "%.*s/", (int)(tl < 1000 ? tl : 1000), req->path.p);
+			sg_http_header f = field("Location", loc);
 			free(c->mem);
 			c->mem = NULL;
 			c->mem_len = 0;
-			set_head(c, 301, NULL, 0, loc);
+			set_head(c, 301, NULL, 0, &f, 1);
 			close(fd);
 			return;
 		}
@@ -127,16 +128,16 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 		respond_text(c, 403, "forbidden: not a regular file\n", head_only);
 		return;
 	}
-	char lm[SG_HTTP_DATE_LEN + 1], extra[256];
+	char lm[SG_HTTP_DATE_LEN + 1], cr[96];
 	sg_http_date_format(st.st_mtime, lm);
+	sg_http_header f[3] = { field("Last-Modified", lm), field("Accept-Ranges", "bytes") };
 	/* RFC 9110 13.1.3: If-Modified-Since, for GET and HEAD. */
 	if (req->has_ims && st.st_mtime <= req->if_modified_since) {
 		close(fd);
 		free(c->mem);
 		c->mem = NULL;
 		c->mem_len = 0;
-		snprintf(extra, sizeof extra, "Last-Modified: %s\r\n", lm);
-		set_head(c, 304, NULL, NO_LENGTH, extra);      /* 304 has no body (9110 15.4.5) */
+		set_head(c, 304, NULL, NO_LENGTH, f, 1);      /* 304 has no body (9110 15.4.5) */
 		return;
 	}
 	uint64_t first = 0, last = st.st_size ? (uint64_t)st.st_size - 1 : 0;
@@ -148,25 +149,26 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 			status = 206;
 		} else if (r < 0) {
 			close(fd);
-			snprintf(extra, sizeof extra, "Content-Range: bytes */%lld\r\n", (long long)st.st_size);
+			snprintf(cr, sizeof cr, "bytes */%lld", (long long)st.st_size);
+			sg_http_header f416 = field("Content-Range", cr);
 			free(c->mem);
 			c->mem = NULL;
 			c->mem_len = 0;
-			set_head(c, 416, NULL, 0, extra);
+			set_head(c, 416, NULL, 0, &f416, 1);
 			return;
 		}
 	}
 	uint64_t len = st.st_size ? last - first + 1 : 0;
-	if (status == 206)
-		snprintf(extra, sizeof extra, "Last-Modified: %s\r\nAccept-Ranges: bytes\r\nContent-Range: bytes %llu-%llu/%lld\r\n",
-			 lm, (unsigned long long)first, (unsigned long long)last, (long long)st.st_size);
-	else
-		snprintf(extra, sizeof extra, "Last-Modified: %s\r\nAccept-Ranges: bytes\r\n", lm);
+	size_t nf = 2;
+	if (status == 206) {
+		snprintf(cr, sizeof cr, "bytes %llu-%llu/%lld", (unsigned long long)first, (unsigned long long)last,
+			 (long long)st.st_size);
+		f[nf++] = field("Content-Range", cr);
+	}
 	free(c->mem);
 	c->mem = NULL;
 	c->mem_len = 0;
-	set_head(c, status, sg_http_mime_type(rel, strlen(rel)), len, extra);
-	if (head_only || len == 0) {
+	if (set_head(c, status, sg_http_mime_type(rel, strlen(rel)), len, f, nf) < 0 || head_only || len == 0) {
 		close(fd);
 		return;
 	}

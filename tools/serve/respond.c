@@ -9,44 +9,47 @@
 
 #include "serve.h"
 
-static const char *reason_phrase(int status)
+/* The head goes through src/http's writer, which checks every name and
+ * value (no CR, LF or other control byte can split the response) and
+ * holds the one table of reason phrases. */
+int set_head(hconn *c, int status, const char *type, uint64_t len, const sg_http_header *extra,
+	     size_t nextra)
 {
-	switch (status) {
-	case 200: return "OK";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 416: return "Range Not Satisfiable";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	sg_http_header f[16];
+	size_t n = 0;
+	char cl[24];
+	if (type)
+		f[n++] = field("Content-Type", type);
+	if (len != NO_LENGTH) {
+		snprintf(cl, sizeof cl, "%llu", (unsigned long long)len);
+		f[n++] = field("Content-Length", cl);
 	}
-}
-
-void set_head(hconn *c, int status, const char *type, uint64_t len, const char *extra)
-{
-	char date[SG_HTTP_DATE_LEN + 1];
-	sg_http_date_format(time(NULL), date);
-	char cl[48] = "";
-	if (len != NO_LENGTH)
-		snprintf(cl, sizeof cl, "Content-Length: %llu\r\n", (unsigned long long)len);
-	int n = snprintf(c->r->head, sizeof c->r->head,
-			 "HTTP/1.1 %d %s\r\nServer: sigil\r\nDate: %s\r\n%s%s%s%s%s%s\r\n",
-			 status, reason_phrase(status), date, type ? "Content-Type: " : "", type ? type : "",
-			 type ? "\r\n" : "", cl, extra ? extra : "",
-			 c->keep_alive ? "" : "Connection: close\r\n");
-	c->head_len = n > 0 && (size_t)n < sizeof c->r->head ? (size_t)n : 0;
+	for (size_t i = 0; i < nextra && n < sizeof f / sizeof f[0] - 1; i++)
+		f[n++] = extra[i];
+	if (!c->keep_alive)
+		f[n++] = field("Connection", "close");
+	sg_wr w;
+	sg_wr_init_fixed(&w, (uint8_t *)c->r->head, sizeof c->r->head);
+	if (!sg_http_write_response_head(&w, (uint16_t)status, time(NULL), f, n)) {
+		/* A field the writer refused (or too long for the buffer):
+		 * answer 500 without it, and without a body. */
+		free(c->mem);
+		c->mem = NULL;
+		c->mem_len = c->mem_off = 0;
+		c->keep_alive = 0;
+		sg_http_header e[2] = { field("Content-Length", "0"), field("Connection", "close") };
+		sg_wr_init_fixed(&w, (uint8_t *)c->r->head, sizeof c->r->head);
+		if (!sg_http_write_response_head(&w, 500, time(NULL), e, 2))
+			w.len = 0;
+		c->head_len = w.len;
+		c->head_off = 0;
+		c->status = 500;
+		return -1;
+	}
+	c->head_len = w.len;
 	c->head_off = 0;
 	c->status = status;
+	return 0;
 }
 
 void respond_text(hconn *c, int status, const char *body, int head_only)
@@ -55,7 +58,7 @@ void respond_text(hconn *c, int status, const char *body, int head_only)
 	c->mem = strdup(body);
 	c->mem_len = head_only || !c->mem ? 0 : strlen(body);
 	c->mem_off = 0;
-	set_head(c, status, "text/plain; charset=utf-8", strlen(body), NULL);
+	set_head(c, status, "text/plain; charset=utf-8", strlen(body), NULL, 0);
 }
 
 void html_escape(char *out, size_t cap, const char *in)
@@ -108,7 +111,7 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 	c->mem = page;
 	c->mem_len = head_only ? 0 : (size_t)n;
 	c->mem_off = 0;
-	set_head(c, 200, "text/html; charset=utf-8", (uint64_t)n, NULL);
+	set_head(c, 200, "text/html; charset=utf-8", (uint64_t)n, NULL, 0);
 }
 
 void start_response(worker *w, hconn *c, const sg_http_request *req, int ok)
@@ -129,10 +132,13 @@ void start_response(worker *w, hconn *c, const sg_http_request *req, int ok)
 	snprintf(c->r->line, sizeof c->r->line, "%.*s %.*s HTTP/1.%d", (int)req->method_name.n, req->method_name.p,
 		 (int)(req->target.n < 300 ? req->target.n : 300), req->target.p, req->version_minor);
 	if (!get && !head_only) {
-		respond_text(c, 405, "only GET and HEAD are served here\n", 0);
-		char *h = c->r->head + c->head_len - 2;     /* add Allow before the blank line */
-		snprintf(h, sizeof c->r->head - (size_t)(h - c->r->head), "Allow: GET, HEAD\r\n\r\n");
-		c->head_len = strlen(c->r->head);
+		static const char msg[] = "only GET and HEAD are served here\n";
+		sg_http_header allow = field("Allow", "GET, HEAD");
+		free(c->mem);
+		c->mem = strdup(msg);
+		c->mem_len = c->mem ? strlen(msg) : 0;
+		c->mem_off = 0;
+		set_head(c, 405, "text/plain; charset=utf-8", strlen(msg), &allow, 1);
 		return;
 	}
 	if (s->nauthz && !authorized(s, c, req->path.p, req->path.n)) {

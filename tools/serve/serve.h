@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "sigil.h"
@@ -142,7 +143,20 @@ int64_t mono_ms(void);
 void *worker_main(void *arg);
 
 /* respond.c */
-void set_head(hconn *c, int status, const char *type, uint64_t len, const char *extra);
+/* A field for set_head from two NUL-terminated strings (not copied: they
+ * must live until set_head returns). */
+static inline sg_http_header field(const char *name, const char *value)
+{
+	sg_http_header h = { { name, strlen(name) }, { value, strlen(value) } };
+	return h;
+}
+/* The response head into c->r->head: the status, Content-Type when type is
+ * not NULL, Content-Length unless len is NO_LENGTH, the extra fields,
+ * Connection: close unless keep-alive.  -1 when the writer refused a
+ * field: the head is then a 500 without a body (c->mem is freed) and the
+ * caller must not send the body it meant to. */
+int set_head(hconn *c, int status, const char *type, uint64_t len, const sg_http_header *extra,
+	     size_t nextra);
 void respond_text(hconn *c, int status, const char *body, int head_only);
 void html_escape(char *out, size_t cap, const char *in);
 void start_response(worker *w, hconn *c, const sg_http_request *req, int ok);
