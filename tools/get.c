@@ -1,9 +1,8 @@
 /*
  * sigil get: a verifying HTTPS client.
  *
- * Exit codes (documented in --help, distinct so scripts can tell them apart):
- *   0 success, 2 usage, 3 connection, 4 TLS protocol, 5 certificate
- *   verification, 6 HTTP status >= 400, 7 local file error.
+ * Exit codes: the table of tools.h (EX_*), distinct so that scripts can
+ * tell the failures apart.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,9 +22,8 @@
 #include "der/der.h"
 #include "http/http.h"
 #include "x509/x509.h"
+#include "opt.h"
 #include "tools.h"
-
-enum { EX_OK = 0, EX_USAGE = 2, EX_CONNECT = 3, EX_TLS = 4, EX_VERIFY = 5, EX_HTTP = 6, EX_FILE = 7 };
 
 #define MAX_HEADERS 32
 #define MAX_REDIRECTS 10
@@ -35,9 +33,8 @@ typedef struct get_opts {
 	const char *cacert, *pin, *crl, *out, *method, *data;
 	const char *cert, *key;
 	const char *session;
-	const char *headers[MAX_HEADERS];
-	int nheaders;
-	int verbose, insecure, follow, head_only_print;
+	struct opt_list headers;
+	int verbose, insecure, follow;
 } get_opts;
 
 typedef struct url {
@@ -254,14 +251,8 @@ static int fetch(const get_opts *o, const url *u, FILE *out, char *location, siz
 	char head[8192];
 	int n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: sigil\r\nAccept: */*\r\n"
 			 "Connection: close\r\n", method, u->path, hosthdr);
-	for (int i = 0; i < o->nheaders && n > 0 && (size_t)n < sizeof head; i++) {
-		if (strpbrk(o->headers[i], "\r\n") || !strchr(o->headers[i], ':')) {
-			fprintf(stderr, "sigil get: bad header \"%s\" (want 'Name: value')\n", o->headers[i]);
-			ret = EX_USAGE;
-			goto out;
-		}
-		n += snprintf(head + n, sizeof head - (size_t)n, "%s\r\n", o->headers[i]);
-	}
+	for (size_t i = 0; i < o->headers.n && n > 0 && (size_t)n < sizeof head; i++)
+		n += snprintf(head + n, sizeof head - (size_t)n, "%s\r\n", o->headers.v[i]);
 	if (o->data && n > 0 && (size_t)n < sizeof head)
 		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", strlen(o->data));
 	if (n <= 0 || (size_t)n + 2 >= sizeof head) {
@@ -416,67 +407,57 @@ out:
 	return ret;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: sigil get URL [options]\n"
-		"  --cacert FILE|DIR   trust these CAs (default: the system bundle)\n"
-		"  --pin sha256//B64   require a certificate with this SPKI hash (';' for several)\n"
-		"  --crl FILE          check revocation with this CRL (required to be current)\n"
-		"  --cert FILE --key FILE  a client certificate, if the server asks\n"
-		"  --session FILE      resume the session saved in FILE, and save the new one\n"
-		"  -o FILE             write the body to FILE (default: standard output)\n"
-		"  -X METHOD           request method (default GET, or POST with -d)\n"
-		"  -d DATA             send DATA as the request body\n"
-		"  -H 'Name: value'    add a request header (repeatable)\n"
-		"  -L                  follow redirects (at most %d)\n"
-		"  -v                  show the handshake, the chain and the response head\n"
-		"  --insecure          do not verify the server's certificate (testing only)\n"
-		"exit status: 0 ok, 2 usage, 3 connection, 4 TLS protocol, 5 certificate\n"
-		"verification, 6 HTTP error (status >= 400 or a bad response), 7 local file\n", MAX_REDIRECTS);
-}
-
 int do_get(int argc, char **argv)
 {
 	get_opts o = { 0 };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define OPT(name, field) if (strcmp(a, name) == 0 && v) { field = v; i++; continue; }
-		OPT("--cacert", o.cacert)
-		OPT("--pin", o.pin)
-		OPT("--crl", o.crl)
-		OPT("--cert", o.cert)
-		OPT("--key", o.key)
-		OPT("--session", o.session)
-		OPT("-o", o.out)
-		OPT("-X", o.method)
-		OPT("-d", o.data)
-		if (strcmp(a, "-H") == 0 && v) {
-			if (o.nheaders == MAX_HEADERS) {
-				fprintf(stderr, "sigil get: at most %d -H options\n", MAX_HEADERS);
-				return EX_USAGE;
-			}
-			o.headers[o.nheaders++] = v;
-			i++;
-			continue;
-		}
-		if (strcmp(a, "-v") == 0) { o.verbose = 1; continue; }
-		if (strcmp(a, "-L") == 0) { o.follow = 1; continue; }
-		if (strcmp(a, "--insecure") == 0 || strcmp(a, "-k") == 0) { o.insecure = 1; continue; }
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return EX_OK; }
-		if (a[0] != '-' && !o.url) { o.url = a; continue; }
-		fprintf(stderr, "sigil get: unknown or incomplete option \"%s\"\n", a);
-		usage(stderr);
-		return EX_USAGE;
-	}
-	if (!o.url) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	struct opt opts[] = {
+		OPTION("--cacert", 0, OPT_FILE, "FILE|DIR", NULL,
+		  "trust the CAs in FILE, or in the files of DIR (default: the system bundle, "
+		  "/etc/ssl/certs/ca-certificates.crt)", &o.cacert, 0, 0, true),
+		OPTION("--pin", 0, OPT_STRING, "sha256//B64", NULL,
+		  "require a certificate of the chain with this SPKI hash (';' between several; "
+		  "'sigil inspect' prints it)", &o.pin),
+		OPTION("--crl", 0, OPT_FILE, "FILE", NULL, "check revocation with this CRL (it must be current)", &o.crl),
+		OPTION("--cert", 0, OPT_FILE, "FILE", NULL, "a client certificate chain, for a server that asks", &o.cert),
+		OPTION("--key", 0, OPT_FILE, "FILE", NULL, "the private key of --cert (default: in the --cert file)",
+		  &o.key),
+		OPTION("--session", 0, OPT_STRING, "FILE", NULL,
+		  "resume the session saved in FILE, and save the new one there", &o.session),
+		OPTION("--output", 'o', OPT_STRING, "FILE", NULL, "write the body to FILE (default: standard output)",
+		  &o.out),
+		OPTION("--request", 'X', OPT_STRING, "METHOD", NULL, "the request method (default GET, or POST with -d)",
+		  &o.method),
+		OPTION("--data", 'd', OPT_STRING, "DATA", NULL, "send DATA as the request body (POST)", &o.data),
+		OPTION("--header", 'H', OPT_LIST, "'NAME: VALUE'", NULL, "add a request header field", &o.headers),
+		OPTION("--location", 'L', OPT_FLAG, NULL, NULL, "follow redirects (at most 10)", &o.follow),
+		OPTION("--verbose", 'v', OPT_FLAG, NULL, NULL, "show the handshake, the chain and the response head on "
+		  "stderr", &o.verbose),
+		OPTION("--insecure", 'k', OPT_FLAG, NULL, NULL, "do not verify the server's certificate (testing only)",
+		  &o.insecure),
+	};
+	struct opt_cmd cmd = {
+		"get", "URL [options]",
+		"Fetch an https:// URL, verifying the server's certificate chain and name.",
+		NULL, opts, sizeof opts / sizeof opts[0], 1, 1,
+	};
+	char *pos[1];
+	int npos;
+	int pr = opt_parse(&cmd, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	o.url = pos[0];
+	if (o.headers.n > MAX_HEADERS)
+		return opt_usage_error(&cmd, "at most %d -H options", MAX_HEADERS);
+	for (size_t i = 0; i < o.headers.n; i++)
+		if (strpbrk(o.headers.v[i], "\r\n") || !strchr(o.headers.v[i], ':') || o.headers.v[i][0] == ':')
+			return opt_usage_error(&cmd, "-H \"%s\": want 'Name: value' on one line", o.headers.v[i]);
+	if (o.key && !o.cert)
+		return opt_usage_error(&cmd, "--key goes with --cert");
+	if (o.pin && sg_x509_pin_match(o.pin, (sg_rd){ NULL, 0 }) < 0)
+		return opt_usage_error(&cmd, "--pin %s: want sha256//BASE64 of 32 bytes, ';' between several", o.pin);
 	url u;
 	if (parse_url(o.url, &u) < 0) {
-		fprintf(stderr, "sigil get: \"%s\" is not an https:// URL I can use\n", o.url);
-		return EX_USAGE;
+		return opt_usage_error(&cmd, "\"%s\" is not an https:// URL (https://HOST[:PORT]/PATH)", o.url);
 	}
 	FILE *out = stdout;
 	if (o.out && !(out = fopen(o.out, "wb"))) {
@@ -508,5 +489,6 @@ int do_get(int argc, char **argv)
 		fprintf(stderr, "sigil get: -o %s: %s\n", o.out, strerror(errno));
 		ret = EX_FILE;
 	}
+	free(o.headers.v);
 	return ret;
 }

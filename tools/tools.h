@@ -1,6 +1,22 @@
-/* Subcommands of the sigil CLI: one file each, dispatched by main.c. */
+/* Subcommands of the sigil CLI: one file (or folder) each, dispatched by
+ * main.c, and what they share. */
 #ifndef SG_TOOLS_H
 #define SG_TOOLS_H
+
+/*
+ * Exit status of every command: one table, printed by `sigil --help`
+ * (main.c) and in the README.  tests/cli/exit.sh holds all three to it.
+ */
+enum {
+	EX_OK = 0,      /* success */
+	EX_FAIL = 1,    /* the work failed for a reason below none of these */
+	EX_USAGE = 2,   /* unknown or repeated option, bad value, missing argument */
+	EX_CONNECT = 3, /* cannot resolve, connect, or the connection broke or timed out */
+	EX_TLS = 4,     /* TLS handshake or protocol failure, an alert */
+	EX_VERIFY = 5,  /* the peer's certificate was refused */
+	EX_HTTP = 6,    /* HTTP status >= 400, a redirect not followed, a bad response */
+	EX_FILE = 7,    /* a file named on the command line cannot be read or is not what it must be */
+};
 
 /* sigil verify CERT.pem [--cacert FILE|DIR] [--untrusted FILE] [--host NAME|IP]
  *   [--at TIME] [--purpose server|client] [--crl FILE] [--pin sha256//...] */

@@ -18,6 +18,7 @@
 
 #include "serve.h"
 #include "../ca.h"
+#include "../opt.h"
 #include "../tools.h"
 
 /* The only file-scope mutable state of the server: a signal handler is
@@ -48,83 +49,87 @@ static void make_parents(const char *path)
 	}
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: sigil serve [options]\n"
-		"  --listen HOST:PORT     address to listen on (default 127.0.0.1:8443)\n"
-		"  --cert CHAIN.pem       certificate chain, leaf first (default: a localhost\n"
-		"  --key KEY.pem          certificate from the development CA in $SIGIL_HOME)\n"
-		"  --root DIR             serve static files from DIR (default: a built-in page\n"
-		"                         showing the visitor's TLS parameters)\n"
-		"  --threads N            worker threads (default: the number of cores)\n"
-		"  --alpn LIST            ALPN protocols (default http/1.1)\n"
-		"  --access-log FILE      Common Log Format plus TLS version and suite\n"
-		"  --client-ca FILE       ask for client certificates from this CA\n"
-		"  --ticket-keys FILE     session ticket keys shared by a fleet (docs/fleet.md;\n"
-		"                         re-read on SIGHUP; default: random per process)\n"
-		"  --require-client-cert  refuse clients without one (with --client-ca)\n"
-		"  --client-crl FILE      refuse revoked client certificates (re-read on SIGHUP)\n"
-		"  --authz FILE           per-path rules: lines 'PREFIX SUBJECT', e.g.\n"
-		"                         '/admin/ CN=alice, O=Example' or '/members/ *'\n"
-		"  --handshake-timeout S  drop a handshake after S seconds (default 10)\n"
-		"  --idle-timeout S       drop an idle connection after S seconds (default 60)\n"
-		"  --max-conns N          connections per thread (default 10000)\n"
-		"  -v                     log handshakes and errors to stderr\n"
-		"SIGTERM/SIGINT: finish responses in flight and stop; SIGHUP: reload the\n"
-		"certificate, key and ticket keys.\n");
-}
-
 int do_serve(int argc, char **argv)
 {
 	struct server srv = { 0 };
 	struct server *s = &srv;
 	struct serve_opts *o = &s->o;
-	*o = (struct serve_opts){ .listen = "127.0.0.1:8443", .alpn = "http/1.1", .threads = 0,
-				  .handshake_timeout = 10, .idle_timeout = 60, .max_conns = 10000,
-				  .client_auth = SIGIL_CLIENT_AUTH_REQUEST };
+	int require = 0, request = 0;
+	struct opt opts[] = {
+		OPTION("--listen", 0, OPT_ADDR, "HOST:PORT", "127.0.0.1:8443",
+		  "address to listen on: an IPv4 address or a host name, or [IPv6], and a port", &o->listen),
+		OPTION("--cert", 0, OPT_FILE, "CHAIN.pem", NULL,
+		  "certificate chain, leaf first (default: a certificate for localhost from the "
+		  "development CA in $SIGIL_HOME)", &o->cert),
+		OPTION("--key", 0, OPT_FILE, "KEY.pem", NULL, "the private key of --cert", &o->key),
+		OPTION("--root", 0, OPT_STRING, "DIR", NULL,
+		  "serve the static files of DIR (default: a built-in page showing the visitor's TLS "
+		  "parameters)", &o->root),
+		OPTION("--threads", 0, OPT_INT, "N", NULL, "worker threads (default: the number of cores)", &o->threads,
+		  1, 1024),
+		OPTION("--alpn", 0, OPT_STRING, "LIST", "http/1.1", "ALPN protocols, comma-separated", &o->alpn),
+		OPTION("--access-log", 0, OPT_STRING, "FILE", NULL,
+		  "append Common Log Format lines plus the TLS version and suite to FILE", &o->access_log),
+		OPTION("--client-ca", 0, OPT_FILE, "FILE|DIR", NULL, "ask for client certificates issued by these CAs",
+		  &o->client_ca, 0, 0, true),
+		OPTION("--require-client-cert", 0, OPT_FLAG, NULL, NULL,
+		  "refuse clients without a certificate (with --client-ca)", &require),
+		OPTION("--request-client-cert", 0, OPT_FLAG, NULL, NULL,
+		  "let clients without a certificate in (the default with --client-ca)", &request),
+		OPTION("--client-crl", 0, OPT_FILE, "FILE", NULL,
+		  "refuse client certificates this CRL revokes (it must be current; re-read on SIGHUP)",
+		  &o->client_crl),
+		OPTION("--authz", 0, OPT_FILE, "FILE", NULL,
+		  "per-path rules, a line each: 'PREFIX SUBJECT', e.g. '/admin/ CN=alice, O=Example' or "
+		  "'/members/ *' (any client certificate)", &o->authz),
+		OPTION("--ticket-keys", 0, OPT_FILE, "FILE", NULL,
+		  "session-ticket keys shared by a fleet, 96 hex digits a line (docs/fleet.md; re-read on "
+		  "SIGHUP; default: one random key per process)", &o->ticket_keys),
+		OPTION("--handshake-timeout", 0, OPT_INT, "S", "10", "drop a handshake not done after S seconds",
+		  &o->handshake_timeout, 1, 3600),
+		OPTION("--idle-timeout", 0, OPT_INT, "S", "60",
+		  "drop a connection idle for S seconds (no request, a head not complete, a response not read)",
+		  &o->idle_timeout, 1, 86400),
+		OPTION("--max-conns", 0, OPT_INT, "N", "10000", "connections per thread", &o->max_conns, 1, 10000000),
+		OPTION("--verbose", 'v', OPT_FLAG, NULL, NULL, "log handshakes and errors to stderr", &o->verbose),
+	};
+	struct opt_cmd cmd = {
+		"serve", "[options]",
+		"An HTTPS server: static files under --root, or a page showing the TLS parameters of the "
+		"visitor's connection.",
+		"SIGTERM or SIGINT: finish the responses in flight (10 s at most) and stop.  SIGHUP: reload the "
+		"certificate, key, client CRL and ticket keys; open connections go on.",
+		opts, sizeof opts / sizeof opts[0], 0, 0,
+	};
+	char *pos[1];
+	int npos;
+	int pr = opt_parse(&cmd, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	o->client_auth = require ? SIGIL_CLIENT_AUTH_REQUIRE : SIGIL_CLIENT_AUTH_REQUEST;
+	if (require && request)
+		return opt_usage_error(&cmd, "--require-client-cert and --request-client-cert contradict each other");
 	s->root_fd = -1;
 	s->access_fd = -1;
 	pthread_mutex_init(&s->cfg_lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define ARG(name, field) if (strcmp(a, name) == 0 && v) { field = v; i++; continue; }
-#define NUM(name, field) if (strcmp(a, name) == 0 && v) { field = atoi(v); i++; continue; }
-		ARG("--listen", o->listen)
-		ARG("--cert", o->cert)
-		ARG("--key", o->key)
-		ARG("--root", o->root)
-		ARG("--alpn", o->alpn)
-		ARG("--access-log", o->access_log)
-		ARG("--client-ca", o->client_ca)
-		ARG("--client-crl", o->client_crl)
-		ARG("--authz", o->authz)
-		ARG("--ticket-keys", o->ticket_keys)
-		NUM("--threads", o->threads)
-		NUM("--handshake-timeout", o->handshake_timeout)
-		NUM("--idle-timeout", o->idle_timeout)
-		NUM("--max-conns", o->max_conns)
-		if (strcmp(a, "--require-client-cert") == 0) { o->client_auth = SIGIL_CLIENT_AUTH_REQUIRE; continue; }
-		if (strcmp(a, "--request-client-cert") == 0) { o->client_auth = SIGIL_CLIENT_AUTH_REQUEST; continue; }
-		if (strcmp(a, "-v") == 0) { o->verbose = 1; continue; }
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) { usage(stdout); return 0; }
-		fprintf(stderr, "sigil serve: unknown or incomplete option \"%s\"\n", a);
-		usage(stderr);
-		return 2;
+	if (!o->cert != !o->key)
+		return opt_usage_error(&cmd, "--cert and --key go together");
+	if ((o->client_crl || require) && !o->client_ca)
+		return opt_usage_error(&cmd, "%s needs --client-ca (the CA whose clients to check)",
+				       o->client_crl ? "--client-crl" : "--require-client-cert");
+	if (!*o->alpn)
+		return opt_usage_error(&cmd, "--alpn needs at least one protocol name, e.g. http/1.1");
+	sigil_config *probe = sigil_config_new();
+	if (probe && sigil_config_set_alpn(probe, o->alpn) < 0) {
+		int r = opt_usage_error(&cmd, "--alpn %s: %s", o->alpn, sigil_config_error(probe));
+		sigil_config_free(probe);
+		return r;
 	}
-	if (!o->cert != !o->key) {
-		fprintf(stderr, "sigil serve: --cert and --key go together\n");
-		return 2;
-	}
-	if (o->threads <= 0) {
+	sigil_config_free(probe);
+	if (!opt_given(&cmd, "--threads")) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		o->threads = n > 0 ? (int)n : 1;
-	}
-	if (o->handshake_timeout <= 0 || o->idle_timeout <= 0 || o->max_conns <= 0) {
-		fprintf(stderr, "sigil serve: timeouts and limits must be positive\n");
-		return 2;
+		o->threads = n > 0 ? (n < 1024 ? (int)n : 1024) : 1;
 	}
 	char dev_cert[4096], dev_key[4096];
 	char err[512];
@@ -140,7 +145,7 @@ int do_serve(int argc, char **argv)
 		if (sg_ca_ensure_dev(home, s->ca_cert_shown, sizeof s->ca_cert_shown, dev_cert, dev_key,
 				     sizeof dev_cert, err, sizeof err) < 0) {
 			fprintf(stderr, "sigil serve: development CA: %s\n", err);
-			return 1;
+			return EX_FAIL;
 		}
 		o->cert = dev_cert;
 		o->key = dev_key;
@@ -150,24 +155,20 @@ int do_serve(int argc, char **argv)
 	if (o->root) {
 		if (!realpath(o->root, s->root_real)) {
 			fprintf(stderr, "sigil serve: --root %s: %s\n", o->root, strerror(errno));
-			return 1;
+			return EX_FILE;
 		}
 		s->root_fd = open(s->root_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (s->root_fd < 0) {
 			fprintf(stderr, "sigil serve: --root %s: not a directory\n", o->root);
-			return 1;
+			return EX_FILE;
 		}
 	}
 	if (o->authz && load_authz(s, o->authz) < 0)
-		return 1;
-	if ((o->client_crl || o->client_auth == SIGIL_CLIENT_AUTH_REQUIRE) && !o->client_ca) {
-		fprintf(stderr, "sigil serve: --client-crl and --require-client-cert need --client-ca\n");
-		return 2;
-	}
+		return EX_FILE;
 	if (o->access_log &&
 	    (s->access_fd = open(o->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		fprintf(stderr, "sigil serve: --access-log %s: %s\n", o->access_log, strerror(errno));
-		return 1;
+		return EX_FILE;
 	}
 	FILE *ur = fopen("/dev/urandom", "rb");
 	if (!ur || fread(s->ticket_key, 1, sizeof s->ticket_key, ur) != sizeof s->ticket_key) {
@@ -175,9 +176,11 @@ int do_serve(int argc, char **argv)
 		return 1;
 	}
 	fclose(ur);
+	/* What can still fail here is in a file: the ticket keys, or a
+	 * certificate the checks above let through. */
 	s->cfg = config_load(s);
 	if (!s->cfg)
-		return 1;
+		return EX_FILE;
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -201,7 +204,7 @@ int do_serve(int argc, char **argv)
 		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (w->lfd < 0) {
 			fprintf(stderr, "sigil serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
-			return 1;
+			return EX_FAIL;
 		}
 	}
 	/* Signals go to the main thread only. */
