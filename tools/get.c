@@ -455,6 +455,11 @@ int do_get(int argc, char **argv)
 		return opt_usage_error(&cmd, "--key goes with --cert");
 	if (o.pin && sg_x509_pin_match(o.pin, (sg_rd){ NULL, 0 }) < 0)
 		return opt_usage_error(&cmd, "--pin %s: want sha256//BASE64 of 32 bytes, ';' between several", o.pin);
+	int fr = EX_OK;
+	if ((o.cacert && (fr = check_certs("get", "--cacert", o.cacert)) != EX_OK) ||
+	    (o.crl && (fr = check_crl("get", "--crl", o.crl)) != EX_OK) ||
+	    (o.cert && (fr = check_cert_key("get", o.cert, o.key ? o.key : o.cert)) != EX_OK))
+		return fr;
 	url u;
 	if (parse_url(o.url, &u) < 0) {
 		return opt_usage_error(&cmd, "\"%s\" is not an https:// URL (https://HOST[:PORT]/PATH)", o.url);

@@ -18,6 +18,14 @@ enum {
 	EX_FILE = 7,    /* a file named on the command line cannot be read or is not what it must be */
 };
 
+/* files.c: what a file option must hold, checked at start-up.  Each
+ * prints "sigil CMD: OPT PATH: why" and returns EX_FILE, or EX_OK. */
+int check_certs(const char *cmd, const char *opt, const char *path);   /* FILE|DIR */
+int check_crl(const char *cmd, const char *opt, const char *path);
+int check_key(const char *cmd, const char *opt, const char *path);
+/* --cert and --key: a chain, a key, and the key matching the leaf. */
+int check_cert_key(const char *cmd, const char *cert, const char *key);
+
 /* sigil verify CERT.pem [--cacert FILE|DIR] [--untrusted FILE] [--host NAME|IP]
  *   [--at TIME] [--purpose server|client] [--crl FILE] [--pin sha256//...] */
 int do_verify(int argc, char **argv);

@@ -153,7 +153,17 @@ int do_verify(int argc, char **argv)
 		ret = opt_usage_error(&cmd, "--pin %s: want sha256//BASE64 of 32 bytes, ';' between several", pins);
 		goto args;
 	}
+	/* Every file now, each reported as itself (exit 7). */
 	ret = EX_FILE;
+	for (size_t i = 0; i < cacerts.n; i++)
+		if (check_certs("verify", "--cacert", cacerts.v[i]) != EX_OK)
+			goto args;
+	for (size_t i = 0; i < untrusted.n; i++)
+		if (check_certs("verify", "--untrusted", untrusted.v[i]) != EX_OK)
+			goto args;
+	for (size_t i = 0; i < crlfiles.n; i++)
+		if (check_crl("verify", "--crl", crlfiles.v[i]) != EX_OK)
+			goto args;
 
 	struct derlist chain = {0};
 	sg_x509_store *st = sg_x509_store_new();

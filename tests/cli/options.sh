@@ -124,4 +124,44 @@ bad "an unknown command" 'unknown command "fetch"' "$SIGIL" fetch
 run order "$SIGIL" ca issue --server a.example "$TMP/ca" --out "$TMP/a"
 check "ca issue: options before DIR" '[ $rc -eq 0 ] && [ -s "$TMP/a.crt" ]' "$TMP/order.err"
 
+# ---- file options: read at start-up, reported as themselves, exit 7 ----------
+echo "not a certificate" >"$TMP/garbage.pem"
+mkdir "$TMP/emptydir"
+# file NAME EXPECTED-REGEX CMD...: exit 7, one line on stderr matching.
+file() {
+	label=$1
+	n=$(echo "$1" | tr -c 'A-Za-z0-9_.\n-' '_')
+	re=$2
+	shift
+	shift
+	run "$n" "$@"
+	check "$label: exit 7, \"$(head -c 100 "$TMP/$n.err")\"" \
+		'[ $rc -eq 7 ] && [ "$(wc -l <"$TMP/$n.err")" -eq 1 ] && grep -Eq -- "$re" "$TMP/$n.err"' "$TMP/$n.err"
+}
+G=$TMP/garbage.pem
+file "get --cacert garbage" "--cacert $G: no certificate in the file" "$SIGIL" get --cacert "$G" https://127.0.0.1:1/
+file "get --cacert missing" "--cacert $TMP/nope.pem: No such file or directory" \
+	"$SIGIL" get --cacert "$TMP/nope.pem" https://127.0.0.1:1/
+file "get --cacert empty dir" "--cacert $TMP/emptydir: no certificate in the directory" \
+	"$SIGIL" get --cacert "$TMP/emptydir" https://127.0.0.1:1/
+file "get --crl garbage" "--crl $G: no CRL in the file" "$SIGIL" get --crl "$G" https://127.0.0.1:1/
+file "get --crl a certificate" "--crl $TMP/a.crt: no CRL in the file" "$SIGIL" get --crl "$TMP/a.crt" https://127.0.0.1:1/
+file "get --cert garbage" "--cert $G: no certificate in the file" "$SIGIL" get --cert "$G" --key "$TMP/a.key" https://127.0.0.1:1/
+file "get --key garbage" "--key $G: no private key in the file" "$SIGIL" get --cert "$TMP/a.crt" --key "$G" https://127.0.0.1:1/
+"$SIGIL" ca issue "$TMP/ca" --server b.example --out "$TMP/b" >/dev/null 2>&1
+file "get --cert/--key that do not match" "--key $TMP/b.key: the private key does not match" \
+	"$SIGIL" get --cert "$TMP/a.crt" --key "$TMP/b.key" https://127.0.0.1:1/
+file "verify --cacert garbage" "--cacert $G: no certificate in the file" "$SIGIL" verify "$TMP/a.crt" --cacert "$G"
+file "verify --crl garbage" "--crl $G: no CRL in the file" "$SIGIL" verify "$TMP/a.crt" --cacert "$TMP/ca/root.crt" --crl "$G"
+file "verify --untrusted garbage" "--untrusted $G: no certificate" "$SIGIL" verify "$TMP/a.crt" --untrusted "$G"
+file "verify CERT garbage" "$G: no certificate in the file" "$SIGIL" verify "$G" --cacert "$TMP/ca/root.crt"
+file "serve --cert garbage" "--cert $G: no certificate in the file" "$SIGIL" serve --cert "$G" --key "$TMP/a.key"
+file "serve --key a directory" "--key $TMP/emptydir: is a directory" "$SIGIL" serve --cert "$TMP/a.crt" --key "$TMP/emptydir"
+file "serve --client-ca garbage" "--client-ca $G: no certificate in the file" "$SIGIL" serve --client-ca "$G"
+file "serve --client-crl garbage" "--client-crl $G: no CRL in the file" \
+	"$SIGIL" serve --client-ca "$TMP/ca/root.crt" --client-crl "$G"
+file "serve --authz missing" "--authz $TMP/nope: No such file" "$SIGIL" serve --authz "$TMP/nope"
+file "serve --ticket-keys missing" "--ticket-keys $TMP/nope: No such file" "$SIGIL" serve --ticket-keys "$TMP/nope"
+file "serve --root missing" "--root $TMP/nope: No such file" "$SIGIL" serve --root "$TMP/nope"
+file "ca issue --csr garbage" "--csr $G: no CERTIFICATE REQUEST block" "$SIGIL" ca issue "$TMP/ca" --csr "$G"
 finish

@@ -131,6 +131,13 @@ int do_serve(int argc, char **argv)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		o->threads = n > 0 ? (n < 1024 ? (int)n : 1024) : 1;
 	}
+	/* Every file option is read now, so that a bad one is reported as
+	 * itself and exits 7 before anything listens. */
+	int fr = EX_OK;
+	if ((o->cert && (fr = check_cert_key("serve", o->cert, o->key)) != EX_OK) ||
+	    (o->client_ca && (fr = check_certs("serve", "--client-ca", o->client_ca)) != EX_OK) ||
+	    (o->client_crl && (fr = check_crl("serve", "--client-crl", o->client_crl)) != EX_OK))
+		return fr;
 	char dev_cert[4096], dev_key[4096];
 	char err[512];
 	if (!o->cert) {
