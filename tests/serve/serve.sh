@@ -502,4 +502,73 @@ kill -0 "$HUP_PID" 2>/dev/null
 rc=$?
 check "SIGHUP: the server still runs" '[ $rc -eq 0 ]' "$TMP/hup.log"
 
+
+# ---------------------------------------------------------------------------
+# 10. Listening safely: an address another server holds is refused.
+serve "$TMP/la.log" --threads 2 --cert "$TMP/site.crt" --key "$TMP/site.key"
+LA=$PORT
+LA_PID=$SPID
+timeout $T "$SIGIL" serve --listen "127.0.0.1:$LA" --threads 2 --cert "$TMP/noip.crt" --key "$TMP/noip.key" \
+	>"$TMP/lb.log" 2>&1
+rc=$?
+check "a second sigil serve on a held address exits 1 and says why" \
+	'[ $rc -eq 1 ] && grep -q "cannot listen on 127.0.0.1:$LA: another sigil serve listens there" "$TMP/lb.log"' \
+	"$TMP/lb.log"
+timeout $T "$SIGIL" serve --listen "localhost:$LA" --threads 1 --cert "$TMP/noip.crt" --key "$TMP/noip.key" \
+	>"$TMP/lb2.log" 2>&1
+rc=$?
+check "... also when named localhost and with one thread" '[ $rc -eq 1 ] && grep -q "another sigil serve" "$TMP/lb2.log"' \
+	"$TMP/lb2.log"
+timeout $T "$SIGIL" serve --listen "0.0.0.0:$LA" --threads 1 --cert "$TMP/noip.crt" --key "$TMP/noip.key" \
+	>"$TMP/lb3.log" 2>&1
+rc=$?
+check "... and on 0.0.0.0 of the same port" '[ $rc -eq 1 ] && grep -q "in use by another listener" "$TMP/lb3.log"' \
+	"$TMP/lb3.log"
+# Every new connection still reaches the first server (the certificate
+# with 127.0.0.1 in it), none the second.
+i=0; good=0
+while [ $i -lt 20 ]; do
+	timeout $T "$SIGIL" get --cacert "$CA2" "https://127.0.0.1:$LA/" >/dev/null 2>&1 && good=$((good + 1))
+	i=$((i + 1))
+done
+check "the first server keeps every connection (20 of 20)" '[ $good -eq 20 ]' "$TMP/la.log"
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print("listening", s.getsockname()[1], flush=True)
+time.sleep(20)' >"$TMP/py.log" 2>&1 &
+PY=$!
+BG_PIDS="$BG_PIDS $PY"
+wait_for "$TMP/py.log" '^listening' 5
+PYPORT=$(sed -n 's/^listening //p' "$TMP/py.log")
+if [ -n "$PYPORT" ]; then
+	timeout $T "$SIGIL" serve --listen "127.0.0.1:$PYPORT" --cert "$TMP/noip.crt" --key "$TMP/noip.key" >"$TMP/lp.log" 2>&1
+	rc=$?
+	check "an address another program listens on is refused" \
+		'[ $rc -eq 1 ] && grep -q "in use by another listener" "$TMP/lp.log"' "$TMP/lp.log"
+else
+	fail "the test's own listener did not start" "$TMP/py.log"
+fi
+kill "$PY" 2>/dev/null
+# A deliberate multi-process set-up: both with --reuse-port.
+RP=$(free_port)
+start_bg "$TMP/rp1.log" 60 "$SIGIL" serve --listen "127.0.0.1:$RP" --reuse-port --threads 1 --cert "$TMP/site.crt" \
+	--key "$TMP/site.key"
+wait_for "$TMP/rp1.log" '^sigil serve: https://' 10
+start_bg "$TMP/rp2.log" 60 "$SIGIL" serve --listen "127.0.0.1:$RP" --reuse-port --threads 1 --cert "$TMP/site.crt" \
+	--key "$TMP/site.key"
+wait_for "$TMP/rp2.log" '^sigil serve: https://' 10
+rc=$?
+check "--reuse-port on both: two processes share the address" '[ $rc -eq 0 ]' "$TMP/rp1.log" "$TMP/rp2.log"
+# Stopped after serving, the address is free again at once (connections
+# left in TIME_WAIT do not count as a holder).
+kill -TERM "$LA_PID"
+gone "$LA_PID" 5
+timeout $T "$SIGIL" serve --listen "127.0.0.1:$LA" --threads 2 --cert "$TMP/site.crt" --key "$TMP/site.key" \
+	>"$TMP/lc.log" 2>&1 &
+lc=$!
+BG_PIDS="$BG_PIDS $lc"
+wait_for "$TMP/lc.log" '^sigil serve: https://' 10
+rc=$?
+check "a restart on the address just freed starts" '[ $rc -eq 0 ]' "$TMP/lc.log"
+kill "$lc" 2>/dev/null
+
 finish

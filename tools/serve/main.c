@@ -91,6 +91,10 @@ int do_serve(int argc, char **argv)
 		  "drop a connection idle for S seconds (no request, a head not complete, a response not read)",
 		  &o->idle_timeout, 1, 86400),
 		OPTION("--max-conns", 0, OPT_INT, "N", "10000", "connections per thread", &o->max_conns, 1, 10000000),
+		OPTION("--reuse-port", 0, OPT_FLAG, NULL, NULL,
+		       "share the address with other processes that set SO_REUSEPORT (a deliberate multi-process "
+		       "set-up; without it sigil serve refuses an address another program or sigil serve holds)",
+		       &o->reuse_port),
 		OPTION("--verbose", 'v', OPT_FLAG, NULL, NULL, "log handshakes and errors to stderr", &o->verbose),
 	};
 	struct opt_cmd cmd = {
@@ -111,6 +115,7 @@ int do_serve(int argc, char **argv)
 		return opt_usage_error(&cmd, "--require-client-cert and --request-client-cert contradict each other");
 	s->root_fd = -1;
 	s->access_fd = -1;
+	s->lock_fd = -1;
 	pthread_mutex_init(&s->cfg_lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
 	if (!o->cert != !o->key)
@@ -206,14 +211,16 @@ int do_serve(int argc, char **argv)
 		worker *w = &s->workers[i];
 		w->id = i;
 		w->srv = s;
-		w->lfd = listen_socket(o->listen);
+		w->lfd = -1;
 		w->ep = epoll_create1(EPOLL_CLOEXEC);
 		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (w->lfd < 0) {
-			fprintf(stderr, "sigil serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
+		if (w->ep < 0 || w->efd < 0) {
+			fprintf(stderr, "sigil serve: %s\n", strerror(errno));
 			return EX_FAIL;
 		}
 	}
+	if (listen_all(s) < 0)
+		return EX_FAIL;
 	/* Signals go to the main thread only. */
 	sigset_t block, old;
 	sigemptyset(&block);
@@ -253,6 +260,8 @@ int do_serve(int argc, char **argv)
 		close(s->access_fd);
 	if (s->root_fd >= 0)
 		close(s->root_fd);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	fprintf(stderr, "sigil serve: stopped\n");
 	return 0;
 }

@@ -47,6 +47,7 @@ struct serve_opts {
 	int handshake_timeout, idle_timeout;
 	int max_conns;
 	int client_auth;
+	int reuse_port;
 };
 
 enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
@@ -112,6 +113,7 @@ struct server {
 	struct authz_rule *authz;
 	size_t nauthz;
 	int access_fd;                  /* -1 without --access-log */
+	int lock_fd;                    /* listen.c's lock on the address, or -1 */
 	pthread_mutex_t log_lock;
 	/* Set by the main thread after SIGTERM/SIGINT; workers then stop
 	 * accepting and finish what is in flight. */
@@ -174,8 +176,9 @@ sigil_config *config_load(const struct server *s);
 sigil_config *config_get(worker *w);
 void config_reload(struct server *s);
 
-/* listen.c */
-int listen_socket(const char *spec);
+/* listen.c: a listening socket for every worker (workers[i].lfd), the
+ * address checked first (see there); -1 after a message. */
+int listen_all(struct server *s);
 
 /* log.c */
 void logv(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
