@@ -325,11 +325,66 @@ static int tls_exit(const sigil_conn *c)
 	}
 }
 
-/* The connection's error. */
+/* $SIGIL_HOME as sigil serve finds it (default ~/.local/share/sigil). */
+static void sigil_home(char *out, size_t cap)
+{
+	const char *home = getenv("SIGIL_HOME");
+	if (home && *home) {
+		snprintf(out, cap, "%s", home);
+		return;
+	}
+	const char *h = getenv("HOME");
+	snprintf(out, cap, "%s/.local/share/sigil", h && *h ? h : ".");
+}
+
+/* Whether a certificate of the peer's chain was issued by the development
+ * CA of `sigil serve` (its name is fixed: tools/ca.c). */
+static bool from_dev_ca(const sigil_conn *c)
+{
+	size_t n;
+	const sigil_der *chain = sigil_conn_peer_chain(c, &n);
+	for (size_t i = 0; i < n; i++) {
+		sg_x509_cert x;
+		char err[128], iss[512];
+		if (sg_x509_cert_parse(&x, chain[i].der, chain[i].len, err, sizeof err) == 0 &&
+		    sg_x509_name_to_string(x.issuer, iss, sizeof iss) > 0 && strcmp(iss, "CN=sigil development CA") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The connection's error, and what to do about it. */
 static int report(const get_opts *o, const sigil_conn *c, const char *host)
 {
-	(void)o;
 	fprintf(stderr, "sigil get: %s: %s\n", host, sigil_conn_error(c));
+	sigil_error_class ec = sigil_conn_error_class(c);
+	int alert = sigil_conn_error_alert(c);
+	if (ec == SIGIL_ECLASS_VERIFY && alert == SIGIL_ALERT_UNKNOWN_CA) {
+		char home[4096], root[4200];
+		sigil_home(home, sizeof home);
+		snprintf(root, sizeof root, "%s/ca/root.crt", home);
+		if (from_dev_ca(c))
+			fprintf(stderr, "  this is the development CA of 'sigil serve': give --cacert %s%s, or run "
+				"'sigil trust' once to trust it everywhere\n", root,
+				access(root, R_OK) == 0 ? "" : " (from the machine the server runs on)");
+		else
+			fprintf(stderr, "  give --cacert FILE with the CA that issued the server's certificate%s\n",
+				o->cacert ? " (the one given does not)" : "");
+	} else if (ec == SIGIL_ECLASS_PEER_ALERT && alert == SIGIL_ALERT_CERTIFICATE_REQUIRED) {
+		if (o->cert)
+			/* The client sends none when the server's
+			 * certificate_authorities do not name the issuer. */
+			fprintf(stderr, "  the server requires a client certificate from a CA it trusts, and --cert %s "
+				"is not from one of them\n", o->cert);
+		else
+			fprintf(stderr, "  the server requires a client certificate: use --cert FILE --key FILE\n");
+	} else if (ec == SIGIL_ECLASS_PEER_ALERT && o->cert &&
+		   (alert == SIGIL_ALERT_UNKNOWN_CA || alert == SIGIL_ALERT_BAD_CERTIFICATE ||
+		    alert == SIGIL_ALERT_CERTIFICATE_REVOKED || alert == SIGIL_ALERT_CERTIFICATE_EXPIRED ||
+		    alert == SIGIL_ALERT_UNSUPPORTED_CERTIFICATE || alert == SIGIL_ALERT_CERTIFICATE_UNKNOWN)) {
+		fprintf(stderr, "  the server refused the client certificate %s: is it from a CA the server "
+			"trusts, current and not revoked?\n", o->cert);
+	}
 	return tls_exit(c);
 }
 
@@ -343,20 +398,21 @@ static void load_session(sigil_conn *c, const char *path, int verbose)
 		return;
 	size_t n = fread(blob, 1, sizeof blob, f);
 	fclose(f);
-	if (sigil_conn_set_session(c, blob, n) < 0 && verbose)
-		fprintf(stderr, "* ignoring session file %s: not a sigil session\n", path);
+	if (sigil_conn_set_session(c, blob, n) < 0)
+		fprintf(stderr, "sigil get: --session %s: not a sigil session file; making a full handshake%s\n", path,
+			verbose ? "" : " (and saving a new session there)");
 	sg_wipe(blob, sizeof blob);
 }
 
 /* The blob holds a resumption secret: 0600, written whole or not at all. */
-static void save_session(sigil_conn *c, const char *path, int verbose)
+static void save_session(sigil_conn *c, const char *path)
 {
 	uint8_t blob[4096];
 	size_t n;
 	char tmp[4200];
 	if (sigil_conn_get_session(c, blob, sizeof blob, &n) < 0) {
-		if (verbose)
-			fprintf(stderr, "* the server sent no session ticket\n");
+		fprintf(stderr, "sigil get: --session %s: the server sent no session ticket, so there is nothing to "
+			"save (a server that asks for client certificates sends none)\n", path);
 		return;
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
@@ -681,12 +737,18 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 	if (o->verbose)
 		fprintf(stderr, "* %llu bytes in %lld ms\n", (unsigned long long)total, (long long)(mono_ms() - t0));
 	if (o->session)
-		save_session(c, o->session, o->verbose);
+		save_session(c, o->session);
 	if (sigil_io_close(c) < 0 && o->verbose)
 		fprintf(stderr, "* close: %s\n", sigil_conn_error(c));
 	ret = EX_OK;
 	if (res.status >= 400) {
 		fprintf(stderr, "sigil get: HTTP %u %s\n", res.status, reason);
+		ret = EX_HTTP;
+	} else if (redirect && !following) {
+		/* Not silently 0 with nothing printed: a script would take an
+		 * empty output for the document. */
+		fprintf(stderr, "sigil get: HTTP %u %s: the document is at %s; -L follows it\n", res.status, reason,
+			shown_loc);
 		ret = EX_HTTP;
 	}
 	goto out;

@@ -103,4 +103,44 @@ get badct --connect-to "a:b:c:d" "https://localhost/"
 check "--connect-to a:b:c:d: exit 2 with the form" '[ $rc -eq 2 ] && grep -q "want HOST:PORT:HOST2:PORT2" "$TMP/badct.err"' \
 	"$TMP/badct.err"
 
+# ---- errors that say what to do ----------------------------------------------
+get redir --cacert "$CA" "https://localhost:$PORT/sub"
+check "a 301 without -L: exit 6, the Location, and -L named" \
+	'[ $rc -eq 6 ] && grep -q "the document is at /sub/; -L follows it" "$TMP/redir.err"' "$TMP/redir.err"
+get redirL --cacert "$CA" -L "https://localhost:$PORT/sub"
+check "... and -L follows it" '[ $rc -eq 0 ] && grep -q in-sub "$TMP/redirL.out"' "$TMP/redirL.err"
+get e404 --cacert "$CA" "https://localhost:$PORT/nope"
+check "a 404: exit 6" '[ $rc -eq 6 ] && grep -q "HTTP 404" "$TMP/e404.err"' "$TMP/e404.err"
+
+# The development CA: its path, --cacert and sigil trust named.
+DPORT=$(free_port)
+start_bg "$TMP/dev.log" 60 "$SIGIL" serve --listen "127.0.0.1:$DPORT" --threads 1
+wait_for "$TMP/dev.log" '^sigil serve: https://' 10
+get dev "https://localhost:$DPORT/"
+check "against the development server without --cacert: exit 5, its CA's path, --cacert and sigil trust" \
+	'[ $rc -eq 5 ] && grep -q "unknown issuer \"CN=sigil development CA\"" "$TMP/dev.err" &&
+	 grep -q -- "--cacert $SIGIL_HOME/ca/root.crt" "$TMP/dev.err" && grep -q "sigil trust" "$TMP/dev.err"' "$TMP/dev.err"
+get other --cacert "$SIGIL_HOME/ca/root.crt" "https://localhost:$PORT/"
+check "a CA that did not issue it: exit 5, --cacert named" \
+	'[ $rc -eq 5 ] && grep -q "give --cacert FILE with the CA that issued" "$TMP/other.err"' "$TMP/other.err"
+
+# A server that requires a client certificate.
+MPORT=$(free_port)
+start_bg "$TMP/mtls.log" 60 "$SIGIL" serve --listen "127.0.0.1:$MPORT" --threads 1 --cert "$TMP/site.crt" \
+	--key "$TMP/site.key" --client-ca "$CA" --require-client-cert
+wait_for "$TMP/mtls.log" '^sigil serve: https://' 10
+get nocert --cacert "$CA" "https://localhost:$MPORT/"
+check "certificate_required: exit 4, --cert and --key named" \
+	'[ $rc -eq 4 ] && grep -q "the server requires a client certificate: use --cert FILE --key FILE" "$TMP/nocert.err"' \
+	"$TMP/nocert.err"
+get withcert --cacert "$CA" --cert "$TMP/alice.crt" --key "$TMP/alice.key" --session "$TMP/m.sess" \
+	"https://localhost:$MPORT/"
+check "with a client certificate: exit 0" '[ $rc -eq 0 ]' "$TMP/withcert.err"
+# A server asking for client certificates sends no ticket (sigil.h).
+check "--session with no ticket from the server: said, nothing written" \
+	'grep -q -- "--session $TMP/m.sess: the server sent no session ticket" "$TMP/withcert.err" && [ ! -e "$TMP/m.sess" ]' \
+	"$TMP/withcert.err"
+get sess --cacert "$CA" --session "$TMP/s.sess" "https://localhost:$PORT/hello.txt"
+check "--session with a ticket: saved, nothing said" '[ $rc -eq 0 ] && [ -s "$TMP/s.sess" ] && [ ! -s "$TMP/sess.err" ]' \
+	"$TMP/sess.err"
 finish

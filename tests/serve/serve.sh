@@ -248,7 +248,10 @@ check "get -L: follows the 301 of a directory" '[ $rc -eq 0 ] && cmp -s "$TMP/ge
 	"$TMP/get.err"
 timeout $T "$SIGIL" get --cacert "$CA2" "$U/sub" >"$TMP/get.out" 2>"$TMP/get.err"
 rc=$?
-check "get: no -L, no redirect followed" '[ $rc -eq 0 ] && [ ! -s "$TMP/get.out" ]' "$TMP/get.err"
+# Not silently 0 with nothing printed: the Location and how to follow it.
+check "get: no -L, no redirect followed: exit 6, the Location and -L named" \
+	'[ $rc -eq 6 ] && [ ! -s "$TMP/get.out" ] &&
+	 grep -q "HTTP 301 Moved Permanently: the document is at /sub/; -L follows it" "$TMP/get.err"' "$TMP/get.err"
 timeout $T "$SIGIL" get --cacert "$CA" "$U/p1.txt" >"$TMP/get.out" 2>"$TMP/get.err"
 rc=$?
 check "get: another CA (--cacert) exits 5" '[ $rc -eq 5 ] && [ ! -s "$TMP/get.out" ]' "$TMP/get.err"
