@@ -848,10 +848,13 @@ int do_get(int argc, char **argv)
 		opt_usage_error(&cmd, "\"%s\" is not an https:// URL (https://HOST[:PORT]/PATH)", o.url);
 		goto done;
 	}
-	if ((o.cacert && (ret = check_certs("get", "--cacert", o.cacert)) != EX_OK) ||
-	    (o.crl && (ret = check_crl("get", "--crl", o.crl)) != EX_OK) ||
-	    (o.cert && (ret = check_cert_key("get", o.cert, o.key ? o.key : o.cert)) != EX_OK))
+	char ferr[1024];
+	if ((o.cacert && (ret = check_certs("--cacert", o.cacert, ferr, sizeof ferr)) != EX_OK) ||
+	    (o.crl && (ret = check_crl("--crl", o.crl, ferr, sizeof ferr)) != EX_OK) ||
+	    (o.cert && (ret = check_cert_key(o.cert, o.key ? o.key : o.cert, ferr, sizeof ferr)) != EX_OK)) {
+		fprintf(stderr, "sigil get: %s\n", ferr);
 		goto done;
+	}
 	FILE *out = stdout;
 	if (o.out && !(out = fopen(o.out, "wb"))) {
 		fprintf(stderr, "sigil get: -o %s: %s\n", o.out, strerror(errno));

@@ -3,6 +3,8 @@
 #ifndef SG_TOOLS_H
 #define SG_TOOLS_H
 
+#include <stddef.h>
+
 /*
  * Exit status of every command: one table, printed by `sigil --help`
  * (main.c) and in the README.  tests/cli/exit.sh holds all three to it.
@@ -18,13 +20,14 @@ enum {
 	EX_FILE = 7,    /* a file named on the command line cannot be read or is not what it must be */
 };
 
-/* files.c: what a file option must hold, checked at start-up.  Each
- * prints "sigil CMD: OPT PATH: why" and returns EX_FILE, or EX_OK. */
-int check_certs(const char *cmd, const char *opt, const char *path);   /* FILE|DIR */
-int check_crl(const char *cmd, const char *opt, const char *path);
-int check_key(const char *cmd, const char *opt, const char *path);
+/* files.c: what a file option must hold, checked at start-up (and by
+ * serve on SIGHUP).  Each returns EX_OK, or EX_FILE with one sentence in
+ * err: "OPT PATH: why". */
+int check_certs(const char *opt, const char *path, char *err, size_t cap);   /* FILE|DIR */
+int check_crl(const char *opt, const char *path, char *err, size_t cap);
+int check_key(const char *opt, const char *path, char *err, size_t cap);
 /* --cert and --key: a chain, a key, and the key matching the leaf. */
-int check_cert_key(const char *cmd, const char *cert, const char *key);
+int check_cert_key(const char *cert, const char *key, char *err, size_t cap);
 
 /* sigil verify CERT.pem [--cacert FILE|DIR] [--untrusted FILE] [--host NAME|IP]
  *   [--at TIME] [--purpose server|client] [--crl FILE] [--pin sha256//...] */

@@ -155,15 +155,16 @@ int do_verify(int argc, char **argv)
 	}
 	/* Every file now, each reported as itself (exit 7). */
 	ret = EX_FILE;
-	for (size_t i = 0; i < cacerts.n; i++)
-		if (check_certs("verify", "--cacert", cacerts.v[i]) != EX_OK)
+	for (size_t i = 0; i < cacerts.n + untrusted.n + crlfiles.n; i++) {
+		int r = i < cacerts.n ? check_certs("--cacert", cacerts.v[i], err, sizeof err)
+			: i < cacerts.n + untrusted.n ? check_certs("--untrusted", untrusted.v[i - cacerts.n], err, sizeof err)
+			: check_crl("--crl", crlfiles.v[i - cacerts.n - untrusted.n], err, sizeof err);
+		if (r != EX_OK) {
+			fprintf(stderr, "sigil verify: %s\n", err);
+			ret = r;
 			goto args;
-	for (size_t i = 0; i < untrusted.n; i++)
-		if (check_certs("verify", "--untrusted", untrusted.v[i]) != EX_OK)
-			goto args;
-	for (size_t i = 0; i < crlfiles.n; i++)
-		if (check_crl("verify", "--crl", crlfiles.v[i]) != EX_OK)
-			goto args;
+		}
+	}
 
 	struct derlist chain = {0};
 	sg_x509_store *st = sg_x509_store_new();

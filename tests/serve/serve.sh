@@ -504,7 +504,25 @@ check "SIGHUP: an open connection goes on, with the old certificate" \
 kill -0 "$HUP_PID" 2>/dev/null
 rc=$?
 check "SIGHUP: the server still runs" '[ $rc -eq 0 ]' "$TMP/hup.log"
-
+# A reload that fails keeps the old certificate and says why, in one line.
+# (timeout(1) passes on one SIGHUP only: signal sigil itself.)
+HUP_SIGIL=$(ps -o pid= --ppid "$HUP_PID" | tr -d ' ' | head -n 1)
+echo "not a certificate" >"$TMP/live.crt"
+kill -HUP "${HUP_SIGIL:-$HUP_PID}"
+wait_for "$TMP/hup.log" 'reload failed' 5
+check "SIGHUP with a garbage certificate: one line with the reason" \
+	'grep -q "SIGHUP: reload failed, keeping the old certificate: --cert $TMP/live.crt: no certificate in the file" \
+	 "$TMP/hup.log"' "$TMP/hup.log"
+seen=$(timeout $T openssl s_client -verify_return_error -CAfile "$CA2" -connect "127.0.0.1:$HUP" </dev/null 2>/dev/null |
+	openssl x509 -noout -serial 2>/dev/null | sed 's/^serial=//')
+check "... and goes on with the certificate it had" '[ "$seen" = "$new" ]' "$TMP/hup.log"
+cp "$TMP/new.crt" "$TMP/live.crt"
+cp "$TMP/site.key" "$TMP/live.key"
+kill -HUP "${HUP_SIGIL:-$HUP_PID}"
+wait_for "$TMP/hup.log" 'reload failed.*does not match' 5
+check "SIGHUP with a key that does not match: the reason" \
+	'grep -q "reload failed, keeping the old certificate: --cert $TMP/live.crt, --key $TMP/live.key: the private key does not match" \
+	 "$TMP/hup.log"' "$TMP/hup.log"
 
 # ---------------------------------------------------------------------------
 # 10. Listening safely: an address another server holds is refused.

@@ -136,15 +136,14 @@ int do_serve(int argc, char **argv)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		o->threads = n > 0 ? (n < 1024 ? (int)n : 1024) : 1;
 	}
-	/* Every file option is read now, so that a bad one is reported as
-	 * itself and exits 7 before anything listens. */
-	int fr = EX_OK;
-	if ((o->cert && (fr = check_cert_key("serve", o->cert, o->key)) != EX_OK) ||
-	    (o->client_ca && (fr = check_certs("serve", "--client-ca", o->client_ca)) != EX_OK) ||
-	    (o->client_crl && (fr = check_crl("serve", "--client-crl", o->client_crl)) != EX_OK))
-		return fr;
+	char err[1024];
+	/* The files of --cert/--key first: a bad one is reported as itself
+	 * (exit 7), before a development CA is made or anything listens. */
+	if (o->cert && check_cert_key(o->cert, o->key, err, sizeof err) != EX_OK) {
+		fprintf(stderr, "sigil serve: %s\n", err);
+		return EX_FILE;
+	}
 	char dev_cert[4096], dev_key[4096];
-	char err[512];
 	if (!o->cert) {
 		const char *home = getenv("SIGIL_HOME");
 		char path[4096];
@@ -188,11 +187,11 @@ int do_serve(int argc, char **argv)
 		return 1;
 	}
 	fclose(ur);
-	/* What can still fail here is in a file: the ticket keys, or a
-	 * certificate the checks above let through. */
-	s->cfg = config_load(s);
-	if (!s->cfg)
-		return EX_FILE;
+	int cr = config_load(s, &s->cfg, err, sizeof err);
+	if (cr != EX_OK) {
+		fprintf(stderr, "sigil serve: %s\n", err);
+		return cr;
+	}
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);

@@ -7,17 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "serve.h"
+#include "der/der.h"
+#include "x509/x509.h"
+#include "../tools.h"
 
 /* --ticket-keys FILE: one key per line, 96 hex digits (a 16-byte name and
  * a 32-byte AES-256-GCM key, e.g. from `openssl rand -hex 48`); the first
  * line seals new tickets, every line opens them; '#' starts a comment.
  * See docs/fleet.md. */
-static int read_ticket_keys(const char *path, uint8_t *keys, size_t *n)
+static int read_ticket_keys(const char *path, uint8_t *keys, size_t *n, char *err, size_t cap)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "sigil serve: --ticket-keys %s: %s\n", path, strerror(errno));
+		snprintf(err, cap, "--ticket-keys %s: %s", path, strerror(errno));
 		return -1;
 	}
 	char line[512];
@@ -30,8 +35,8 @@ static int read_ticket_keys(const char *path, uint8_t *keys, size_t *n)
 		if (len == 0)
 			continue;
 		if (len != 2 * SIGIL_TICKET_KEY_LEN || *n == 8) {
-			fprintf(stderr, "sigil serve: %s:%d: %s\n", path, lineno,
-				*n == 8 ? "at most 8 keys" : "a key is 96 hex digits (openssl rand -hex 48)");
+			snprintf(err, cap, "--ticket-keys %s, line %d: %s", path, lineno,
+				 *n == 8 ? "at most 8 keys" : "a key is 96 hex digits (openssl rand -hex 48)");
 			ret = -1;
 			break;
 		}
@@ -39,7 +44,7 @@ static int read_ticket_keys(const char *path, uint8_t *keys, size_t *n)
 			unsigned v;
 			if (sscanf(p + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", p[2 * i]) ||
 			    !strchr("0123456789abcdefABCDEF", p[2 * i + 1])) {
-				fprintf(stderr, "sigil serve: %s:%d: not hexadecimal\n", path, lineno);
+				snprintf(err, cap, "--ticket-keys %s, line %d: not hexadecimal", path, lineno);
 				ret = -1;
 				goto out;
 			}
@@ -48,7 +53,7 @@ static int read_ticket_keys(const char *path, uint8_t *keys, size_t *n)
 		(*n)++;
 	}
 	if (ret == 0 && *n == 0) {
-		fprintf(stderr, "sigil serve: %s: no ticket key\n", path);
+		snprintf(err, cap, "--ticket-keys %s: no ticket key in the file", path);
 		ret = -1;
 	}
 out:
@@ -56,39 +61,41 @@ out:
 	return ret;
 }
 
-sigil_config *config_load(const struct server *s)
+int config_load(const struct server *s, sigil_config **out, char *err, size_t cap)
 {
 	const struct serve_opts *o = &s->o;
-	sigil_config *cfg = sigil_config_new();
-	if (!cfg) {
-		fprintf(stderr, "sigil serve: cannot create a TLS config\n");
-		return NULL;
-	}
+	*out = NULL;
+	/* Each file first, so that a bad one is named (also on SIGHUP). */
+	int r;
+	if ((r = check_cert_key(o->cert, o->key, err, cap)) != EX_OK ||
+	    (o->client_ca && (r = check_certs("--client-ca", o->client_ca, err, cap)) != EX_OK) ||
+	    (o->client_crl && (r = check_crl("--client-crl", o->client_crl, err, cap)) != EX_OK))
+		return r;
 	uint8_t keys[8 * SIGIL_TICKET_KEY_LEN];
 	size_t nkeys = 1;
 	memcpy(keys, s->ticket_key, SIGIL_TICKET_KEY_LEN);
-	if (o->ticket_keys && read_ticket_keys(o->ticket_keys, keys, &nkeys) < 0) {
-		sigil_config_free(cfg);
-		return NULL;
+	if (o->ticket_keys && read_ticket_keys(o->ticket_keys, keys, &nkeys, err, cap) < 0)
+		return EX_FILE;
+	sigil_config *cfg = sigil_config_new();
+	if (!cfg) {
+		sg_wipe(keys, sizeof keys);
+		snprintf(err, cap, "cannot create a TLS config (out of memory)");
+		return EX_FAIL;
 	}
 	int tr = sigil_config_set_ticket_keys(cfg, keys, nkeys);
-	memset(keys, 0, sizeof keys);
-	if (tr < 0) {
-		fprintf(stderr, "sigil serve: %s\n", sigil_config_error(cfg));
-		sigil_config_free(cfg);
-		return NULL;
-	}
-	if (sigil_config_add_cert_key_file(cfg, o->cert, o->key) < 0 ||
+	sg_wipe(keys, sizeof keys);
+	if (tr < 0 || sigil_config_add_cert_key_file(cfg, o->cert, o->key) < 0 ||
 	    (o->alpn && sigil_config_set_alpn(cfg, o->alpn) < 0) ||
 	    (o->client_ca && (sigil_config_add_trust(cfg, o->client_ca) < 0 ||
 			      sigil_config_set_client_auth(cfg, o->client_auth) < 0)) ||
 	    /* A CRL the operator gives must be current (re-read on SIGHUP). */
 	    (o->client_crl && sigil_config_add_crl_file(cfg, o->client_crl, 1) < 0)) {
-		fprintf(stderr, "sigil serve: %s\n", sigil_config_error(cfg));
+		snprintf(err, cap, "%s", sigil_config_error(cfg));
 		sigil_config_free(cfg);
-		return NULL;
+		return EX_FILE;
 	}
-	return cfg;
+	*out = cfg;
+	return EX_OK;
 }
 
 /* Each worker keeps its own reference to the current config and takes
@@ -109,12 +116,14 @@ sigil_config *config_get(worker *w)
 	return w->cfg;
 }
 
-/* SIGHUP: the certificate, key, client CA, CRL and ticket keys again. */
+/* SIGHUP: the certificate, key, client CA, CRL and ticket keys again.
+ * A failure keeps the old config and says why, in one line. */
 void config_reload(struct server *s)
 {
-	sigil_config *n = config_load(s);
-	if (!n) {
-		fprintf(stderr, "sigil serve: reload failed; keeping the old certificate\n");
+	sigil_config *n;
+	char err[1024];
+	if (config_load(s, &n, err, sizeof err) != EX_OK) {
+		fprintf(stderr, "sigil serve: SIGHUP: reload failed, keeping the old certificate: %s\n", err);
 		return;
 	}
 	pthread_mutex_lock(&s->cfg_lock);

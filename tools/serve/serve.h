@@ -171,8 +171,9 @@ int load_authz(struct server *s, const char *path);
 int authorized(const struct server *s, const hconn *c, const char *target, size_t tlen);
 void note_identity(worker *w, hconn *c);
 
-/* reload.c */
-sigil_config *config_load(const struct server *s);
+/* reload.c: the config from the files (each checked and named when bad);
+ * EX_OK, or EX_FILE / EX_FAIL with a sentence in err. */
+int config_load(const struct server *s, sigil_config **out, char *err, size_t cap);
 sigil_config *config_get(worker *w);
 void config_reload(struct server *s);
 
