@@ -525,6 +525,42 @@ check "SIGHUP with a key that does not match: the reason" \
 	 "$TMP/hup.log"' "$TMP/hup.log"
 
 # ---------------------------------------------------------------------------
+# 9b. A certificate that has expired, is not yet valid or expires within
+# 7 days: a warning with the date at start-up.
+timeout $T "$SIGIL" ca issue "$TMP/ca" --server localhost,127.0.0.1 --days 3 --out "$TMP/soon" >/dev/null 2>&1
+serve "$TMP/soon.log" --threads 1 --cert "$TMP/soon.crt" --key "$TMP/soon.key"
+check "a certificate expiring in 3 days: a warning with the date" \
+	'grep -Eq "warning: --cert $TMP/soon.crt \(CN=localhost\) expires on 20[0-9-]+T[0-9:]+Z, in 3 days" "$TMP/soon.log"' \
+	"$TMP/soon.log"
+kill "$SPID" 2>/dev/null
+check "a certificate valid for a year: no warning" '! grep -q warning "$TMP/site.log"' "$TMP/site.log"
+OCA=$TMP/oca
+mkdir -p "$OCA"
+: >"$OCA/index.txt"
+echo 1000 >"$OCA/serial"
+printf '[ca]\ndefault_ca = c\n[c]\ndatabase = %s/index.txt\nserial = %s/serial\nnew_certs_dir = %s\ndefault_md = sha256\npolicy = p\nunique_subject = no\nx509_extensions = e\n[p]\ncommonName = supplied\n[e]\nbasicConstraints = critical,CA:FALSE\nsubjectAltName = DNS:localhost,IP:127.0.0.1\n' \
+	"$OCA" "$OCA" "$OCA" >"$OCA/ca.cnf"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OCA/ca.key" -subj /CN=oca -days 30 \
+	-out "$OCA/ca.crt" >/dev/null 2>&1
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OCA/leaf.key" -subj /CN=localhost \
+	-out "$OCA/leaf.csr" >/dev/null 2>&1
+openssl ca -batch -config "$OCA/ca.cnf" -cert "$OCA/ca.crt" -keyfile "$OCA/ca.key" -startdate 20200101000000Z \
+	-enddate 20200201000000Z -in "$OCA/leaf.csr" -out "$OCA/expired.crt" >/dev/null 2>&1
+openssl ca -batch -config "$OCA/ca.cnf" -cert "$OCA/ca.crt" -keyfile "$OCA/ca.key" -startdate 20990101000000Z \
+	-enddate 20990201000000Z -in "$OCA/leaf.csr" -out "$OCA/future.crt" >/dev/null 2>&1
+serve "$TMP/exp.log" --threads 1 --cert "$OCA/expired.crt" --key "$OCA/leaf.key"
+check "an expired certificate: a warning with the date" \
+	'grep -q "warning: --cert $OCA/expired.crt (CN=localhost) expired on 2020-02-01T00:00:00Z, [0-9]* days ago" "$TMP/exp.log"' \
+	"$TMP/exp.log"
+kill "$SPID" 2>/dev/null
+serve "$TMP/fut.log" --threads 1 --cert "$OCA/future.crt" --key "$OCA/leaf.key"
+check "a certificate not yet valid: a warning with the date" \
+	'grep -q "warning: --cert $OCA/future.crt (CN=localhost) is not valid before 2099-01-01T00:00:00Z" "$TMP/fut.log"' \
+	"$TMP/fut.log"
+kill "$SPID" 2>/dev/null
+
+
+# ---------------------------------------------------------------------------
 # 10. Listening safely: an address another server holds is refused.
 serve "$TMP/la.log" --threads 2 --cert "$TMP/site.crt" --key "$TMP/site.key"
 LA=$PORT

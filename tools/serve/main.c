@@ -192,6 +192,7 @@ int do_serve(int argc, char **argv)
 		fprintf(stderr, "sigil serve: %s\n", err);
 		return cr;
 	}
+	cert_warnings(s);
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);

@@ -98,6 +98,47 @@ int config_load(const struct server *s, sigil_config **out, char *err, size_t ca
 	return EX_OK;
 }
 
+void cert_warnings(const struct server *s)
+{
+	const char *path = s->o.cert;
+	char err[256], label[64], name[512], when[64];
+	size_t len;
+	char *text = sg_x509_read_file(path, &len, err, sizeof err);
+	if (!text)
+		return;
+	sg_rd t;
+	sg_wr der;
+	sg_rd_init(&t, (const uint8_t *)text, len);
+	sg_wr_init(&der, NULL, 0, SIGIL_MAX_HANDSHAKE_MSG);
+	int r;
+	while ((r = sg_pem_next(&t, label, sizeof label, &der, err, sizeof err)) == 1 && strcmp(label, "CERTIFICATE"))
+		sg_wr_reset(&der);
+	sg_x509_cert x;
+	if (r == 1 && sg_x509_cert_parse(&x, der.buf, der.len, err, sizeof err) == 0) {
+		int64_t now = (int64_t)time(NULL);
+		sg_x509_cert_label(&x, name, sizeof name);
+		/* RFC 5280 4.1.2.5: valid from notBefore to notAfter, both
+		 * inclusive. */
+		if (now > x.not_after) {
+			sg_der_time_to_string(x.not_after, when, sizeof when);
+			fprintf(stderr, "sigil serve: warning: --cert %s (%s) expired on %s, %lld days ago: clients will "
+				"refuse it\n", path, name, when, (long long)((now - x.not_after) / 86400));
+		} else if (now < x.not_before) {
+			sg_der_time_to_string(x.not_before, when, sizeof when);
+			fprintf(stderr, "sigil serve: warning: --cert %s (%s) is not valid before %s: clients will refuse "
+				"it until then (is this machine's clock right?)\n", path, name, when);
+		} else if (x.not_after - now < 7 * 86400) {
+			sg_der_time_to_string(x.not_after, when, sizeof when);
+			/* Days rounded up: "in 3 days" for a 3-day certificate issued a moment ago. */
+			long long days = (long long)((x.not_after - now + 86399) / 86400);
+			fprintf(stderr, "sigil serve: warning: --cert %s (%s) expires on %s, in %lld day%s: renew it and "
+				"send SIGHUP\n", path, name, when, days, days == 1 ? "" : "s");
+		}
+	}
+	sg_wr_free(&der);
+	free(text);
+}
+
 /* Each worker keeps its own reference to the current config and takes
  * the lock only when a reload bumped the generation: no lock per
  * connection on a path all threads share. */
@@ -133,4 +174,5 @@ void config_reload(struct server *s)
 	pthread_mutex_unlock(&s->cfg_lock);
 	sigil_config_free(old);
 	fprintf(stderr, "sigil serve: reloaded %s\n", s->o.cert);
+	cert_warnings(s);
 }

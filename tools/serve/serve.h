@@ -174,6 +174,9 @@ void note_identity(worker *w, hconn *c);
 /* reload.c: the config from the files (each checked and named when bad);
  * EX_OK, or EX_FILE / EX_FAIL with a sentence in err. */
 int config_load(const struct server *s, sigil_config **out, char *err, size_t cap);
+/* A warning on stderr when --cert has expired, is not yet valid, or
+ * expires within 7 days. */
+void cert_warnings(const struct server *s);
 sigil_config *config_get(worker *w);
 void config_reload(struct server *s);
 
