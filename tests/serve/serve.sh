@@ -392,6 +392,22 @@ check "access log: Common Log Format plus TLS version and suite" \
 	'grep -q "^127.0.0.1 - - \[.*\] \"GET /p1.txt HTTP/1.1\" 200 5 TLSv1.3 TLS_AES_128_GCM_SHA256$" "$TMP/access.log"' \
 	"$TMP/access.log"
 
+# A plain-HTTP request on the TLS port: a readable 400 page in the clear
+# that says which URL to use, then a close (it was a TLS alert, which curl
+# reports as "Received HTTP/0.9").
+timeout $T curl -sS -o "$TMP/plain.out" -w '%{http_code}' "http://127.0.0.1:$SITE/p1.txt" >"$TMP/plain.code" \
+	2>"$TMP/plain.err"
+check "http:// to the TLS port: 400 and 'use https://127.0.0.1:$SITE/'" \
+	'[ "$(cat "$TMP/plain.code")" = 400 ] &&
+	 grep -q "This is an HTTPS port: use <a href=\"https://127.0.0.1:$SITE/\">" "$TMP/plain.out"' \
+	"$TMP/plain.out" "$TMP/plain.err"
+printf 'GET / HTTP/1.1\r\nHost: <script>x</script>\r\n\r\n' | timeout $T nc -q 3 127.0.0.1 "$SITE" >"$TMP/plain2.out" 2>&1
+check "... a Host that is not a host name is not reflected" \
+	'grep -q "^HTTP/1.1 400 Bad Request" "$TMP/plain2.out" && ! grep -q "<script>" "$TMP/plain2.out" &&
+	 grep -q "https://127.0.0.1:$SITE/" "$TMP/plain2.out"' "$TMP/plain2.out"
+timeout $T curl -sS --cacert "$CA2" -o "$TMP/c.out" "https://localhost:$SITE/p1.txt" 2>"$TMP/curl.log"
+check "... and TLS on the same port goes on" '[ "$(cat "$TMP/c.out")" = first ]' "$TMP/curl.log"
+
 # ---------------------------------------------------------------------------
 # 6. Load: 500 connections open at once, then 3 keep-alive requests each.
 timeout 40 "$LOAD" "$SITE" "$CA2" --conns 500 --reqs 3 --path /f16385 --expect "$ROOT/f16385" \

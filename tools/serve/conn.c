@@ -272,6 +272,19 @@ static void on_ready(worker *w, hconn *c)
 	for (;;) {
 		switch (c->st) {
 		case C_HANDSHAKE: {
+			if (!c->sniffed) {
+				uint8_t b;
+				ssize_t k = recv(c->fd, &b, 1, MSG_PEEK);
+				if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+					want(w, c, SIGIL_WANT_READ);
+					return;
+				}
+				c->sniffed = true;
+				if (k == 1 && plain_http_first(b)) {
+					plain_start(w, c);
+					continue;
+				}
+			}
 			int r = sigil_io_handshake(c->tls);
 			if (r == SIGIL_OK) {
 				c->st = C_READ;
@@ -377,6 +390,15 @@ static void on_ready(worker *w, hconn *c)
 		case C_CLOSING:
 			conn_close(w, c);
 			return;
+		case C_PLAIN: {
+			int r = plain_step(w, c);
+			if (r == 0) {
+				conn_free(w, c);
+				return;
+			}
+			want(w, c, r);
+			return;
+		}
 		}
 	}
 }

@@ -19,6 +19,7 @@
 #define SG_TOOLS_SERVE_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -50,7 +51,9 @@ struct serve_opts {
 	int reuse_port;
 };
 
-enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING };
+/* C_PLAIN: a plain-HTTP request came to the TLS port; it is answered in
+ * the clear and the connection closed (plain.c). */
+enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING, C_PLAIN };
 
 /* What a response needs only while it is written (and logged): taken per
  * response, so that an idle keep-alive connection stays small. */
@@ -65,6 +68,8 @@ typedef struct hconn {
 	int fd;
 	sigil_conn *tls;
 	enum cstate st;
+	bool sniffed;                   /* the first byte was looked at */
+	bool plain_sent;                /* C_PLAIN: the answer is out, draining */
 	uint32_t events;                /* what epoll waits for */
 	int64_t deadline;               /* mono_ms() */
 	char peer[64];
@@ -162,6 +167,13 @@ int set_head(hconn *c, int status, const char *type, uint64_t len, const sg_http
 void respond_text(hconn *c, int status, const char *body, int head_only);
 void html_escape(char *out, size_t cap, const char *in);
 void start_response(worker *w, hconn *c, const sg_http_request *req, int ok);
+
+/* plain.c: whether the first byte says plain HTTP, and the answer. */
+bool plain_http_first(uint8_t b);
+void plain_start(worker *w, hconn *c);
+/* SIGIL_WANT_READ / SIGIL_WANT_WRITE while it needs the socket again,
+ * 0 when the connection can be freed. */
+int plain_step(worker *w, hconn *c);
 
 /* files.c */
 void respond_file(struct server *s, hconn *c, const sg_http_request *req, int head_only);
