@@ -15,6 +15,7 @@ static const struct {
 	{ "get", do_get, "fetch an https:// URL, verifying the server" },
 	{ "verify", do_verify, "check a certificate chain" },
 	{ "ca", do_ca, "a certificate authority: init, issue, revoke, crl, list" },
+	{ "trust", do_trust, "trust a CA in the system store and the browsers' NSS databases" },
 };
 
 /* The exit statuses of every command (tools.h); the README has the same
