@@ -14,6 +14,7 @@ static const struct {
 	{ "serve", do_serve, "an HTTPS server (static files or a built-in page)" },
 	{ "get", do_get, "fetch an https:// URL, verifying the server" },
 	{ "verify", do_verify, "check a certificate chain" },
+	{ "inspect", do_inspect, "show what a certificate, chain, CSR, CRL, key or https:// server holds" },
 	{ "ca", do_ca, "a certificate authority: init, issue, revoke, crl, list" },
 	{ "trust", do_trust, "trust a CA in the system store and the browsers' NSS databases" },
 };

@@ -37,6 +37,8 @@ int do_verify(int argc, char **argv);
 int do_serve(int argc, char **argv);
 /* sigil get URL [--cacert FILE|DIR] [--pin ...] [-o FILE] [-v] ... */
 int do_get(int argc, char **argv);
+/* sigil inspect FILE|URL [--json]: see tools/inspect.c */
+int do_inspect(int argc, char **argv);
 /* sigil trust [--ca FILE] [--uninstall] [--dry-run]: see tools/trust.c */
 int do_trust(int argc, char **argv);
 /* sigil ca init|intermediate|issue|revoke|crl|list DIR ...: see tools/ca.c */
