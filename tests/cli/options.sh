@@ -18,7 +18,6 @@ run() {
 }
 
 # ---- --help: exit 0, every option with its default -------------------------
-run help sigil_help "$SIGIL" --help 2>/dev/null
 run help "$SIGIL" --help
 check "sigil --help exits 0 and lists the commands" \
 	'[ $rc -eq 0 ] && grep -q "^  serve " "$TMP/help.out" && grep -q "^  ca " "$TMP/help.out"' "$TMP/help.out"
@@ -27,11 +26,14 @@ check "sigil without a command exits 2" '[ $rc -eq 2 ]' "$TMP/nohelp.err"
 
 # Every option a command has must be in its --help.
 want_serve="--listen --cert --key --root --threads --alpn --access-log --client-ca --require-client-cert
---client-crl --authz --ticket-keys --handshake-timeout --idle-timeout --max-conns --verbose --help --version"
+--client-crl --authz --ticket-keys --handshake-timeout --idle-timeout --max-conns --reuse-port --verbose --help
+--version"
 want_get="--cacert --pin --crl --cert --key --session --output --request --data --header --location --verbose
---insecure --help --version"
+--insecure --connect-timeout --max-time --resolve --connect-to --help --version"
 want_verify="--cacert --untrusted --host --at --purpose --crl --pin --help --version"
-for c in serve get verify; do
+want_inspect="--json --cacert --connect-timeout --help --version"
+want_trust="--ca --uninstall --dry-run --no-system --no-nss --system-dir --update-command --help --version"
+for c in serve get verify inspect trust; do
 	run "h$c" "$SIGIL" $c --help
 	eval "want=\$want_$c"
 	missing=""
@@ -60,7 +62,7 @@ check "ca issue --help lists its options and defaults" \
 run v "$SIGIL" --version
 V=$(cat "$TMP/v.out")
 check "sigil --version ($V)" '[ $rc -eq 0 ] && echo "$V" | grep -Eq "^sigil [0-9]+\.[0-9]+"' "$TMP/v.out"
-for c in serve get verify ca "ca issue" "ca init"; do
+for c in serve get verify inspect trust ca "ca issue" "ca init"; do
 	# shellcheck disable=SC2086
 	run vc "$SIGIL" $c --version
 	check "sigil $c --version is the same" '[ $rc -eq 0 ] && [ "$(cat "$TMP/vc.out")" = "$V" ]' "$TMP/vc.out"
