@@ -304,6 +304,22 @@ raw travbs 'GET /..\\secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n
 st=$(status "$TMP/travbs.out")
 check "traversal with a raw backslash: $st, not the file" \
 	'case $st in 400|403|404) ! grep -q TOPSECRET "$TMP/travbs.out" ;; *) false ;; esac' "$TMP/travbs.out"
+# A FIFO under the root: opened blocking, each request for it hung a
+# worker until nothing was served and SIGTERM went unheard.  (The
+# server has 2 threads: 6 requests would have taken them all.)
+mkfifo "$TMP/root/fifo" 2>/dev/null
+if [ -p "$TMP/root/fifo" ]; then
+	good=0
+	for i in 1 2 3 4 5 6; do
+		$RAW send "$SITE" "$CA2" 'GET /fifo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$TMP/fifo.out" 2>"$TMP/fifo.err"
+		[ "$(status "$TMP/fifo.out")" = 403 ] && grep -q "end: close_notify" "$TMP/fifo.err" && good=$((good + 1))
+	done
+	check "a FIFO under the root: 403 at once, six times ($good of 6)" '[ $good -eq 6 ]' "$TMP/fifo.out" "$TMP/fifo.err"
+	timeout $T curl -sS --cacert "$CA2" "$U/p3.txt" >"$TMP/fifo2.out" 2>&1
+	check "... and the workers still serve" 'grep -q third "$TMP/fifo2.out"' "$TMP/fifo2.out"
+else
+	skip "mkfifo failed: no FIFO test"
+fi
 raw inside 'GET /inside HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 check "a symlink inside the root is served" \
 	'[ "$(status "$TMP/inside.out")" = 200 ] && tail -c 5 "$TMP/inside.out" | grep -q first' "$TMP/inside.out"

@@ -50,10 +50,19 @@ static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 /* Open rel (from sg_http_map_path) under the root so that nothing, not
  * even a symlink, leads out of it: openat2 with RESOLVE_BENEATH does it in
  * one system call (Linux 5.6+); elsewhere realpath must land under the
- * root.  Returns the descriptor or -errno (EXDEV: it would leave). */
+ * root.  Returns the descriptor or -errno (EXDEV: it would leave).
+ *
+ * O_NONBLOCK: opening a FIFO for reading blocks until a writer comes,
+ * and a device may block too; a worker that blocks serves nobody, and
+ * after a few such requests the server served nothing and did not stop
+ * on SIGTERM.  Non-blocking, the open returns at once and fstat then
+ * refuses anything but a regular file or a directory.  (On a regular
+ * file O_NONBLOCK changes nothing; O_NOCTTY keeps a terminal from
+ * becoming ours.) */
+#define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
 static int open_beneath(const struct server *s, const char *rel)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	struct open_how how = { .flags = OPEN_FLAGS, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
 	long fd = syscall(SYS_openat2, s->root_fd, rel, &how, sizeof how);
 	if (fd >= 0)
 		return (int)fd;
@@ -68,7 +77,7 @@ static int open_beneath(const struct server *s, const char *rel)
 	if (strncmp(real, s->root_real, rl) != 0 ||
 	    (real[rl] != 0 && real[rl] != '/' && s->root_real[rl - 1] != '/'))
 		return -EXDEV;
-	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(real, OPEN_FLAGS | O_NOFOLLOW);
 	return fd >= 0 ? (int)fd : -errno;
 }
 
@@ -109,7 +118,7 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 			close(fd);
 			return;
 		}
-		int ifd = openat(fd, "index.html", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		int ifd = openat(fd, "index.html", OPEN_FLAGS | O_NOFOLLOW);
 		if (ifd < 0) {
 			respond_listing(c, fd, rel, head_only);
 			close(fd);
