@@ -506,9 +506,29 @@ static bool is_redirect(unsigned status)
 	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+/* What one request of a redirect chain sends. */
+struct hop {
+	const char *method;
+	const char *data;       /* the body, or NULL */
+	bool credentials;       /* Authorization, Cookie, Proxy-Authorization go */
+	int status;             /* out: the response's status */
+};
+
+/* The -H fields that carry credentials: they go only to the origin they
+ * were given for, as curl does (its CVE-2018-1000007, CVE-2022-27776). */
+static bool credential_field(const char *h)
+{
+	static const char *const names[] = { "authorization", "cookie", "proxy-authorization" };
+	size_t n = strcspn(h, ":");
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (n == strlen(names[i]) && strncasecmp(h, names[i], n) == 0)
+			return true;
+	return false;
+}
+
 /* One request; *location gets a redirect target when -L applies. */
 static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, char *location, size_t loc_cap,
-		 int *status)
+		 struct hop *hop)
 {
 	char err[512] = "";
 	int64_t t0 = mono_ms();
@@ -566,7 +586,7 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 	}
 
 	/* The request. */
-	const char *method = o->method ? o->method : o->data ? "POST" : "GET";
+	const char *method = hop->method;
 	/* Host carries the port when it is not the default (RFC 9110 7.2). */
 	char hosthdr[300];
 	bool v6 = strchr(u->host, ':') != NULL;
@@ -575,10 +595,17 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 	char head[8192];
 	int n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: sigil\r\nAccept: */*\r\n"
 			 "Connection: close\r\n", method, u->path, hosthdr);
-	for (size_t i = 0; i < o->headers.n && n > 0 && (size_t)n < sizeof head; i++)
+	for (size_t i = 0; i < o->headers.n && n > 0 && (size_t)n < sizeof head; i++) {
+		if (!hop->credentials && credential_field(o->headers.v[i])) {
+			if (o->verbose)
+				fprintf(stderr, "* not sending \"%.*s\" to another origin\n",
+					(int)strcspn(o->headers.v[i], ":"), o->headers.v[i]);
+			continue;
+		}
 		n += snprintf(head + n, sizeof head - (size_t)n, "%s\r\n", o->headers.v[i]);
-	if (o->data && n > 0 && (size_t)n < sizeof head)
-		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", strlen(o->data));
+	}
+	if (hop->data && n > 0 && (size_t)n < sizeof head)
+		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", strlen(hop->data));
 	if (n <= 0 || (size_t)n + 2 >= sizeof head) {
 		fprintf(stderr, "sigil get: the request head is over %zu bytes (the -H fields are too long)\n",
 			sizeof head);
@@ -587,7 +614,7 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 	}
 	memcpy(head + n, "\r\n", 2);
 	n += 2;
-	if (link_write(&l, head, (size_t)n) < 0 || (o->data && link_write(&l, o->data, strlen(o->data)) < 0)) {
+	if (link_write(&l, head, (size_t)n) < 0 || (hop->data && link_write(&l, hop->data, strlen(hop->data)) < 0)) {
 		if (l.timed_out) {
 			fprintf(stderr, "sigil get: %s: %s\n", u->host, clk->why);
 			ret = EX_CONNECT;
@@ -640,7 +667,7 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 			goto out;
 		}
 	}
-	*status = res.status;
+	hop->status = res.status;
 	/* The reason phrase points into buf, which the body reuses. */
 	char reason[128];
 	snprintf(reason, sizeof reason, "%.*s", (int)res.reason.n, res.reason.p);
@@ -656,7 +683,14 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 	if (redirect)
 		snprintf(shown_loc, sizeof shown_loc, "%.*s%s", (int)(loc.n < 500 ? loc.n : 500), loc.p,
 			 loc.n < 500 ? "" : "...");
-	if (redirect && location && loc.n < loc_cap) {
+	if (redirect && location && loc.n >= loc_cap) {
+		/* Not silently dropped: the redirect cannot be followed. */
+		fprintf(stderr, "sigil get: HTTP %u: the Location is %zu bytes long; sigil get follows at most %zu\n",
+			res.status, loc.n, loc_cap - 1);
+		ret = EX_HTTP;
+		goto out;
+	}
+	if (redirect && location) {
 		memcpy(location, loc.p, loc.n);
 		location[loc.n] = 0;
 	}
@@ -762,6 +796,121 @@ out:
 	return ret;
 }
 
+/* RFC 3986 5.2.4: remove "." and ".." segments from a path, in place
+ * (the query, if any, is left alone). */
+static void remove_dots(char *path)
+{
+	char *q = strchr(path, '?');
+	char query[4096] = "";
+	if (q) {
+		snprintf(query, sizeof query, "%s", q);
+		*q = 0;
+	}
+	char out[4096];
+	size_t o = 0;
+	const char *in = path;
+	while (*in) {
+		if (strncmp(in, "../", 3) == 0) {
+			in += 3;
+		} else if (strncmp(in, "./", 2) == 0) {
+			in += 2;
+		} else if (strncmp(in, "/./", 3) == 0) {
+			in += 2;
+		} else if (strcmp(in, "/.") == 0) {
+			in = "/";
+		} else if (strncmp(in, "/../", 4) == 0 || strcmp(in, "/..") == 0) {
+			in += 3;
+			if (!*in)
+				in = "/";
+			while (o > 0 && out[--o] != '/')
+				;
+		} else if (strcmp(in, ".") == 0 || strcmp(in, "..") == 0) {
+			break;
+		} else {
+			size_t k = 1 + strcspn(in + 1, "/");
+			if (o + k < sizeof out) {
+				memcpy(out + o, in, k);
+				o += k;
+			}
+			in += k;
+		}
+	}
+	out[o] = 0;
+	snprintf(path, 4096, "%s%s", o ? out : "/", query);
+}
+
+/* The URL a Location (RFC 9110 10.2.2: a URI reference) names, resolved
+ * against the request's URL (RFC 3986 5.2).  Only https:// is
+ * followed; -1 with the reason otherwise. */
+static int resolve_location(const url *base, const char *ref, url *next, const char **why)
+{
+	char abs[4200];
+	size_t sl = strspn(ref, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+	if (sl > 0 && ref[sl] == ':' && ((ref[0] | 0x20) >= 'a' && (ref[0] | 0x20) <= 'z')) {
+		if (sl == 5 && strncasecmp(ref, "https", 5) == 0) {
+			snprintf(abs, sizeof abs, "https%s", ref + 5);
+		} else if (sl == 4 && strncasecmp(ref, "http", 4) == 0) {
+			*why = "it leaves TLS (https to http): the request and its headers would go in the clear";
+			return -1;
+		} else {
+			*why = "sigil get follows https:// redirects only";
+			return -1;
+		}
+	} else if (ref[0] == '/' && ref[1] == '/') {
+		snprintf(abs, sizeof abs, "https:%s", ref);
+	} else {
+		/* Same origin: a path, a query, or a relative path. */
+		*next = *base;
+		char path[4096];
+		size_t frag = strcspn(ref, "#");
+		if (ref[0] == '/')
+			snprintf(path, sizeof path, "%.*s", (int)frag, ref);
+		else if (ref[0] == '?')
+			snprintf(path, sizeof path, "%.*s%.*s", (int)strcspn(base->path, "?"), base->path, (int)frag, ref);
+		else if (frag == 0)
+			snprintf(path, sizeof path, "%s", base->path);
+		else {
+			size_t dir = strcspn(base->path, "?");
+			while (dir > 0 && base->path[dir - 1] != '/')
+				dir--;
+			snprintf(path, sizeof path, "%.*s%.*s", (int)dir, base->path, (int)frag, ref);
+		}
+		for (const char *p = path; *p; p++)
+			if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+				*why = "the Location holds a space or a control character";
+				return -1;
+			}
+		remove_dots(path);
+		snprintf(next->path, sizeof next->path, "%s", path);
+		return 0;
+	}
+	if (parse_url(abs, next) < 0) {
+		*why = "not a URL sigil get can use";
+		return -1;
+	}
+	remove_dots(next->path);
+	return 0;
+}
+
+/* The next request after a redirect, as curl makes it: 303 turns every
+ * method but HEAD into a GET, 301 and 302 turn a POST into a GET (as
+ * browsers do, RFC 9110 15.4.2-4), both without the body; 307 and 308
+ * keep both.  Credentials given with -H go only to the origin (scheme,
+ * host and port) of the URL on the command line. */
+static void follow(struct hop *h, const url *first, const url *next, int verbose)
+{
+	bool to_get = (h->status == 303 && strcmp(h->method, "HEAD") != 0) ||
+		      ((h->status == 301 || h->status == 302) && strcmp(h->method, "POST") == 0);
+	if (to_get) {
+		if (verbose && h->data)
+			fprintf(stderr, "* the %d redirect turns the %s into a GET without the body\n", h->status,
+				h->method);
+		h->method = "GET";
+		h->data = NULL;
+	}
+	h->credentials = strcasecmp(first->host, next->host) == 0 && strcmp(first->port, next->port) == 0;
+}
+
 int do_get(int argc, char **argv)
 {
 	get_opts o = { 0 };
@@ -863,27 +1012,33 @@ int do_get(int argc, char **argv)
 	}
 	struct clock clk = { .start = mono_ms(), .connect_timeout = o.connect_timeout, .max_time = o.max_time };
 	clk.end = o.max_time ? clk.start + o.max_time * 1000LL : INT64_MAX;
-	int status = 0;
+	/* The first request as asked; redirects may change the method and
+	 * drop the body and the credentials (follow()). */
+	struct hop hop = { .method = o.method ? o.method : o.data ? "POST" : "GET", .data = o.data, .credentials = true };
+	url first = u;
 	ret = EX_OK;
-	for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+	for (int n = 0; n <= MAX_REDIRECTS; n++) {
 		char loc[4096] = "";
-		ret = fetch(&o, &u, out, &clk, o.follow ? loc : NULL, sizeof loc, &status);
+		ret = fetch(&o, &u, out, &clk, o.follow ? loc : NULL, sizeof loc, &hop);
 		if (ret != EX_OK || !o.follow || !loc[0])
 			break;
-		/* Absolute https:// URLs, or paths on the same server. */
-		if (loc[0] == '/') {
-			snprintf(u.path, sizeof u.path, "%s", loc);
-		} else if (parse_url(loc, &u) < 0) {
-			fprintf(stderr, "sigil get: will not follow redirect to \"%s\"\n", loc);
+		if (n == MAX_REDIRECTS) {
+			fprintf(stderr, "sigil get: more than %d redirects\n", MAX_REDIRECTS);
 			ret = EX_HTTP;
 			break;
 		}
-		if (o.verbose)
-			fprintf(stderr, "* following redirect to %s\n", loc);
-		if (hop == MAX_REDIRECTS) {
-			fprintf(stderr, "sigil get: too many redirects\n");
+		url next;
+		const char *why;
+		if (resolve_location(&u, loc, &next, &why) < 0) {
+			fprintf(stderr, "sigil get: will not follow the redirect to \"%.300s\": %s\n", loc, why);
 			ret = EX_HTTP;
+			break;
 		}
+		follow(&hop, &first, &next, o.verbose);
+		if (o.verbose)
+			fprintf(stderr, "* following the %d redirect to https://%s:%s%s (%s)\n", hop.status, next.host, next.port,
+				next.path, hop.method);
+		u = next;
 	}
 	if (o.out && fclose(out) != 0 && ret == EX_OK) {
 		fprintf(stderr, "sigil get: -o %s: %s\n", o.out, strerror(errno));

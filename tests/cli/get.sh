@@ -143,4 +143,54 @@ check "--session with no ticket from the server: said, nothing written" \
 get sess --cacert "$CA" --session "$TMP/s.sess" "https://localhost:$PORT/hello.txt"
 check "--session with a ticket: saved, nothing said" '[ $rc -eq 0 ] && [ -s "$TMP/s.sess" ] && [ ! -s "$TMP/sess.err" ]' \
 	"$TMP/sess.err"
+
+# ---- -L: what crosses to another origin (curl's rules), https -> http ----
+start_bg "$TMP/redir.log" 70 python3 "$HERE/peer.py" redir "$TMP/site.crt" "$TMP/site.key"
+wait_for "$TMP/redir.log" '^port [0-9]* *$' 10
+sleep 0.2
+A=$(sed -n 's/^port //p' "$TMP/redir.log" | sed -n 1p)
+B=$(sed -n 's/^port //p' "$TMP/redir.log" | sed -n 2p)
+CRED="-H Authorization:Bearer-s3cret -H Cookie:session=s3cret -H Proxy-Authorization:Basic-s3cret -H X-Kept:yes"
+# shellcheck disable=SC2086
+get l302 --cacert "$CA" -L -d "body-s3cret" $CRED "https://127.0.0.1:$A/r302"
+check "-L, a POST, 302 to another origin: exit 0" '[ $rc -eq 0 ] && grep -q "^GET /echo HTTP/1.1" "$TMP/l302.out"' \
+	"$TMP/l302.out" "$TMP/l302.err"
+check "... Authorization, Cookie and Proxy-Authorization do not cross, nor the body" \
+	'! grep -qi "s3cret" "$TMP/l302.out" && ! grep -qi "^content-length" "$TMP/l302.out" && grep -q "^X-Kept: *yes" "$TMP/l302.out"' \
+	"$TMP/l302.out"
+for st in 301 303; do
+	# shellcheck disable=SC2086
+	get "l$st" --cacert "$CA" -L -d "body-s3cret" $CRED "https://127.0.0.1:$A/r$st"
+	check "... the same after a $st (GET, no body, no credentials)" \
+		'[ $rc -eq 0 ] && grep -q "^GET /echo" "$TMP/l$st.out" && ! grep -qi s3cret "$TMP/l$st.out"' "$TMP/l$st.out"
+done
+for st in 307 308; do
+	# shellcheck disable=SC2086
+	get "l$st" --cacert "$CA" -L -d "body-kept" $CRED "https://127.0.0.1:$A/r$st"
+	check "... a $st keeps the POST and its body, not the credentials" \
+		'[ $rc -eq 0 ] && grep -q "^POST /echo" "$TMP/l$st.out" && grep -q "body-kept" "$TMP/l$st.out" &&
+		 ! grep -qi s3cret "$TMP/l$st.out"' "$TMP/l$st.out"
+done
+# shellcheck disable=SC2086
+get lsame --cacert "$CA" -L $CRED "https://127.0.0.1:$A/same302"
+check "a redirect on the same origin keeps the credentials" \
+	'[ $rc -eq 0 ] && grep -q "^Authorization: *Bearer-s3cret" "$TMP/lsame.out" && grep -q "^Cookie: *session=s3cret" "$TMP/lsame.out"' \
+	"$TMP/lsame.out"
+get lrel --cacert "$CA" -L "https://127.0.0.1:$A/rel"
+check "a relative Location is resolved (RFC 3986 5.2: ../sub/../echo?x=1 from /rel)" \
+	'[ $rc -eq 0 ] && grep -q "^GET /echo?x=1 HTTP/1.1" "$TMP/lrel.out"' "$TMP/lrel.out" "$TMP/lrel.err"
+get lhttp --cacert "$CA" -L -H "Authorization: Bearer s3cret" "https://127.0.0.1:$A/tohttp"
+check "an https -> http redirect is refused: exit 6, the reason" \
+	'[ $rc -eq 6 ] && grep -q "it leaves TLS (https to http)" "$TMP/lhttp.err"' "$TMP/lhttp.err"
+get llong --cacert "$CA" -L "https://127.0.0.1:$A/long"
+check "a Location of 5,000 bytes is an error (exit 6), not a silent exit 0" \
+	'[ $rc -eq 6 ] && grep -q "the Location is 5001 bytes long" "$TMP/llong.err"' "$TMP/llong.err"
+
+# ---- --max-time bounds the whole transfer ----
+peer "$TMP/drip.log" drip "$TMP/site.crt" "$TMP/site.key"
+get drip --cacert "$CA" --max-time 3 "https://127.0.0.1:$PP/"
+# (A server dripping a byte every 2 s held it for over 40 s.)
+check "a server dripping a byte every 2 s: --max-time 3 ends it (${secs} s), exit 3" \
+	'[ $rc -eq 3 ] && [ $secs -lt 12 ] && grep -q "timed out after 3 s reading the body (--max-time 3)" "$TMP/drip.err"' \
+	"$TMP/drip.err"
 finish

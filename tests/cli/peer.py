@@ -10,9 +10,17 @@
       every 2 s.
   peer.py tls12 CERT KEY
       A TLS 1.2-only server (sigil get must fail with a protocol alert).
+  peer.py redir CERT KEY
+      Two HTTPS origins, A and B (printed "port A" and "port B"):
+      /rNNN answers NNN with Location https://localhost:B/echo (another
+      host and port), /same302 a 302 to /echo (the same origin),
+      /rel a 302 to "../echo?x=1", /tohttp a 302 to http://..., /long a
+      302 with a 5,000-byte Location; /echo, on either, answers 200
+      with the request it got (request line, fields, body).
 Each prints "port N" when it listens (127.0.0.1, a port of the kernel's
 choosing) and exits after 60 s at most.
 """
+import re
 import socket
 import ssl
 import sys
@@ -49,8 +57,80 @@ def read_head(c):
     while b"\r\n\r\n" not in buf:
         b = c.recv(4096)
         if not b:
-            return
+            return buf
         buf += b
+    return buf
+
+
+def read_request(c):
+    """The head and the body (Content-Length only)."""
+    buf = read_head(c)
+    head, _, body = buf.partition(b"\r\n\r\n")
+    n = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            n = int(v)
+    while len(body) < n:
+        b = c.recv(4096)
+        if not b:
+            break
+        body += b
+    return head, body
+
+
+def redir(ctx):
+    """Two origins in one process: A redirects, both echo."""
+    socks = []
+    for _ in range(2):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        socks.append(s)
+    b_port = socks[1].getsockname()[1]
+    print("port", socks[0].getsockname()[1], flush=True)
+    print("port", b_port, flush=True)
+
+    def handle(c):
+        c = ctx.wrap_socket(c, server_side=True)
+        head, body = read_request(c)
+        path = head.split(b" ")[1].decode()
+        other = "https://localhost:%d/echo" % b_port
+        m = re.match(r"/r(30[12378])$", path)
+        if m:
+            status, loc = int(m.group(1)), other
+        elif path == "/same302":
+            status, loc = 302, "/echo"
+        elif path == "/rel":
+            status, loc = 302, "../sub/../echo?x=1"
+        elif path == "/tohttp":
+            status, loc = 302, "http://localhost:%d/echo" % b_port
+        elif path == "/long":
+            status, loc = 302, "/" + "a" * 5000
+        else:
+            out = head + b"\r\n\r\n" + body
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(out) + out)
+            c.close()
+            return
+        c.sendall(b"HTTP/1.1 %d Moved\r\nLocation: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                  % (status, loc.encode()))
+        c.close()
+
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        import select
+        r, _, _ = select.select(socks, [], [], 1)
+        for s in r:
+            c, _ = s.accept()
+            threading.Thread(target=lambda c=c: _safe(handle, c), daemon=True).start()
+
+
+def _safe(fn, c):
+    try:
+        fn(c)
+    except (OSError, ssl.SSLError):
+        pass
 
 
 def main():
@@ -75,6 +155,8 @@ def main():
         serve(drip, ctx)
     elif mode == "tls12":
         serve(lambda c: read_head(c), ctx)
+    elif mode == "redir":
+        redir(ctx)
     else:
         print(__doc__, file=sys.stderr)
         return 2
