@@ -485,6 +485,20 @@ check "a client that stops reading is dropped at --idle-timeout 2 ($(head -n 1 "
 	'[ "$(head -n 1 "$TMP/stall2.out")" -lt $BIG ] && ! grep -q close_notify "$TMP/stall2.err"' \
 	"$TMP/stall2.out" "$TMP/stall2.err"
 
+# A request body being skipped (after a 405) has its own deadline, which
+# its bytes do not move: every byte used to push the idle deadline back.
+$RAW slowbody "$TO" "$CA2" 1000000 16384 0.25 12 >"$TMP/sb1.out" 2>"$TMP/sb1.err"
+check "a body skipped at 64 KB/s, 1 MB long: dropped near --idle-timeout 2 ($(cat "$TMP/sb1.out") s), not fed for ever" \
+	'awk "{ exit !(\$1 + 0 > 0 && \$1 <= 6) }" "$TMP/sb1.out"' "$TMP/sb1.out" "$TMP/sb1.err"
+serve "$TMP/sb.log" --threads 1 --idle-timeout 8 --cert "$TMP/site.crt" --key "$TMP/site.key" --root "$ROOT"
+$RAW slowbody "$PORT" "$CA2" 1000 1 0.5 12 >"$TMP/sb2.out" 2>"$TMP/sb2.err"
+check "a body skipped at 2 bytes/s: dropped for its rate ($(cat "$TMP/sb2.out") s), before --idle-timeout 8" \
+	'awk "{ exit !(\$1 + 0 > 0 && \$1 <= 6) }" "$TMP/sb2.out"' "$TMP/sb2.out" "$TMP/sb2.err"
+raw post2 'POST /p1.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\nabc'
+check "a body too large to skip: the 405 says Connection: close" \
+	'[ "$(status "$TMP/post2.out")" = 405 ] && grep -q "^Connection: close" "$TMP/post2.out"' "$TMP/post2.out"
+kill "$SPID" 2>/dev/null
+
 # ---------------------------------------------------------------------------
 # 8. SIGTERM under load: every completed response is whole, exit 0 soon.
 serve "$TMP/term.log" --threads 2 --cert "$TMP/site.crt" --key "$TMP/site.key" --root "$ROOT"

@@ -142,6 +142,7 @@ static int try_request(worker *w, hconn *c)
 		memmove(c->req, c->req + k, c->req_len - k);
 		c->req_len -= k;
 		c->discard -= k;
+		c->body_got += k;
 		c->scanned = c->line_start = 0;
 		if (c->discard)
 			return 0;
@@ -172,14 +173,22 @@ static int try_request(worker *w, hconn *c)
 	}
 	if (!c->r && !(c->r = calloc(1, sizeof *c->r)))
 		return -1;
+	/* A body too large to skip: answer, then close (the response says
+	 * so), rather than read it all. */
+	if (r > 0 && req.framing == SG_HTTP_BODY_LENGTH && req.content_length > DISCARD_MAX)
+		req.keep_alive = false;
 	start_response(w, c, &req, r > 0);
 	if (r > 0) {
 		size_t used = (size_t)r;
 		memmove(c->req, c->req + used, c->req_len - used);
 		c->req_len -= used;
 		c->scanned = c->line_start = 0;
-		if (req.framing == SG_HTTP_BODY_LENGTH)
+		if (req.framing == SG_HTTP_BODY_LENGTH && req.content_length <= DISCARD_MAX && c->keep_alive) {
 			c->discard = (size_t)req.content_length;
+			c->body_start = mono_ms();
+			c->body_got = 0;
+			c->body_deadline = c->body_start + w->srv->o.idle_timeout * 1000LL;
+		}
 		if (req.framing == SG_HTTP_BODY_CHUNKED)
 			c->keep_alive = 0;      /* we do not read chunked request bodies */
 	} else {
@@ -330,10 +339,9 @@ static void on_ready(worker *w, hconn *c)
 				/* Bytes of a request head do not move the deadline:
 				 * a head must be complete within the idle timeout,
 				 * or a client sending it a byte at a time
-				 * (slowloris) holds the connection for ever.  A
-				 * request body being skipped is progress. */
-				if (c->discard)
-					c->deadline = mono_ms() + s->o.idle_timeout * 1000LL;
+				 * (slowloris) holds the connection for ever.  Nor
+				 * do the bytes of a body being skipped: it has its
+				 * own fixed deadline (DISCARD_MAX). */
 				continue;
 			}
 			if (r == 0) {   /* close_notify */
@@ -383,7 +391,7 @@ static void on_ready(worker *w, hconn *c)
 				return;
 			}
 			c->st = C_READ;
-			c->deadline = mono_ms() + s->o.idle_timeout * 1000LL;
+			c->deadline = c->discard ? c->body_deadline : mono_ms() + s->o.idle_timeout * 1000LL;
 			want(w, c, SIGIL_WANT_READ);
 			continue;
 		}
@@ -420,6 +428,16 @@ static void sweep(worker *w)
 		next = c->next;
 		if (stopping(s) && c->st == C_READ && c->req_len == 0) {
 			conn_close(w, c);
+			continue;
+		}
+		/* A body being skipped: at least DISCARD_MIN_RATE after the
+		 * grace, and all of it by its deadline. */
+		int64_t late = now - c->body_start - DISCARD_GRACE_MS;
+		if (c->st == C_READ && c->discard &&
+		    (now >= c->body_deadline || (late > 0 && c->body_got * 1000 < (uint64_t)late * DISCARD_MIN_RATE))) {
+			logv(s, "%s: request body too slow (%llu bytes in %lld ms): dropped", c->peer,
+			     (unsigned long long)c->body_got, (long long)(now - c->body_start));
+			conn_free(w, c);
 			continue;
 		}
 		if (now >= c->deadline) {

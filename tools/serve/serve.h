@@ -32,6 +32,15 @@
 #define REQ_MAX 16384             /* request head limit (431 beyond) */
 #define BODY_CHUNK (64 * 1024)    /* file bytes read per call */
 #define NO_LENGTH UINT64_MAX      /* set_head: no Content-Length */
+/* A request body the server does not use is read and dropped so that
+ * the connection can carry the next request, but only a small one, and
+ * only within a deadline that the body's bytes do not move and at a
+ * minimum rate after a grace period: a body sent a byte at a time must
+ * not hold the connection past --idle-timeout.  A larger body closes
+ * the connection after the response instead. */
+#define DISCARD_MAX (1024 * 1024)
+#define DISCARD_MIN_RATE 4096     /* bytes per second, after the grace */
+#define DISCARD_GRACE_MS 2000
 
 struct serve_opts {
 	const char *listen;
@@ -80,6 +89,9 @@ typedef struct hconn {
 	size_t scanned;                 /* bytes of req already searched for LF */
 	size_t line_start;              /* just after the last LF in req */
 	size_t discard;                 /* request body bytes to skip */
+	int64_t body_start;             /* when the skipping began (mono_ms) */
+	int64_t body_deadline;          /* by when the whole body must be in */
+	uint64_t body_got;              /* bytes of it skipped so far */
 	int keep_alive;
 	/* response */
 	struct hresp *r;                /* while a response is under way */
