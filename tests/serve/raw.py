@@ -31,6 +31,9 @@
       CHUNK bytes of the body every INTERVAL seconds for at most
       SECONDS: print the seconds until the server hung up (or "still
       open"), then "end: ...".
+  raw.py unread PORT CAFILE PATH N SECONDS
+      N TLS connections, each sends GET PATH and never reads the
+      response; after SECONDS print "held" and close them all.
 All waits are bounded (20 s).
 """
 import socket
@@ -157,6 +160,17 @@ def main():
                 break
         print("%.2f" % (time.monotonic() - t0))
         print("end: " + how, file=sys.stderr)
+    elif mode == "unread":
+        conns = []
+        for _ in range(int(sys.argv[5])):
+            t = tls(port, sys.argv[3])
+            # A small receive buffer: the data stays on the server's side.
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            t.sendall(b"GET " + sys.argv[4].encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            conns.append(t)
+        print("connected", flush=True)
+        time.sleep(float(sys.argv[6]))
+        print("held", flush=True)
     elif mode == "slowbody":
         length, chunk = int(sys.argv[4]), int(sys.argv[5])
         interval, limit = float(sys.argv[6]), float(sys.argv[7])

@@ -485,6 +485,29 @@ check "a client that stops reading is dropped at --idle-timeout 2 ($(head -n 1 "
 	'[ "$(head -n 1 "$TMP/stall2.out")" -lt $BIG ] && ! grep -q close_notify "$TMP/stall2.err"' \
 	"$TMP/stall2.out" "$TMP/stall2.err"
 
+# Slow readers: a client that never reads must not pin megabytes of the
+# kernel's memory (about 3.8 MB each before TCP_NOTSENT_LOWAT), and when
+# it is dropped for its time-out nothing stays queued for it (a plain
+# close left the data in an orphan socket retransmitting for minutes).
+if have ss; then
+	$RAW unread "$TO" "$CA2" /f64m 20 7 >"$TMP/unread.out" 2>"$TMP/unread.err" &
+	ur=$!
+	wait_for "$TMP/unread.out" '^connected' 10
+	sleep 1
+	q=$(ss -tnH state established "( sport = :$TO )" | awk '{ s += $2; n++ } END { print n + 0, s + 0 }')
+	n=${q% *}
+	sq=${q#* }
+	check "20 clients that do not read: the send queue is bounded ($((sq / 1024)) KiB for $n, at most 1 MiB each)" \
+		'[ "$n" -ge 20 ] && [ "$sq" -le $((n * 1024 * 1024)) ]' "$TMP/unread.err"
+	# --idle-timeout 2: they are dropped; 4 s later nothing of theirs is left.
+	sleep 4
+	left=$(ss -tnH state all "( sport = :$TO )" | grep -v LISTEN | awk '{ s += $3 } END { print s + 0 }')
+	check "... and dropped with a reset: nothing left queued for them ($left bytes)" '[ "$left" -eq 0 ]' "$TMP/unread.err"
+	wait $ur
+else
+	skip "ss is not installed: no send-queue measurement"
+fi
+
 # A request body being skipped (after a 405) has its own deadline, which
 # its bytes do not move: every byte used to push the idle deadline back.
 $RAW slowbody "$TO" "$CA2" 1000000 16384 0.25 12 >"$TMP/sb1.out" 2>"$TMP/sb1.err"

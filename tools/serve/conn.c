@@ -52,6 +52,17 @@ static void conn_free(worker *w, hconn *c)
 	free(c);
 }
 
+/* Drop a connection that timed out with a reset (SO_LINGER 0): a plain
+ * close leaves what is queued to a peer that does not read in the
+ * kernel, retransmitted to the peer for minutes after the connection is
+ * gone from here (an orphan in FIN-WAIT-1 holding its send queue). */
+static void conn_reset(worker *w, hconn *c)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	conn_free(w, c);
+}
+
 static void want(worker *w, hconn *c, int r)
 {
 	uint32_t events = r == SIGIL_WANT_WRITE || r == SIGIL_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN;
@@ -437,7 +448,7 @@ static void sweep(worker *w)
 		    (now >= c->body_deadline || (late > 0 && c->body_got * 1000 < (uint64_t)late * DISCARD_MIN_RATE))) {
 			logv(s, "%s: request body too slow (%llu bytes in %lld ms): dropped", c->peer,
 			     (unsigned long long)c->body_got, (long long)(now - c->body_start));
-			conn_free(w, c);
+			conn_reset(w, c);
 			continue;
 		}
 		if (now >= c->deadline) {
@@ -448,7 +459,7 @@ static void sweep(worker *w)
 			if (c->st == C_READ)
 				conn_close(w, c);
 			else
-				conn_free(w, c);
+				conn_reset(w, c);
 		}
 	}
 }

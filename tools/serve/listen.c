@@ -134,6 +134,8 @@ int listen_all(struct server *s)
 		 * (Linux and the BSDs copy it): one system call per
 		 * connection saved. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		int lowat = SEND_UNSENT_MAX;
+		setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
 		if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
 			int e = errno;
 			close(fd);

@@ -39,6 +39,9 @@
  * not hold the connection past --idle-timeout.  A larger body closes
  * the connection after the response instead. */
 #define DISCARD_MAX (1024 * 1024)
+/* The bytes a connection may keep in the kernel's send queue that the
+ * peer has not yet been sent (TCP_NOTSENT_LOWAT, see listen.c). */
+#define SEND_UNSENT_MAX (128 * 1024)
 #define DISCARD_MIN_RATE 4096     /* bytes per second, after the grace */
 #define DISCARD_GRACE_MS 2000
 
