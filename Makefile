@@ -33,7 +33,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL      ?= install
 
 LIB_SRCS   := $(sort $(wildcard src/*/*.c))
-TOOL_SRCS  := $(sort $(wildcard tools/*.c))
+TOOL_SRCS  := $(sort $(wildcard tools/*.c tools/*/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*_test.c))
 TSUP_SRCS  := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
 HELPER_SRCS:= $(sort $(wildcard tests/tools/*.c))

@@ -26,6 +26,14 @@
       TLS connect, send a request head one byte every 0.5 s, never
       finishing it (slowloris), for at most SECONDS: print the seconds
       until the server hung up, then "end: ...".
+  raw.py slowbody PORT CAFILE LENGTH CHUNK INTERVAL SECONDS
+      TLS connect, send "POST /p1.txt" with Content-Length LENGTH, then
+      CHUNK bytes of the body every INTERVAL seconds for at most
+      SECONDS: print the seconds until the server hung up (or "still
+      open"), then "end: ...".
+  raw.py unread PORT CAFILE PATH N SECONDS
+      N TLS connections, each sends GET PATH and never reads the
+      response; after SECONDS print "held" and close them all.
 All waits are bounded (20 s).
 """
 import socket
@@ -151,6 +159,44 @@ def main():
                 how = "closed (%s)" % type(e).__name__
                 break
         print("%.2f" % (time.monotonic() - t0))
+        print("end: " + how, file=sys.stderr)
+    elif mode == "unread":
+        conns = []
+        for _ in range(int(sys.argv[5])):
+            t = tls(port, sys.argv[3])
+            # A small receive buffer: the data stays on the server's side.
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            t.sendall(b"GET " + sys.argv[4].encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            conns.append(t)
+        print("connected", flush=True)
+        time.sleep(float(sys.argv[6]))
+        print("held", flush=True)
+    elif mode == "slowbody":
+        length, chunk = int(sys.argv[4]), int(sys.argv[5])
+        interval, limit = float(sys.argv[6]), float(sys.argv[7])
+        t = tls(port, sys.argv[3])
+        t.sendall(b"POST /p1.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % length)
+        t0 = time.monotonic()
+        t.settimeout(interval)
+        how, sent, gone = "still open", 0, None
+        while time.monotonic() - t0 < limit and sent < length:
+            try:
+                t.sendall(b"a" * min(chunk, length - sent))
+                sent += chunk
+                while True:     # read what came back (the 405) without blocking long
+                    b = t.recv(65536)
+                    if not b:
+                        how = "close_notify"
+                        gone = time.monotonic()
+                        break
+            except socket.timeout:
+                continue
+            except (ssl.SSLError, OSError) as e:
+                how = "closed (%s)" % type(e).__name__
+                gone = time.monotonic()
+            if gone:
+                break
+        print("%.2f" % ((gone or time.monotonic()) - t0) if gone else "still open")
         print("end: " + how, file=sys.stderr)
     else:
         print(__doc__, file=sys.stderr)
