@@ -34,6 +34,11 @@
   raw.py unread PORT CAFILE PATH N SECONDS
       N TLS connections, each sends GET PATH and never reads the
       response; after SECONDS print "held" and close them all.
+  raw.py hellos PORT N SIZE SECONDS
+      N TCP connections, each sends the first SIZE bytes (at most 16384,
+      one record) of a ClientHello that claims to be longer, then nothing;
+      prints "sent", waits SECONDS, then prints how many the server
+      closed ("closed K of N").
 All waits are bounded (20 s).
 """
 import socket
@@ -171,6 +176,32 @@ def main():
         print("connected", flush=True)
         time.sleep(float(sys.argv[6]))
         print("held", flush=True)
+    elif mode == "hellos":
+        import select
+        n, size, secs = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+        # A record of SIZE bytes: a ClientHello header claiming SIZE + 4096
+        # bytes, the rest filler; the rest of the message never comes.
+        body = bytes([1]) + (size + 4096).to_bytes(3, "big") + b"\x03\x03" + b"\x00" * (size - 6)
+        rec = b"\x16\x03\x01" + len(body).to_bytes(2, "big") + body
+        socks = []
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", port), timeout=20)
+            s.sendall(rec)
+            socks.append(s)
+        print("sent", flush=True)
+        time.sleep(secs)
+        closed = 0
+        for s in socks:
+            r, _, _ = select.select([s], [], [], 0)
+            if r:
+                try:
+                    if not s.recv(4096):
+                        closed += 1
+                    else:
+                        closed += 1     # an alert, then the close
+                except OSError:
+                    closed += 1
+        print("closed %d of %d" % (closed, n), flush=True)
     elif mode == "slowbody":
         length, chunk = int(sys.argv[4]), int(sys.argv[5])
         interval, limit = float(sys.argv[6]), float(sys.argv[7])

@@ -91,6 +91,9 @@ int do_serve(int argc, char **argv)
 		  "drop a connection idle for S seconds (no request, a head not complete, a response not read)",
 		  &o->idle_timeout, 1, 86400),
 		OPTION("--max-conns", 0, OPT_INT, "N", "10000", "connections per thread", &o->max_conns, 1, 10000000),
+		OPTION("--handshake-memory", 0, OPT_INT, "KIB", "2048",
+		       "per thread, the bytes unfinished handshakes may hold in all; past it the oldest are dropped",
+		       &o->handshake_kib, 64, 4194304),
 		OPTION("--reuse-port", 0, OPT_FLAG, NULL, NULL,
 		       "share the address with other processes that set SO_REUSEPORT (a deliberate multi-process "
 		       "set-up; without it sigil serve refuses an address another program or sigil serve holds)",
