@@ -39,6 +39,12 @@
       one record) of a ClientHello that claims to be longer, then nothing;
       prints "sent", waits SECONDS, then prints how many the server
       closed ("closed K of N").
+  raw.py flood PORT N SECONDS
+      N TCP connections that say nothing, held SECONDS; prints "flooding"
+      once they are made.
+  raw.py twice PORT CAFILE PATH SECONDS
+      TLS connect, GET PATH (keep-alive), print its status line, wait
+      SECONDS, GET PATH again on the same connection, print its status.
 All waits are bounded (20 s).
 """
 import socket
@@ -202,6 +208,20 @@ def main():
                 except OSError:
                     closed += 1
         print("closed %d of %d" % (closed, n), flush=True)
+    elif mode == "flood":
+        socks = [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(int(sys.argv[3]))]
+        print("flooding", flush=True)
+        time.sleep(float(sys.argv[4]))
+        for s in socks:
+            s.close()
+    elif mode == "twice":
+        t = tls(port, sys.argv[3])
+        req = b"GET " + sys.argv[4].encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        t.sendall(req)
+        print(read_response(t)[0], flush=True)
+        time.sleep(float(sys.argv[5]))
+        t.sendall(req)
+        print(read_response(t)[0], flush=True)
     elif mode == "slowbody":
         length, chunk = int(sys.argv[4]), int(sys.argv[5])
         interval, limit = float(sys.argv[6]), float(sys.argv[7])

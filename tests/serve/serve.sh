@@ -530,6 +530,56 @@ check "... said once on stderr" '[ "$(grep -c "hold more than --handshake-memory
 echo "NOTE RSS with 100 unfinished 16 KiB ClientHellos and --handshake-memory 256: ${rss0:-?} -> ${rss1:-?} KiB"
 kill "$SPID" 2>/dev/null
 
+# File-descriptor exhaustion: accept failing with EMFILE spun at 100%
+# CPU and files were answered 403.  Now accepting pauses (one line on
+# stderr), the open connections go on, and a file that cannot be opened
+# for lack of descriptors is a 503.
+FD_PORT=$(free_port)
+start_bg "$TMP/fd.log" 60 sh -c 'ulimit -n 48 && exec "$0" serve --listen "127.0.0.1:$1" --threads 1 --max-conns 1000 \
+	--handshake-timeout 20 --cert "$2.crt" --key "$2.key" --root "$3"' "$SIGIL" "$FD_PORT" "$TMP/site" "$ROOT"
+FD_SP=$BG
+wait_for "$TMP/fd.log" '^sigil serve: https://' 10
+FD_PID=$(ps -o pid= --ppid "$FD_SP" | tr -d ' ' | head -n 1)
+$RAW twice "$FD_PORT" "$CA2" /p1.txt 3 >"$TMP/twice.out" 2>"$TMP/twice.err" &
+tw=$!
+wait_for "$TMP/twice.out" '^HTTP/1.1' 10
+$RAW flood "$FD_PORT" 80 5 >"$TMP/flood.out" 2>&1 &
+fl=$!
+wait_for "$TMP/flood.out" '^flooding' 10
+sleep 0.5
+t0=$(awk '{ print $14 + $15 }' "/proc/$FD_PID/stat" 2>/dev/null)
+sleep 1
+t1=$(awk '{ print $14 + $15 }' "/proc/$FD_PID/stat" 2>/dev/null)
+ticks=$(( ${t1:-0} - ${t0:-0} ))
+check "out of descriptors: no busy loop ($ticks of $(getconf CLK_TCK) ticks in 1 s)" \
+	'[ -n "$t0" ] && [ $ticks -lt $(( $(getconf CLK_TCK) / 2 )) ]' "$TMP/fd.log"
+wait $tw
+check "... an open connection goes on: its file is a 503 with Retry-After, not a 403" \
+	'[ "$(sed -n 1p "$TMP/twice.out")" = "HTTP/1.1 200 OK" ] && [ "$(sed -n 2p "$TMP/twice.out")" = "HTTP/1.1 503 Service Unavailable" ]' \
+	"$TMP/twice.out" "$TMP/twice.err"
+check "... said once on stderr" '[ "$(grep -c "cannot accept: Too many open files" "$TMP/fd.log")" -eq 1 ]' "$TMP/fd.log"
+wait $fl
+n=0
+until timeout $T "$SIGIL" get --cacert "$CA2" "https://127.0.0.1:$FD_PORT/p2.txt" >"$TMP/fd-get.out" 2>&1 || [ $n -ge 10 ]; do
+	sleep 0.5
+	n=$((n + 1))
+done
+check "... and when descriptors are free again it accepts and serves" \
+	'grep -q second "$TMP/fd-get.out" && grep -q "accepting new connections again" "$TMP/fd.log"' "$TMP/fd-get.out" "$TMP/fd.log"
+kill "$FD_SP" 2>/dev/null
+# The default --max-conns fits RLIMIT_NOFILE (2 descriptors a connection).
+timeout $T sh -c 'ulimit -n 256 && exec "$0" serve --listen 127.0.0.1:1 --threads 2 -v --cert "$1" --key "$1"' "$SIGIL" "$TMP/site.crt" \
+	>"$TMP/mc0.log" 2>&1
+check "the default --max-conns fits RLIMIT_NOFILE: (256 - 38) / (2 x 2 threads) = 54" \
+	'grep -q "max-conns 54 a thread (RLIMIT_NOFILE 256)" "$TMP/mc0.log"' "$TMP/mc0.log"
+start_bg "$TMP/mc.log" 60 sh -c 'ulimit -n 48 && exec "$0" serve --listen "127.0.0.1:$1" --threads 1 --max-conns 500 \
+	--cert "$2.crt" --key "$2.key"' "$SIGIL" "$(free_port)" "$TMP/site"
+wait_for "$TMP/mc.log" '^sigil serve: https://' 10
+check "--max-conns beyond RLIMIT_NOFILE: a warning with the numbers" \
+	'grep -q "warning: --max-conns 500 with 1 thread needs about 1035 descriptors and RLIMIT_NOFILE is 48" "$TMP/mc.log"' \
+	"$TMP/mc.log"
+kill "$BG" 2>/dev/null
+
 # A request body being skipped (after a 405) has its own deadline, which
 # its bytes do not move: every byte used to push the idle deadline back.
 $RAW slowbody "$TO" "$CA2" 1000000 16384 0.25 12 >"$TMP/sb1.out" 2>"$TMP/sb1.err"

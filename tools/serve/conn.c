@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,6 +164,31 @@ static int hs_account(worker *w, hconn *c)
 	return dropped_self;
 }
 
+/* Accepting again after ACCEPT_BACKOFF_MS (the sweep, worker_main). */
+#define ACCEPT_BACKOFF_MS 250
+
+static void accept_pause(worker *w, int err)
+{
+	struct server *s = w->srv;
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
+	w->accept_paused_until = mono_ms() + ACCEPT_BACKOFF_MS;
+	/* One line per episode: the first since the last recovery. */
+	if (!atomic_exchange(&s->fd_exhausted, 1)) {
+		struct rlimit rl;
+		getrlimit(RLIMIT_NOFILE, &rl);
+		fprintf(stderr, "sigil serve: cannot accept: %s (%d connections on thread %d, RLIMIT_NOFILE %llu): "
+			"pausing new connections and serving the open ones; lower --max-conns or raise the limit "
+			"(ulimit -n)\n", strerror(err), w->nconns, w->id, (unsigned long long)rl.rlim_cur);
+	}
+}
+
+static void accept_resume(worker *w)
+{
+	struct epoll_event lev = { .events = EPOLLIN, .data.ptr = w };
+	w->accept_paused_until = 0;
+	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &lev);
+}
+
 static void accept_all(worker *w)
 {
 	struct server *s = w->srv;
@@ -170,12 +196,22 @@ static void accept_all(worker *w)
 		struct sockaddr_storage sa;
 		socklen_t sl = sizeof sa;
 		int fd = accept4(w->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors (or of kernel memory): the
+			 * connection stays in the backlog and the listener
+			 * stays readable, so retrying at once spins at 100%
+			 * CPU.  Stop listening for a while instead, keep
+			 * serving what we have, and say so once. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(w, errno);
 			return;
+		}
 		if (w->nconns >= s->o.max_conns || stopping(s)) {
 			close(fd);
 			continue;
 		}
+		if (atomic_load_explicit(&s->fd_exhausted, memory_order_relaxed) && atomic_exchange(&s->fd_exhausted, 0))
+			fprintf(stderr, "sigil serve: accepting new connections again\n");
 		hconn *c = calloc(1, sizeof *c);
 		if (c) {        /* out of memory: drop this client, not the server */
 			c->tls = sigil_conn_new(config_get(w), SIGIL_SERVER);
@@ -602,6 +638,8 @@ void *worker_main(void *arg)
 			last_sweep = mono_ms();
 			sweep(w);
 		}
+		if (w->accept_paused_until && mono_ms() >= w->accept_paused_until && w->lfd >= 0)
+			accept_resume(w);
 		if (stopping(s) && (w->nconns == 0 || mono_ms() >= stop_deadline)) {
 			while (w->conns)
 				conn_free(w, w->conns);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,25 @@
 
 #include "serve.h"
 
+/* No descriptor to open the file with: a condition of the server, not
+ * of the file, so 503 and a hint to retry (RFC 9110 15.6.4, 10.2.3)
+ * rather than a 403 that says the file is forbidden. */
+static void respond_no_fd(hconn *c, int head_only)
+{
+	static const char msg[] = "service unavailable: the server is out of file descriptors; try again\n";
+	sg_http_header f = field("Retry-After", "1");
+	free(c->mem);
+	c->mem = strdup(msg);
+	c->mem_len = head_only || !c->mem ? 0 : strlen(msg);
+	c->mem_off = 0;
+	set_head(c, 503, "text/plain; charset=utf-8", strlen(msg), &f, 1);
+}
+
+static bool no_fd(int e)
+{
+	return e == EMFILE || e == ENFILE;
+}
+
 /* Directory without index.html: a listing. */
 static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 {
@@ -22,8 +42,21 @@ static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 	char *buf = NULL;
 	size_t len = 0;
 	m = open_memstream(&buf, &len);
+	if (!m) {
+		respond_text(c, 500, "out of memory\n", head_only);
+		return;
+	}
 	int d2 = dup(dfd);
 	DIR *dir = d2 >= 0 ? fdopendir(d2) : NULL;
+	if (!dir) {
+		/* Not an empty listing: say why there is none. */
+		if (d2 >= 0)
+			close(d2);
+		fclose(m);
+		free(buf);
+		respond_no_fd(c, head_only);
+		return;
+	}
 	char erel[1024];
 	html_escape(erel, sizeof erel, rel);
 	fprintf(m, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>/%s</title></head><body>\n"
@@ -90,6 +123,10 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 	}
 	int fd = open_beneath(s, rel);
 	struct stat st;
+	if (fd < 0 && no_fd(-fd)) {
+		respond_no_fd(c, head_only);
+		return;
+	}
 	if (fd < 0) {
 		int e = -fd;
 		respond_text(c, e == ENOENT || e == ENOTDIR ? 404 : 403,
@@ -119,6 +156,11 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 			return;
 		}
 		int ifd = openat(fd, "index.html", OPEN_FLAGS | O_NOFOLLOW);
+		if (ifd < 0 && no_fd(errno)) {
+			close(fd);
+			respond_no_fd(c, head_only);
+			return;
+		}
 		if (ifd < 0) {
 			respond_listing(c, fd, rel, head_only);
 			close(fd);

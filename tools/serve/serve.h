@@ -147,6 +147,9 @@ struct server {
 	/* Set by the main thread after SIGTERM/SIGINT; workers then stop
 	 * accepting and finish what is in flight. */
 	atomic_int stopping;
+	/* Set when accept ran out of descriptors, cleared when a connection
+	 * is accepted again: the message is said once per episode. */
+	atomic_int fd_exhausted;
 	struct worker *workers;
 	int nworkers;
 };
@@ -159,6 +162,7 @@ typedef struct worker {
 	int nconns;
 	hconn *hs_head, *hs_tail;       /* unfinished handshakes, oldest first */
 	hconn *dead;                    /* C_DEAD connections, freed after a batch */
+	int64_t accept_paused_until;    /* out of descriptors: 0, or when to retry */
 	size_t hs_bytes;                /* bytes they have received in all */
 	int64_t hs_warned;              /* when the budget was last said full */
 	int peak_conns;                 /* since memory was last trimmed */
