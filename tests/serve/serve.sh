@@ -353,6 +353,9 @@ long=$(head -c 20000 /dev/zero | tr '\0' a)
 raw long "GET /$long HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"
 check "a 20 kB request-line: 414, clean close" \
 	'[ "$(status "$TMP/long.out")" = 414 ] && grep -q "end: close_notify" "$TMP/long.err"' "$TMP/long.out"
+long=$(head -c 8000 /dev/zero | tr '\0' a)
+raw long8k "GET /$long HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n"
+check "an 8,000-byte path: 414 (it was 403)" '[ "$(status "$TMP/long8k.out")" = 414 ]' "$TMP/long8k.out"
 long=$(head -c 9000 /dev/zero | tr '\0' a)
 raw bighead "GET / HTTP/1.1\\r\\nHost: x\\r\\nA: $long\\r\\nB: $long\\r\\n\\r\\n"
 check "an 18 kB header block: 431, clean close" \
