@@ -395,6 +395,13 @@ check "If-Modified-Since an older date: 200" '[ "$(status "$TMP/ims2.out")" = 20
 raw dir 'GET /sub HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 check "a directory without its slash: 301 to /sub/" \
 	'[ "$(status "$TMP/dir.out")" = 301 ] && grep -q "^Location: /sub/" "$TMP/dir.out"' "$TMP/dir.out"
+raw dirdbl 'GET //sub?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+check "GET //sub: 301 to /sub/ (not to the protocol-relative //sub/, another host), the query kept" \
+	'[ "$(status "$TMP/dirdbl.out")" = 301 ] && grep -q "^Location: /sub/?x=1.$" "$TMP/dirdbl.out"' "$TMP/dirdbl.out"
+mkdir -p "$ROOT/a b"
+raw dirsp 'GET /a%20b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+check "a directory with a space: the Location percent-encoded" \
+	'[ "$(status "$TMP/dirsp.out")" = 301 ] && grep -q "^Location: /a%20b/.$" "$TMP/dirsp.out"' "$TMP/dirsp.out"
 raw dir2 'GET /sub/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 check "a directory with its slash: its index.html" \
 	'[ "$(status "$TMP/dir2.out")" = 200 ] && grep -q "in a subdirectory" "$TMP/dir2.out"' "$TMP/dir2.out"

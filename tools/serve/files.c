@@ -35,6 +35,29 @@ static bool no_fd(int e)
 	return e == EMFILE || e == ENFILE;
 }
 
+/* Percent-encode s for a path (RFC 3986 3.3: pchar and '/'); false when
+ * out is too small. */
+static bool pct_path(const char *s, char *out, size_t cap, bool keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			     strchr("-._~!$&'()*+,;=@", *p) || (keep_slash && *p == '/');
+		if (n + 4 > cap)
+			return false;
+		if (plain) {
+			out[n++] = (char)*p;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	out[n] = 0;
+	return true;
+}
+
 /* Directory without index.html: a listing. */
 static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 {
@@ -145,8 +168,16 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 		if (q)
 			tl = (size_t)(q - req->path.p);
 		if (tl == 0 || req->path.p[tl - 1] != '/') {
-			char loc[1200];
-			snprintf(loc, sizeof loc, "%.*s/", (int)(tl < 1000 ? tl : 1000), req->path.p);
+			/* The Location from the path as mapped, not as received:
+			 * "GET //sub" must not send the client to the
+			 * protocol-relative "//sub/", another host. */
+			char loc[8200], enc[8100];
+			if (!pct_path(strcmp(rel, ".") == 0 ? "" : rel, enc, sizeof enc, true)) {
+				close(fd);
+				respond_text(c, 414, "URI too long\n", head_only);
+				return;
+			}
+			snprintf(loc, sizeof loc, "/%s/%.*s", enc, q ? (int)(req->path.n - tl) : 0, q ? q : "");
 			sg_http_header f = field("Location", loc);
 			free(c->mem);
 			c->mem = NULL;
