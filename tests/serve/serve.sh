@@ -405,9 +405,15 @@ check "a directory with a space: the Location percent-encoded" \
 raw dir2 'GET /sub/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 check "a directory with its slash: its index.html" \
 	'[ "$(status "$TMP/dir2.out")" = 200 ] && grep -q "in a subdirectory" "$TMP/dir2.out"' "$TMP/dir2.out"
+: >"$ROOT/javascript:alert(1)"
+: >"$ROOT/q?#\"x"
 raw listing 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 check "the root without index.html: a listing" \
-	'[ "$(status "$TMP/listing.out")" = 200 ] && grep -q "href=\"p1.txt\"" "$TMP/listing.out"' "$TMP/listing.out"
+	'[ "$(status "$TMP/listing.out")" = 200 ] && grep -q "href=\"./p1.txt\"" "$TMP/listing.out"' "$TMP/listing.out"
+check "a file named javascript:alert(1) is listed as a relative, encoded link" \
+	'! grep -qi "href=\"javascript" "$TMP/listing.out" && grep -q "href=\"./javascript%3Aalert(1)\"" "$TMP/listing.out" &&
+	 grep -q "href=\"./q%3F%23%22x\">q?#&quot;x<" "$TMP/listing.out"' "$TMP/listing.out"
+rm -f "$ROOT/javascript:alert(1)" "$ROOT/q?#\"x"
 raw post 'POST /p1.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /p2.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 check "POST: 405 with Allow, its body skipped, the next request served" \
 	'[ "$(status "$TMP/post.out")" = 405 ] && grep -q "^Allow: GET, HEAD" "$TMP/post.out" &&

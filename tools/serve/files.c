@@ -88,9 +88,15 @@ static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 	while (dir && (e = readdir(dir)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		char en[1024];
+		/* The link: "./" and the name percent-encoded, so that a file
+		 * named "javascript:alert(1)" (or with '?', '#', '"') is a
+		 * relative path and nothing else; the text: the name
+		 * HTML-escaped. */
+		char en[1024], href[3200];
 		html_escape(en, sizeof en, e->d_name);
-		fprintf(m, "<li><a href=\"%s%s\">%s</a></li>\n", en, e->d_type == DT_DIR ? "/" : "", en);
+		if (!pct_path(e->d_name, href, sizeof href, false))
+			continue;
+		fprintf(m, "<li><a href=\"./%s%s\">%s</a></li>\n", href, e->d_type == DT_DIR ? "/" : "", en);
 	}
 	if (dir)
 		closedir(dir);
