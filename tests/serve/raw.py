@@ -35,8 +35,8 @@
       N TLS connections, each sends GET PATH and never reads the
       response; after SECONDS print "held" and close them all.
   raw.py hellos PORT N SIZE SECONDS
-      N TCP connections, each sends the first SIZE bytes (at most 16384,
-      one record) of a ClientHello that claims to be longer, then nothing;
+      N TCP connections, each sends one record of SIZE bytes (at most
+      16384) of a ClientHello 4 bytes longer, then nothing;
       prints "sent", waits SECONDS, then prints how many the server
       closed ("closed K of N").
   raw.py flood PORT N SECONDS
@@ -185,9 +185,10 @@ def main():
     elif mode == "hellos":
         import select
         n, size, secs = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-        # A record of SIZE bytes: a ClientHello header claiming SIZE + 4096
-        # bytes, the rest filler; the rest of the message never comes.
-        body = bytes([1]) + (size + 4096).to_bytes(3, "big") + b"\x03\x03" + b"\x00" * (size - 6)
+        # A record of SIZE bytes: a ClientHello header claiming a body of
+        # SIZE bytes (within the engine's ClientHello limit for SIZE <=
+        # 16384), then SIZE - 4 of them; the last 4 never come.
+        body = bytes([1]) + size.to_bytes(3, "big") + b"\x03\x03" + b"\x00" * (size - 6)
         rec = b"\x16\x03\x01" + len(body).to_bytes(2, "big") + body
         socks = []
         for _ in range(n):
