@@ -26,7 +26,8 @@ check "sigil without a command exits 2" '[ $rc -eq 2 ]' "$TMP/nohelp.err"
 
 # Every option a command has must be in its --help.
 want_serve="--listen --cert --key --root --threads --alpn --access-log --client-ca --require-client-cert
---client-crl --authz --ticket-keys --handshake-timeout --idle-timeout --max-conns --reuse-port --verbose --help
+--client-crl --authz --ticket-keys --handshake-timeout --idle-timeout --max-conns --handshake-memory --reuse-port
+--verbose --help
 --version"
 want_get="--cacert --pin --crl --cert --key --session --output --request --data --header --location --verbose
 --insecure --connect-timeout --max-time --resolve --connect-to --help --version"

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,8 +33,49 @@ int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- pre-authentication memory ----
+ *
+ * Before the handshake ends a client is anonymous, and what it sends the
+ * engine must keep until a handshake message is whole: a ClientHello
+ * sent slowly, or one that claims more than it sends, holds memory for
+ * nothing (1,000 unfinished 16 KiB ClientHellos took this server from 7
+ * to 56 MB).  Each worker counts the bytes its unfinished handshakes have
+ * received (FIONREAD before the engine reads them) and, past
+ * --handshake-memory, drops the oldest unfinished handshakes until it is
+ * under again.  A real client's ClientHello is a few hundred bytes to
+ * 3 KB and its handshake ends within a round trip, so it is seldom the
+ * oldest; a client that holds bytes without finishing is. */
+static void hs_done(worker *w, hconn *c)
+{
+	if (!c->hs_prev && w->hs_head != c)
+		return;         /* not on the list */
+	if (c->hs_prev)
+		c->hs_prev->hs_next = c->hs_next;
+	else
+		w->hs_head = c->hs_next;
+	if (c->hs_next)
+		c->hs_next->hs_prev = c->hs_prev;
+	else
+		w->hs_tail = c->hs_prev;
+	c->hs_prev = c->hs_next = NULL;
+	w->hs_bytes -= c->hs_bytes;
+	c->hs_bytes = 0;
+}
+
+static void hs_start(worker *w, hconn *c)
+{
+	c->hs_prev = w->hs_tail;
+	c->hs_next = NULL;
+	if (w->hs_tail)
+		w->hs_tail->hs_next = c;
+	else
+		w->hs_head = c;
+	w->hs_tail = c;
+}
+
 static void conn_free(worker *w, hconn *c)
 {
+	hs_done(w, c);
 	/* close() takes the socket out of the epoll set (it is never dup'ed). */
 	close(c->fd);
 	if (c->file >= 0)
@@ -52,6 +95,16 @@ static void conn_free(worker *w, hconn *c)
 	free(c);
 }
 
+static void want(worker *w, hconn *c, int r)
+{
+	uint32_t events = r == SIGIL_WANT_WRITE || r == SIGIL_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN;
+	if (events == c->events)
+		return;         /* a system call saved per wait */
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+	epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
+	c->events = events;
+}
+
 /* Drop a connection that timed out with a reset (SO_LINGER 0): a plain
  * close leaves what is queued to a peer that does not read in the
  * kernel, retransmitted to the peer for minutes after the connection is
@@ -63,17 +116,78 @@ static void conn_reset(worker *w, hconn *c)
 	conn_free(w, c);
 }
 
-static void want(worker *w, hconn *c, int r)
+static void on_ready(worker *w, hconn *c);
+
+/* Count what arrived for c's handshake; past the budget, drop the
+ * oldest unfinished handshakes.  1 when c itself was dropped. */
+static int hs_account(worker *w, hconn *c)
 {
-	uint32_t events = r == SIGIL_WANT_WRITE || r == SIGIL_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN;
-	if (events == c->events)
-		return;         /* a system call saved per wait */
-	struct epoll_event ev = { .events = events, .data.ptr = c };
-	epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev);
-	c->events = events;
+	struct server *s = w->srv;
+	int pending = 0;
+	if (ioctl(c->fd, FIONREAD, &pending) < 0 || pending <= 0)
+		return 0;
+	c->hs_bytes += (size_t)pending;
+	w->hs_bytes += (size_t)pending;
+	size_t budget = (size_t)s->o.handshake_kib * 1024;
+	int dropped_self = 0, n = 0;
+	while (w->hs_bytes > budget && w->hs_head) {
+		hconn *old = w->hs_head;
+		if (old == c)
+			dropped_self = 1;
+		n++;
+		/* Not freed here: an event for it may wait later in the batch
+		 * being handled (worker_main frees it after). */
+		hs_done(w, old);
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		setsockopt(old->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+		epoll_ctl(w->ep, EPOLL_CTL_DEL, old->fd, NULL);
+		old->st = C_DEAD;
+		old->dead_next = w->dead;
+		w->dead = old;
+		/* Its memory goes now: accept_all may take many connections
+		 * within one batch. */
+		sigil_conn_free(old->tls);
+		old->tls = NULL;
+		free(old->req);
+		old->req = NULL;
+	}
+	if (n) {
+		int64_t now = mono_ms();
+		/* One line a minute, not one per connection. */
+		if (now - w->hs_warned >= 60000) {
+			fprintf(stderr, "sigil serve: unfinished handshakes on thread %d hold more than --handshake-memory "
+				"%d KiB: dropping the oldest\n", w->id, s->o.handshake_kib);
+			w->hs_warned = now;
+		}
+		logv(s, "dropped %d unfinished handshake%s (over --handshake-memory)", n, n == 1 ? "" : "s");
+	}
+	return dropped_self;
 }
 
-static void on_ready(worker *w, hconn *c);
+/* Accepting again after ACCEPT_BACKOFF_MS (the sweep, worker_main). */
+#define ACCEPT_BACKOFF_MS 250
+
+static void accept_pause(worker *w, int err)
+{
+	struct server *s = w->srv;
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
+	w->accept_paused_until = mono_ms() + ACCEPT_BACKOFF_MS;
+	/* One line per episode: the first since the last recovery. */
+	if (!atomic_exchange(&s->fd_exhausted, 1)) {
+		struct rlimit rl;
+		getrlimit(RLIMIT_NOFILE, &rl);
+		fprintf(stderr, "sigil serve: cannot accept: %s (%d connections on thread %d, RLIMIT_NOFILE %llu): "
+			"pausing new connections and serving the open ones; lower --max-conns or raise the limit "
+			"(ulimit -n)\n", strerror(err), w->nconns, w->id, (unsigned long long)rl.rlim_cur);
+	}
+}
+
+static void accept_resume(worker *w)
+{
+	struct epoll_event lev = { .events = EPOLLIN, .data.ptr = w };
+	w->accept_paused_until = 0;
+	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &lev);
+}
 
 static void accept_all(worker *w)
 {
@@ -82,12 +196,22 @@ static void accept_all(worker *w)
 		struct sockaddr_storage sa;
 		socklen_t sl = sizeof sa;
 		int fd = accept4(w->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Out of descriptors (or of kernel memory): the
+			 * connection stays in the backlog and the listener
+			 * stays readable, so retrying at once spins at 100%
+			 * CPU.  Stop listening for a while instead, keep
+			 * serving what we have, and say so once. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(w, errno);
 			return;
+		}
 		if (w->nconns >= s->o.max_conns || stopping(s)) {
 			close(fd);
 			continue;
 		}
+		if (atomic_load_explicit(&s->fd_exhausted, memory_order_relaxed) && atomic_exchange(&s->fd_exhausted, 0))
+			fprintf(stderr, "sigil serve: accepting new connections again\n");
 		hconn *c = calloc(1, sizeof *c);
 		if (c) {        /* out of memory: drop this client, not the server */
 			c->tls = sigil_conn_new(config_get(w), SIGIL_SERVER);
@@ -114,6 +238,7 @@ static void accept_all(worker *w)
 			w->conns->prev = c;
 		w->conns = c;
 		w->nconns++;
+		hs_start(w, c);
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
 		c->events = EPOLLIN;
@@ -289,6 +414,8 @@ flush:;
 static void on_ready(worker *w, hconn *c)
 {
 	struct server *s = w->srv;
+	if (c->st == C_DEAD)
+		return;
 	for (;;) {
 		switch (c->st) {
 		case C_HANDSHAKE: {
@@ -305,8 +432,11 @@ static void on_ready(worker *w, hconn *c)
 					continue;
 				}
 			}
+			if (hs_account(w, c))
+				return;
 			int r = sigil_io_handshake(c->tls);
 			if (r == SIGIL_OK) {
+				hs_done(w, c);
 				c->st = C_READ;
 				c->deadline = mono_ms() + s->o.idle_timeout * 1000LL;
 				logv(s, "%s: TLS 1.3 %s %s%s", c->peer, sigil_suite_name(sigil_conn_suite(c->tls)),
@@ -409,6 +539,8 @@ static void on_ready(worker *w, hconn *c)
 		case C_CLOSING:
 			conn_close(w, c);
 			return;
+		case C_DEAD:
+			return;
 		case C_PLAIN: {
 			int r = plain_step(w, c);
 			if (r == 0) {
@@ -437,6 +569,8 @@ static void sweep(worker *w)
 		w->peak_conns = w->nconns;
 	for (hconn *c = w->conns, *next; c; c = next) {
 		next = c->next;
+		if (c->st == C_DEAD)
+			continue;
 		if (stopping(s) && c->st == C_READ && c->req_len == 0) {
 			conn_close(w, c);
 			continue;
@@ -488,6 +622,11 @@ void *worker_main(void *arg)
 				on_ready(w, c);
 			}
 		}
+		while (w->dead) {
+			hconn *d = w->dead;
+			w->dead = d->dead_next;
+			conn_free(w, d);
+		}
 		if (stopping(s) && w->lfd >= 0) {
 			epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
 			close(w->lfd);
@@ -499,6 +638,8 @@ void *worker_main(void *arg)
 			last_sweep = mono_ms();
 			sweep(w);
 		}
+		if (w->accept_paused_until && mono_ms() >= w->accept_paused_until && w->lfd >= 0)
+			accept_resume(w);
 		if (stopping(s) && (w->nconns == 0 || mono_ms() >= stop_deadline)) {
 			while (w->conns)
 				conn_free(w, w->conns);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,48 @@
 
 #include "serve.h"
 
+/* No descriptor to open the file with: a condition of the server, not
+ * of the file, so 503 and a hint to retry (RFC 9110 15.6.4, 10.2.3)
+ * rather than a 403 that says the file is forbidden. */
+static void respond_no_fd(hconn *c, int head_only)
+{
+	static const char msg[] = "service unavailable: the server is out of file descriptors; try again\n";
+	sg_http_header f = field("Retry-After", "1");
+	free(c->mem);
+	c->mem = strdup(msg);
+	c->mem_len = head_only || !c->mem ? 0 : strlen(msg);
+	c->mem_off = 0;
+	set_head(c, 503, "text/plain; charset=utf-8", strlen(msg), &f, 1);
+}
+
+static bool no_fd(int e)
+{
+	return e == EMFILE || e == ENFILE;
+}
+
+/* Percent-encode s for a path (RFC 3986 3.3: pchar and '/'); false when
+ * out is too small. */
+static bool pct_path(const char *s, char *out, size_t cap, bool keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			     strchr("-._~!$&'()*+,;=@", *p) || (keep_slash && *p == '/');
+		if (n + 4 > cap)
+			return false;
+		if (plain) {
+			out[n++] = (char)*p;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	out[n] = 0;
+	return true;
+}
+
 /* Directory without index.html: a listing. */
 static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 {
@@ -22,8 +65,21 @@ static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 	char *buf = NULL;
 	size_t len = 0;
 	m = open_memstream(&buf, &len);
+	if (!m) {
+		respond_text(c, 500, "out of memory\n", head_only);
+		return;
+	}
 	int d2 = dup(dfd);
 	DIR *dir = d2 >= 0 ? fdopendir(d2) : NULL;
+	if (!dir) {
+		/* Not an empty listing: say why there is none. */
+		if (d2 >= 0)
+			close(d2);
+		fclose(m);
+		free(buf);
+		respond_no_fd(c, head_only);
+		return;
+	}
 	char erel[1024];
 	html_escape(erel, sizeof erel, rel);
 	fprintf(m, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>/%s</title></head><body>\n"
@@ -32,9 +88,15 @@ static void respond_listing(hconn *c, int dfd, const char *rel, int head_only)
 	while (dir && (e = readdir(dir)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		char en[1024];
+		/* The link: "./" and the name percent-encoded, so that a file
+		 * named "javascript:alert(1)" (or with '?', '#', '"') is a
+		 * relative path and nothing else; the text: the name
+		 * HTML-escaped. */
+		char en[1024], href[3200];
 		html_escape(en, sizeof en, e->d_name);
-		fprintf(m, "<li><a href=\"%s%s\">%s</a></li>\n", en, e->d_type == DT_DIR ? "/" : "", en);
+		if (!pct_path(e->d_name, href, sizeof href, false))
+			continue;
+		fprintf(m, "<li><a href=\"./%s%s\">%s</a></li>\n", href, e->d_type == DT_DIR ? "/" : "", en);
 	}
 	if (dir)
 		closedir(dir);
@@ -90,6 +152,10 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 	}
 	int fd = open_beneath(s, rel);
 	struct stat st;
+	if (fd < 0 && no_fd(-fd)) {
+		respond_no_fd(c, head_only);
+		return;
+	}
 	if (fd < 0) {
 		int e = -fd;
 		respond_text(c, e == ENOENT || e == ENOTDIR ? 404 : 403,
@@ -108,8 +174,16 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 		if (q)
 			tl = (size_t)(q - req->path.p);
 		if (tl == 0 || req->path.p[tl - 1] != '/') {
-			char loc[1200];
-			snprintf(loc, sizeof loc, "%.*s/", (int)(tl < 1000 ? tl : 1000), req->path.p);
+			/* The Location from the path as mapped, not as received:
+			 * "GET //sub" must not send the client to the
+			 * protocol-relative "//sub/", another host. */
+			char loc[8200], enc[8100];
+			if (!pct_path(strcmp(rel, ".") == 0 ? "" : rel, enc, sizeof enc, true)) {
+				close(fd);
+				respond_text(c, 414, "URI too long\n", head_only);
+				return;
+			}
+			snprintf(loc, sizeof loc, "/%s/%.*s", enc, q ? (int)(req->path.n - tl) : 0, q ? q : "");
 			sg_http_header f = field("Location", loc);
 			free(c->mem);
 			c->mem = NULL;
@@ -119,6 +193,11 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 			return;
 		}
 		int ifd = openat(fd, "index.html", OPEN_FLAGS | O_NOFOLLOW);
+		if (ifd < 0 && no_fd(errno)) {
+			close(fd);
+			respond_no_fd(c, head_only);
+			return;
+		}
 		if (ifd < 0) {
 			respond_listing(c, fd, rel, head_only);
 			close(fd);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +48,43 @@ static void make_parents(const char *path)
 			return;         /* sg_ca_ensure_dev will say why */
 		*s = '/';
 	}
+}
+
+/* Descriptors the server holds besides its connections: stdio, the
+ * logs, --root, the address lock, and per thread a listener, an epoll
+ * and an eventfd; with some to spare for reloads. */
+#define FD_RESERVE(threads) (32 + 3 * (threads))
+
+/* --max-conns from RLIMIT_NOFILE: each connection may hold two
+ * descriptors (its socket and the file it sends).  The soft limit is
+ * raised to the hard one first, as servers commonly do. */
+static void size_cons(struct serve_opts *o, bool given)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	unsigned long long nofile = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (unsigned long long)rl.rlim_cur;
+	unsigned long long reserve = FD_RESERVE(o->threads);
+	unsigned long long fit = nofile > reserve ? (nofile - reserve) / (2ull * (unsigned)o->threads) : 1;
+	if (fit < 1)
+		fit = 1;
+	if (fit > 10000000)
+		fit = 10000000;
+	if (!given) {
+		o->max_conns = (int)fit;
+		if (o->verbose)
+			fprintf(stderr, "sigil serve: --max-conns %d a thread (RLIMIT_NOFILE %llu)\n", o->max_conns, nofile);
+	}
+	else if ((unsigned long long)o->max_conns > fit)
+		fprintf(stderr, "sigil serve: warning: --max-conns %d with %d thread%s needs about %llu descriptors and "
+			"RLIMIT_NOFILE is %llu: past about %llu connections a thread, new ones wait (raise ulimit -n)\n",
+			o->max_conns, o->threads, o->threads == 1 ? "" : "s",
+			2ull * (unsigned)o->max_conns * (unsigned)o->threads + reserve, nofile, fit);
 }
 
 int do_serve(int argc, char **argv)
@@ -90,7 +128,12 @@ int do_serve(int argc, char **argv)
 		OPTION("--idle-timeout", 0, OPT_INT, "S", "60",
 		  "drop a connection idle for S seconds (no request, a head not complete, a response not read)",
 		  &o->idle_timeout, 1, 86400),
-		OPTION("--max-conns", 0, OPT_INT, "N", "10000", "connections per thread", &o->max_conns, 1, 10000000),
+		OPTION("--max-conns", 0, OPT_INT, "N", NULL,
+		       "connections per thread (default: what RLIMIT_NOFILE allows, two descriptors a connection)",
+		       &o->max_conns, 1, 10000000),
+		OPTION("--handshake-memory", 0, OPT_INT, "KIB", "2048",
+		       "per thread, the bytes unfinished handshakes may hold in all; past it the oldest are dropped",
+		       &o->handshake_kib, 64, 4194304),
 		OPTION("--reuse-port", 0, OPT_FLAG, NULL, NULL,
 		       "share the address with other processes that set SO_REUSEPORT (a deliberate multi-process "
 		       "set-up; without it sigil serve refuses an address another program or sigil serve holds)",
@@ -136,6 +179,7 @@ int do_serve(int argc, char **argv)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		o->threads = n > 0 ? (n < 1024 ? (int)n : 1024) : 1;
 	}
+	size_cons(o, opt_given(&cmd, "--max-conns"));
 	char err[1024];
 	/* The files of --cert/--key first: a bad one is reported as itself
 	 * (exit 7), before a development CA is made or anything listens. */

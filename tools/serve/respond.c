@@ -114,6 +114,13 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 	set_head(c, 200, "text/html; charset=utf-8", (uint64_t)n, NULL, 0);
 }
 
+/* The length of a target's path without its query. */
+static size_t memcspn_len(const char *p, size_t n)
+{
+	const char *q = memchr(p, '?', n);
+	return q ? (size_t)(q - p) : n;
+}
+
 void start_response(worker *w, hconn *c, const sg_http_request *req, int ok)
 {
 	struct server *s = w->srv;
@@ -139,6 +146,12 @@ void start_response(worker *w, hconn *c, const sg_http_request *req, int ok)
 		c->mem_len = c->mem ? strlen(msg) : 0;
 		c->mem_off = 0;
 		set_head(c, 405, "text/plain; charset=utf-8", strlen(msg), &allow, 1);
+		return;
+	}
+	/* A path longer than any file name we map (sg_http_map_path's
+	 * buffer) is refused as too long, not as forbidden. */
+	if (memcspn_len(req->path.p, req->path.n) >= 4096) {
+		respond_text(c, 414, "URI too long: the path is over 4095 bytes\n", head_only);
 		return;
 	}
 	if (s->nauthz && !authorized(s, c, req->path.p, req->path.n)) {

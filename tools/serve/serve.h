@@ -58,6 +58,7 @@ struct serve_opts {
 	int threads;
 	int verbose;
 	int handshake_timeout, idle_timeout;
+	int handshake_kib;              /* per thread: unfinished handshakes' bytes */
 	int max_conns;
 	int client_auth;
 	int reuse_port;
@@ -65,7 +66,9 @@ struct serve_opts {
 
 /* C_PLAIN: a plain-HTTP request came to the TLS port; it is answered in
  * the clear and the connection closed (plain.c). */
-enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING, C_PLAIN };
+/* C_DEAD: dropped while other connections' events of the same epoll
+ * batch may still name it; freed when the batch is done. */
+enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING, C_PLAIN, C_DEAD };
 
 /* What a response needs only while it is written (and logged): taken per
  * response, so that an idle keep-alive connection stays small. */
@@ -86,6 +89,12 @@ typedef struct hconn {
 	int64_t deadline;               /* mono_ms() */
 	char peer[64];
 	struct hconn *prev, *next;
+	/* While the handshake runs: the worker's list of unfinished
+	 * handshakes, oldest first, and the bytes this one has received
+	 * (the engine holds them until a message is whole). */
+	struct hconn *hs_prev, *hs_next;
+	struct hconn *dead_next;        /* C_DEAD: the worker's list to free */
+	size_t hs_bytes;
 	/* request */
 	char *req;                      /* REQ_MAX bytes while a request arrives */
 	size_t req_len;
@@ -138,6 +147,9 @@ struct server {
 	/* Set by the main thread after SIGTERM/SIGINT; workers then stop
 	 * accepting and finish what is in flight. */
 	atomic_int stopping;
+	/* Set when accept ran out of descriptors, cleared when a connection
+	 * is accepted again: the message is said once per episode. */
+	atomic_int fd_exhausted;
 	struct worker *workers;
 	int nworkers;
 };
@@ -148,6 +160,11 @@ typedef struct worker {
 	int ep, lfd, efd;
 	hconn *conns;
 	int nconns;
+	hconn *hs_head, *hs_tail;       /* unfinished handshakes, oldest first */
+	hconn *dead;                    /* C_DEAD connections, freed after a batch */
+	int64_t accept_paused_until;    /* out of descriptors: 0, or when to retry */
+	size_t hs_bytes;                /* bytes they have received in all */
+	int64_t hs_warned;              /* when the budget was last said full */
 	int peak_conns;                 /* since memory was last trimmed */
 	sigil_config *cfg;              /* this worker's reference (config_get) */
 	unsigned cfg_gen;
