@@ -45,10 +45,10 @@ TSUP_OBJS  := $(TSUP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BINS:= $(HELPER_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 BANK_OBJS  := $(BANK_SRCS:%.c=$(BUILD)/%.o)
-# The part of the bank that tests/unit/bank_test.c tests, linked into it.
-BANK_LEDGER_OBJS := $(BUILD)/bank/ledger.o $(BUILD)/bank/money.o
+# The parts of the bank that tests/unit/bank_test.c tests, linked into it.
+BANK_TESTED_OBJS := $(BUILD)/bank/ledger.o $(BUILD)/bank/money.o $(BUILD)/bank/identity.o
 
-all: $(BUILD)/libsigil.a $(BUILD)/libsigil.so $(BUILD)/sigil
+all: $(BUILD)/libsigil.a $(BUILD)/libsigil.so $(BUILD)/sigil $(BUILD)/sigil-bank
 
 # The library's objects see only the public API as visible (sigil.h marks
 # it); the compiler then knows every sg_* call stays inside the library
@@ -91,8 +91,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(TSUP_OBJS) $(BUILD)/libsigil.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(TSUP_OBJS) $(UNIT_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/tests/bank_test: $(BANK_LEDGER_OBJS)
-$(BUILD)/tests/bank_test: UNIT_OBJS = $(BANK_LEDGER_OBJS)
+$(BUILD)/tests/bank_test: $(BANK_TESTED_OBJS)
+$(BUILD)/tests/bank_test: UNIT_OBJS = $(BANK_TESTED_OBJS)
 $(BUILD)/tests/bank_test: CFLAGS += -Ibank
 
 $(BUILD)/tests/%: tests/tools/%.c $(TSUP_OBJS) $(BUILD)/libsigil.a

@@ -22,8 +22,8 @@
 #define FORMAT "sigil-bank-1"
 /* How long one attempt waits for the write lock, and how many attempts:
  * a request waits, it does not fail, while others hold the lock. */
-#define BUSY_MS 10000
-#define ATTEMPTS 6
+#define BUSY_MS 5000
+#define ATTEMPTS 4
 
 struct ledger {
 	sqlite3 *db;

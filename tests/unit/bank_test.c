@@ -1,6 +1,8 @@
 /*
- * Tests of the demonstration bank's ledger (bank/ledger.c) and of its
- * strict amounts (bank/money.c): every refused amount with its sentence,
+ * Tests of the demonstration bank's ledger (bank/ledger.c), of its
+ * strict amounts (bank/money.c) and of the identity it takes from the
+ * proxy's headers (bank/identity.c: RFC 4514 names, UTF-8, the header
+ * rules): every refused amount with its sentence,
  * overdraft and over-selling refused with nothing changed, the binding of
  * an account to its first certificate, statement order, and the
  * atomicity under contention: 20 threads, each with its own SQLite
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bank.h"
 #include "ledger.h"
 #include "money.h"
 #include "test.h"
@@ -156,6 +159,156 @@ static void test_money_format(void)
 		int64_t back = 0;
 		const char *why;
 		CHECK_MSG(money_parse(plain, n, &back, &why) == 0 && back == c, "%s", out);
+	}
+}
+
+/* ---- identity ---- */
+
+static void test_dn(void)
+{
+	static const struct {
+		const char *dn;
+		const char *cn;     /* NULL: refused */
+	} t[] = {
+		{ "CN=alice", "alice" },
+		{ "CN=alice,O=Example", "alice" },
+		{ "CN=alice, O=Example, C=NL", "alice" },          /* sigil's own ", " */
+		{ "O=Example,CN=alice", "alice" },
+		{ "cn=alice", "alice" },
+		{ "commonName=alice", "alice" },
+		{ "2.5.4.3=alice", "alice" },
+		{ "CN=alice+UID=7,O=x", "alice" },
+		{ "UID=7 + CN=alice,O=x", "alice" },
+		{ "CN=first,CN=second", "first" },
+		{ "CN=Alice Smith", "Alice Smith" },
+		{ "CN=a\\\\b", "a\\b" },
+		{ "CN=a\\b", NULL },                               /* a backslash and half a hex pair */
+		{ "CN=\\<script\\>", "<script>" },
+		{ "CN=x\\2C y\\3B", "x, y;" },
+		{ "CN=\\\"q\\\"", "\"q\"" },
+		{ "CN=\\ lead", " lead" },
+		{ "CN=trail\\ ", "trail " },
+		{ "CN=\\#hash", "#hash" },
+		{ "CN=a#b=c", "a#b=c" },
+		{ "CN=caf\\C3\\A9", "caf\xc3\xa9" },
+		{ "CN=caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "O=x,OU=y", NULL },                              /* no CN */
+		{ "", NULL },
+		{ "CN=", NULL },
+		{ "CN=#0403616263", NULL },                        /* #hex CN */
+		{ "CN=<script>", NULL },
+		{ "CN=a;b", NULL },
+		{ "CN=a\"b", NULL },
+		{ "CN=#x", NULL },
+		{ "CN=a\\", NULL },
+		{ "CN=a\\q", NULL },
+		{ "CN=a\\0", NULL },
+		{ "CN=a,", NULL },
+		{ "CN=a,,O=b", NULL },
+		{ "=a", NULL },
+		{ "CN a", NULL },
+		{ "C N=a", NULL },
+		{ "01.2=a,CN=b", NULL },
+		{ "CN=\\0Aevil", NULL },                         /* a control */
+		{ "CN=\\00", NULL },
+		{ "CN=\\C3\\28", NULL },                       /* bad UTF-8 */
+		{ "CN=\\C2\\80", NULL },                       /* C1 control */
+		{ "CN=\xff", NULL },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		char cn[64];
+		const char *why = NULL;
+		int r = dn_first_cn(t[i].dn, strlen(t[i].dn), cn, sizeof cn, &why);
+		if (t[i].cn)
+			CHECK_MSG(r == 0 && strcmp(cn, t[i].cn) == 0, "%s: %d %s (%s)", t[i].dn, r, r ? "" : cn,
+			          why ? why : "");
+		else
+			CHECK_MSG(r == -1 && why, "%s: %d, want refused", t[i].dn, r);
+	}
+	/* A CN longer than the buffer is refused, not cut. */
+	char small[6];
+	const char *why;
+	CHECK(dn_first_cn("CN=abcde", 8, small, sizeof small, &why) == 0 && strcmp(small, "abcde") == 0);
+	CHECK(dn_first_cn("CN=abcdef", 9, small, sizeof small, &why) == -1 && strstr(why, "too long"));
+	/* Bytes after an embedded NUL are not part of a C string name. */
+	CHECK(dn_first_cn("CN=a\0b", 6, small, sizeof small, &why) == -1);
+}
+
+static void test_utf8(void)
+{
+	static const struct {
+		const char *s;
+		bool ok;
+	} t[] = {
+		{ "", true }, { "abc", true }, { "caf\xc3\xa9", true }, { "\xe2\x82\xac", true },
+		{ "\xf0\x9f\x8f\xa6", true }, { "\xf4\x8f\xbf\xbf", true }, { "\xc2\xa0", true },
+		{ "a\tb", false }, { "a\nb", false }, { "\x7f", false }, { "\xc2\x80", false }, { "\xc2\x9f", false },
+		{ "\xc0\x80", false }, { "\xc1\xbf", false }, { "\xe0\x80\x80", false }, { "\xed\xa0\x80", false },
+		{ "\xf4\x90\x80\x80", false }, { "\xf5\x80\x80\x80", false }, { "\xc3", false },
+		{ "\xe2\x82", false }, { "\x80", false }, { "\xc3\x28", false }, { "\xff", false },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		CHECK_MSG(utf8_text_ok(t[i].s, strlen(t[i].s)) == t[i].ok, "case %zu", i);
+}
+
+static int ident(const char *fields, bank_identity *id, const char **why)
+{
+	static char buf[4096];
+	static sg_http_request req;
+	snprintf(buf, sizeof buf, "GET / HTTP/1.1\r\nHost: x\r\n%s\r\n", fields);
+	if (sg_http_parse_request(buf, strlen(buf), &req) <= 0)
+		return -99;
+	*why = NULL;
+	return identity_read(&req, id, why);
+}
+
+#define GOOD_ID "X-Client-Verify: SUCCESS\r\nX-Client-Subject: CN=alice,O=Example\r\n" \
+                "X-Client-Issuer: CN=sigil development CA\r\nX-Client-Serial: 6CC9ce\r\n" \
+                "X-Client-Fingerprint-SHA256: " FP_UPPER "\r\n"
+#define FP_UPPER "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789"
+
+static void test_identity(void)
+{
+	bank_identity id;
+	const char *why;
+	CHECK(ident(GOOD_ID, &id, &why) == 1 && strcmp(id.cn, "alice") == 0 && strcmp(id.serial, "6cc9ce") == 0 &&
+	      strcmp(id.fingerprint, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789") == 0 &&
+	      strcmp(id.subject, "CN=alice,O=Example") == 0 && strcmp(id.issuer, "CN=sigil development CA") == 0);
+	/* Header names are case-insensitive; X-Client-Cert is ignored. */
+	CHECK(ident("x-client-verify: SUCCESS\r\nx-client-subject: CN=bob\r\nx-client-issuer: CN=ca\r\n"
+	            "x-client-serial: 01\r\nx-client-fingerprint-sha256: " FP_UPPER "\r\n"
+	            "X-Client-Cert: -----BEGIN%20CERTIFICATE-----\r\n", &id, &why) == 1 && strcmp(id.cn, "bob") == 0);
+	CHECK(ident("", &id, &why) == 0);
+	CHECK(ident("X-Client-Verify: NONE\r\n", &id, &why) == 0);
+	static const char *const bad[] = {
+		GOOD_ID "X-Client-Subject: CN=mallory\r\n",
+		GOOD_ID "X-Client-Verify: SUCCESS\r\n",
+		GOOD_ID "X-Client-Fingerprint-SHA256: " FP_UPPER "\r\n",
+		"X-Client-Verify: NONE\r\nX-Client-Subject: CN=alice\r\n",
+		"X-Client-Subject: CN=alice\r\n",
+		"X-Client-Cert: x\r\n",
+		"X-Client-Verify: success\r\nX-Client-Subject: CN=alice\r\nX-Client-Issuer: CN=ca\r\n"
+		"X-Client-Serial: 01\r\nX-Client-Fingerprint-SHA256: " FP_UPPER "\r\n",
+		"X-Client-Verify: FAILED:expired\r\n",
+		"X-Client-Verify: SUCCESS\r\n",
+		"X-Client-Verify: SUCCESS\r\nX-Client-Subject: CN=alice\r\nX-Client-Serial: 01\r\n"
+		"X-Client-Fingerprint-SHA256: " FP_UPPER "\r\n",
+		"X-Client-Verify: SUCCESS\r\nX-Client-Subject: CN=alice\r\nX-Client-Issuer: CN=ca\r\n"
+		"X-Client-Fingerprint-SHA256: " FP_UPPER "\r\n",
+		"X-Client-Verify: SUCCESS\r\nX-Client-Subject: CN=alice\r\nX-Client-Issuer: CN=ca\r\n"
+		"X-Client-Serial: 0x01\r\nX-Client-Fingerprint-SHA256: " FP_UPPER "\r\n",
+		"X-Client-Verify: SUCCESS\r\nX-Client-Subject: CN=alice\r\nX-Client-Issuer: CN=ca\r\n"
+		"X-Client-Serial: 01\r\nX-Client-Fingerprint-SHA256: abcd\r\n",
+		"X-Client-Verify: SUCCESS\r\nX-Client-Subject: CN=alice\r\nX-Client-Issuer: CN=ca\r\n"
+		"X-Client-Serial: 01\r\nX-Client-Fingerprint-SHA256: " FP_UPPER "00\r\n",
+		"X-Client-Verify: SUCCESS\r\nX-Client-Subject: O=NoName\r\nX-Client-Issuer: CN=ca\r\n"
+		"X-Client-Serial: 01\r\nX-Client-Fingerprint-SHA256: " FP_UPPER "\r\n",
+		"X-Client-Verify: SUCCESS\r\nX-Client-Subject: CN=alice\r\nX-Client-Issuer: not a name\r\n"
+		"X-Client-Serial: 01\r\nX-Client-Fingerprint-SHA256: " FP_UPPER "\r\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int r = ident(bad[i], &id, &why);
+		CHECK_MSG(r == -1 && why, "case %zu: %d", i, r);
 	}
 }
 
@@ -509,6 +662,9 @@ int main(void)
 	test_money_parse();
 	test_shares_parse();
 	test_money_format();
+	test_dn();
+	test_utf8();
+	test_identity();
 	test_ledger_basics();
 	test_binding();
 	test_not_a_ledger();
