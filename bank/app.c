@@ -357,7 +357,7 @@ static int64_t done_param(sg_http_str query)
 		if (str_eq(name, "done") && value.n < sizeof s) {
 			memcpy(s, value.p, value.n);
 			s[value.n] = 0;
-			if (count_parse(s, value.n, INT64_MAX / 100, &v, &why) == 0)
+			if (count_parse(s, value.n, 1000000000000000LL, &v, &why) == 0)
 				return v;
 		}
 	}

@@ -41,6 +41,7 @@ struct bank {
 	char prefix[256];               /* "/bank/": always starts and ends with '/' */
 	int socket_mode;                /* 0600 or 0660 */
 	int idle_timeout;               /* seconds a kept-alive connection may idle */
+	int request_timeout;            /* seconds for a whole request, from its first byte */
 	int max_conns;
 	int verbose;
 	/* The key of the CSRF tokens (csrf.c): random at start, or read from

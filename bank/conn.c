@@ -19,7 +19,6 @@
 #include "bank.h"
 
 #define IN_MAX (SG_HTTP_MAX_HEAD + BANK_BODY_MAX + 1024)
-#define REQUEST_TIMEOUT_MS 30000    /* for the rest of a request once it began */
 #define TICK_MS 500                 /* how often an idle connection looks at the stop flag */
 
 struct conn {
@@ -28,8 +27,16 @@ struct conn {
 	ledger *l;
 	char in[IN_MAX];
 	size_t len;                     /* bytes in `in` */
+	int64_t deadline;               /* mono_ms() by which the request must be in */
 	char body[BANK_BODY_MAX];       /* a chunked body, decoded */
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static bool stopping(const struct bank *b)
 {
@@ -38,27 +45,28 @@ static bool stopping(const struct bank *b)
 
 /*
  * Read more into c->in.  Returns the bytes read, 0 at the end of the
- * stream, -1 on an error or a time-out (idle: the connection has no
- * request under way and may also end because the bank stops).
+ * stream, -1 on an error, -2 on a time-out.  Idle (no request under way), the
+ * connection may wait --idle-timeout and ends early when the bank stops;
+ * once a request has begun, all of it must arrive by c->deadline, however
+ * slowly its bytes come.
  */
 static ssize_t read_more(struct conn *c, bool idle)
 {
-	int waited = 0, limit = idle ? c->b->idle_timeout * 1000 : REQUEST_TIMEOUT_MS;
+	int64_t until = idle ? mono_ms() + (int64_t)c->b->idle_timeout * 1000 : c->deadline;
 	if (c->len == sizeof c->in)
 		return -1;
 	for (;;) {
+		int64_t left = until - mono_ms();
+		if (left <= 0 || (idle && stopping(c->b)))
+			return -2;
 		struct pollfd p = { c->fd, POLLIN, 0 };
-		int r = poll(&p, 1, TICK_MS);
+		int r = poll(&p, 1, left < TICK_MS ? (int)left : TICK_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -1;
-		if (r == 0) {
-			waited += TICK_MS;
-			if (waited >= limit || (idle && stopping(c->b)))
-				return -1;
+		if (r == 0)
 			continue;
-		}
 		ssize_t n = recv(c->fd, c->in + c->len, sizeof c->in - c->len, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -66,6 +74,18 @@ static ssize_t read_more(struct conn *c, bool idle)
 			c->len += (size_t)n;
 		return n;
 	}
+}
+
+static void refuse(struct conn *c, int status, const char *why);
+
+/* More of a request that has begun: 0, or -1 after the peer went away or
+ * a 408 for a request that did not arrive in time. */
+static int read_rest(struct conn *c)
+{
+	ssize_t n = read_more(c, false);
+	if (n == -2)
+		refuse(c, 408, "the request did not arrive in time (--request-timeout)");
+	return n > 0 ? 0 : -1;
 }
 
 static int send_all(int fd, const void *p, size_t n)
@@ -187,7 +207,7 @@ static int read_body(struct conn *c, const sg_http_request *req, size_t hl, cons
 	if (req->framing == SG_HTTP_BODY_LENGTH) {
 		size_t need = hl + (size_t)req->content_length;
 		while (c->len < need) {
-			if (read_more(c, false) <= 0)
+			if (read_rest(c) != 0)
 				return -1;
 		}
 		*blen = (size_t)req->content_length;
@@ -212,7 +232,8 @@ static int read_body(struct conn *c, const sg_http_request *req, size_t hl, cons
 				refuse(c, 413, "the request body is larger than a form of this bank (16384 bytes)");
 				return -1;
 			}
-			memcpy(c->body + got, span, bl);
+			if (bl > 0)
+				memcpy(c->body + got, span, bl);
 			got += bl;
 			pos += consumed;
 			if (r == 1) {
@@ -223,7 +244,7 @@ static int read_body(struct conn *c, const sg_http_request *req, size_t hl, cons
 			}
 		}
 		c->len = pos = hl;
-		if (read_more(c, false) <= 0)
+		if (read_rest(c) != 0)
 			return -1;
 	}
 }
@@ -233,13 +254,21 @@ static int one_request(struct conn *c)
 {
 	sg_http_request req;
 	int hl;
+	/* The clock of a request starts with its first byte (which may
+	 * already be here, pipelined). */
+	c->deadline = mono_ms() + (int64_t)c->b->request_timeout * 1000;
 	for (;;) {
 		hl = sg_http_parse_request(c->in, c->len, &req);
 		if (hl != 0)
 			break;
-		ssize_t n = read_more(c, c->len == 0);
-		if (n <= 0)
+		if (c->len > 0) {
+			if (read_rest(c) != 0)
+				return 0;
+			continue;
+		}
+		if (read_more(c, true) <= 0)
 			return 0;
+		c->deadline = mono_ms() + (int64_t)c->b->request_timeout * 1000;
 	}
 	if (hl < 0) {
 		refuse(c, req.status, req.why);

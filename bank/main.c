@@ -61,6 +61,7 @@ static const char usage[] =
 	"  --secret-file FILE  the key of the forms' CSRF tokens: 64 hex digits, mode 0600\n"
 	"                      (default: random at each start; open forms then expire)\n"
 	"  --idle-timeout S    seconds an idle connection is kept open (default 75)\n"
+	"  --request-timeout S seconds for a whole request head and body (default 30)\n"
 	"  --max-conns N       connections at once (default 64)\n"
 	"  --rebind NAME       let the next certificate with CN=NAME take over NAME's\n"
 	"                      accounts (after a certificate was renewed), then exit\n"
@@ -349,13 +350,15 @@ int main(int argc, char **argv)
 	long v;
 	b.socket_mode = 0600;
 	b.idle_timeout = 75;
+	b.request_timeout = 30;
 	b.max_conns = 64;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = strcmp(a, "--listen") == 0 || strcmp(a, "--db") == 0 || strcmp(a, "--prefix") == 0 ||
 		             strcmp(a, "--socket-mode") == 0 || strcmp(a, "--secret-file") == 0 ||
-		             strcmp(a, "--idle-timeout") == 0 || strcmp(a, "--max-conns") == 0 ||
+		             strcmp(a, "--idle-timeout") == 0 || strcmp(a, "--request-timeout") == 0 ||
+		             strcmp(a, "--max-conns") == 0 ||
 		             strcmp(a, "--rebind") == 0;
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage, stdout);
@@ -391,6 +394,10 @@ int main(int argc, char **argv)
 			if (!number(val, 1, 86400, &v))
 				return usage_error("--idle-timeout: \"%s\" is not a whole number of seconds from 1 to 86400", val);
 			b.idle_timeout = (int)v;
+		} else if (strcmp(a, "--request-timeout") == 0) {
+			if (!number(val, 1, 3600, &v))
+				return usage_error("--request-timeout: \"%s\" is not a whole number of seconds from 1 to 3600", val);
+			b.request_timeout = (int)v;
 		} else {
 			if (!number(val, 1, 4096, &v))
 				return usage_error("--max-conns: \"%s\" is not a whole number from 1 to 4096", val);
