@@ -168,87 +168,6 @@ static int run(ledger *l, ledger_res *r, const char *sql, const char *types, ...
 	return LEDGER_OK;
 }
 
-int ledger_open(const char *path, ledger **out, char *err, size_t errlen)
-{
-	*out = NULL;
-	ledger *l = calloc(1, sizeof *l);
-	if (!l) {
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	/* Create the file 0600 ourselves: SQLite would make it 0644, and a
-	 * ledger is nobody else's business. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		free(l);
-		return -1;
-	}
-	close(fd);
-	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "%s: %s", path, l->db ? sqlite3_errmsg(l->db) : "cannot open");
-		goto fail;
-	}
-	sqlite3_busy_timeout(l->db, BUSY_MS);
-	/* WAL: readers never wait for the writer; FULL: a committed
-	 * payment survives a power cut; foreign keys: no orphan rows. */
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(l->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW || exec(l, "PRAGMA synchronous=FULL") != SQLITE_OK ||
-	    exec(l, "PRAGMA foreign_keys=ON") != SQLITE_OK) {
-		seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(l->db));
-		goto fail;
-	}
-	/* The first opener creates the schema; the others (in this or in
-	 * another process) wait for its transaction and find it. */
-	if (exec(l, "BEGIN IMMEDIATE") != SQLITE_OK) {
-		seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(l->db));
-		goto fail;
-	}
-	int tables = -1;
-	bool ours = false;
-	rc = sqlite3_prepare_v2(l->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		tables = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (tables > 0 &&
-	    sqlite3_prepare_v2(l->db, "SELECT value FROM meta WHERE key = 'format'", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			const unsigned char *v = sqlite3_column_text(st, 0);
-			ours = v && strcmp((const char *)v, FORMAT) == 0;
-		}
-		sqlite3_finalize(st);
-	}
-	if (tables < 0) {
-		seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(l->db));
-		goto rollback;
-	}
-	if (tables == 0 && exec(l, schema) != SQLITE_OK) {
-		seterr(err, errlen, "%s: cannot create the ledger: %s", path, sqlite3_errmsg(l->db));
-		goto rollback;
-	}
-	if (tables > 0 && !ours) {
-		seterr(err, errlen, "%s is not a sigil bank ledger (format %s): give --db a new file or a ledger", path,
-		       FORMAT);
-		goto rollback;
-	}
-	if (exec(l, "COMMIT") != SQLITE_OK) {
-		seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(l->db));
-		goto rollback;
-	}
-	*out = l;
-	return 0;
-rollback:
-	exec(l, "ROLLBACK");
-fail:
-	sqlite3_close(l->db);
-	free(l);
-	return -1;
-}
-
 void ledger_close(ledger *l)
 {
 	if (!l)
@@ -296,6 +215,122 @@ static int in_tx(ledger *l, tx_fn fn, void *arg, ledger_res *r)
 	}
 	return say(r, LEDGER_BUSY, "the ledger stayed locked through %d attempts of %d ms: try again", ATTEMPTS,
 	           BUSY_MS);
+}
+
+/* The journal in WAL mode (readers never wait for the writer), set once
+ * per database; the change needs a moment without other connections'
+ * locks, which the busy handler does not always wait for: retried. */
+static int wal(ledger *l)
+{
+	for (int i = 0; i < 100; i++) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(l->db, i == 0 ? "PRAGMA journal_mode" : "PRAGMA journal_mode=WAL", -1, &st,
+		                            NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		bool is_wal = rc == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+		              strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+		if (is_wal)
+			return 0;
+		if (rc != SQLITE_ROW && !busy(rc))
+			return -1;
+		if (busy(rc))
+			sqlite3_sleep(50);
+	}
+	return -1;
+}
+
+/* What the database holds: *kind 1 for a ledger of ours, 0 for nothing
+ * (a new file), -1 for something else (LEDGER_REFUSED with the reason). */
+static int format_of(ledger *l, int *kind, ledger_res *r)
+{
+	sqlite3_stmt *st = NULL;
+	int tables = -1;
+	int rc = sqlite3_prepare_v2(l->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		tables = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (tables < 0)
+		return db_fail(l, r, rc);
+	*kind = 0;
+	if (tables == 0)
+		return LEDGER_OK;
+	bool ours = false;
+	if (sqlite3_prepare_v2(l->db, "SELECT value FROM meta WHERE key = 'format'", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const unsigned char *v = sqlite3_column_text(st, 0);
+			ours = v && strcmp((const char *)v, FORMAT) == 0;
+		}
+		sqlite3_finalize(st);
+	}
+	*kind = ours ? 1 : -1;
+	if (ours)
+		return LEDGER_OK;
+	return say(r, LEDGER_REFUSED, "it is not a sigil bank ledger (format %s): give --db a new file or a ledger",
+	           FORMAT);
+}
+
+/* The first opener creates the schema, inside the write lock; others, in
+ * this process or another, wait for it and find the ledger made. */
+static int create_tx(ledger *l, void *arg, ledger_res *r)
+{
+	(void)arg;
+	int kind = 0;
+	int code = format_of(l, &kind, r);
+	if (code != LEDGER_OK || kind == 1)
+		return code;
+	int rc = exec(l, schema);
+	return rc == SQLITE_OK ? LEDGER_OK : db_fail(l, r, rc);
+}
+
+int ledger_open(const char *path, ledger **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	ledger *l = calloc(1, sizeof *l);
+	ledger_res r;
+	if (!l) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	/* Create the file 0600 ourselves: SQLite would make it 0644, and a
+	 * ledger is nobody else's business. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		free(l);
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		seterr(err, errlen, "%s: %s", path, l->db ? sqlite3_errmsg(l->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(l->db, BUSY_MS);
+	/* FULL: a committed payment survives a power cut; foreign keys: no
+	 * orphan rows. */
+	if (wal(l) != 0 || exec(l, "PRAGMA synchronous=FULL") != SQLITE_OK ||
+	    exec(l, "PRAGMA foreign_keys=ON") != SQLITE_OK) {
+		seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(l->db));
+		goto fail;
+	}
+	/* Usually the ledger is there: a read says so without the write
+	 * lock (in WAL mode a read does not wait for writers). */
+	int kind = 0, code = LEDGER_BUSY;
+	for (int i = 0; i < ATTEMPTS && code == LEDGER_BUSY; i++)
+		code = format_of(l, &kind, &r);
+	if (code == LEDGER_OK && kind == 0)
+		code = in_tx(l, create_tx, NULL, &r);
+	if (code != LEDGER_OK) {
+		seterr(err, errlen, "%s: %s", path, r.why);
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	sqlite3_close(l->db);
+	free(l);
+	return -1;
 }
 
 /* ---- users ---- */

@@ -471,6 +471,32 @@ static void test_binding(void)
 	ledger_close(l);
 }
 
+/* Opening a ledger needs no write lock once it exists: a connection (the
+ * bank's next one) opens while another holds the write lock for as long
+ * as it likes, and reads balances beside it (WAL). */
+static void test_open_while_locked(void)
+{
+	sqlite3 *holder;
+	CHECK(sqlite3_open(db_path, &holder) == SQLITE_OK);
+	CHECK(sqlite3_exec(holder, "BEGIN IMMEDIATE; UPDATE accounts SET balance = balance", NULL, NULL, NULL) ==
+	      SQLITE_OK);
+	ledger *l = NULL;
+	char err[256] = "";
+	CHECK_MSG(ledger_open(db_path, &l, err, sizeof err) == 0, "%s", err);
+	if (l) {
+		ledger_cert a = cert("grace", FP_B);
+		ledger_res r;
+		int64_t u = 0;
+		CHECK(ledger_login(l, &a, 20, &u, &r) == LEDGER_OK && u > 0);
+		int64_t chk, sav;
+		balances(l, u, &chk, &sav);
+		CHECK(chk == LEDGER_SEED_CHECKING);
+		ledger_close(l);
+	}
+	CHECK(sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(holder);
+}
+
 static void test_not_a_ledger(void)
 {
 	char path[320], err[256] = "";
@@ -667,6 +693,7 @@ int main(void)
 	test_identity();
 	test_ledger_basics();
 	test_binding();
+	test_open_while_locked();
 	test_not_a_ledger();
 	test_concurrency();
 	char cmd[300];
