@@ -37,14 +37,18 @@ TOOL_SRCS  := $(sort $(wildcard tools/*.c tools/*/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*_test.c))
 TSUP_SRCS  := $(sort $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c)))
 HELPER_SRCS:= $(sort $(wildcard tests/tools/*.c))
+BANK_SRCS  := $(sort $(wildcard bank/*.c))
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_OBJS  := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 TSUP_OBJS  := $(TSUP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BINS:= $(HELPER_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
+BANK_OBJS  := $(BANK_SRCS:%.c=$(BUILD)/%.o)
+# The parts of the bank that tests/unit/bank_test.c tests, linked into it.
+BANK_TESTED_OBJS := $(BUILD)/bank/ledger.o $(BUILD)/bank/money.o $(BUILD)/bank/identity.o
 
-all: $(BUILD)/libsigil.a $(BUILD)/libsigil.so $(BUILD)/sigil
+all: $(BUILD)/libsigil.a $(BUILD)/libsigil.so $(BUILD)/sigil $(BUILD)/sigil-bank
 
 # The library's objects see only the public API as visible (sigil.h marks
 # it); the compiler then knows every sg_* call stays inside the library
@@ -78,9 +82,18 @@ $(BUILD)/libsigil.so: $(BUILD)/$(SOFILE)
 $(BUILD)/sigil: $(TOOL_OBJS) $(BUILD)/libsigil.a
 	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS)
 
+# The demonstration bank (bank/, docs/bank.md): src/http and src/bytes
+# from the library, SQLite for the ledger.
+$(BUILD)/sigil-bank: $(BANK_OBJS) $(BUILD)/libsigil.a
+	$(CC) $(CFLAGS) -o $@ $(BANK_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS) -lm
+
 $(BUILD)/tests/%: tests/unit/%.c $(TSUP_OBJS) $(BUILD)/libsigil.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(TSUP_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(TSUP_OBJS) $(UNIT_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/bank_test: $(BANK_TESTED_OBJS)
+$(BUILD)/tests/bank_test: UNIT_OBJS = $(BANK_TESTED_OBJS)
+$(BUILD)/tests/bank_test: CFLAGS += -Ibank
 
 $(BUILD)/tests/%: tests/tools/%.c $(TSUP_OBJS) $(BUILD)/libsigil.a
 	@mkdir -p $(dir $@)

@@ -8,7 +8,9 @@
  *     and the same body whether fed all at once or one byte at a time;
  *   - a mapped path is relative, has no ".." segment and no backslash;
  *   - a parsed date formats and parses back to the same time;
- *   - a satisfiable range lies inside the representation.
+ *   - a satisfiable range lies inside the representation;
+ *   - form pairs (urlencoded) cover the input exactly, and a decoded name
+ *     or value is no longer than its encoding and holds no NUL.
  *
  * Build and run (from the repository root):
  *   mkdir -p build-fuzz && clang -std=c11 -D_GNU_SOURCE -g -O1 \
@@ -81,6 +83,29 @@ static void fuzz_request(const char *buf, size_t len)
 		abort();
 }
 
+static void form_decoded(sg_http_str v)
+{
+	char out[256];
+	int m = sg_http_form_decode(v.p, v.n, out, sizeof out);
+	if (m >= 0 && ((size_t)m > v.n || strlen(out) != (size_t)m))
+		abort();
+}
+
+static void fuzz_form(const char *buf, size_t len)
+{
+	sg_http_str rest = { buf, len }, name, value;
+	size_t seen = 0;
+	while (sg_http_form_next(&rest, &name, &value)) {
+		if (name.p < buf || value.p + value.n > buf + len || name.n + value.n >= len + 1)
+			abort();
+		seen += name.n + value.n;
+		form_decoded(name);
+		form_decoded(value);
+	}
+	if (rest.n != 0 || seen > len)
+		abort();
+}
+
 static void fuzz_chunked(const char *buf, size_t len)
 {
 	sg_http_chunked a, b;
@@ -126,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *buf = (const char *)data;
 	fuzz_request(buf, size);
 	fuzz_chunked(buf, size);
+	fuzz_form(buf, size);
 
 	int r = sg_http_parse_response(buf, size, size > 0 && (data[0] & 1), &res);
 	if (r > 0 && ((size_t)r > size || res.status < 100 || res.status > 599))

@@ -249,4 +249,27 @@ bool sg_http_date_parse(const char *s, size_t n, int64_t *t) SG_MUST_CHECK;
 int sg_http_parse_range(const char *s, size_t n, uint64_t size, uint64_t *first,
                         uint64_t *last);
 
+/*
+ * application/x-www-form-urlencoded, the body of an HTML form sent with
+ * POST and the query of a URL (WHATWG URL Standard).  sg_http_form_next
+ * splits the next "name=value" pair off the front of *rest, as views into
+ * the caller's bytes, still encoded: pairs are separated by '&', empty
+ * pairs are skipped, a pair without '=' has an empty value, and the first
+ * '=' separates (a value may hold more).  False when nothing is left.
+ */
+bool sg_http_form_next(sg_http_str *rest, sg_http_str *name, sg_http_str *value);
+
+/*
+ * Decode one name or value from sg_http_form_next into out[cap]: '+' is a
+ * space and "%XX" the byte 0xXX (RFC 3986 2.1).  Returns the length, out
+ * NUL-terminated, or -1 for: a '%' not followed by two hex digits (the URL
+ * Standard would pass it through; we refuse, so that no two readers see
+ * different values), an encoded NUL (%00), a raw byte a browser never
+ * leaves unencoded (space, a control, DEL, or any byte >= 0x80), or an out
+ * too small for the result and its NUL.  Decoded bytes are otherwise not
+ * judged: the caller checks UTF-8 and control characters (%0A is a line
+ * feed of a textarea).
+ */
+int sg_http_form_decode(const char *p, size_t n, char *out, size_t cap) SG_MUST_CHECK;
+
 #endif

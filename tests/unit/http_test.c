@@ -3,7 +3,7 @@
  * every refused construct, framing combinations that smuggle, heads fed
  * byte by byte, pipelined requests), the chunked decoder (bad sizes,
  * extensions, trailers, any split of the input), the head writer, path
- * mapping, media types, HTTP-dates and Range.
+ * mapping, media types, HTTP-dates, Range and form (urlencoded) decoding.
  */
 #include <stdint.h>
 #include <string.h>
@@ -945,6 +945,69 @@ static void test_range(void)
 	}
 }
 
+/* application/x-www-form-urlencoded: splitting and strict decoding. */
+static void test_form(void)
+{
+	static const char body[] = "item=pen&&qty=2&flag&x=a=b&=v&amount=12.50&";
+	sg_http_str rest = { body, strlen(body) }, name, value;
+	static const char *const want[][2] = {
+		{ "item", "pen" }, { "qty", "2" }, { "flag", "" }, { "x", "a=b" },
+		{ "", "v" }, { "amount", "12.50" },
+	};
+	size_t k = 0;
+	while (sg_http_form_next(&rest, &name, &value)) {
+		CHECK_MSG(k < 6 && str_is(name, want[k][0]) && str_is(value, want[k][1]),
+		          "pair %zu: %.*s=%.*s", k, (int)name.n, name.p, (int)value.n, value.p);
+		k++;
+	}
+	CHECK(k == 6 && rest.n == 0);
+	sg_http_str none = { "&&&", 3 };
+	CHECK(!sg_http_form_next(&none, &name, &value));
+	sg_http_str empty = { "", 0 };
+	CHECK(!sg_http_form_next(&empty, &name, &value));
+
+	static const struct {
+		const char *in;
+		const char *out;    /* NULL: refused */
+	} t[] = {
+		{ "", "" },
+		{ "abc", "abc" },
+		{ "a+b", "a b" },
+		{ "%2B", "+" },
+		{ "%2b%2F%3d", "+/=" },
+		{ "caf%C3%A9", "caf\xc3\xa9" },
+		{ "%3Cscript%3E", "<script>" },
+		{ "line%0D%0Anext", "line\r\nnext" },
+		{ "100%", NULL },
+		{ "100%2", NULL },
+		{ "%zz", NULL },
+		{ "%g0", NULL },
+		{ "%00", NULL },
+		{ "a b", NULL },
+		{ "a\tb", NULL },
+		{ "a\nb", NULL },
+		{ "a\x7f", NULL },
+		{ "caf\xc3\xa9", NULL },
+	};
+	char out[32];
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int r = sg_http_form_decode(t[i].in, strlen(t[i].in), out, sizeof out);
+		if (t[i].out)
+			CHECK_MSG(r == (int)strlen(t[i].out) && strcmp(out, t[i].out) == 0, "%s: %d", t[i].in, r);
+		else
+			CHECK_MSG(r == -1, "%s: %d, want refused", t[i].in, r);
+	}
+	/* The output must hold the result and its NUL. */
+	CHECK(sg_http_form_decode("abcd", 4, out, 5) == 4 && strcmp(out, "abcd") == 0);
+	CHECK(sg_http_form_decode("abcd", 4, out, 4) == -1);
+	CHECK(sg_http_form_decode("%41%42", 6, out, 3) == 2 && strcmp(out, "AB") == 0);
+	CHECK(sg_http_form_decode("%41%42", 6, out, 2) == -1);
+	CHECK(sg_http_form_decode("", 0, out, 1) == 0 && out[0] == 0);
+	CHECK(sg_http_form_decode("", 0, out, 0) == -1);
+	/* A NUL inside the input is a raw control byte. */
+	CHECK(sg_http_form_decode("a\0b", 3, out, sizeof out) == -1);
+}
+
 int main(void)
 {
 	test_request_basic();
@@ -963,5 +1026,6 @@ int main(void)
 	test_mime();
 	test_dates();
 	test_range();
+	test_form();
 	return TEST_END();
 }
