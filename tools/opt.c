@@ -529,6 +529,11 @@ int opt_parse(struct opt_cmd *cmd, int argc, char **argv, char **pos, int *npos)
 			printf("sigil %s\n", SIGIL_TOOLS_VERSION);
 			return EX_OK;
 		}
+		/* Hidden: the options as roff, for man/gen.sh. */
+		if (strcmp(argv[i], "--help-man") == 0) {
+			opt_man(cmd, stdout);
+			return EX_OK;
+		}
 	}
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -778,4 +783,76 @@ void opt_help(const struct opt_cmd *cmd, FILE *f)
 		wrap(f, cmd->notes, 0, 0);
 	}
 	fprintf(f, "\nexit status: see 'sigil --help'.\n");
+}
+
+/* ---- man pages: the same table as roff (man(7)) ---- */
+
+void opt_roff(FILE *f, const char *s)
+{
+	/* A '-' that starts a word or continues an option's name is a
+	 * minus (\-), so that "--client-ca" copied from the page is the
+	 * option; other hyphens ("comma-separated") stay hyphens. */
+	bool start = true, in_opt = false;
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
+	for (; *s; s++) {
+		char c = *s;
+		if (c == '\\') {
+			fputs("\\e", f);
+		} else if (c == '-' && (start || in_opt)) {
+			fputs("\\-", f);
+			in_opt = true;
+		} else {
+			fputc(c == '\x01' ? ' ' : c, f);
+			if (c == '\n' && (s[1] == '.' || s[1] == '\''))
+				fputs("\\&", f);
+			in_opt = in_opt && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+		}
+		start = c == ' ' || c == '\n' || c == '(' || c == '[' || c == '|' || c == '\'' || c == '"';
+	}
+}
+
+/* One .TP paragraph: the tag (bold option, italic value), then the text. */
+static void man_entry(FILE *f, char letter, const char *name, const char *arg, const char *help,
+		      const char *def, bool list, bool cmdline_only)
+{
+	fputs(".TP\n", f);
+	if (letter)
+		fprintf(f, "\\fB\\-%c\\fR, ", letter);
+	fputs("\\fB", f);
+	opt_roff(f, name);
+	fputs("\\fR", f);
+	if (arg) {
+		fputs(" \\fI", f);
+		opt_roff(f, arg);
+		fputs("\\fR", f);
+	}
+	fputc('\n', f);
+	opt_roff(f, help);
+	if (def && !strstr(help, "default")) {
+		fputs(" (default: \\fB", f);
+		opt_roff(f, def);
+		fputs("\\fR)", f);
+	}
+	bool suffix = def && !strstr(help, "default");
+	if (list)
+		fputs(" (repeatable)", f);
+	if (cmdline_only)
+		fputs(" (command line only)", f);
+	suffix = suffix || list || cmdline_only;
+	fputs(suffix || !*help || help[strlen(help) - 1] != '.' ? ".\n" : "\n", f);
+}
+
+void opt_man(const struct opt_cmd *cmd, FILE *f)
+{
+	fprintf(f, ".\\\" The options of sigil %s, from its option table (sigil %s --help-man).\n", cmd->name,
+		cmd->name);
+	for (size_t i = 0; i < cmd->nopts; i++) {
+		const struct opt *o = &cmd->opts[i];
+		man_entry(f, o->letter, o->name, o->kind == OPT_FLAG ? NULL : o->arg ? o->arg : "VALUE", o->help,
+			  o->def, o->kind == OPT_LIST, o->cmdline_only || o->kind == OPT_CONFIG);
+	}
+	man_entry(f, 'h', "--help", NULL, "show the help (every option with its default) and exit", NULL, false,
+		  false);
+	man_entry(f, 0, "--version", NULL, "show the version and exit", NULL, false, false);
 }

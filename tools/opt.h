@@ -11,7 +11,9 @@
  *     address, a file that can be opened) and names the option and the
  *     accepted form when it is wrong,
  *   - refuses unknown options and a second value for a single-valued one,
- *   - answers --help (every option with its default) and --version,
+ *   - answers --help (every option with its default) and --version, and
+ *     the hidden --help-man (the options as roff, for man/gen.sh: the
+ *     man pages are made from the same table, so they cannot drift),
  *   - reads the file of an OPT_CONFIG option (--config FILE) after the
  *     command line: the same options, one "name value" a line (below).
  * The positional arguments are left in pos[].
@@ -135,6 +137,11 @@ void opt_shadow_free(struct opt_cmd *shadow);
  * into): call when the values are no longer used.  Lists stay the
  * command's to free. */
 void opt_release(struct opt_cmd *cmd);
+
+/* The options as man(7) paragraphs (.TP), what --help-man prints; and
+ * text escaped for roff (a leading '.', backslashes, '-' of options). */
+void opt_man(const struct opt_cmd *cmd, FILE *f);
+void opt_roff(FILE *f, const char *text);
 
 /*
  * HOST:PORT as --listen, --resolve and --connect-to take it: an IPv4
