@@ -137,6 +137,9 @@ void opt_shadow_free(struct opt_cmd *shadow);
  * into): call when the values are no longer used.  Lists stay the
  * command's to free. */
 void opt_release(struct opt_cmd *cmd);
+/* On a command's table variable: opt_release when it goes out of scope,
+ * on every return path (GCC and clang). */
+#define OPT_AUTO_RELEASE __attribute__((cleanup(opt_release)))
 
 /* The options as man(7) paragraphs (.TP), what --help-man prints; and
  * text escaped for roff (a leading '.', backslashes, '-' of options). */

@@ -284,7 +284,9 @@ int do_serve(int argc, char **argv)
 		       &o->reuse_port),
 		OPTION("--verbose", 'v', OPT_FLAG, NULL, NULL, "log handshakes and errors to stderr", &o->verbose),
 	};
-	struct opt_cmd cmd = {
+	/* Values read from --config point into its text: released on
+	 * whichever path do_serve returns by. */
+	struct opt_cmd cmd OPT_AUTO_RELEASE = {
 		"serve", "[options]",
 		"An HTTPS server: static files under --root, or a page showing the TLS parameters of the "
 		"visitor's connection.",
@@ -421,7 +423,6 @@ int do_serve(int argc, char **argv)
 			close(s->root_fd);
 		if (lr == EX_OK)
 			printf("%s: ok\n", config ? config : "sigil serve");
-		opt_release(&cmd);
 		return lr;
 	}
 
@@ -496,7 +497,6 @@ int do_serve(int argc, char **argv)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	opt_shadow_free(live);
-	opt_release(&cmd);
 	fprintf(stderr, "sigil serve: stopped\n");
 	return 0;
 }
