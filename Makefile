@@ -30,6 +30,8 @@ BINDIR       ?= $(PREFIX)/bin
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR       ?= $(PREFIX)/share/man
+MAN1DIR      ?= $(MANDIR)/man1
 INSTALL      ?= install
 
 LIB_SRCS   := $(sort $(wildcard src/*/*.c))
@@ -47,6 +49,8 @@ HELPER_BINS:= $(HELPER_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 BANK_OBJS  := $(BANK_SRCS:%.c=$(BUILD)/%.o)
 # The parts of the bank that tests/unit/bank_test.c tests, linked into it.
 BANK_TESTED_OBJS := $(BUILD)/bank/ledger.o $(BUILD)/bank/money.o $(BUILD)/bank/identity.o
+MAN_SRCS   := $(sort $(wildcard man/*.1.in))
+MAN_PAGES  := $(MAN_SRCS:man/%.in=$(BUILD)/man/%)
 
 all: $(BUILD)/libsigil.a $(BUILD)/libsigil.so $(BUILD)/sigil $(BUILD)/sigil-bank
 
@@ -99,7 +103,17 @@ $(BUILD)/tests/%: tests/tools/%.c $(TSUP_OBJS) $(BUILD)/libsigil.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(TSUP_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS)
 
-tests: all $(UNIT_BINS) $(HELPER_BINS)
+tests: all $(UNIT_BINS) $(HELPER_BINS) man
+
+# make man: the pages sigil(1), sigil-serve(1), ... into $(BUILD)/man.  The
+# prose of each is man/PAGE.1.in; its OPTIONS and EXIT STATUS come from the
+# program's own option and exit tables (sigil CMD --help-man, see
+# man/gen.sh), so a page cannot miss an option or show another default.
+# tests/cli/man.sh checks them (with groff's warnings on).
+man: $(MAN_PAGES)
+$(BUILD)/man/%: man/%.in man/gen.sh $(BUILD)/sigil
+	@mkdir -p $(dir $@)
+	@echo "  MAN $@"; sh man/gen.sh $(BUILD)/sigil $< >$@.tmp && mv $@.tmp $@
 
 # The README's first command: the local secure web site, with a development
 # CA made on first run (in $$SIGIL_HOME, default ~/.local/share/sigil).
@@ -158,15 +172,17 @@ valgrind: tests
 
 # make install [PREFIX=/usr/local] [DESTDIR=stage]: the program, the
 # shared library with its soname and development links, the static
-# library, the header and sigil.pc.  sigil.pc names the final PREFIX, not
+# library, the header, sigil.pc and the man pages (MAN1DIR).  sigil.pc names the final PREFIX, not
 # DESTDIR (a staged tree is used with PKG_CONFIG_SYSROOT_DIR).  ldconfig
 # runs only for a real install by root.
 PC_LIBDIR     = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
 PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 INSTALLED = $(BINDIR)/sigil $(LIBDIR)/$(SOFILE) $(LIBDIR)/$(SONAME) $(LIBDIR)/libsigil.so \
-            $(LIBDIR)/libsigil.a $(INCLUDEDIR)/sigil.h $(PKGCONFIGDIR)/sigil.pc
-install: all
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+            $(LIBDIR)/libsigil.a $(INCLUDEDIR)/sigil.h $(PKGCONFIGDIR)/sigil.pc \
+            $(addprefix $(MAN1DIR)/,$(notdir $(MAN_PAGES)))
+install: all man
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(MAN1DIR)
 	$(INSTALL) -m 755 $(BUILD)/sigil $(DESTDIR)$(BINDIR)/sigil
 	$(INSTALL) -m 644 $(BUILD)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -177,6 +193,7 @@ install: all
 	    -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    sigil.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/sigil.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/sigil.pc
+	$(INSTALL) -m 644 $(MAN_PAGES) $(DESTDIR)$(MAN1DIR)/
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1; then \
 	  echo "ldconfig $(LIBDIR)"; ldconfig $(LIBDIR) || true; fi
 
@@ -236,7 +253,7 @@ print-%:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all tests check check-slow asan clean run valgrind install uninstall examples abi-update
+.PHONY: all tests check check-slow asan clean run valgrind install uninstall examples abi-update man
 
 # Fuzzing (fuzz.mk): make fuzz, make fuzz-smoke.
 -include fuzz.mk

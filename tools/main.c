@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "opt.h"
 #include "tools.h"
 #include "version.h"
 
@@ -46,6 +47,30 @@ static void usage(FILE *f)
 		fprintf(f, "  %d  %s\n", exits[i].code, exits[i].text);
 }
 
+/* Hidden: "sigil --help-man commands|exit", the two tables as roff for
+ * the man pages (man/gen.sh), so that they are the ones --help prints. */
+static int man_part(const char *part)
+{
+	if (part && strcmp(part, "commands") == 0) {
+		for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+			printf(".TP\n.BR sigil\\-%s (1)\n", commands[i].name);
+			opt_roff(stdout, commands[i].help);
+			printf(".\n");
+		}
+		return EX_OK;
+	}
+	if (part && strcmp(part, "exit") == 0) {
+		for (size_t i = 0; i < sizeof exits / sizeof exits[0]; i++) {
+			printf(".TP\n.B %d\n", exits[i].code);
+			opt_roff(stdout, exits[i].text);
+			printf(".\n");
+		}
+		return EX_OK;
+	}
+	fprintf(stderr, "sigil: --help-man commands|exit\n");
+	return EX_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -60,6 +85,8 @@ int main(int argc, char **argv)
 		printf("sigil %s\n", SIGIL_TOOLS_VERSION);
 		return EX_OK;
 	}
+	if (strcmp(argv[1], "--help-man") == 0)
+		return man_part(argc > 2 ? argv[2] : NULL);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

@@ -4,8 +4,9 @@
 # their modes, the soname and the links, that sigil.pc names the final
 # prefix (never the staging directory), that pkg-config's flags build and
 # link a program against the staged library, shared and static, which then
-# runs a handshake; a second install with another PREFIX and LIBDIR; and
-# that uninstall removes exactly what install put there.
+# runs a handshake; that the man pages are in share/man/man1 where man(1)
+# finds them; a second install with another PREFIX, LIBDIR and MANDIR;
+# and that uninstall removes exactly what install put there.
 #
 # pkg-config on a staged tree: PKG_CONFIG_PATH finds sigil.pc and
 # PKG_CONFIG_SYSROOT_DIR puts the staging directory in front of its -I and
@@ -48,7 +49,10 @@ mk install DESTDIR="$ST" >"$TMP/install.log" 2>&1
 rc=$?
 check "install: make install DESTDIR=... succeeds" '[ $rc -eq 0 ]' "$TMP/install.log"
 
+# The man pages of issue 21: the program and each of its commands.
+PAGES="sigil sigil-serve sigil-get sigil-verify sigil-inspect sigil-ca sigil-trust"
 cat >"$TMP/want" <<EOF
+$(for m in $PAGES; do echo "file 644 ./$P/share/man/man1/$m.1"; done)
 file 644 ./$P/include/sigil.h
 file 644 ./$P/lib/libother.so.1
 file 644 ./$P/lib/libsigil.a
@@ -78,6 +82,20 @@ check "install: libsigil.so needs libcrypto and not sqlite3 (that is the CA tool
 check "install: the installed files are the build's" \
 	'cmp -s "$ROOT/include/sigil.h" "$ST/$P/include/sigil.h" && cmp -s "$BUILD/libsigil.a" "$L/libsigil.a" &&
 	 cmp -s "$BUILD/libsigil.so.$VERSION" "$L/libsigil.so.$VERSION" && cmp -s "$BUILD/sigil" "$ST/$P/bin/sigil"'
+bad=
+for m in $PAGES; do cmp -s "$BUILD/man/$m.1" "$ST/$P/share/man/man1/$m.1" || bad="$bad $m"; done
+check "install: the man pages are the build's (make man)" '[ -z "$bad" ]'
+if have man; then
+	found=$(MANPATH= man -M "$ST/$P/share/man" -w sigil-serve 2>&1)
+	check "install: man -M PREFIX/share/man finds sigil-serve(1) ($found)" \
+		'[ "$found" = "$ST/$P/share/man/man1/sigil-serve.1" ]'
+	MANPATH= MANWIDTH=80 man -M "$ST/$P/share/man" sigil >"$TMP/man.out" 2>&1 </dev/null
+	rc=$?
+	check "install: man sigil shows the installed page" '[ $rc -eq 0 ] && grep -q "sigil-serve(1)" "$TMP/man.out"' \
+		"$TMP/man.out"
+else
+	skip "install.sh: man (man-db) is not installed: the pages are not looked up"
+fi
 "$ST/$P/bin/sigil" --help >"$TMP/help.log" 2>&1
 rc=$?
 check "install: the installed sigil runs" '[ $rc -eq 0 ] && grep -q serve "$TMP/help.log"' "$TMP/help.log"
@@ -204,15 +222,16 @@ fi
 
 # Another PREFIX and LIBDIR: the files follow, and sigil.pc says where.
 ST2=$TMP/stage2
-mk install DESTDIR="$ST2" PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64 >"$TMP/install3.log" 2>&1
-check "install PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64: the files there" \
+mk install DESTDIR="$ST2" PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64 MANDIR=/opt/sigil/man >"$TMP/install3.log" 2>&1
+check "install PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64 MANDIR=/opt/sigil/man: the files there" \
 	'[ -x "$ST2/opt/sigil/bin/sigil" ] && [ -L "$ST2/opt/sigil/lib64/libsigil.so" ] &&
-	 [ -f "$ST2/opt/sigil/include/sigil.h" ] && [ -f "$ST2/opt/sigil/lib64/pkgconfig/sigil.pc" ]' "$TMP/install3.log"
+	 [ -f "$ST2/opt/sigil/include/sigil.h" ] && [ -f "$ST2/opt/sigil/lib64/pkgconfig/sigil.pc" ] &&
+	 [ -f "$ST2/opt/sigil/man/man1/sigil-serve.1" ] && [ ! -e "$ST2/opt/sigil/share" ]' "$TMP/install3.log"
 check "install PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64: sigil.pc says so" \
 	'grep -qx "prefix=/opt/sigil" "$ST2/opt/sigil/lib64/pkgconfig/sigil.pc" &&
 	 grep -qx "libdir=\${prefix}/lib64" "$ST2/opt/sigil/lib64/pkgconfig/sigil.pc"' "$ST2/opt/sigil/lib64/pkgconfig/sigil.pc"
-mk uninstall DESTDIR="$ST2" PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64 >"$TMP/uninstall3.log" 2>&1
-check "uninstall PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64: no file left" \
+mk uninstall DESTDIR="$ST2" PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64 MANDIR=/opt/sigil/man >"$TMP/uninstall3.log" 2>&1
+check "uninstall PREFIX=/opt/sigil LIBDIR=/opt/sigil/lib64 MANDIR=/opt/sigil/man: no file left" \
 	'[ -z "$(find "$ST2" ! -type d)" ]' "$TMP/uninstall3.log"
 
 finish

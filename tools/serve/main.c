@@ -3,10 +3,14 @@
  *
  * SIGTERM/SIGINT stop accepting, let responses in flight finish and close
  * with close_notify; SIGHUP reloads the certificate and key (new
- * connections use the new config, old ones keep theirs).
+ * connections use the new config, old ones keep theirs), re-reading the
+ * --config file first.  --check runs the start-up checks and stops before
+ * anything listens.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,13 +91,153 @@ static void size_cons(struct serve_opts *o, bool given)
 			2ull * (unsigned)o->max_conns * (unsigned)o->threads + reserve, nofile, fit);
 }
 
+/* $SIGIL_HOME, or ~/.local/share/sigil: where the development CA lives. */
+static const char *sigil_home(char *buf, size_t cap)
+{
+	const char *home = getenv("SIGIL_HOME");
+	if (home && *home)
+		return home;
+	const char *h = getenv("HOME");
+	snprintf(buf, cap, "%s/.local/share/sigil", h && *h ? h : ".");
+	return buf;
+}
+
+/* --check: what start-up would do with --access-log, without creating
+ * the file: it can be opened for appending, or its directory written. */
+static int check_access_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0) {
+		close(fd);
+		return EX_OK;
+	}
+	int e = errno;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	if (e == ENOENT && access(dirname(dir), W_OK | X_OK) == 0)
+		return EX_OK;
+	fprintf(stderr, "sigil serve: --access-log %s: %s\n", path, strerror(e == ENOENT ? errno : e));
+	return EX_FILE;
+}
+
+/* --check: the --listen host resolves as listen.c will resolve it (the
+ * address is not bound: a running server may hold it). */
+static int check_listen(const char *listen)
+{
+	char host[256], portstr[8];
+	int port;
+	const char *why;
+	if (opt_split_hostport(listen, host, sizeof host, &port, &why) < 0) {
+		fprintf(stderr, "sigil serve: --listen %s: %s\n", listen, why);
+		return EX_USAGE;
+	}
+	snprintf(portstr, sizeof portstr, "%d", port);
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV }, *res;
+	int gr = getaddrinfo(host, portstr, &hints, &res);
+	if (gr != 0) {
+		fprintf(stderr, "sigil serve: --listen %s: cannot resolve %s: %s\n", listen, host, gai_strerror(gr));
+		return EX_FAIL;
+	}
+	freeaddrinfo(res);
+	return EX_OK;
+}
+
+/* The options SIGHUP takes from a re-read --config file: the files of the
+ * TLS config that reload.c builds again.  Every other option keeps the
+ * value it started with until a restart. */
+static const char *const reloadable[] = { "--cert", "--key", "--client-crl", "--ticket-keys" };
+
+static bool is_reloadable(const char *name)
+{
+	for (size_t i = 0; i < sizeof reloadable / sizeof reloadable[0]; i++)
+		if (strcmp(name, reloadable[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *shown_text(const struct opt *o, const char *t)
+{
+	if (o->kind == OPT_FLAG)
+		return t ? "on" : "off";
+	return t ? t : "(not set)";
+}
+
+/*
+ * SIGHUP with --config: the file again, under the same command line (which
+ * still wins).  The certificate, key, client CRL and ticket keys follow
+ * the file (config_reload then loads them); any other option that changed
+ * is said to take a restart and keeps its running value.  A file with an
+ * error reloads nothing.  run is the start-up parse, *live the last
+ * re-read (the reloaded paths point into it) or NULL.  Whether to go on
+ * with config_reload.
+ */
+static bool reread_config(const struct opt_cmd *run, struct opt_cmd **live, struct serve_opts *o, const char *path,
+			  int argc, char **argv)
+{
+	struct opt_cmd *n = opt_shadow(run);
+	char *pos[1];
+	int npos;
+	if (!n || opt_parse(n, argc, argv, pos, &npos) != OPT_GO) {
+		fprintf(stderr, "sigil serve: SIGHUP: %s: %s: nothing reloaded, the running configuration stays\n",
+			path, n ? "an error (above)" : "out of memory");
+		opt_shadow_free(n);
+		return false;
+	}
+	const char *cert = opt_text(n, "--cert"), *key = opt_text(n, "--key"), *crl = opt_text(n, "--client-crl");
+	const char *why = NULL;
+	if (!cert != !key)
+		why = "cert and key go together";
+	else if (crl && !o->client_ca)
+		why = "client-crl needs the client-ca the server started with (client-ca takes a restart)";
+	if (why) {
+		fprintf(stderr, "sigil serve: SIGHUP: %s: %s: nothing reloaded, the running configuration stays\n",
+			path, why);
+		opt_shadow_free(n);
+		return false;
+	}
+	/* Between the development certificate and a --cert: a restart
+	 * (the development CA is set up at start-up only). */
+	bool dev = !opt_text(run, "--cert");
+	bool dev_switch = dev != !cert;
+	for (size_t i = 0; i < run->nopts; i++) {
+		const struct opt *r = &run->opts[i];
+		bool reload = is_reloadable(r->name) &&
+			      !(dev_switch && (strcmp(r->name, "--cert") == 0 || strcmp(r->name, "--key") == 0));
+		if (reload || opt_same(run, n, r->name))
+			continue;
+		if (r->kind == OPT_LIST)
+			fprintf(stderr, "sigil serve: SIGHUP: %s: %s changed: it takes a restart; the running value "
+				"stays\n", path, r->name);
+		else
+			fprintf(stderr, "sigil serve: SIGHUP: %s: %s changed (%s -> %s): it takes a restart; the "
+				"running value stays\n", path, r->name, shown_text(r, r->text),
+				shown_text(r, opt_text(n, r->name)));
+	}
+	if (!dev_switch && !dev) {
+		o->cert = cert;
+		o->key = key;
+	}
+	o->client_crl = crl;
+	o->ticket_keys = opt_text(n, "--ticket-keys");
+	opt_shadow_free(*live);
+	*live = n;
+	return true;
+}
+
 int do_serve(int argc, char **argv)
 {
 	struct server srv = { 0 };
 	struct server *s = &srv;
 	struct serve_opts *o = &s->o;
-	int require = 0, request = 0;
+	int require = 0, request = 0, check = 0;
+	const char *config = NULL;
 	struct opt opts[] = {
+		OPTION("--config", 0, OPT_CONFIG, "FILE", NULL,
+		  "read options from FILE, one 'name value' a line, e.g. 'listen 0.0.0.0:443' (see sigil-serve(1)); "
+		  "an option on the command line overrides the file's; SIGHUP re-reads it", &config),
+		OPTION("--check", 0, OPT_FLAG, NULL, NULL,
+		  "check the options, the --config file and every file they name as start-up does, print "
+		  "'FILE: ok' and exit without listening", &check, .cmdline_only = true),
 		OPTION("--listen", 0, OPT_ADDR, "HOST:PORT", "127.0.0.1:8443",
 		  "address to listen on: an IPv4 address or a host name, or [IPv6], and a port", &o->listen),
 		OPTION("--cert", 0, OPT_FILE, "CHAIN.pem", NULL,
@@ -140,12 +284,15 @@ int do_serve(int argc, char **argv)
 		       &o->reuse_port),
 		OPTION("--verbose", 'v', OPT_FLAG, NULL, NULL, "log handshakes and errors to stderr", &o->verbose),
 	};
-	struct opt_cmd cmd = {
+	/* Values read from --config point into its text: released on
+	 * whichever path do_serve returns by. */
+	struct opt_cmd cmd OPT_AUTO_RELEASE = {
 		"serve", "[options]",
 		"An HTTPS server: static files under --root, or a page showing the TLS parameters of the "
 		"visitor's connection.",
 		"SIGTERM or SIGINT: finish the responses in flight (10 s at most) and stop.  SIGHUP: reload the "
-		"certificate, key, client CRL and ticket keys; open connections go on.",
+		"certificate, key, client CRL and ticket keys; open connections go on.  With --config, SIGHUP "
+		"re-reads the file first and takes those four from it; other changes take a restart.",
 		opts, sizeof opts / sizeof opts[0], 0, 0,
 	};
 	char *pos[1];
@@ -153,9 +300,19 @@ int do_serve(int argc, char **argv)
 	int pr = opt_parse(&cmd, argc, argv, pos, &npos);
 	if (pr != OPT_GO)
 		return pr;
+	if (require && request) {
+		/* One in the --config file, the other on the command line:
+		 * the command line's wins, as for every option. */
+		bool rq = opt_on_cmdline(&cmd, "--require-client-cert");
+		if (rq == opt_on_cmdline(&cmd, "--request-client-cert"))
+			return opt_usage_error(&cmd,
+					       "--require-client-cert and --request-client-cert contradict each other");
+		if (rq)
+			request = 0;
+		else
+			require = 0;
+	}
 	o->client_auth = require ? SIGIL_CLIENT_AUTH_REQUIRE : SIGIL_CLIENT_AUTH_REQUEST;
-	if (require && request)
-		return opt_usage_error(&cmd, "--require-client-cert and --request-client-cert contradict each other");
 	s->root_fd = -1;
 	s->access_fd = -1;
 	s->lock_fd = -1;
@@ -188,14 +345,25 @@ int do_serve(int argc, char **argv)
 		return EX_FILE;
 	}
 	char dev_cert[4096], dev_key[4096];
-	if (!o->cert) {
-		const char *home = getenv("SIGIL_HOME");
+	bool check_tls = true;
+	if (!o->cert && check) {
+		/* --check changes nothing: it uses the development certificate
+		 * if there is one, and does not make it. */
 		char path[4096];
-		if (!home || !*home) {
-			const char *h = getenv("HOME");
-			snprintf(path, sizeof path, "%s/.local/share/sigil", h && *h ? h : ".");
-			home = path;
+		const char *home = sigil_home(path, sizeof path);
+		snprintf(dev_cert, sizeof dev_cert, "%s/ca/localhost.crt", home);
+		snprintf(dev_key, sizeof dev_key, "%s/ca/localhost.key", home);
+		if (access(dev_cert, R_OK) == 0 && access(dev_key, R_OK) == 0) {
+			o->cert = dev_cert;
+			o->key = dev_key;
+		} else {
+			check_tls = false;
+			fprintf(stderr, "sigil serve: --check: no --cert, and no development CA in %s yet: start-up "
+				"would make it; the TLS files are not checked without a certificate\n", home);
 		}
+	} else if (!o->cert) {
+		char path[4096];
+		const char *home = sigil_home(path, sizeof path);
 		make_parents(home);
 		if (sg_ca_ensure_dev(home, s->ca_cert_shown, sizeof s->ca_cert_shown, dev_cert, dev_key,
 				     sizeof dev_cert, err, sizeof err) < 0) {
@@ -220,7 +388,9 @@ int do_serve(int argc, char **argv)
 	}
 	if (o->authz && load_authz(s, o->authz) < 0)
 		return EX_FILE;
-	if (o->access_log &&
+	if (check && o->access_log && check_access_log(o->access_log) != EX_OK)
+		return EX_FILE;
+	if (!check && o->access_log &&
 	    (s->access_fd = open(o->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		fprintf(stderr, "sigil serve: --access-log %s: %s\n", o->access_log, strerror(errno));
 		return EX_FILE;
@@ -231,12 +401,30 @@ int do_serve(int argc, char **argv)
 		return 1;
 	}
 	fclose(ur);
-	int cr = config_load(s, &s->cfg, err, sizeof err);
+	int cr = EX_OK;
+	if (check_tls)
+		cr = config_load(s, &s->cfg, err, sizeof err);
+	else if (o->client_ca && (cr = check_certs("--client-ca", o->client_ca, err, sizeof err)) == EX_OK &&
+		 o->client_crl)
+		cr = check_crl("--client-crl", o->client_crl, err, sizeof err);
 	if (cr != EX_OK) {
 		fprintf(stderr, "sigil serve: %s\n", err);
 		return cr;
 	}
-	cert_warnings(s);
+	if (check_tls)
+		cert_warnings(s);
+	if (check) {
+		/* What is left at start-up is binding the address, which a
+		 * running server holds: like nginx -t, --check stops here. */
+		int lr = check_listen(o->listen);
+		sigil_config_free(s->cfg);
+		free(s->authz);
+		if (s->root_fd >= 0)
+			close(s->root_fd);
+		if (lr == EX_OK)
+			printf("%s: ok\n", config ? config : "sigil serve");
+		return lr;
+	}
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -280,11 +468,13 @@ int do_serve(int argc, char **argv)
 
 	/* The signals stay blocked except inside sigsuspend, so one arriving
 	 * between the test and the wait is not lost. */
+	struct opt_cmd *live = NULL;
 	while (!got_stop) {
 		sigsuspend(&old);
 		if (got_reload) {
 			got_reload = 0;
-			config_reload(s);
+			if (!config || reread_config(&cmd, &live, o, config, argc, argv))
+				config_reload(s);
 		}
 	}
 	atomic_store(&s->stopping, 1);
@@ -306,6 +496,7 @@ int do_serve(int argc, char **argv)
 		close(s->root_fd);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	opt_shadow_free(live);
 	fprintf(stderr, "sigil serve: stopped\n");
 	return 0;
 }
