@@ -12,6 +12,7 @@
  * Cycles (x86-64) are those times at the TSC rate, calibrated at start:
  * reference cycles, which equal core cycles only when the core runs at
  * the TSC frequency (no hardware cycle counter in a VM without PMU).
+ * The X25519 key-generation part also gives TSC ticks per call.
  * Uses sigil's internal headers: this is a measuring tool, not an API user.
  */
 #include <openssl/core_names.h>
@@ -65,6 +66,31 @@ static double measure(op_fn fn, void *arg, long n)
 	}
 	qsort(r, 5, sizeof r[0], cmp_d);
 	return r[2];
+}
+
+/* The same, in TSC ticks per call (median of 5): reference cycles at the
+ * TSC's fixed rate, counted in wall time (a run preempted shows it). */
+static double measure_tsc(op_fn fn, void *arg, long n)
+{
+#if defined(__x86_64__)
+	double r[5];
+	for (long i = 0; i < n / 10 + 1; i++)
+		fn(arg);
+	for (int k = 0; k < 5; k++) {
+		unsigned lo, hi;
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		uint64_t t0 = (uint64_t)hi << 32 | lo;
+		for (long i = 0; i < n; i++)
+			fn(arg);
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		r[k] = (double)(((uint64_t)hi << 32 | lo) - t0) / (double)n;
+	}
+	qsort(r, 5, sizeof r[0], cmp_d);
+	return r[2];
+#else
+	(void)fn; (void)arg; (void)n;
+	return 0;
+#endif
 }
 
 static void fail(const char *what)
@@ -200,6 +226,109 @@ static void s_spki(void *a)
 	sg_pkey_free(k);
 }
 
+static void o_malloc_free(void *a);
+
+/* ---- X25519 key generation, piece by piece (issue 19) ---- */
+static uint8_t x_priv_bytes[32];
+static void x_base(void *a)
+{
+	(void)a;
+	uint8_t pub[32];
+	sg_x25519_public(pub, x_priv_bytes);
+	x_priv_bytes[0] ^= pub[1];      /* a new scalar each call */
+}
+
+static void x_rand_priv(void *a)
+{
+	(void)a;
+	if (RAND_priv_bytes(x_priv_bytes, 32) != 1)
+		fail("RAND_priv_bytes");
+}
+
+/* What sg_kex_generate hands libcrypto: private and public key together
+ * (EVP_PKEY_fromdata on a reused context, re-initialised per call). */
+static EVP_PKEY_CTX *x_import_ctx;
+static uint8_t x_pub_bytes[32];
+static void x_import_pair(void *a)
+{
+	(void)a;
+	EVP_PKEY *p = NULL;
+	OSSL_PARAM prm[3];
+	prm[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, x_priv_bytes, 32);
+	prm[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, x_pub_bytes, 32);
+	prm[2] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata_init(x_import_ctx) != 1 ||
+	    EVP_PKEY_fromdata(x_import_ctx, &p, EVP_PKEY_KEYPAIR, prm) != 1)
+		fail("EVP_PKEY_fromdata");
+	EVP_PKEY_free(p);
+}
+
+/* The same without the public key: libcrypto derives it (its ladder). */
+static void x_import_priv_only(void *a)
+{
+	(void)a;
+	EVP_PKEY *p = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, x_priv_bytes, 32);
+	if (!p)
+		fail("EVP_PKEY_new_raw_private_key_ex");
+	EVP_PKEY_free(p);
+}
+
+static EVP_PKEY *x_held;
+static void x_get_public(void *a)
+{
+	(void)a;
+	uint8_t pub[32];
+	size_t n = sizeof pub;
+	if (EVP_PKEY_get_raw_public_key(x_held, pub, &n) != 1 || n != 32)
+		fail("EVP_PKEY_get_raw_public_key");
+}
+
+static EVP_PKEY_CTX *x_gen_ctx;
+
+/* sg_kex_generate + sg_kex_public as they were before issue 19: the
+ * thread's keygen context, then the public key read back. */
+static void x_before(void *a)
+{
+	(void)a;
+	EVP_PKEY *p = NULL;
+	uint8_t pub[32];
+	size_t n = sizeof pub;
+	void *volatile k = malloc(2 * sizeof(void *));  /* the sg_kex_key */
+	if (!k || EVP_PKEY_keygen(x_gen_ctx, &p) != 1 || EVP_PKEY_get_raw_public_key(p, pub, &n) != 1)
+		fail("EVP_PKEY_keygen");
+	free(k);
+	EVP_PKEY_free(p);
+}
+
+static void x25519_keygen_parts(void)
+{
+	RAND_priv_bytes(x_priv_bytes, 32);
+	sg_x25519_public(x_pub_bytes, x_priv_bytes);
+	if (!(x_import_ctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL)) ||
+	    !(x_held = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, x_priv_bytes, 32)))
+		fail("x25519 set-up");
+	printf("\n  X25519 key generation (sg_kex_generate + sg_kex_public), before and after issue 19:\n");
+	printf("    %-62s %9s %12s\n", "", "us", "TSC ticks");
+	struct {
+		const char *what;
+		op_fn fn;
+	} parts[] = {
+		{ "before: EVP_PKEY_keygen (ladder) + get_raw_public_key", x_before },
+		{ "after: sg_kex_generate + sg_kex_public", s_kex_generate },
+		{ "  sg_x25519_public (fixed-base table, own code)", x_base },
+		{ "  RAND_priv_bytes, 32 bytes", x_rand_priv },
+		{ "  EVP_PKEY_fromdata_init + fromdata (priv + pub) + free", x_import_pair },
+		{ "  EVP_PKEY_get_raw_public_key (sg_kex_public)", x_get_public },
+		{ "  malloc + free (the sg_kex_key)", o_malloc_free },
+		{ "for comparison: EVP_PKEY_new_raw_private_key + free", x_import_priv_only },
+	};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		printf("    %-62s %9.2f %12.0f\n", parts[i].what, measure(parts[i].fn, NULL, iters),
+		       measure_tsc(parts[i].fn, NULL, iters));
+	EVP_PKEY_CTX_free(x_import_ctx);
+	EVP_PKEY_free(x_held);
+}
+
 /* ---- the same through libcrypto directly, its cheapest way ---- */
 static void o_spki_fromdata(void *a)
 {
@@ -219,7 +348,6 @@ static void o_spki_fromdata(void *a)
 	EVP_PKEY_free(k);
 }
 
-static EVP_PKEY_CTX *x_gen_ctx;
 static void o_x25519_keygen(void *a)
 {
 	(void)a;
@@ -485,7 +613,7 @@ static double server_peak(sigil_config *cli, double *flight)
 	static size_t hello_len[K];
 	for (int i = 0; i < K; i++) {
 		sigil_conn *c = sigil_conn_new(cli, SIGIL_CLIENT);
-		size_t n;
+		size_t n = 0;
 		const uint8_t *p;
 		if (!c || sigil_conn_set_server_name(c, "localhost") != SIGIL_OK ||
 		    !(p = sigil_conn_send_buf(c, &n)) || !(hello[i] = malloc(n)))
@@ -496,7 +624,7 @@ static double server_peak(sigil_config *cli, double *flight)
 	}
 	double p0 = heap_used(), fl = 0;
 	for (int i = 0; i < K; i++) {
-		size_t used, n;
+		size_t used, n = 0;
 		if (!(held[i] = sigil_conn_new(srv_cfg, SIGIL_SERVER)) ||
 		    sigil_conn_recv_net(held[i], hello[i], hello_len[i], &used) != SIGIL_OK ||
 		    !sigil_conn_send_buf(held[i], &n))
@@ -520,7 +648,7 @@ static double client_peak(sigil_config *cli)
 	static sigil_conn *held[K];
 	double p0 = heap_used();
 	for (int i = 0; i < K; i++) {
-		size_t n;
+		size_t n = 0;
 		if (!(held[i] = sigil_conn_new(cli, SIGIL_CLIENT)) || sigil_conn_set_server_name(held[i], "localhost") != SIGIL_OK ||
 		    !sigil_conn_send_buf(held[i], &n))
 			fail("client hello");
@@ -676,6 +804,8 @@ int main(int argc, char **argv)
 	printf("    server calls only (conn_new, recv_net, conn_free): %8.1f us per handshake\n", srv);
 	printf("    client and server together:                        %8.1f us per handshake\n", both);
 	printf("    server crypto floor (keygen + derive + sign, libcrypto cheapest): %.1f us\n", o_kg + o_dv + o_sg);
+	printf("    the same with sigil's keygen (sg_kex_generate):                  %.1f us\n", hs_kg + o_dv + o_sg);
+	x25519_keygen_parts();
 	hs_cli = cli_hy_cfg;
 	srv_us = 0;
 	double both_hy = measure(handshake, NULL, iters / 2);

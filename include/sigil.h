@@ -446,11 +446,42 @@ const sigil_der *sigil_conn_peer_chain(const sigil_conn *c, size_t *n);
 /* The identity in the peer's end-entity certificate: the one it proved
  * it holds (CertificateVerify) and that the verifier accepted (unless the
  * config is insecure_noverify).  A server learns who a client is from it.
- * SIGIL_OK when the peer sent a certificate, else SIGIL_ERROR.  The
- * subject is written last RDN first (RFC 4514 order), but its values are
- * not escaped: a CN of "alice, O=Example" reads like the two attributes,
- * so where the CA signs names its clients choose, do not authorize on the
- * subject string alone (serial and spki_sha256 are unambiguous). */
+ * SIGIL_OK when the peer sent a certificate, else SIGIL_ERROR.
+ *
+ * subject is the string form of RFC 4514 section 2, with ", " (comma and
+ * space) between RDNs where 4514 has ",":
+ *   - the RDNs last first: -subj "/O=Example/CN=alice" is
+ *     "CN=alice, O=Example"; the attributes of a multi-valued RDN in
+ *     their DER order joined with "+": "CN=alice+UID=42, O=Example";
+ *   - types by name (CN, SN, serialNumber, C, L, ST, street, O, OU,
+ *     title, GN, initials, dnQualifier, pseudonym, emailAddress, DC, UID,
+ *     businessCategory, postalCode, organizationIdentifier,
+ *     jurisdictionL, jurisdictionST, jurisdictionC), others as dotted
+ *     OIDs;
+ *   - values as UTF-8 text, with a backslash before , + " \ < > ; and
+ *     before a leading # or space and a trailing space, and control
+ *     characters (U+0000-001F, U+007F-009F) as \XX per UTF-8 byte: one
+ *     CN "alice, O=Example" is "CN=alice\, O=Example";
+ *   - "#" and the hexadecimal (upper case) of the value's DER for a type
+ *     written as an OID ("1.2.3.4=#0C03616263") and for a value whose
+ *     characters sigil cannot name (a T61String, PrintableString or
+ *     IA5String with a byte above 0x7F: "CN=#1404636166E9").
+ * Different names give different strings, except that the string type
+ * is not shown (the same characters as PrintableString or UTF8String
+ * read the same), so a subject may be compared as a string, e.g.
+ * against a list of allowed subjects.  Case is kept: "CN=Alice" is not
+ * "CN=alice", though RFC 5280 compares them equal.
+ *
+ * san lists the DNS, email and IP entries ("DNS:a.example,
+ * email:alice@example.com, IP:192.0.2.1"; IPv6 as 8 groups of hex) in
+ * certificate order; other kinds are not shown; a comma or backslash in
+ * a name gets a backslash, a control character is \XX.
+ *
+ * Nothing is ever cut: the built-in verifier refuses a client
+ * certificate whose subject or san text is longer than 511 bytes
+ * (alert unsupported_certificate), and otherwise (a server's certificate,
+ * your own verifier, insecure_noverify) this function returns SIGIL_ERROR
+ * for such a certificate. */
 typedef struct sigil_peer_identity {
 	char subject[512];      /* "CN=alice, O=Example" */
 	char san[512];          /* "DNS:a.example, email:alice@example.com, IP:192.0.2.1" */

@@ -35,9 +35,11 @@
 #include <unistd.h>
 
 #include "ca.h"
+#include "opt.h"
+#include "tools.h"
+#include "version.h"
 #include "crypto/crypto.h"
 #include "der/der.h"
-#include "tools.h"
 #include "x509/x509.h"
 
 #define DB_FORMAT "sigil-ca-1"
@@ -533,17 +535,6 @@ struct init_opts {
 	int days;
 	int path_len;           /* -1: none */
 };
-
-static int parse_days(const char *s, int *days)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v < 1 || v > 36500)
-		return -1;
-	*days = (int)v;
-	return 0;
-}
 
 /* Creates a CA in dir: signed by parent (an open CA) or self-signed. */
 static int ca_create(const char *dir, const struct init_opts *o, struct ca *parent,
@@ -1408,115 +1399,15 @@ err:
 
 /* ---- the command line ---- */
 
-static const char usage_text[] =
-	"usage: sigil ca COMMAND DIR [OPTIONS]\n"
-	"\n"
-	"  init DIR [--name NAME] [--key-type T] [--days N]\n"
-	"      a new root CA in DIR (refuses to overwrite one)\n"
-	"  intermediate DIR NEWDIR [--name NAME] [--path-len N] [--key-type T] [--days N]\n"
-	"      a new CA in NEWDIR signed by DIR\n"
-	"  issue DIR (--server NAME[,NAME...] | --client NAME) [--days N] [--key-type T]\n"
-	"        [--out PREFIX] [--csr FILE] [--p12 [--p12-pass PASS]] [--force]\n"
-	"      a leaf certificate: PREFIX.key (0600), PREFIX.crt (leaf then\n"
-	"      intermediates), PREFIX.p12 with --p12\n"
-	"  revoke DIR SERIAL [--reason REASON]\n"
-	"  crl DIR [--out FILE] [--days N]\n"
-	"  list DIR\n"
-	"  dev HOME\n"
-	"      the development CA of `sigil serve`: HOME/ca and a localhost certificate\n"
-	"\n"
-	"key types: ec-p256 (default), ec-p384, ed25519, rsa-2048, rsa-3072, rsa-4096\n"
-	"'sigil ca COMMAND --help' describes each command.\n";
+static const char key_types_help[] = "ec-p256, ec-p384, ed25519, rsa-2048, rsa-3072 or rsa-4096";
 
-static const struct {
-	const char *cmd;
-	const char *help;
-} helps[] = {
-	{ "init", "usage: sigil ca init DIR [--name NAME] [--key-type T] [--days N]\n"
-	  "Creates a root CA in DIR: ca.key (0600), ca.crt (self-signed,\n"
-	  "basicConstraints CA:TRUE critical, keyUsage keyCertSign+cRLSign),\n"
-	  "root.crt, chain.crt and ca.db. Defaults: --name \"sigil CA\",\n"
-	  "--key-type ec-p256, --days 3650. Refuses a DIR that holds a CA.\n" },
-	{ "intermediate", "usage: sigil ca intermediate DIR NEWDIR [--name NAME] [--path-len N]\n"
-	  "                                 [--key-type T] [--days N]\n"
-	  "Creates a CA in NEWDIR whose certificate DIR signs (recorded in DIR's\n"
-	  "database, revocable there). NEWDIR works with every command.\n"
-	  "Defaults: --name \"sigil Intermediate CA\", --days 1825, --path-len one\n"
-	  "below DIR's, or none.\n" },
-	{ "issue", "usage: sigil ca issue DIR (--server NAME[,NAME...] | --client NAME)\n"
-	  "            [--days N] [--key-type T] [--out PREFIX] [--csr FILE]\n"
-	  "            [--p12 [--p12-pass PASS]] [--force]\n"
-	  "--server: DNS names, *.wildcards and IP addresses (subjectAltName; the\n"
-	  "first is also the CN), extKeyUsage serverAuth. --client: the CN of a\n"
-	  "client certificate, extKeyUsage clientAuth. --csr signs a PKCS#10\n"
-	  "request (PEM or DER) after checking its signature; without --server or\n"
-	  "--client its requested subjectAltName is used. --p12 also writes\n"
-	  "PREFIX.p12 protected by --p12-pass, $SIGIL_P12_PASS, or a generated\n"
-	  "password that is printed. Defaults: --days 365, --key-type ec-p256,\n"
-	  "--out the first name. Existing files are kept unless --force.\n" },
-	{ "revoke", "usage: sigil ca revoke DIR SERIAL [--reason REASON]\n"
-	  "Marks a certificate of this CA revoked. SERIAL in hex (as `sigil ca\n"
-	  "list` or `openssl x509 -serial` print it). REASON: unspecified,\n"
-	  "keyCompromise, cACompromise, affiliationChanged, superseded,\n"
-	  "cessationOfOperation, certificateHold, privilegeWithdrawn, aACompromise.\n" },
-	{ "crl", "usage: sigil ca crl DIR [--out FILE] [--days N]\n"
-	  "Signs a CRL of every revoked certificate, with the next CRL number.\n"
-	  "Defaults: --out DIR/crl.pem, --days 7 (nextUpdate).\n" },
-	{ "dev", "usage: sigil ca dev HOME\n"
-	  "Creates HOME/ca (\"sigil development CA\", ec-p256) if missing and a\n"
-	  "certificate for localhost, 127.0.0.1 and ::1 (renewed when it expires\n"
-	  "within 7 days); prints the paths of the root, the certificate and the key.\n" },
-	{ "list", "usage: sigil ca list DIR\n"
-	  "Every certificate issued: serial, status, notAfter, profile, subject,\n"
-	  "names.\n" },
-};
-
-static int want_help(int argc, char **argv, const char *cmd)
+/* Parse a subcommand's options; OPT_GO or the exit status. */
+static int parse(struct opt_cmd *cmd, struct opt *opts, size_t n, int argc, char **argv, char **pos,
+		 int *npos)
 {
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			for (size_t k = 0; k < sizeof helps / sizeof helps[0]; k++)
-				if (strcmp(helps[k].cmd, cmd) == 0)
-					fputs(helps[k].help, stdout);
-			return 1;
-		}
-	return 0;
-}
-
-/* Options after the positional arguments: --name VALUE pairs and flags. */
-struct opt {
-	const char *name;
-	bool has_value;
-	const char *value;
-	bool seen;
-};
-
-static int parse_opts(int argc, char **argv, int first, struct opt *opts, size_t n,
-		      char *err, size_t errlen)
-{
-	for (int i = first; i < argc; i++) {
-		size_t k;
-		for (k = 0; k < n; k++)
-			if (strcmp(argv[i], opts[k].name) == 0)
-				break;
-		if (k == n) {
-			seterr(err, errlen, "unknown option \"%s\"", argv[i]);
-			return -1;
-		}
-		if (opts[k].seen) {
-			seterr(err, errlen, "%s given twice", opts[k].name);
-			return -1;
-		}
-		opts[k].seen = true;
-		if (opts[k].has_value) {
-			if (i + 1 >= argc) {
-				seterr(err, errlen, "%s needs a value", opts[k].name);
-				return -1;
-			}
-			opts[k].value = argv[++i];
-		}
-	}
-	return 0;
+	cmd->opts = opts;
+	cmd->nopts = n;
+	return opt_parse(cmd, argc, argv, pos, npos);
 }
 
 /* The default output prefix from a name: safe file-name characters. */
@@ -1536,50 +1427,51 @@ static void default_prefix(const char *name, char *out, size_t cap)
 	out[k] = 0;
 }
 
-static int cmd_init(int argc, char **argv, bool intermediate, char *err, size_t errlen)
+static int cmd_init(int argc, char **argv, bool intermediate)
 {
-	struct opt o[] = {
-		{ "--name", true, NULL, false }, { "--key-type", true, NULL, false },
-		{ "--days", true, NULL, false }, { "--path-len", true, NULL, false },
+	const char *name = NULL, *kt = NULL;
+	int days = 0, path_len = -1;
+	struct opt opts[] = {
+		OPTION("--name", 0, OPT_STRING, "NAME", intermediate ? "sigil Intermediate CA" : "sigil CA",
+		       "the CA's name (subject CN)", &name),
+		OPTION("--key-type", 0, OPT_STRING, "TYPE", "ec-p256", key_types_help, &kt),
+		OPTION("--days", 0, OPT_INT, "N", intermediate ? "1825" : "3650", "validity in days", &days, 1, 36500),
+		OPTION("--path-len", 0, OPT_INT, "N", NULL,
+		       "pathLenConstraint: how many CAs may follow below (default: one below DIR's, or none)",
+		       &path_len, 0, 16),
 	};
-	int npos = intermediate ? 3 : 2;
-	struct init_opts io = { intermediate ? "sigil Intermediate CA" : "sigil CA", 0,
-				intermediate ? 1825 : 3650, -1 };
-	if (argc < npos || argv[1][0] == '-' || (intermediate && argv[2][0] == '-')) {
-		seterr(err, errlen, "usage: sigil ca %s", intermediate ? "intermediate DIR NEWDIR [...]" : "init DIR [...]");
-		return 2;
-	}
-	if (parse_opts(argc, argv, npos, o, intermediate ? 4 : 3, err, errlen) != 0)
-		return 2;
-	if (o[0].value)
-		io.name = o[0].value;
-	if (o[1].value && key_type_lookup(o[1].value, &io.kt) != 0) {
-		seterr(err, errlen, "unknown key type \"%s\" (ec-p256, ec-p384, ed25519, rsa-2048, rsa-3072, rsa-4096)", o[1].value);
-		return 1;
-	}
-	if (o[2].value && parse_days(o[2].value, &io.days) != 0) {
-		seterr(err, errlen, "--days: a whole number of days from 1 to 36500");
-		return 1;
-	}
-	if (o[3].value) {
-		int pl;
-		if (parse_days(o[3].value, &pl) == 0 && pl <= 16)
-			io.path_len = pl;
-		else if (strcmp(o[3].value, "0") == 0)
-			io.path_len = 0;
-		else {
-			seterr(err, errlen, "--path-len: a number from 0 to 16");
-			return 1;
+	struct opt_cmd cmd = {
+		intermediate ? "ca intermediate" : "ca init", intermediate ? "DIR NEWDIR [options]" : "DIR [options]",
+		intermediate ? "Creates a CA in NEWDIR whose certificate DIR signs (recorded in DIR's database, "
+			       "revocable there).  NEWDIR works with every command."
+			     : "Creates a root CA in DIR: ca.key (0600), ca.crt (self-signed, basicConstraints "
+			       "CA:TRUE critical, keyUsage keyCertSign+cRLSign), root.crt, chain.crt and ca.db.  "
+			       "Refuses a DIR that holds a CA.",
+		NULL, NULL, 0, intermediate ? 2 : 1, intermediate ? 2 : 1,
+	};
+	char *pos[2];
+	int npos;
+	int pr = parse(&cmd, opts, intermediate ? 4 : 3, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	struct init_opts io = { name, 0, days, path_len };
+	if (key_type_lookup(kt, &io.kt) != 0)
+		return opt_usage_error(&cmd, "--key-type: unknown key type \"%s\" (%s)", kt, key_types_help);
+	char err[1024] = "";
+	int rc;
+	if (!intermediate) {
+		rc = ca_create(pos[0], &io, NULL, true, err, sizeof err) == 0 ? EX_OK : EX_FAIL;
+	} else {
+		struct ca parent;
+		rc = EX_FAIL;
+		if (ca_open(&parent, pos[0], true, true, err, sizeof err) == 0) {
+			rc = ca_create(pos[1], &io, &parent, true, err, sizeof err) == 0 ? EX_OK : EX_FAIL;
+			ca_close(&parent);
 		}
 	}
-	if (!intermediate)
-		return ca_create(argv[1], &io, NULL, true, err, errlen) == 0 ? 0 : 1;
-	struct ca parent;
-	if (ca_open(&parent, argv[1], true, true, err, errlen) != 0)
-		return 1;
-	int rc = ca_create(argv[2], &io, &parent, true, err, errlen);
-	ca_close(&parent);
-	return rc == 0 ? 0 : 1;
+	if (rc != EX_OK)
+		fprintf(stderr, "sigil %s: %s\n", cmd.name, err);
+	return rc;
 }
 
 static int split_names(const char *list, struct issue_opts *io, char *err, size_t errlen)
@@ -1613,77 +1505,110 @@ static int split_names(const char *list, struct issue_opts *io, char *err, size_
 	return 0;
 }
 
-static int cmd_issue(int argc, char **argv, char *err, size_t errlen)
+/* --csr FILE: a PKCS#10 request, signed by its own key, read at start-up. */
+static int check_csr(const char *path)
 {
-	struct opt o[] = {
-		{ "--server", true, NULL, false }, { "--client", true, NULL, false },
-		{ "--days", true, NULL, false }, { "--key-type", true, NULL, false },
-		{ "--out", true, NULL, false }, { "--csr", true, NULL, false },
-		{ "--p12", false, NULL, false }, { "--p12-pass", true, NULL, false },
-		{ "--force", false, NULL, false },
+	sg_wr der;
+	sg_x509_csr req;
+	char err[512], perr[256];
+	sg_wr_init(&der, NULL, 0, 1u << 16);
+	int rc = EX_OK;
+	if (load_der(path, "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST", &der, err, sizeof err) != 0) {
+		fprintf(stderr, "sigil ca issue: --csr %s\n", err);
+		rc = EX_FILE;
+	} else if (sg_x509_csr_parse(&req, der.buf, der.len, perr, sizeof perr) != 0) {
+		fprintf(stderr, "sigil ca issue: --csr %s: %s\n", path, perr);
+		rc = EX_FILE;
+	}
+	sg_wr_free(&der);
+	return rc;
+}
+
+static int cmd_issue(int argc, char **argv)
+{
+	const char *server = NULL, *client = NULL, *kt = NULL, *out = NULL, *csr = NULL, *p12_pass = NULL;
+	int days = 0, p12 = 0, force = 0;
+	struct opt opts[] = {
+		OPTION("--server", 0, OPT_STRING, "NAME[,NAME...]", NULL,
+		       "a server certificate for these DNS names, *.wildcards and IP addresses (subjectAltName; "
+		       "the first is also the CN), extKeyUsage serverAuth", &server),
+		OPTION("--client", 0, OPT_STRING, "NAME", NULL,
+		       "a client certificate with this CN (commas and all), extKeyUsage clientAuth", &client),
+		OPTION("--days", 0, OPT_INT, "N", "365", "validity in days", &days, 1, 36500),
+		OPTION("--key-type", 0, OPT_STRING, "TYPE", "ec-p256", key_types_help, &kt),
+		OPTION("--out", 0, OPT_STRING, "PREFIX", NULL,
+		       "write PREFIX.key (0600) and PREFIX.crt (leaf then intermediates) (default: the first name)",
+		       &out),
+		OPTION("--csr", 0, OPT_FILE, "FILE", NULL,
+		       "sign this PKCS#10 request (PEM or DER) after checking its signature; without --server or "
+		       "--client its requested subjectAltName is used", &csr),
+		OPTION("--p12", 0, OPT_FLAG, NULL, NULL, "also write PREFIX.p12", &p12),
+		OPTION("--p12-pass", 0, OPT_STRING, "PASS", NULL,
+		       "the PKCS#12 password (default: $SIGIL_P12_PASS, or a generated one that is printed)",
+		       &p12_pass),
+		OPTION("--force", 0, OPT_FLAG, NULL, NULL, "replace existing PREFIX files", &force),
 	};
+	struct opt_cmd cmd = {
+		"ca issue", "DIR (--server NAMES | --client NAME | --csr FILE) [options]",
+		"Issues a leaf certificate signed by the CA in DIR.", NULL, NULL, 0, 1, 1,
+	};
+	char *pos[1];
+	int npos;
+	int pr = parse(&cmd, opts, sizeof opts / sizeof opts[0], argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
 	struct issue_opts io;
 	struct ca ca;
-	char prefix[PATH_MAX], pass[32];
-	int ret = 1;
+	char prefix[PATH_MAX], pass[32], err[1024] = "";
+	int ret = EX_FAIL;
 	memset(&io, 0, sizeof io);
-	io.days = 365;
-	if (argc < 2 || argv[1][0] == '-') {
-		seterr(err, errlen, "usage: sigil ca issue DIR (--server NAMES | --client NAME) [...]");
-		return 2;
-	}
-	if (parse_opts(argc, argv, 2, o, sizeof o / sizeof o[0], err, errlen) != 0)
-		return 2;
-	if (o[0].seen && o[1].seen) {
-		seterr(err, errlen, "--server and --client are exclusive");
-		return 2;
-	}
-	if (!o[0].seen && !o[1].seen && !o[5].seen) {
-		seterr(err, errlen, "give --server NAMES or --client NAME (or --csr FILE)");
-		return 2;
-	}
-	io.server = !o[1].seen;
-	if (o[0].value && split_names(o[0].value, &io, err, errlen) != 0)
+	memset(pass, 0, sizeof pass);
+	io.days = days;
+	if (server && client)
+		return opt_usage_error(&cmd, "--server and --client are exclusive");
+	if (!server && !client && !csr)
+		return opt_usage_error(&cmd, "give --server NAMES or --client NAME (or --csr FILE)");
+	/* An empty list ("--server ''") names nothing: without this check the
+	 * issue went on with no name at all and crashed. */
+	if (server && !*server)
+		return opt_usage_error(&cmd, "--server needs at least one name (NAME[,NAME...])");
+	if (client && (!*client || strlen(client) > 64))
+		return opt_usage_error(&cmd, "--client: a name of 1 to 64 bytes");
+	if (key_type_lookup(kt, &io.kt) != 0)
+		return opt_usage_error(&cmd, "--key-type: unknown key type \"%s\" (%s)", kt, key_types_help);
+	if (p12_pass && !p12)
+		return opt_usage_error(&cmd, "--p12-pass goes with --p12");
+	if (csr && (ret = check_csr(csr)) != EX_OK)
+		return ret;
+	ret = EX_USAGE;
+	io.server = !client;
+	if (server && split_names(server, &io, err, sizeof err) != 0)
 		goto done;
-	if (o[1].value) {
-		if (!*o[1].value || strlen(o[1].value) > 64) {
-			seterr(err, errlen, "--client: a name of 1 to 64 bytes");
-			goto done;
-		}
+	if (client) {
 		/* One name, commas and all ("Doe, John"): it is a CN, not a
 		 * list. */
-		if (!(io.names[0] = strdup(o[1].value))) {
-			seterr(err, errlen, "out of memory");
+		if (!(io.names[0] = strdup(client))) {
+			seterr(err, sizeof err, "out of memory");
+			ret = EX_FAIL;
 			goto done;
 		}
 		io.n_names = 1;
 	}
 	for (size_t i = 0; i < io.n_names && io.server; i++)
 		if (!sg_x509_san_name_ok(io.names[i])) {
-			seterr(err, errlen, "\"%s\" is not a DNS name, wildcard or IP address", io.names[i]);
+			seterr(err, sizeof err, "\"%s\" is not a DNS name, wildcard or IP address", io.names[i]);
 			goto done;
 		}
-	if (o[2].value && parse_days(o[2].value, &io.days) != 0) {
-		seterr(err, errlen, "--days: a whole number of days from 1 to 36500");
-		goto done;
-	}
-	if (o[3].value && key_type_lookup(o[3].value, &io.kt) != 0) {
-		seterr(err, errlen, "unknown key type \"%s\" (ec-p256, ec-p384, ed25519, rsa-2048, rsa-3072, rsa-4096)", o[3].value);
-		goto done;
-	}
-	io.csr = o[5].value;
-	io.p12 = o[6].seen;
-	io.force = o[8].seen;
-	if (o[7].seen && !io.p12) {
-		seterr(err, errlen, "--p12-pass without --p12");
-		goto done;
-	}
+	ret = EX_FAIL;
+	io.csr = csr;
+	io.p12 = p12;
+	io.force = force;
 	if (io.p12) {
-		io.p12_pass = o[7].value ? o[7].value : getenv("SIGIL_P12_PASS");
+		io.p12_pass = p12_pass ? p12_pass : getenv("SIGIL_P12_PASS");
 		if (!io.p12_pass) {
 			uint8_t r[12];
 			if (sg_random(r, sizeof r) != 0 || sg_base64_encode(r, sizeof r, pass, sizeof pass) < 0) {
-				seterr(err, errlen, "random number generator failed");
+				seterr(err, sizeof err, "random number generator failed");
 				goto done;
 			}
 			for (char *p = pass; *p; p++)
@@ -1692,12 +1617,12 @@ static int cmd_issue(int argc, char **argv, char *err, size_t errlen)
 			io.p12_pass = pass;
 		}
 	}
-	if (ca_open(&ca, argv[1], true, true, err, errlen) != 0)
+	if (ca_open(&ca, pos[0], true, true, err, sizeof err) != 0)
 		goto done;
 	/* With --csr and no names the names come from the request, so the
 	 * default prefix is chosen inside; take it from the CSR file then. */
-	if (o[4].value)
-		snprintf(prefix, sizeof prefix, "%s", o[4].value);
+	if (out)
+		snprintf(prefix, sizeof prefix, "%s", out);
 	else if (io.n_names)
 		default_prefix(io.names[0], prefix, sizeof prefix);
 	else {
@@ -1707,8 +1632,8 @@ static int cmd_issue(int argc, char **argv, char *err, size_t errlen)
 			*dot = 0;
 	}
 	io.prefix = prefix;
-	if (do_issue_locked(&ca, &io, err, errlen) == 0) {
-		ret = 0;
+	if (do_issue_locked(&ca, &io, err, sizeof err) == 0) {
+		ret = EX_OK;
 		if (io.p12 && io.p12_pass == pass)
 			printf("PKCS#12 password: %s\n", pass);
 	}
@@ -1717,90 +1642,171 @@ done:
 	for (size_t i = 0; i < io.n_names; i++)
 		free(io.names[i]);
 	sg_wipe(pass, sizeof pass);
+	if (ret != EX_OK && err[0])
+		fprintf(stderr, "sigil ca issue: %s\n", err);
 	return ret;
+}
+
+static int cmd_revoke(int argc, char **argv)
+{
+	const char *reason_name = NULL;
+	struct opt opts[] = {
+		OPTION("--reason", 0, OPT_STRING, "REASON", NULL,
+		       "unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, "
+		       "cessationOfOperation, certificateHold, privilegeWithdrawn or aACompromise (default: none "
+		       "given)", &reason_name),
+	};
+	struct opt_cmd cmd = {
+		"ca revoke", "DIR SERIAL [options]",
+		"Marks a certificate of this CA revoked.  SERIAL in hex, as 'sigil ca list' or 'openssl x509 "
+		"-serial' print it.", NULL, NULL, 0, 2, 2,
+	};
+	char *pos[2];
+	int npos;
+	int pr = parse(&cmd, opts, 1, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	int reason = 0;
+	/* removeFromCRL (8) belongs to delta CRLs only (RFC 5280 5.3.1). */
+	if (reason_name && ((reason = sg_x509_crl_reason_code(reason_name)) < 0 || reason == 8))
+		return opt_usage_error(&cmd, "--reason: unknown revocation reason \"%s\"", reason_name);
+	struct ca ca;
+	char err[1024] = "";
+	int rc = EX_FAIL;
+	if (ca_open(&ca, pos[0], false, true, err, sizeof err) == 0) {
+		rc = do_revoke_locked(&ca, pos[1], reason, err, sizeof err) == 0 ? EX_OK : EX_FAIL;
+		ca_close(&ca);
+	}
+	if (rc != EX_OK)
+		fprintf(stderr, "sigil ca revoke: %s\n", err);
+	return rc;
+}
+
+static int cmd_crl(int argc, char **argv)
+{
+	const char *out_opt = NULL;
+	int days = 0;
+	struct opt opts[] = {
+		OPTION("--out", 0, OPT_STRING, "FILE", NULL, "where to write the CRL (default: DIR/crl.pem)", &out_opt),
+		OPTION("--days", 0, OPT_INT, "N", "7", "days until nextUpdate", &days, 1, 36500),
+	};
+	struct opt_cmd cmd = {
+		"ca crl", "DIR [options]",
+		"Signs a CRL of every revoked certificate, with the next CRL number.", NULL, NULL, 0, 1, 1,
+	};
+	char *pos[1];
+	int npos;
+	int pr = parse(&cmd, opts, 2, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	char out[PATH_MAX], err[1024] = "";
+	if (out_opt ? snprintf(out, sizeof out, "%s", out_opt) >= (int)sizeof out
+		    : path_join(out, sizeof out, pos[0], "crl.pem") != 0)
+		return opt_usage_error(&cmd, "--out: path too long");
+	struct ca ca;
+	int rc = EX_FAIL;
+	if (ca_open(&ca, pos[0], true, true, err, sizeof err) == 0) {
+		rc = do_crl_locked(&ca, out, days, err, sizeof err) == 0 ? EX_OK : EX_FAIL;
+		ca_close(&ca);
+	}
+	if (rc != EX_OK)
+		fprintf(stderr, "sigil ca crl: %s\n", err);
+	return rc;
+}
+
+static int cmd_dev(int argc, char **argv)
+{
+	struct opt_cmd cmd = {
+		"ca dev", "HOME",
+		"Creates HOME/ca (\"sigil development CA\", ec-p256) if missing and a certificate for "
+		"localhost, 127.0.0.1 and ::1 (renewed when it expires within 7 days); prints the paths of the "
+		"root, the certificate and the key.", NULL, NULL, 0, 1, 1,
+	};
+	char *pos[1];
+	int npos;
+	int pr = opt_parse(&cmd, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	char ca_crt[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], err[1024] = "";
+	if (sg_ca_ensure_dev(pos[0], ca_crt, sizeof ca_crt, crt, key, sizeof crt, err, sizeof err) != 0) {
+		fprintf(stderr, "sigil ca dev: %s\n", err);
+		return EX_FAIL;
+	}
+	printf("ca %s\ncert %s\nkey %s\n", ca_crt, crt, key);
+	return EX_OK;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct opt_cmd cmd = {
+		"ca list", "DIR",
+		"Every certificate issued: serial, status, notAfter, profile, subject, names.", NULL, NULL, 0, 1, 1,
+	};
+	char *pos[1];
+	int npos;
+	int pr = opt_parse(&cmd, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	struct ca ca;
+	char err[1024] = "";
+	int rc = EX_FAIL;
+	if (ca_open(&ca, pos[0], false, false, err, sizeof err) == 0) {
+		rc = do_list(&ca, err, sizeof err) == 0 ? EX_OK : EX_FAIL;
+		ca_close(&ca);
+	}
+	if (rc != EX_OK)
+		fprintf(stderr, "sigil ca list: %s\n", err);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *synopsis;
+	const char *help;
+} ca_commands[] = {
+	{ "init", NULL, "DIR [--name NAME] [--key-type T] [--days N]", "a new root CA in DIR" },
+	{ "intermediate", NULL, "DIR NEWDIR [--name NAME] [--path-len N] [--key-type T] [--days N]",
+	  "a new CA in NEWDIR signed by DIR" },
+	{ "issue", cmd_issue, "DIR (--server NAMES | --client NAME | --csr FILE) [options]",
+	  "a leaf certificate: PREFIX.key, PREFIX.crt, PREFIX.p12 with --p12" },
+	{ "revoke", cmd_revoke, "DIR SERIAL [--reason REASON]", "revoke a certificate" },
+	{ "crl", cmd_crl, "DIR [--out FILE] [--days N]", "sign a new CRL" },
+	{ "list", cmd_list, "DIR", "every certificate issued" },
+	{ "dev", cmd_dev, "HOME", "the development CA of 'sigil serve' and a localhost certificate" },
+};
+
+static void ca_usage(FILE *f)
+{
+	fprintf(f, "usage: sigil ca COMMAND ARGS [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof ca_commands / sizeof ca_commands[0]; i++)
+		fprintf(f, "  %-13s %s\n  %-13s %s\n", ca_commands[i].name, ca_commands[i].synopsis, "",
+			ca_commands[i].help);
+	fprintf(f, "\nkey types: %s\n'sigil ca COMMAND --help' lists every option of a command.\n"
+		   "exit status: see 'sigil --help'.\n", key_types_help);
 }
 
 int do_ca(int argc, char **argv)
 {
-	char err[1024] = "";
-	int rc = 1;
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+	if (argc < 2) {
+		fprintf(stderr, "sigil ca: a command is missing (see 'sigil ca --help')\n");
+		return EX_USAGE;
 	}
-	const char *cmd = argv[1];
-	argc--;
-	argv++;
-	if (want_help(argc, argv, cmd))
-		return 0;
-	if (strcmp(cmd, "init") == 0) {
-		rc = cmd_init(argc, argv, false, err, sizeof err);
-	} else if (strcmp(cmd, "intermediate") == 0) {
-		rc = cmd_init(argc, argv, true, err, sizeof err);
-	} else if (strcmp(cmd, "issue") == 0) {
-		rc = cmd_issue(argc, argv, err, sizeof err);
-	} else if (strcmp(cmd, "revoke") == 0) {
-		struct opt o[] = { { "--reason", true, NULL, false } };
-		int reason = 0;
-		struct ca ca;
-		if (argc < 3 || argv[1][0] == '-' || argv[2][0] == '-') {
-			seterr(err, sizeof err, "usage: sigil ca revoke DIR SERIAL [--reason REASON]");
-			rc = 2;
-		} else if (parse_opts(argc, argv, 3, o, 1, err, sizeof err) != 0) {
-			rc = 2;
-		} else if (o[0].value && ((reason = sg_x509_crl_reason_code(o[0].value)) < 0 ||
-					  reason == 8)) {
-			/* removeFromCRL (8) belongs to delta CRLs only
-			 * (RFC 5280 5.3.1). */
-			seterr(err, sizeof err, "unknown revocation reason \"%s\"", o[0].value);
-		} else if (ca_open(&ca, argv[1], false, true, err, sizeof err) == 0) {
-			rc = do_revoke_locked(&ca, argv[2], reason, err, sizeof err) == 0 ? 0 : 1;
-			ca_close(&ca);
-		}
-	} else if (strcmp(cmd, "crl") == 0) {
-		struct opt o[] = { { "--out", true, NULL, false }, { "--days", true, NULL, false } };
-		int days = 7;
-		char out[PATH_MAX];
-		struct ca ca;
-		if (argc < 2 || argv[1][0] == '-') {
-			seterr(err, sizeof err, "usage: sigil ca crl DIR [--out FILE] [--days N]");
-			rc = 2;
-		} else if (parse_opts(argc, argv, 2, o, 2, err, sizeof err) != 0) {
-			rc = 2;
-		} else if (o[1].value && parse_days(o[1].value, &days) != 0) {
-			seterr(err, sizeof err, "--days: a whole number of days from 1 to 36500");
-		} else if ((o[0].value ? snprintf(out, sizeof out, "%s", o[0].value) >= (int)sizeof out
-				       : path_join(out, sizeof out, argv[1], "crl.pem") != 0)) {
-			seterr(err, sizeof err, "--out: path too long");
-		} else if (ca_open(&ca, argv[1], true, true, err, sizeof err) == 0) {
-			rc = do_crl_locked(&ca, out, days, err, sizeof err) == 0 ? 0 : 1;
-			ca_close(&ca);
-		}
-	} else if (strcmp(cmd, "dev") == 0) {
-		char ca_crt[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
-		if (argc != 2 || argv[1][0] == '-') {
-			seterr(err, sizeof err, "usage: sigil ca dev HOME");
-			rc = 2;
-		} else if (sg_ca_ensure_dev(argv[1], ca_crt, sizeof ca_crt, crt, key, sizeof crt,
-					    err, sizeof err) == 0) {
-			printf("ca %s\ncert %s\nkey %s\n", ca_crt, crt, key);
-			rc = 0;
-		}
-	} else if (strcmp(cmd, "list") == 0) {
-		struct ca ca;
-		if (argc != 2 || argv[1][0] == '-') {
-			seterr(err, sizeof err, "usage: sigil ca list DIR");
-			rc = 2;
-		} else if (ca_open(&ca, argv[1], false, false, err, sizeof err) == 0) {
-			rc = do_list(&ca, err, sizeof err) == 0 ? 0 : 1;
-			ca_close(&ca);
-		}
-	} else {
-		fprintf(stderr, "sigil ca: unknown command \"%s\"\n", cmd);
-		fputs(usage_text, stderr);
-		return 2;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		ca_usage(stdout);
+		return EX_OK;
 	}
-	if (rc != 0 && err[0])
-		fprintf(stderr, "sigil ca %s: %s\n", cmd, err);
-	return rc;
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("sigil %s\n", SIGIL_TOOLS_VERSION);
+		return EX_OK;
+	}
+	if (strcmp(argv[1], "init") == 0)
+		return cmd_init(argc - 1, argv + 1, false);
+	if (strcmp(argv[1], "intermediate") == 0)
+		return cmd_init(argc - 1, argv + 1, true);
+	for (size_t i = 0; i < sizeof ca_commands / sizeof ca_commands[0]; i++)
+		if (ca_commands[i].run && strcmp(argv[1], ca_commands[i].name) == 0)
+			return ca_commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "sigil ca: unknown command \"%s\" (see 'sigil ca --help')\n", argv[1]);
+	return EX_USAGE;
 }

@@ -4,13 +4,15 @@
  *
  * Verifies CERT.pem (the leaf, optionally followed by intermediates) and
  * prints "OK" and the chain it built, or "certificate verify failed:
- * <reason>".  Exit 0 when valid, 1 when not, 2 on usage errors.
+ * <reason>".  Exit 0 when valid, 1 when not, 2 on usage errors, 7 when a
+ * file cannot be read or holds nothing usable.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "der/der.h"
+#include "opt.h"
 #include "tools.h"
 #include "x509/x509.h"
 
@@ -101,71 +103,67 @@ static int parse_time(const char *s, int64_t *t)
 	return 0;
 }
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: sigil verify CERT.pem [--cacert FILE|DIR] [--untrusted FILE]\n"
-		"                    [--host NAME|IP] [--at TIME] [--purpose server|client]\n"
-		"                    [--crl FILE] [--pin sha256//BASE64[;...]]\n");
-}
-
 int do_verify(int argc, char **argv)
 {
-	const char *cert = NULL, *host = NULL, *pins = NULL;
-	const char *cacerts[16], *untrusted[16], *crlfiles[16];
-	size_t ncacert = 0, nuntrusted = 0, ncrl = 0;
+	const char *host = NULL, *pins = NULL, *at = NULL, *purpose = "server";
+	struct opt_list cacerts = { 0 }, untrusted = { 0 }, crlfiles = { 0 };
+	struct opt opts[] = {
+		OPTION("--cacert", 0, OPT_LIST, "FILE|DIR", NULL,
+		       "trust anchors: a PEM bundle or a directory of them (default: the system bundle)", &cacerts),
+		OPTION("--untrusted", 0, OPT_LIST, "FILE", NULL, "more intermediate certificates to build the path with",
+		       &untrusted),
+		OPTION("--host", 0, OPT_STRING, "NAME|IP", NULL,
+		       "check the leaf for this DNS name or IP address (RFC 9525, no CN fallback)", &host),
+		OPTION("--at", 0, OPT_STRING, "TIME", NULL,
+		       "validate at TIME instead of now: Unix seconds, @SECONDS or YYYY-MM-DD[THH:MM[:SS]]", &at),
+		OPTION("--purpose", 0, OPT_STRING, "server|client", "server", "the extKeyUsage the leaf needs", &purpose),
+		OPTION("--crl", 0, OPT_LIST, "FILE", NULL,
+		       "CRLs; with any, the leaf must be covered by a current CRL of its issuer", &crlfiles),
+		OPTION("--pin", 0, OPT_STRING, "sha256//B64[;...]", NULL,
+		       "some certificate of the path must have one of these SPKI hashes", &pins),
+	};
+	struct opt_cmd cmd = {
+		"verify", "CERT.pem [options]",
+		"RFC 5280 path validation of CERT.pem (the leaf, optionally followed by intermediates): prints "
+		"OK and the path it built (exit 0), or the reason it is not valid (exit 1).",
+		NULL, opts, sizeof opts / sizeof opts[0], 1, 1,
+	};
+	char *pos[1];
+	int npos;
 	sg_x509_verify_opts o = {0};
 	char err[512];
-	int ret = 2;
-
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		if (a[0] != '-') {
-			if (cert) {
-				usage();
-				return 2;
-			}
-			cert = a;
-			continue;
-		}
-		if (!val) {
-			usage();
-			return 2;
-		}
-		i++;
-		if (strcmp(a, "--cacert") == 0 && ncacert < 16) {
-			cacerts[ncacert++] = val;
-		} else if (strcmp(a, "--untrusted") == 0 && nuntrusted < 16) {
-			untrusted[nuntrusted++] = val;
-		} else if (strcmp(a, "--crl") == 0 && ncrl < 16) {
-			crlfiles[ncrl++] = val;
-		} else if (strcmp(a, "--host") == 0) {
-			host = val;
-		} else if (strcmp(a, "--pin") == 0) {
-			pins = val;
-		} else if (strcmp(a, "--at") == 0) {
-			if (parse_time(val, &o.at) != 0) {
-				fprintf(stderr, "sigil verify: bad time %s\n", val);
-				return 2;
-			}
-		} else if (strcmp(a, "--purpose") == 0) {
-			if (strcmp(val, "server") == 0)
-				o.purpose = SG_X509_PURPOSE_SERVER;
-			else if (strcmp(val, "client") == 0)
-				o.purpose = SG_X509_PURPOSE_CLIENT;
-			else {
-				usage();
-				return 2;
-			}
-		} else {
-			usage();
-			return 2;
-		}
+	int ret = EX_USAGE;
+	int pr = opt_parse(&cmd, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	const char *cert = pos[0];
+	if (at && parse_time(at, &o.at) != 0) {
+		ret = opt_usage_error(&cmd, "--at %s: want Unix seconds, @SECONDS or YYYY-MM-DD[THH:MM[:SS]]", at);
+		goto args;
 	}
-	if (!cert) {
-		usage();
-		return 2;
+	if (strcmp(purpose, "server") == 0)
+		o.purpose = SG_X509_PURPOSE_SERVER;
+	else if (strcmp(purpose, "client") == 0)
+		o.purpose = SG_X509_PURPOSE_CLIENT;
+	else {
+		ret = opt_usage_error(&cmd, "--purpose %s: want server or client", purpose);
+		goto args;
+	}
+	if (pins && sg_x509_pin_match(pins, (sg_rd){ NULL, 0 }) < 0) {
+		ret = opt_usage_error(&cmd, "--pin %s: want sha256//BASE64 of 32 bytes, ';' between several", pins);
+		goto args;
+	}
+	/* Every file now, each reported as itself (exit 7). */
+	ret = EX_FILE;
+	for (size_t i = 0; i < cacerts.n + untrusted.n + crlfiles.n; i++) {
+		int r = i < cacerts.n ? check_certs("--cacert", cacerts.v[i], err, sizeof err)
+			: i < cacerts.n + untrusted.n ? check_certs("--untrusted", untrusted.v[i - cacerts.n], err, sizeof err)
+			: check_crl("--crl", crlfiles.v[i - cacerts.n - untrusted.n], err, sizeof err);
+		if (r != EX_OK) {
+			fprintf(stderr, "sigil verify: %s\n", err);
+			ret = r;
+			goto args;
+		}
 	}
 
 	struct derlist chain = {0};
@@ -176,27 +174,29 @@ int do_verify(int argc, char **argv)
 		xfail("out of memory");
 	if (load_certs(cert, &chain) <= 0) {
 		if (chain.n == 0)
-			fprintf(stderr, "sigil verify: no certificate in %s\n", cert);
+			fprintf(stderr, "sigil verify: %s: no certificate in the file (want PEM \"BEGIN CERTIFICATE\" "
+				"or DER)\n", cert);
 		goto out;
 	}
-	for (size_t i = 0; i < nuntrusted; i++)
-		if (load_certs(untrusted[i], &chain) < 0)
+	for (size_t i = 0; i < untrusted.n; i++)
+		if (load_certs(untrusted.v[i], &chain) < 0)
 			goto out;
-	for (size_t i = 0; i < ncacert; i++)
-		if (sg_x509_store_add_path(st, cacerts[i], err, sizeof err) < 0) {
-			fprintf(stderr, "sigil verify: %s\n", err);
+	for (size_t i = 0; i < cacerts.n; i++)
+		if (sg_x509_store_add_path(st, cacerts.v[i], err, sizeof err) < 0) {
+			fprintf(stderr, "sigil verify: --cacert %s\n", err);
 			goto out;
 		}
-	if (ncacert == 0 && sg_x509_store_add_system(st, err, sizeof err) < 0) {
-		fprintf(stderr, "sigil verify: %s\n", err);
+	if (cacerts.n == 0 && sg_x509_store_add_system(st, err, sizeof err) < 0) {
+		fprintf(stderr, "sigil verify: %s (give --cacert)\n", err);
+		ret = EX_FAIL;
 		goto out;
 	}
-	for (size_t i = 0; i < ncrl; i++)
-		if (sg_x509_crls_add_file(crls, crlfiles[i], err, sizeof err) < 0) {
-			fprintf(stderr, "sigil verify: %s: %s\n", crlfiles[i], err);
+	for (size_t i = 0; i < crlfiles.n; i++)
+		if (sg_x509_crls_add_file(crls, crlfiles.v[i], err, sizeof err) < 0) {
+			fprintf(stderr, "sigil verify: --crl %s: %s\n", crlfiles.v[i], err);
 			goto out;
 		}
-	if (ncrl) {
+	if (crlfiles.n) {
 		o.crls = crls;
 		o.crl_required = true;
 	}
@@ -216,10 +216,10 @@ int do_verify(int argc, char **argv)
 			printf("%2zu %s%s\n", i, name,
 			       i + 1 == res->chain_len ? " (trust anchor)" : "");
 		}
-		ret = 0;
+		ret = EX_OK;
 	} else {
 		printf("certificate verify failed: %s\n", res->reason);
-		ret = 1;
+		ret = EX_FAIL;
 	}
 	free(rds);
 out:
@@ -230,5 +230,9 @@ out:
 	sg_x509_store_free(st);
 	sg_x509_crls_free(crls);
 	free(res);
+args:
+	free(cacerts.v);
+	free(untrusted.v);
+	free(crlfiles.v);
 	return ret;
 }

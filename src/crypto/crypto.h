@@ -239,6 +239,13 @@ uint16_t sg_mlkem_decompress_test(uint16_t y, unsigned d);
  * seed rho in ML-KEM key generation).  Does nothing; the constant-time
  * check overrides it (a weak symbol) to tell valgrind. */
 void sg_ct_public(const void *p, size_t n);
+/* ---- X25519 public key from a fixed-base table (own code: x25519_base.c) ---- */
+/* pub = X25519(priv, 9), RFC 7748 section 6.1: the public key of a 32-byte
+ * private key, clamped as in section 5 (bits 0-2 and 255 ignored, bit 254
+ * set).  Constant time in priv (no secret-dependent branch or memory
+ * index); its working copies are wiped.  sg_kex_generate uses it, so that
+ * libcrypto never runs its ladder for our own key shares. */
+void sg_x25519_public(uint8_t pub[32], const uint8_t priv[32]);
 
 /* ---- public and private keys, signatures ---- */
 typedef enum sg_key_type {

@@ -21,7 +21,9 @@ const EVP_MD *sg_evp_keccak(enum sg_keccak alg);
 /* Contexts owned by the calling thread (made on first use, freed at
  * thread exit; NULL when out of memory): a digest context for h, left
  * initialised for h between uses (callers re-initialise it when done so no
- * secret state stays in it), and an X25519 key-generation context. */
+ * secret state stays in it), and an X25519 context (made for key
+ * generation; sg_kex_generate re-initialises it for EVP_PKEY_fromdata,
+ * which imports the key pair it computed itself). */
 EVP_MD_CTX *sg_thread_md_ctx(const sg_hash_class *h);
 EVP_PKEY_CTX *sg_thread_x25519_gen(void);
 /* The calling thread's digest context for alg (NULL when out of memory),

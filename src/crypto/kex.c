@@ -13,6 +13,7 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
+#include <openssl/rand.h>
 #include <string.h>
 
 const sg_kex_class sg_x25519 = {
@@ -110,6 +111,43 @@ err:
 	return p;
 }
 
+/*
+ * An X25519 key share.  RFC 7748 section 6.1: 32 random bytes are the
+ * private key, X25519(priv, 9) the public key.  libcrypto 3.0's own key
+ * generation computes the public key with its ladder, as slow as a whole
+ * exchange; ours comes from the fixed-base table (x25519_base.c), and both
+ * halves go to libcrypto together, which then computes nothing (its X25519
+ * import derives a public key only when none is given).  The bytes come
+ * from the private DRBG, as in libcrypto's generator (RAND_priv_bytes: a
+ * DRBG instance that never serves public values such as nonces), and are
+ * stored clamped, as it stores them.  The import copies them; our copies
+ * are wiped.  The thread's X25519 context saves a fetch by name.
+ */
+static EVP_PKEY *x25519_generate(void)
+{
+	uint8_t priv[32], pub[32];
+	EVP_PKEY_CTX *c = sg_thread_x25519_gen();
+	EVP_PKEY *p = NULL;
+	OSSL_PARAM prm[3];
+
+	if (!c || RAND_priv_bytes(priv, sizeof priv) != 1 || EVP_PKEY_fromdata_init(c) != 1)
+		goto done;
+	priv[0] &= 248;
+	priv[31] &= 127;
+	priv[31] |= 64;
+	sg_x25519_public(pub, priv);
+	prm[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, priv, sizeof priv);
+	prm[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub);
+	prm[2] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata(c, &p, EVP_PKEY_KEYPAIR, prm) != 1) {
+		EVP_PKEY_free(p);
+		p = NULL;
+	}
+done:
+	sg_wipe(priv, sizeof priv);
+	return p;
+}
+
 sg_kex_key *sg_kex_generate(const sg_kex_class *k)
 {
 	EVP_PKEY *p = NULL;
@@ -118,14 +156,7 @@ sg_kex_key *sg_kex_generate(const sg_kex_class *k)
 	if (!known(k) || sg_crypto_init() != 0)
 		return NULL;
 	if (k == &sg_x25519) {
-		/* RFC 7748 section 6.1: 32 random bytes (from the private
-		 * DRBG) are a private key; clamping happens inside X25519.
-		 * The thread's generation context saves a fetch by name. */
-		EVP_PKEY_CTX *gc = sg_thread_x25519_gen();
-		if (!gc || EVP_PKEY_keygen(gc, &p) != 1) {
-			EVP_PKEY_free(p);
-			p = NULL;
-		}
+		p = x25519_generate();
 	} else {
 		p = EVP_PKEY_Q_keygen(NULL, NULL, "EC", group_names[k->id]);
 	}

@@ -170,7 +170,50 @@ int sg_x509_check_sig(sg_rd spki, const sg_x509_sigalg *a, sg_rd msg, sg_rd sig)
 
 /* ---- names ---- */
 
-static const char *attr_name(sg_rd oid);
+/* Attribute types written by name (RFC 4514 §3's table, and for the rest
+ * the short names OpenSSL prints for the same OIDs, so that sigil's
+ * strings read like the ones people know).  text: the value must be a
+ * string of text (name_ok); the others are named for reading only and
+ * are otherwise checked and compared as unfamiliar types. */
+static const struct attr {
+	uint8_t len;
+	uint8_t oid[11];
+	bool text;
+	const char *name;
+} attrs[] = {
+	{3, {0x55, 0x04, 0x03}, true, "CN"},
+	{3, {0x55, 0x04, 0x04}, true, "SN"},
+	{3, {0x55, 0x04, 0x05}, true, "serialNumber"},
+	{3, {0x55, 0x04, 0x06}, true, "C"},
+	{3, {0x55, 0x04, 0x07}, true, "L"},
+	{3, {0x55, 0x04, 0x08}, true, "ST"},
+	{3, {0x55, 0x04, 0x09}, true, "street"},
+	{3, {0x55, 0x04, 0x0a}, true, "O"},
+	{3, {0x55, 0x04, 0x0b}, true, "OU"},
+	{3, {0x55, 0x04, 0x0c}, true, "title"},
+	{3, {0x55, 0x04, 0x2a}, true, "GN"},
+	{3, {0x55, 0x04, 0x2b}, true, "initials"},
+	{3, {0x55, 0x04, 0x2e}, true, "dnQualifier"},
+	{3, {0x55, 0x04, 0x41}, true, "pseudonym"},
+	{9, {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01}, true, "emailAddress"},
+	{10, {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19}, true, "DC"},
+	{10, {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01}, true, "UID"},
+	/* The subject fields of EV certificates (CA/B EV Guidelines 7.1.4.2). */
+	{3, {0x55, 0x04, 0x0f}, false, "businessCategory"},
+	{3, {0x55, 0x04, 0x11}, false, "postalCode"},
+	{3, {0x55, 0x04, 0x61}, false, "organizationIdentifier"},
+	{11, {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x3c, 0x02, 0x01, 0x01}, false, "jurisdictionL"},
+	{11, {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x3c, 0x02, 0x01, 0x02}, false, "jurisdictionST"},
+	{11, {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x3c, 0x02, 0x01, 0x03}, false, "jurisdictionC"},
+};
+
+static const struct attr *attr_find(sg_rd oid)
+{
+	for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+		if (sg_der_oid_eq(oid, attrs[i].oid, attrs[i].len))
+			return &attrs[i];
+	return NULL;
+}
 
 /* A string value of a name attribute that holds text: UTF-8 that
  * decodes, BMPString (UCS-2) and UniversalString (UCS-4) characters that
@@ -238,7 +281,8 @@ static bool name_ok(sg_rd name)
 			if ((tag & 0xc0) != 0 ||
 			    ((tag & 0x20) && tag != SG_DER_SEQUENCE && tag != SG_DER_SET))
 				return false;
-			if (attr_name(oid) ? !text_ok(tag, val) :
+			const struct attr *at = attr_find(oid);
+			if (at && at->text ? !text_ok(tag, val) :
 			    ((tag == SG_DER_UTF8_STRING || tag == SG_DER_BMP_STRING ||
 			      tag == SG_DER_UNIVERSAL_STRING) && !text_ok(tag, val)))
 				return false;
@@ -247,91 +291,305 @@ static bool name_ok(sg_rd name)
 	return true;
 }
 
-static const char *attr_name(sg_rd oid)
+/* ---- the string form of a Name (RFC 4514 §2) ----
+ *
+ * RDNs last to first (§2.1), separated by ", " (a comma and a space:
+ * the one difference from §2.1's bare ",", kept because sigil has always
+ * written it so and --authz rule files and access logs hold such
+ * strings); the attributes of a multi-valued RDN joined by "+" (§2.2) in
+ * their encoded order; each attribute TYPE=VALUE (§2.3), TYPE the name
+ * of the table above or else the dotted OID.  A value (§2.4) is text
+ * when the type has a name and the value is a string whose characters
+ * sigil knows, with the characters escaped that could be read as
+ * structure; otherwise it is "#" and the hexadecimal of its whole DER
+ * encoding.
+ *
+ * The mapping is one to one up to the string type of a value (a
+ * PrintableString and a UTF8String of the same characters read the same,
+ * as RFC 4514 converts both to UTF-8): a reader splits at the unescaped
+ * ", " and "+" (every ',' and '+' of a value is escaped, and a value
+ * never begins with an unescaped space), takes the type up to the first
+ * "=" (types never hold one), and a value is "#" form exactly when it
+ * starts with an unescaped "#".  The writer never cuts: what
+ * does not fit is an error (sg_x509_name_to_string) or ends in a visible
+ * "..." (sg_x509_name_label, for messages only). */
+
+#define MAX_PRINT_RDNS 128
+
+static void put(sg_wr *w, const char *s)
 {
-	static const struct { uint8_t b; const char *n; } x520[] = {
-		{3, "CN"}, {4, "SN"}, {5, "serialNumber"}, {6, "C"}, {7, "L"},
-		{8, "ST"}, {9, "street"}, {10, "O"}, {11, "OU"}, {12, "title"},
-		{42, "GN"}, {43, "initials"}, {46, "dnQualifier"}, {65, "pseudonym"},
-	};
-	static const uint8_t dc[] = {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19};
-	static const uint8_t uid[] = {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01};
-	if (oid.n == 3 && oid.p[0] == 0x55 && oid.p[1] == 0x04)
-		for (size_t i = 0; i < sizeof x520 / sizeof x520[0]; i++)
-			if (oid.p[2] == x520[i].b)
-				return x520[i].n;
-	if (SG_DER_OID_IS(oid, sg_oid_email))
-		return "emailAddress";
-	if (SG_DER_OID_IS(oid, dc))
-		return "DC";
-	if (SG_DER_OID_IS(oid, uid))
-		return "UID";
-	return NULL;
+	(void)sg_wr_bytes(w, s, strlen(s));
 }
 
-static size_t append(char *out, size_t cap, size_t len, const char *s)
+static void put_hex(sg_wr *w, uint8_t b)
 {
-	size_t k = strlen(s);
-	if (len >= cap)
-		return len;
-	if (k > cap - 1 - len)
-		k = cap - 1 - len;
-	memcpy(out + len, s, k);
-	out[len + k] = 0;
-	return len + k;
+	static const char hx[] = "0123456789ABCDEF";
+	char h[2] = { hx[b >> 4], hx[b & 15] };
+	(void)sg_wr_bytes(w, h, 2);
+}
+
+/* Dotted decimal of an OID (X.690 §8.19): every arc, whatever its size,
+ * up to 448 bits (a UUID arc of 2.25 has 128); false beyond. */
+static bool put_oid(sg_wr *w, sg_rd oid)
+{
+	size_t i = 0;
+	bool first = true;
+	while (i < oid.n) {
+		/* The arc in base 10^9, least significant limb first:
+		 * 16 limbs hold 10^144 > 2^448. */
+		uint32_t limb[16] = {0};
+		size_t nl = 1, start = i;
+		bool more;
+		do {
+			if (i - start == 64)
+				return false;
+			uint32_t carry = oid.p[i] & 0x7f;
+			more = oid.p[i] & 0x80;
+			i++;
+			for (size_t j = 0; j < nl; j++) {
+				uint64_t x = (uint64_t)limb[j] * 128 + carry;
+				limb[j] = (uint32_t)(x % 1000000000u);
+				carry = (uint32_t)(x / 1000000000u);
+			}
+			if (carry)
+				limb[nl++] = carry;
+		} while (more && i < oid.n);
+		if (more)
+			return false;   /* sg_der_oid_ok refuses this */
+		char buf[16];
+		if (first) {
+			/* §8.19.4: the first subidentifier is X*40+Y, X in 0..2. */
+			uint32_t x = nl > 1 || limb[0] >= 80 ? 2 : limb[0] / 40, sub = x * 40;
+			for (size_t j = 0; sub; j++) {
+				if (limb[j] >= sub) {
+					limb[j] -= sub;
+					sub = 0;
+				} else {
+					limb[j] += 1000000000u - sub;
+					sub = 1;
+				}
+			}
+			while (nl > 1 && limb[nl - 1] == 0)
+				nl--;
+			snprintf(buf, sizeof buf, "%u.", (unsigned)x);
+			put(w, buf);
+			first = false;
+		} else {
+			put(w, ".");
+		}
+		snprintf(buf, sizeof buf, "%u", (unsigned)limb[nl - 1]);
+		put(w, buf);
+		for (size_t j = nl - 1; j-- > 0;) {
+			snprintf(buf, sizeof buf, "%09u", (unsigned)limb[j]);
+			put(w, buf);
+		}
+	}
+	return true;
+}
+
+/* The character at v.p[*i] of a string of type tag, or false when there
+ * is none sigil can name: not whole, a surrogate, beyond U+10FFFF, or a
+ * byte outside ASCII in a string type whose alphabet is ASCII (a
+ * PrintableString or IA5String that breaks its alphabet would otherwise
+ * read as Latin-1 and equal a UTF8String), or in a T61String (whose
+ * upper half is not Latin-1, and sigil does not guess it).  UTF8String
+ * values were checked by name_ok. */
+static bool next_char(uint8_t tag, sg_rd v, size_t *i, uint32_t *cp)
+{
+	const uint8_t *p = v.p + *i;
+	size_t left = v.n - *i, k;
+	switch (tag) {
+	case SG_DER_UTF8_STRING:
+		k = p[0] < 0x80 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+		if (k > left)
+			return false;
+		*cp = k == 1 ? p[0] : p[0] & (0x7f >> k);
+		for (size_t j = 1; j < k; j++)
+			*cp = *cp << 6 | (p[j] & 0x3f);
+		break;
+	case SG_DER_BMP_STRING:
+		if (left < 2)
+			return false;
+		*cp = (uint32_t)p[0] << 8 | p[1];
+		k = 2;
+		break;
+	case SG_DER_UNIVERSAL_STRING:
+		if (left < 4)
+			return false;
+		*cp = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		k = 4;
+		break;
+	case 0x12:      /* NumericString */
+	case SG_DER_PRINTABLE_STRING:
+	case SG_DER_IA5_STRING:
+	case SG_DER_VISIBLE_STRING:
+	case SG_DER_T61_STRING:
+		if (p[0] >= 0x80)
+			return false;
+		*cp = p[0];
+		k = 1;
+		break;
+	default:
+		return false;
+	}
+	if (*cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return false;
+	*i += k;
+	return true;
+}
+
+static bool has_text(uint8_t tag, sg_rd v)
+{
+	if (tag == SG_DER_UTF8_STRING && !sg_der_string_ok(tag, v))
+		return false;
+	uint32_t cp;
+	for (size_t i = 0; i < v.n;)
+		if (!next_char(tag, v, &i, &cp))
+			return false;
+	return true;
+}
+
+/* One character of a value, escaped as RFC 4514 §2.4 requires.  Control
+ * characters, C0 and C1 and DEL, are written as the hex pairs of their
+ * UTF-8 bytes: RFC 4514 only requires it of NUL, but raw they would
+ * forge text in a terminal or a log line. */
+static void put_char(sg_wr *w, uint32_t cp, bool first, bool last)
+{
+	char b[4];
+	if ((cp == ' ' && (first || last)) || (cp == '#' && first) ||
+	    (cp != 0 && cp < 0x80 && strchr(",+\"\\<>;", (int)cp))) {
+		b[0] = '\\';
+		b[1] = (char)cp;
+		(void)sg_wr_bytes(w, b, 2);
+	} else if (cp < 0x20 || cp == 0x7f) {
+		put(w, "\\");
+		put_hex(w, (uint8_t)cp);
+	} else if (cp >= 0x80 && cp < 0xa0) {
+		put(w, "\\C2\\");
+		put_hex(w, (uint8_t)cp);
+	} else if (cp < 0x80) {
+		b[0] = (char)cp;
+		(void)sg_wr_bytes(w, b, 1);
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		(void)sg_wr_bytes(w, b, 2);
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		(void)sg_wr_bytes(w, b, 3);
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		(void)sg_wr_bytes(w, b, 4);
+	}
+}
+
+static bool put_atv(sg_wr *w, sg_rd atv)
+{
+	sg_rd oid, val, whole;
+	uint8_t tag;
+	if (!sg_der_get_oid(&atv, &oid) || !sg_der_get_any(&atv, &tag, &val, &whole) ||
+	    !sg_rd_done(&atv))
+		return false;
+	const struct attr *at = attr_find(oid);
+	if (at)
+		put(w, at->name);
+	else if (!put_oid(w, oid))
+		return false;
+	put(w, "=");
+	if (at && has_text(tag, val)) {
+		uint32_t cp;
+		for (size_t i = 0; i < val.n;) {
+			bool first = i == 0;
+			if (!next_char(tag, val, &i, &cp))
+				return false;
+			put_char(w, cp, first, i == val.n);
+		}
+	} else {
+		/* §2.4: "#" and the hex of the BER (here DER) encoding. */
+		put(w, "#");
+		for (size_t i = 0; i < whole.n; i++)
+			put_hex(w, whole.p[i]);
+	}
+	return true;
+}
+
+/* Writes the string of a Name into w (a fixed writer: what does not fit
+ * fails it).  SG_X509_NAME_BAD for a malformed Name, or one with an arc
+ * sigil cannot write; SG_X509_NAME_TOO_LONG for more than MAX_PRINT_RDNS
+ * RDNs (the last MAX_PRINT_RDNS are written, for a label). */
+static int write_name(sg_rd name, sg_wr *w)
+{
+	sg_rd seq, rdns[MAX_PRINT_RDNS];
+	size_t nrdn = 0;
+	if (!name_ok(name) || !sg_der_get(&name, SG_DER_SEQUENCE, &seq))
+		return SG_X509_NAME_BAD;
+	/* The last RDNs are the ones written first: keep those. */
+	while (!sg_rd_done(&seq))
+		if (!sg_der_get(&seq, SG_DER_SET, &rdns[nrdn++ % MAX_PRINT_RDNS]))
+			return SG_X509_NAME_BAD;
+	size_t shown = nrdn < MAX_PRINT_RDNS ? nrdn : MAX_PRINT_RDNS;
+	for (size_t k = 0; k < shown; k++) {
+		sg_rd set = rdns[(nrdn - 1 - k) % MAX_PRINT_RDNS];
+		if (k)
+			put(w, ", ");
+		for (bool first = true; !sg_rd_done(&set); first = false) {
+			sg_rd atv;
+			if (!first)
+				put(w, "+");
+			if (!sg_der_get(&set, SG_DER_SEQUENCE, &atv) || !put_atv(w, atv))
+				return SG_X509_NAME_BAD;
+		}
+	}
+	return nrdn > MAX_PRINT_RDNS ? SG_X509_NAME_TOO_LONG : 0;
 }
 
 int sg_x509_name_to_string(sg_rd name, char *out, size_t cap)
 {
+	sg_wr w;
 	if (cap == 0)
-		return -1;
-	out[0] = 0;
-	if (!name_ok(name))
-		return -1;
-	sg_rd seq, rdns[64];
-	size_t nrdn = 0, len = 0;
-	if (!sg_der_get(&name, SG_DER_SEQUENCE, &seq))
-		return -1;
-	while (!sg_rd_done(&seq) && nrdn < 64)
-		if (!sg_der_get(&seq, SG_DER_SET, &rdns[nrdn++]))
-			return -1;
-	/* RFC 4514 §2.1: the last RDN of the sequence is written first. */
-	for (size_t i = nrdn; i-- > 0;) {
-		sg_rd set = rdns[i];
-		bool first_atv = true;
-		if (i != nrdn - 1)
-			len = append(out, cap, len, ", ");
-		while (!sg_rd_done(&set)) {
-			sg_rd atv, oid, val;
-			uint8_t tag;
-			char buf[256];
-			if (!sg_der_get(&set, SG_DER_SEQUENCE, &atv) ||
-			    !sg_der_get_oid(&atv, &oid) ||
-			    !sg_der_get_any(&atv, &tag, &val, NULL))
-				return -1;
-			if (!first_atv)
-				len = append(out, cap, len, " + ");
-			first_atv = false;
-			const char *an = attr_name(oid);
-			if (!an) {
-				sg_der_oid_to_string(oid, buf, sizeof buf);
-				an = buf;
-			}
-			len = append(out, cap, len, an);
-			len = append(out, cap, len, "=");
-			sg_der_string_to_utf8(tag, val, buf, sizeof buf);
-			len = append(out, cap, len, buf);
-		}
+		return SG_X509_NAME_TOO_LONG;
+	sg_wr_init_fixed(&w, (uint8_t *)out, cap - 1);
+	int r = write_name(name, &w);
+	if (r == 0 && !sg_wr_ok(&w))
+		r = SG_X509_NAME_TOO_LONG;
+	out[r == 0 ? w.len : 0] = 0;
+	return r == 0 ? (int)w.len : r;
+}
+
+void sg_x509_name_label(sg_rd name, char *out, size_t cap)
+{
+	sg_wr w;
+	if (cap < 4) {
+		if (cap)
+			out[0] = 0;
+		return;
 	}
-	return (int)len;
+	/* Room for "..." and the NUL after the longest text. */
+	sg_wr_init_fixed(&w, (uint8_t *)out, cap - 4);
+	int r = write_name(name, &w);
+	if (r == SG_X509_NAME_BAD) {
+		snprintf(out, cap, "(malformed name)");
+		return;
+	}
+	if (r != 0 || !sg_wr_ok(&w)) {
+		memcpy(out + w.len, "...", 4);
+		return;
+	}
+	out[w.len] = 0;
 }
 
 void sg_x509_cert_label(const sg_x509_cert *c, char *out, size_t cap)
 {
-	if (sg_x509_name_to_string(c->subject, out, cap) <= 0 && cap)
+	if (c->subject_empty && cap)
 		snprintf(out, cap, "empty subject");
+	else
+		sg_x509_name_label(c->subject, out, cap);
 }
-
 /* Case-insensitive, white-space-collapsing compare of two string values
  * (RFC 5280 7.1, a subset of RFC 4518 string preparation). */
 static bool value_fold_eq(sg_rd a, sg_rd b)

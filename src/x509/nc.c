@@ -303,7 +303,7 @@ static void describe(uint8_t tag, sg_rd n, char *out, size_t cap)
 		}
 	} else if (tag == T_DN) {
 		char dn[200];
-		sg_x509_name_to_string(n, dn, sizeof dn);
+		sg_x509_name_label(n, dn, sizeof dn);
 		snprintf(out, cap, "DirName:%s", dn);
 	} else if (tag == T_EMAIL || tag == T_DNS || tag == T_URI) {
 		char s[200];

@@ -19,6 +19,8 @@
 #include "x509/internal.h"
 #include "x509/oids.h"
 
+#include "sigil.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -657,57 +659,133 @@ static bool build(struct vctx *v, size_t depth, size_t *len)
 	}
 	if (!any) {
 		char in[256];
-		if (sg_x509_name_to_string(cur->issuer, in, sizeof in) < 0)
-			snprintf(in, sizeof in, "?");
+		sg_x509_name_label(cur->issuer, in, sizeof in);
 		fail(v, R_UNKNOWN_ISSUER, SG_ALERT_UNKNOWN_CA, (int)depth + 1,
 		     "unknown issuer \"%s\" (depth %zu)", in, depth + 1);
 	}
 	return false;
 }
 
+/* The DNS, email and IP entries of a subjectAltName as text, ", "
+ * between them (the other kinds are left out).  A dNSName or rfc822Name
+ * is IA5 (7-bit, checked by sg_x509_general_names) but not always a
+ * well-formed name: a comma or a backslash in it gets a backslash before
+ * it and a control character is written \XX, so that no entry reads as
+ * two (one dNSName "a, DNS:b" is written DNS:a\, DNS:b). */
 struct san_list {
-	char *out;
-	size_t cap, len;
+	sg_wr *w;
 	bool emails;
 };
 
 static int list_san(void *ctx, uint8_t tag, sg_rd v)
 {
 	struct san_list *l = ctx;
-	char item[300];
-	if (tag == SG_DER_CTX(2)) {
-		char s[260];
-		sg_der_string_to_utf8(SG_DER_IA5_STRING, v, s, sizeof s);
-		snprintf(item, sizeof item, "DNS:%s", s);
-	} else if (tag == SG_DER_CTX(1) && l->emails) {
-		char s[260];
-		sg_der_string_to_utf8(SG_DER_IA5_STRING, v, s, sizeof s);
-		snprintf(item, sizeof item, "email:%s", s);
-	} else if (tag == SG_DER_CTX(7) && v.n == 4) {
-		snprintf(item, sizeof item, "IP:%u.%u.%u.%u", v.p[0], v.p[1], v.p[2], v.p[3]);
-	} else if (tag == SG_DER_CTX(7) && v.n == 16) {
-		size_t o = (size_t)snprintf(item, sizeof item, "IP:");
-		for (size_t i = 0; i < 16; i += 2)
-			o += (size_t)snprintf(item + o, sizeof item - o, "%s%x", i ? ":" : "",
-					      (unsigned)(v.p[i] << 8 | v.p[i + 1]));
-	} else {
+	sg_wr *w = l->w;
+	const char *kind;
+	if (tag == SG_DER_CTX(2))
+		kind = "DNS:";
+	else if (tag == SG_DER_CTX(1) && l->emails)
+		kind = "email:";
+	else if (tag == SG_DER_CTX(7) && (v.n == 4 || v.n == 16))
+		kind = "IP:";
+	else
+		return 0;
+	if (w->len)
+		(void)sg_wr_bytes(w, ", ", 2);
+	(void)sg_wr_bytes(w, kind, strlen(kind));
+	if (tag == SG_DER_CTX(7)) {
+		char ip[48];
+		if (v.n == 4) {
+			snprintf(ip, sizeof ip, "%u.%u.%u.%u", v.p[0], v.p[1], v.p[2], v.p[3]);
+		} else {
+			size_t o = 0;
+			for (size_t i = 0; i < 16; i += 2)
+				o += (size_t)snprintf(ip + o, sizeof ip - o, "%s%x", i ? ":" : "",
+						      (unsigned)(v.p[i] << 8 | v.p[i + 1]));
+		}
+		(void)sg_wr_bytes(w, ip, strlen(ip));
 		return 0;
 	}
-	int k = snprintf(l->out + l->len, l->cap - l->len, "%s%s", l->len ? ", " : "", item);
-	if (k > 0)
-		l->len += (size_t)k < l->cap - l->len ? (size_t)k : l->cap - l->len - 1;
+	for (size_t i = 0; i < v.n; i++) {
+		char e[4];
+		uint8_t b = v.p[i];
+		if (b == ',' || b == '\\')
+			snprintf(e, sizeof e, "\\%c", b);
+		else if (b < 0x20 || b == 0x7f)
+			snprintf(e, sizeof e, "\\%02X", b);
+		else
+			snprintf(e, sizeof e, "%c", b);
+		(void)sg_wr_bytes(w, e, strlen(e));
+	}
 	return 0;
 }
 
 int sg_x509_san_to_string(const sg_x509_cert *c, char *out, size_t cap)
 {
-	struct san_list l = { .out = out, .cap = cap, .emails = true };
+	sg_wr w;
 	if (cap == 0)
-		return -1;
+		return SG_X509_NAME_TOO_LONG;
 	out[0] = 0;
 	if (!c->san_present)
 		return 0;
-	return sg_x509_general_names(c->san, list_san, &l) < 0 ? -1 : 0;
+	struct san_list l = { &w, true };
+	sg_wr_init_fixed(&w, (uint8_t *)out, cap - 1);
+	int r = sg_x509_general_names(c->san, list_san, &l) < 0 ? SG_X509_NAME_BAD :
+		!sg_wr_ok(&w) ? SG_X509_NAME_TOO_LONG : 0;
+	out[r == 0 ? w.len : 0] = 0;
+	if (r < 0)
+		return r;
+	return (int)w.len;
+}
+
+/* The DNS and IP entries for a message (cap >= 4): cut with a visible
+ * "..." when long. */
+static void san_label(const sg_x509_cert *c, char *out, size_t cap)
+{
+	sg_wr w;
+	struct san_list l = { &w, false };
+	sg_wr_init_fixed(&w, (uint8_t *)out, cap - 4);
+	if (sg_x509_general_names(c->san, list_san, &l) < 0) {
+		snprintf(out, cap, "malformed");
+		return;
+	}
+	if (!sg_wr_ok(&w))
+		memcpy(out + w.len, "...", 4);
+	else
+		out[w.len] = 0;
+}
+
+_Static_assert(sizeof ((sigil_peer_identity *)0)->subject == SG_X509_IDENTITY_TEXT &&
+	       sizeof ((sigil_peer_identity *)0)->san == SG_X509_IDENTITY_TEXT,
+	       "SG_X509_IDENTITY_TEXT is the size of sigil_peer_identity's fields");
+
+/* A client's subject and SAN are what a server authorizes on, and
+ * sigil_peer_identity holds them in fixed fields: a certificate whose
+ * text does not fit is refused here, with a reason, rather than cut (a
+ * cut string could equal another name's) or silently missing after the
+ * handshake. */
+static bool identity_fits(struct vctx *v, const sg_x509_cert *leaf)
+{
+	char text[SG_X509_IDENTITY_TEXT];
+	int r = sg_x509_name_to_string(leaf->subject, text, sizeof text);
+	if (r == SG_X509_NAME_TOO_LONG) {
+		fail(v, R_LEAF, SG_ALERT_UNSUPPORTED_CERTIFICATE, 0,
+		     "the subject name, written as RFC 4514 text, is longer than the %d bytes "
+		     "sigil reports a client's identity in (depth 0)", SG_X509_IDENTITY_TEXT - 1);
+		return false;
+	}
+	if (r < 0) {
+		fail(v, R_LEAF, SG_ALERT_UNSUPPORTED_CERTIFICATE, 0,
+		     "the subject name cannot be written as text (depth 0)");
+		return false;
+	}
+	if (sg_x509_san_to_string(leaf, text, sizeof text) < 0) {
+		fail(v, R_LEAF, SG_ALERT_UNSUPPORTED_CERTIFICATE, 0,
+		     "the subjectAltName's DNS, email and IP entries are longer than the %d bytes "
+		     "sigil reports a client's identity in (depth 0)", SG_X509_IDENTITY_TEXT - 1);
+		return false;
+	}
+	return true;
 }
 
 int sg_x509_verify(const sg_x509_store *trust, const sg_rd *chain, size_t n,
@@ -770,14 +848,15 @@ int sg_x509_verify(const sg_x509_store *trust, const sg_rd *chain, size_t n,
 	/* RFC 9525 §6: the reference identity against the SAN. */
 	if (o->host && !sg_x509_host_match(leaf, o->host)) {
 		char sans[300] = "";
-		struct san_list l = { .out = sans, .cap = sizeof sans };
 		if (leaf->san_present)
-			(void)sg_x509_general_names(leaf->san, list_san, &l);
+			san_label(leaf, sans, sizeof sans);
 		fail(v, R_LEAF, SG_ALERT_CERTIFICATE_UNKNOWN, 0,
 		     "host name \"%s\" not in subjectAltName (%s)", o->host,
 		     leaf->san_present ? sans : "none");
 		goto fill;
 	}
+	if (o->purpose == SG_X509_PURPOSE_CLIENT && !identity_fits(v, leaf))
+		goto fill;
 	for (size_t i = 1; i < len; i++)
 		res->chain[i] = *v->path[i];
 	res->chain_len = len;

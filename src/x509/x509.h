@@ -98,16 +98,24 @@ typedef struct sg_x509_cert {
 int sg_x509_cert_parse(sg_x509_cert *c, const uint8_t *der, size_t len,
 		       char *err, size_t errlen) SG_MUST_CHECK;
 
-/* "CN=shop.example, O=Example": the RDNs in the order they appear in the
- * certificate (most significant first), for messages. Returns the length
- * written (truncated to cap, always terminated), or -1 for a bad Name. */
+/* The string form of a Name (RFC 4514 section 2; cert.c says exactly
+ * how): "CN=shop.example, O=Example", the last RDN first, values escaped
+ * so that different names give different strings.  Returns the length
+ * written, or, with out set to "": SG_X509_NAME_BAD for a malformed Name,
+ * SG_X509_NAME_TOO_LONG when the string does not fit in cap (never a cut
+ * string, which could equal another name's). */
+#define SG_X509_NAME_BAD      (-1)
+#define SG_X509_NAME_TOO_LONG (-2)
 int sg_x509_name_to_string(sg_rd name, char *out, size_t cap);
+/* The same string for messages to a person: cut to fit with a visible
+ * "...", "(malformed name)" for a bad Name.  Never compare labels. */
+void sg_x509_name_label(sg_rd name, char *out, size_t cap);
 /* RFC 5280 7.1 name comparison: binary equality, or equality after
  * case-folding ASCII and collapsing white space of UTF8String and
  * PrintableString values. */
 bool sg_x509_name_eq(sg_rd a, sg_rd b);
-/* Subject/issuer text of a certificate, preferring the CN alone for short
- * messages when the name has one ("CN=shop.example"). */
+/* The subject of a certificate for messages: sg_x509_name_label, or
+ * "empty subject". */
 void sg_x509_cert_label(const sg_x509_cert *c, char *out, size_t cap);
 
 /* Calls fn for every GeneralName in a GeneralNames content (SAN). tag is
@@ -123,7 +131,10 @@ int sg_x509_general_names(sg_rd names,
  * (IPv4 dotted quad, IPv6 text). No CN fallback: see host.c. */
 bool sg_x509_host_match(const sg_x509_cert *c, const char *host);
 /* The DNS, email and IP entries of the subjectAltName as text:
- * "DNS:a.example, email:x@y, IP:192.0.2.1" ("" when there is none). */
+ * "DNS:a.example, email:x@y, IP:192.0.2.1" ("" when there is none), a
+ * comma or backslash in a name escaped with a backslash and a control
+ * character written \XX.  The length, or with out "":
+ * SG_X509_NAME_BAD (malformed), SG_X509_NAME_TOO_LONG (does not fit). */
 int sg_x509_san_to_string(const sg_x509_cert *c, char *out, size_t cap);
 /* One SAN dNSName pattern against a host name (both ASCII). */
 bool sg_x509_dns_match(const uint8_t *pat, size_t plen, const char *host);
@@ -239,6 +250,11 @@ typedef struct sg_x509_verify_opts {
 } sg_x509_verify_opts;
 
 #define SG_X509_MAX_CHAIN 16
+/* The size of sigil_peer_identity's subject and san fields (sigil.h):
+ * verification for SG_X509_PURPOSE_CLIENT refuses a leaf whose subject
+ * or subjectAltName text (sg_x509_name_to_string, sg_x509_san_to_string)
+ * does not fit, with alert unsupported_certificate. */
+#define SG_X509_IDENTITY_TEXT 512
 
 typedef struct sg_x509_result {
 	int ok;                 /* 1 verified, 0 not */

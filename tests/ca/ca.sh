@@ -221,6 +221,11 @@ f bad-reason "$S" ca revoke int "$wserial" --reason bored
 f existing-output "$S" ca issue int --server www.example --out www
 f intermediate-onto-itself "$S" ca intermediate int int
 f both-server-client "$S" ca issue int --server a.example --client b --out x8
+# An empty name list was a segmentation fault (exit 139).
+"$S" ca issue int --server '' --out x9 >empty.out 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q -- "--server needs at least one name" empty.out && ok "--server '': usage error, no crash" ||
+	bad "--server '': usage error, no crash (exit $rc)" "$(cat empty.out)"
 after=$(snap int; "$S" ca list int)
 [ "$before" = "$after" ] && ok "bad input changed nothing" || { echo "$before" >before.txt; echo "$after" >after.txt; bad "bad input changed nothing" "$(diff before.txt after.txt)"; }
 ls x* 2>/dev/null | grep -q . && bad "no output files from bad input" "$(ls x*)" || ok "no output files from bad input"

@@ -221,6 +221,45 @@ c=$(code --path-as-is $A "$AZ/%61dmin/index.html")
 check "authz: an encoded path to an allowed file still works" '[ "$c" = 200 ]' authz.log
 kill "$SPID" 2>/dev/null
 
+# A comma in a subject value (RFC 4514 escaping): a certificate whose one
+# CN is "alice, O=Example" once read exactly like the subject O=Example,
+# CN=alice and passed a rule for it.  Both come from openssl with the same
+# CA key, so only the subjects differ.
+printf '%s\n' 'basicConstraints = critical,CA:FALSE' 'keyUsage = critical,digitalSignature' \
+	'extendedKeyUsage = clientAuth' 'subjectKeyIdentifier = hash' \
+	'authorityKeyIdentifier = keyid:always' >cli.ext
+mkcli() {
+	timeout $T openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" \
+		-subj "$2" -out "$1.csr" &&
+		timeout $T openssl x509 -req -in "$1.csr" -CA ca/ca.crt -CAkey ca/ca.key -days 2 \
+			-set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" -extfile cli.ext -out "$1.crt"
+}
+{
+	mkcli realalice "/O=Example/CN=alice" && mkcli forged "/CN=alice, O=Example"
+} >forge.log 2>&1
+rc=$?
+check "escape: setup: O=Example/CN=alice and a single CN 'alice, O=Example' from the CA" \
+	'[ $rc -eq 0 ] && [ -s realalice.crt ] && [ -s forged.crt ]' forge.log
+mkdir -p www/forged
+echo forged-page >www/forged/index.html
+printf '%s\n' '/admin/ CN=alice, O=Example' '/forged/ CN=alice\, O=Example' >authz2.txt
+serve esc.log --cert site.crt --key site.key --client-ca "$CA" --request-client-cert --authz authz2.txt \
+	--root www -v || fail "escape: serve starts" esc.log
+AZ=https://localhost:$PORT
+c_real=$(code --cert realalice.crt --key realalice.key "$AZ/admin/")
+c_forged=$(code --cert forged.crt --key forged.key "$AZ/admin/")
+check "escape: the rule '/admin/ CN=alice, O=Example' admits O=Example/CN=alice" '[ "$c_real" = 200 ]' esc.log
+check "escape: ... and refuses the single CN 'alice, O=Example' with 403" '[ "$c_forged" = 403 ]' esc.log
+check "escape: the server logs the forged subject escaped" \
+	'grep -qF "403 for CN=alice\, O=Example" esc.log' esc.log
+# A rule names such a subject as sigil writes it, escapes and all: the
+# rule parser takes the rest of the line as it is.
+c_real=$(code --cert realalice.crt --key realalice.key "$AZ/forged/")
+c_forged=$(code --cert forged.crt --key forged.key "$AZ/forged/")
+check "escape: the rule '/forged/ CN=alice\\, O=Example' admits that single CN only" \
+	'[ "$c_forged" = 200 ] && [ "$c_real" = 403 ]' esc.log
+kill "$SPID" 2>/dev/null
+
 # The built-in page with an optional certificate and none given.
 serve opt.log --cert site.crt --key site.key --client-ca "$CA" --request-client-cert ||
 	fail "request: serve starts" opt.log

@@ -26,6 +26,25 @@
       TLS connect, send a request head one byte every 0.5 s, never
       finishing it (slowloris), for at most SECONDS: print the seconds
       until the server hung up, then "end: ...".
+  raw.py slowbody PORT CAFILE LENGTH CHUNK INTERVAL SECONDS
+      TLS connect, send "POST /p1.txt" with Content-Length LENGTH, then
+      CHUNK bytes of the body every INTERVAL seconds for at most
+      SECONDS: print the seconds until the server hung up (or "still
+      open"), then "end: ...".
+  raw.py unread PORT CAFILE PATH N SECONDS
+      N TLS connections, each sends GET PATH and never reads the
+      response; after SECONDS print "held" and close them all.
+  raw.py hellos PORT N SIZE SECONDS
+      N TCP connections, each sends one record of SIZE bytes (at most
+      16384) of a ClientHello 4 bytes longer, then nothing;
+      prints "sent", waits SECONDS, then prints how many the server
+      closed ("closed K of N").
+  raw.py flood PORT N SECONDS
+      N TCP connections that say nothing, held SECONDS; prints "flooding"
+      once they are made.
+  raw.py twice PORT CAFILE PATH SECONDS
+      TLS connect, GET PATH (keep-alive), print its status line, wait
+      SECONDS, GET PATH again on the same connection, print its status.
 All waits are bounded (20 s).
 """
 import socket
@@ -151,6 +170,85 @@ def main():
                 how = "closed (%s)" % type(e).__name__
                 break
         print("%.2f" % (time.monotonic() - t0))
+        print("end: " + how, file=sys.stderr)
+    elif mode == "unread":
+        conns = []
+        for _ in range(int(sys.argv[5])):
+            t = tls(port, sys.argv[3])
+            # A small receive buffer: the data stays on the server's side.
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            t.sendall(b"GET " + sys.argv[4].encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            conns.append(t)
+        print("connected", flush=True)
+        time.sleep(float(sys.argv[6]))
+        print("held", flush=True)
+    elif mode == "hellos":
+        import select
+        n, size, secs = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+        # A record of SIZE bytes: a ClientHello header claiming a body of
+        # SIZE bytes (within the engine's ClientHello limit for SIZE <=
+        # 16384), then SIZE - 4 of them; the last 4 never come.
+        body = bytes([1]) + size.to_bytes(3, "big") + b"\x03\x03" + b"\x00" * (size - 6)
+        rec = b"\x16\x03\x01" + len(body).to_bytes(2, "big") + body
+        socks = []
+        for _ in range(n):
+            s = socket.create_connection(("127.0.0.1", port), timeout=20)
+            s.sendall(rec)
+            socks.append(s)
+        print("sent", flush=True)
+        time.sleep(secs)
+        closed = 0
+        for s in socks:
+            r, _, _ = select.select([s], [], [], 0)
+            if r:
+                try:
+                    if not s.recv(4096):
+                        closed += 1
+                    else:
+                        closed += 1     # an alert, then the close
+                except OSError:
+                    closed += 1
+        print("closed %d of %d" % (closed, n), flush=True)
+    elif mode == "flood":
+        socks = [socket.create_connection(("127.0.0.1", port), timeout=20) for _ in range(int(sys.argv[3]))]
+        print("flooding", flush=True)
+        time.sleep(float(sys.argv[4]))
+        for s in socks:
+            s.close()
+    elif mode == "twice":
+        t = tls(port, sys.argv[3])
+        req = b"GET " + sys.argv[4].encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        t.sendall(req)
+        print(read_response(t)[0], flush=True)
+        time.sleep(float(sys.argv[5]))
+        t.sendall(req)
+        print(read_response(t)[0], flush=True)
+    elif mode == "slowbody":
+        length, chunk = int(sys.argv[4]), int(sys.argv[5])
+        interval, limit = float(sys.argv[6]), float(sys.argv[7])
+        t = tls(port, sys.argv[3])
+        t.sendall(b"POST /p1.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % length)
+        t0 = time.monotonic()
+        t.settimeout(interval)
+        how, sent, gone = "still open", 0, None
+        while time.monotonic() - t0 < limit and sent < length:
+            try:
+                t.sendall(b"a" * min(chunk, length - sent))
+                sent += chunk
+                while True:     # read what came back (the 405) without blocking long
+                    b = t.recv(65536)
+                    if not b:
+                        how = "close_notify"
+                        gone = time.monotonic()
+                        break
+            except socket.timeout:
+                continue
+            except (ssl.SSLError, OSError) as e:
+                how = "closed (%s)" % type(e).__name__
+                gone = time.monotonic()
+            if gone:
+                break
+        print("%.2f" % ((gone or time.monotonic()) - t0) if gone else "still open")
         print("end: " + how, file=sys.stderr)
     else:
         print(__doc__, file=sys.stderr)

@@ -14,6 +14,10 @@
  *                         rejection branches on it (derived from the
  *                         secret d) must be reported: the check sees
  *                         inside mlkem.c.
+ *   ct_check control-x25519  picks table entries by the secret scalar's
+ *                         digits (reading only the chosen entry, as a
+ *                         table look-up without the full scan would), and
+ *                         must be reported too.
  * Covered: sg_ct_eq, which compares Finished, PSK binders, HRR cookies
  * and ticket key names; the HMAC behind Finished and binders (secret key
  * and message); record padding removal (sg_record_unpad) with the whole
@@ -24,8 +28,10 @@
  * secret, Encaps with m secret, Decaps with the secret part of dk (s-hat
  * and z; the embedded ek and H(ek) are public) on a valid and on a
  * tampered ciphertext, whose re-encryption comparison and the choice
- * between K' and J(z || c) depend on secrets only through masks.  The
- * AEAD (tag check included) and SHA-3 are the backend's.
+ * between K' and J(z || c) depend on secrets only through masks; the
+ * fixed-base X25519 public key (sg_x25519_public) with the whole private
+ * key secret, for keys whose digits reach every table entry, sign and
+ * carry.  The AEAD (tag check included) and SHA-3 are the backend's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -180,6 +186,61 @@ static int check_ticket(void)
 	return !ok;
 }
 
+/* A look-up that reads only the entry the digit selects: its address
+ * depends on the secret (the control). */
+static uint8_t lookup_direct(const uint8_t *k)
+{
+	static const uint8_t table[16][8] = { { 1 }, { 2 }, { 3 }, { 4 }, { 5 }, { 6 }, { 7 }, { 8 },
+					      { 9 }, { 10 }, { 11 }, { 12 }, { 13 }, { 14 }, { 15 }, { 16 } };
+	uint8_t acc = 0;
+	for (int i = 0; i < 32; i++)
+		acc = (uint8_t)(acc + table[k[i] & 15][0] + table[k[i] >> 4][0]);
+	return acc;
+}
+
+/* sg_x25519_public with the private key secret: only the public key
+ * becomes public.  Keys: RFC 7748 6.1's Alice, all zeros, all ones,
+ * every nibble 8 (a carry into every digit), and 0x87 bytes (digits of
+ * both signs); each result is compared with the one computed before the
+ * key was marked.  0 when every result is right. */
+static int check_x25519(int control)
+{
+	static const uint8_t alice[32] = {
+		0x77, 0x07, 0x6d, 0x0a, 0x73, 0x18, 0xa5, 0x7d, 0x3c, 0x16, 0xc1, 0x72, 0x51, 0xb2, 0x66, 0x45,
+		0xdf, 0x4c, 0x2f, 0x87, 0xeb, 0xc0, 0x99, 0x2a, 0xb1, 0x77, 0xfb, 0xa5, 0x1d, 0xb9, 0x2c, 0x2a,
+	};
+	static const uint8_t alice_pub[32] = {
+		0x85, 0x20, 0xf0, 0x09, 0x89, 0x30, 0xa7, 0x54, 0x74, 0x8b, 0x7d, 0xdc, 0xb4, 0x3e, 0xf7, 0x5a,
+		0x0d, 0xbf, 0x3a, 0x0d, 0x26, 0x38, 0x1a, 0xf4, 0xeb, 0xa4, 0xa9, 0x8e, 0xaa, 0x9b, 0x4e, 0x6a,
+	};
+	uint8_t keys[5][32], want[5][32], got[32];
+	int bad = 0;
+	memcpy(keys[0], alice, 32);
+	memset(keys[1], 0, 32);
+	memset(keys[2], 0xff, 32);
+	memset(keys[3], 0x88, 32);
+	memset(keys[4], 0x87, 32);
+	for (int i = 0; i < 5; i++)
+		sg_x25519_public(want[i], keys[i]);
+	bad += memcmp(want[0], alice_pub, 32) != 0;
+	for (int i = 0; i < 5; i++) {
+		uint8_t k[32];
+		memcpy(k, keys[i], 32);
+		secret(k, sizeof k);
+		if (control) {
+			uint8_t v = lookup_direct(k);
+			public_(&v, sizeof v);
+			continue;
+		}
+		sg_x25519_public(got, k);
+		public_(got, sizeof got);
+		bad += memcmp(got, want[i], 32) != 0;
+	}
+	if (bad)
+		printf("x25519: %d wrong public keys\n", bad);
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int control = argc > 1 && strcmp(argv[1], "control") == 0;
@@ -187,6 +248,8 @@ int main(int argc, char **argv)
 		return check_unpad(1) ? 1 : 0;
 	if (argc > 1 && strcmp(argv[1], "control-mlkem") == 0)
 		return sg_crypto_init() < 0 || control_mlkem() ? 1 : 0;
+	if (argc > 1 && strcmp(argv[1], "control-x25519") == 0)
+		return check_x25519(1) ? 1 : 0;
 	uint8_t a[48], b[48];
 	int eq = 0;
 	for (int round = 0; round < 4; round++) {
@@ -214,8 +277,9 @@ int main(int argc, char **argv)
 	secret(mac2, sizeof mac2);
 	bool ok = control ? memcmp(mac1, mac2, sizeof mac1) == 0 : sg_ct_eq(mac1, mac2, sizeof mac1);
 	public_(&ok, sizeof ok);
-	int unpad = check_unpad(0), ticket = check_ticket(), mlkem = check_mlkem();
-	printf("equal: %d of 4, hmac %s, unpad %s, ticket binder %s, ML-KEM %s\n", eq, ok ? "same" : "differs",
-	       unpad ? "wrong" : "right", ticket ? "wrong" : "right", mlkem ? "wrong" : "right");
-	return eq == 2 && ok && !unpad && !ticket && !mlkem ? 0 : 1;
+	int unpad = check_unpad(0), ticket = check_ticket(), mlkem = check_mlkem(), x25519 = check_x25519(0);
+	printf("equal: %d of 4, hmac %s, unpad %s, ticket binder %s, ML-KEM %s, x25519 %s\n", eq,
+	       ok ? "same" : "differs", unpad ? "wrong" : "right", ticket ? "wrong" : "right",
+	       mlkem ? "wrong" : "right", x25519 ? "wrong" : "right");
+	return eq == 2 && ok && !unpad && !ticket && !mlkem && !x25519 ? 0 : 1;
 }

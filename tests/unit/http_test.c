@@ -702,6 +702,13 @@ static void test_writer(void)
 	      memcmp(buf, "HTTP/1.1 299 Unknown\r\n", 22) == 0);
 	CHECK(strcmp(sg_http_reason(431), "Request Header Fields Too Large") == 0);
 	CHECK(strcmp(sg_http_reason(416), "Range Not Satisfiable") == 0);
+	/* Every status sigil serve sends has its registered phrase (RFC
+	 * 9110 15): serve writes its heads with this writer only. */
+	static const uint16_t sent[] = { 200, 206, 301, 304, 400, 403, 404, 405, 408, 413, 414,
+	                                 416, 417, 431, 500, 501, 503, 505 };
+	for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++)
+		CHECK_MSG(strcmp(sg_http_reason(sent[i]), "Unknown") != 0, "no phrase for %u", sent[i]);
+	CHECK(strcmp(sg_http_reason(417), "Expectation Failed") == 0);
 }
 
 static void test_map_path(void)

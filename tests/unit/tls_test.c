@@ -8,10 +8,13 @@
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
 #include "tls/tls.h"
+#include "der/der.h"
+#include "x509/x509.h"
 #include "../../fuzz/fuzz_common.h"
 
 static const char *keys[] = { "ec256", "ec384", "rsa", "ed25519" };
@@ -361,6 +364,158 @@ static void test_builtin_verifier(void)
 		sigil_config_free(cc);
 		sigil_config_free(sc);
 	}
+}
+
+/* A client certificate for leaf.key issued by tests/data/tls/ca (the
+ * client CA of the test below) with subject O=org (unless NULL), CN=cn,
+ * as PEM in pem[cap].  With ncn > 1 the subject is instead ncn RDNs of
+ * CN=cn, re-signed after sg_x509_cert_write (whose CNs are single and
+ * at most 64 characters).  False on failure. */
+static bool issue_client(const char *cn, const char *org, size_t ncn, char *pem, size_t cap)
+{
+	static const uint8_t cn_oid[] = {0x55, 0x04, 0x03};
+	size_t calen, clen, klen;
+	char *capem = sg_test_read_file("tests/data/tls/ca.crt", &calen);
+	char *cakey = sg_test_read_file("tests/data/tls/ca.key", &clen);
+	char *key = sg_test_read_file("tests/data/tls/leaf.key", &klen);
+	sg_pkey *ck = cakey ? sg_pkey_private_from_pem(cakey, clen) : NULL;
+	sg_pkey *lk = key ? sg_pkey_private_from_pem(key, klen) : NULL;
+	sg_wr ca, spki, out, tbs, cert;
+	sg_wr_init(&ca, NULL, 0, 1 << 16);
+	sg_wr_init(&spki, NULL, 0, 1 << 12);
+	sg_wr_init(&out, NULL, 0, 1 << 16);
+	sg_wr_init(&tbs, NULL, 0, 1 << 16);
+	sg_wr_init(&cert, NULL, 0, 1 << 16);
+	sg_x509_cert x, y;
+	char label[32], err[128];
+	uint8_t serial[8];
+	bool ok = false;
+	sg_rd t;
+	if (!capem || !ck || !lk)
+		goto done;
+	sg_rd_init(&t, (const uint8_t *)capem, calen);
+	if (sg_pem_next(&t, label, sizeof label, &ca, err, sizeof err) != 1 ||
+	    sg_x509_cert_parse(&x, ca.buf, ca.len, err, sizeof err) != 0 ||
+	    sg_pkey_spki(lk, &spki) != 0 || sg_random(serial, sizeof serial) != 0)
+		goto done;
+	serial[0] = (uint8_t)(serial[0] & 0x7f) | 1;
+	sg_x509_cert_spec s = {.serial = serial, .serial_len = sizeof serial, .cn = ncn > 1 ? "x" : cn,
+			       .org = org, .issuer = x.subject, .issuer_key_id = x.ski,
+			       .not_before = (int64_t)time(NULL) - 3600, .not_after = (int64_t)time(NULL) + 86400,
+			       .spki = spki.buf, .spki_len = spki.len, .path_len = -1,
+			       .key_usage = SG_KU_DIGITAL_SIGNATURE, .eku = SG_EKU_CLIENT};
+	if (sg_x509_cert_write(&s, ck, &out, err, sizeof err) != 0) {
+		fprintf(stderr, "issue_client: %s\n", err);
+		goto done;
+	}
+	sg_wr *der = &out;
+	if (ncn > 1) {
+		/* The TBSCertificate with the subject replaced, signed again
+		 * by the CA (RFC 5280 4.1). */
+		if (sg_x509_cert_parse(&y, out.buf, out.len, err, sizeof err) != 0)
+			goto done;
+		sg_rd in = y.tbs, body;
+		uint8_t tag;
+		if (!sg_der_get_any(&in, &tag, &body, NULL))
+			goto done;
+		sg_der_mark m = sg_der_open(&tbs, SG_DER_SEQUENCE);
+		(void)sg_wr_bytes(&tbs, body.p, (size_t)(y.subject.p - body.p));
+		sg_der_mark nm = sg_der_open(&tbs, SG_DER_SEQUENCE);
+		for (size_t i = 0; i < ncn; i++) {
+			sg_der_mark set = sg_der_open(&tbs, SG_DER_SET), atv = sg_der_open(&tbs, SG_DER_SEQUENCE);
+			(void)sg_der_put_oid(&tbs, cn_oid, sizeof cn_oid);
+			(void)sg_der_put(&tbs, SG_DER_UTF8_STRING, cn, strlen(cn));
+			(void)sg_der_close(&tbs, atv);
+			(void)sg_der_close(&tbs, set);
+		}
+		(void)sg_der_close(&tbs, nm);
+		const uint8_t *after = y.subject.p + y.subject.n;
+		(void)sg_wr_bytes(&tbs, after, (size_t)(body.p + body.n - after));
+		uint8_t sig[SG_MAX_SIG];
+		size_t siglen = sizeof sig;
+		if (!sg_der_close(&tbs, m) || !sg_wr_ok(&tbs) ||
+		    sg_sign(ck, y.sigalg.kind, y.sigalg.hash, tbs.buf, tbs.len, sig, &siglen) != 0)
+			goto done;
+		m = sg_der_open(&cert, SG_DER_SEQUENCE);
+		(void)sg_wr_bytes(&cert, tbs.buf, tbs.len);
+		(void)sg_wr_bytes(&cert, y.sig_alg.p, y.sig_alg.n);
+		(void)sg_der_put_bit_bytes(&cert, sig, siglen);
+		if (!sg_der_close(&cert, m) || !sg_wr_ok(&cert))
+			goto done;
+		der = &cert;
+	}
+	int n = snprintf(pem, cap, "-----BEGIN CERTIFICATE-----\n");
+	int b = n > 0 ? sg_base64_encode(der->buf, der->len, pem + n, cap - (size_t)n) : -1;
+	ok = b > 0 && (size_t)(n + b) < cap &&
+	     (size_t)snprintf(pem + n + b, cap - (size_t)(n + b), "\n-----END CERTIFICATE-----\n") <
+		     cap - (size_t)(n + b);
+done:
+	sg_wr_free(&ca);
+	sg_wr_free(&spki);
+	sg_wr_free(&out);
+	sg_wr_free(&tbs);
+	sg_wr_free(&cert);
+	sg_pkey_free(ck);
+	sg_pkey_free(lk);
+	free(capem);
+	free(cakey);
+	free(key);
+	return ok;
+}
+
+/* The subject a server sees through sigil_conn_peer_identity is RFC 4514
+ * text: a client whose one CN is "alice, O=Example" cannot pass for the
+ * subject O=Example, CN=alice (the hole an authorization on the string
+ * had), and a subject too long to report whole is refused in the
+ * handshake, not cut. */
+static void test_peer_identity_subject(void)
+{
+	static const struct { const char *cn, *org; size_t ncn; const char *want; } t[] = {
+		{"alice", "Example", 1, "CN=alice, O=Example"},
+		{"alice, O=Example", NULL, 1, "CN=alice\\, O=Example"},
+		{"#1 \"boss\" ", NULL, 1, "CN=\\#1 \\\"boss\\\"\\ "},
+		/* 4 CNs of 61 commas, each "CN=" and 122 characters, ", "
+		 * between: 506 characters fit; 5 (633) do not */
+		{",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,", NULL, 4, NULL},
+		{",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,", NULL, 5, NULL},
+	};
+	size_t klen;
+	char *key = sg_test_read_file("tests/data/tls/leaf.key", &klen);
+	CHECK(key != NULL);
+	for (size_t i = 0; key && i < sizeof t / sizeof t[0]; i++) {
+		char pem[4096];
+		CHECK(issue_client(t[i].cn, t[i].org, t[i].ncn, pem, sizeof pem));
+		sigil_config *sc = sigil_config_new(), *cc = sigil_config_new();
+		CHECK(sigil_config_add_cert_key_file(sc, "tests/data/tls/ec384.crt", "tests/data/tls/ec384.key") == 0);
+		CHECK(sigil_config_add_trust(sc, "tests/data/tls/ca.crt") == 0);
+		CHECK(sigil_config_set_client_auth(sc, SIGIL_CLIENT_AUTH_REQUIRE) == 0);
+		CHECK(sigil_config_insecure_noverify(cc) == 0);
+		CHECK_MSG(sigil_config_add_cert_key_pem(cc, pem, strlen(pem), key, klen) == 0, "%s",
+			  sigil_config_error(cc));
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		int r = pump(c, s, 0);
+		move(s, c, 0);
+		sigil_peer_identity id;
+		if (t[i].ncn == 4) {
+			CHECK_MSG(r == 0, "case %zu: %s", i, sigil_conn_error(s));
+			CHECK(sigil_conn_peer_identity(s, &id) == 0 && strlen(id.subject) == 506);
+		} else if (t[i].want) {
+			CHECK_MSG(r == 0, "case %zu: %s", i, sigil_conn_error(s));
+			CHECK(sigil_conn_peer_identity(s, &id) == 0);
+			CHECK_MSG(strcmp(id.subject, t[i].want) == 0, "case %zu: %s", i, id.subject);
+		} else {
+			CHECK_MSG(r != 0 && sigil_conn_error_class(s) == SIGIL_ECLASS_VERIFY &&
+				  sigil_conn_error_alert(s) == SIGIL_ALERT_UNSUPPORTED_CERTIFICATE &&
+				  strstr(sigil_conn_error(s), "longer than the 511 bytes"),
+				  "case %zu: %s", i, sigil_conn_error(s));
+			CHECK(sigil_conn_peer_identity(s, &id) < 0 && id.subject[0] == 0);
+		}
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+	free(key);
 }
 
 /* ---- resumption (RFC 8446 2.2, 4.2.11, 4.6.1) ---- */
@@ -1990,6 +2145,7 @@ int main(void)
 	test_alpn_and_client_auth();
 	test_verifier();
 	test_builtin_verifier();
+	test_peer_identity_subject();
 	test_resumption();
 	test_bad_client_hello();
 	test_bad_server();

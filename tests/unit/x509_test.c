@@ -112,8 +112,8 @@ static void test_cert(void)
 	      strcmp(s, "CN=shop.example, O=Example") == 0);
 	CHECK(sg_x509_name_to_string(ca.subject, s, sizeof s) > 0 &&
 	      strcmp(s, "CN=Example CA, O=Example, C=US") == 0);
-	/* Truncated output stays terminated. */
-	CHECK(sg_x509_name_to_string(ca.subject, s, 6) >= 0 && strlen(s) == 5);
+	/* A string that does not fit is an error, not a cut string. */
+	CHECK(sg_x509_name_to_string(ca.subject, s, 6) == SG_X509_NAME_TOO_LONG && s[0] == 0);
 	/* The SPKI is a whole TLV that crypto can read. */
 	sg_pkey *k = sg_pkey_public_from_spki(c.spki.p, c.spki.n);
 	CHECK(k && sg_pkey_type(k) == SG_KEY_EC_P256);
@@ -923,6 +923,353 @@ static void test_write_aki(void)
 	sg_pkey_free(lk);
 }
 
+/* ---- the string form of a Name (RFC 4514 section 2) ---- */
+
+static const uint8_t o_cn[] = {0x55, 0x04, 0x03}, o_o[] = {0x55, 0x04, 0x0a},
+	o_c[] = {0x55, 0x04, 0x06}, o_uid[] = {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01},
+	o_bc[] = {0x55, 0x04, 0x0f}, o_jc[] = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x3c, 0x02, 0x01, 0x03},
+	o_1234[] = {0x2a, 0x03, 0x04}, o_2999[] = {0x88, 0x37, 0x03},
+	o_09[] = {0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x63},
+	o_uuid[] = {0x69, 0x83, 0xf0, 0x9d, 0xa7, 0xeb, 0xcf, 0xde, 0xe0, 0xc7, 0xa1, 0xa7,
+		    0xb2, 0xc0, 0x94, 0x8c, 0xc8, 0xf9, 0xd7, 0x76};
+
+/* One attribute of a test Name, in DER order; an attribute with the same
+ * rdn number as the one before joins its RDN (multi-valued). */
+typedef struct tav {
+	int rdn;
+	const uint8_t *oid;
+	size_t oidlen;
+	uint8_t tag;
+	const char *val;
+	size_t vlen;
+} tav;
+#define AV(rdn, oid, tag, s) {rdn, oid, sizeof oid, tag, s, sizeof s - 1}
+
+static size_t name_build(const tav *a, size_t n, uint8_t *out, size_t cap)
+{
+	sg_wr w;
+	sg_wr_init_fixed(&w, out, cap);
+	sg_der_mark seq = sg_der_open(&w, SG_DER_SEQUENCE), set = {0};
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || a[i].rdn != a[i - 1].rdn) {
+			if (i)
+				(void)sg_der_close(&w, set);
+			set = sg_der_open(&w, SG_DER_SET);
+		}
+		sg_der_mark atv = sg_der_open(&w, SG_DER_SEQUENCE);
+		(void)sg_der_put_oid(&w, a[i].oid, a[i].oidlen);
+		(void)sg_der_put(&w, a[i].tag, a[i].val, a[i].vlen);
+		(void)sg_der_close(&w, atv);
+	}
+	if (n)
+		(void)sg_der_close(&w, set);
+	return sg_der_close(&w, seq) && sg_wr_ok(&w) ? w.len : 0;
+}
+
+/* The string of a Name built from a[n]; the return of name_to_string. */
+static int name_text(const tav *a, size_t n, char *s, size_t cap)
+{
+	uint8_t der[2048];
+	sg_rd r;
+	size_t len = name_build(a, n, der, sizeof der);
+	if (!len)
+		return -100;
+	sg_rd_init(&r, der, len);
+	return sg_x509_name_to_string(r, s, cap);
+}
+
+/* Every character RFC 4514 2.4 escapes, where it must be escaped, and
+ * nowhere else; control characters as hex pairs; values without a
+ * string sigil can name in "#" hex; unknown types as dotted OIDs. */
+static void test_name_escapes(void)
+{
+	static const struct { tav a; const char *want; } t[] = {
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a,b"), "CN=a\\,b"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a+b"), "CN=a\\+b"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a\"b"), "CN=a\\\"b"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a\\b"), "CN=a\\\\b"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a<b"), "CN=a\\<b"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a>b"), "CN=a\\>b"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a;b"), "CN=a\\;b"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a=b"), "CN=a=b"},   /* 2.4 need not escape it */
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "#a#"), "CN=\\#a#"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, " a b "), "CN=\\ a b\\ "},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, " "), "CN=\\ "},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "  "), "CN=\\ \\ "},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a\0b"), "CN=a\\00b"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "a\nb\r\x1b\x7f"), "CN=a\\0Ab\\0D\\1B\\7F"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "\xc2\x85\xc2\x9b"), "CN=\\C2\\85\\C2\\9B"},   /* C1 */
+		{AV(0, o_cn, SG_DER_UTF8_STRING, "caf\xc3\xa9 \xe2\x82\xac"), "CN=caf\xc3\xa9 \xe2\x82\xac"},
+		{AV(0, o_cn, SG_DER_UTF8_STRING, ""), "CN="},
+		{AV(0, o_cn, SG_DER_BMP_STRING, "\0a\0,\0\n\0\xe9"), "CN=a\\,\\0A\xc3\xa9"},
+		{AV(0, o_cn, SG_DER_UNIVERSAL_STRING, "\0\0\0#\0\x01\xf6\x00"), "CN=\\#\xf0\x9f\x98\x80"},
+		{AV(0, o_cn, SG_DER_PRINTABLE_STRING, "a b"), "CN=a b"},
+		{AV(0, o_cn, SG_DER_IA5_STRING, "a\\b"), "CN=a\\\\b"},
+		{AV(0, o_cn, SG_DER_T61_STRING, "plain"), "CN=plain"},
+		/* Characters sigil cannot name: the DER in hex (2.4's "#"
+		 * form), never a Latin-1 guess that could equal a UTF8String. */
+		{AV(0, o_cn, SG_DER_T61_STRING, "caf\xe9"), "CN=#1404636166E9"},
+		{AV(0, o_cn, SG_DER_PRINTABLE_STRING, "caf\xe9"), "CN=#1304636166E9"},
+		{AV(0, o_cn, SG_DER_IA5_STRING, "\x80"), "CN=#160180"},
+		/* Named for reading, with any value. */
+		{AV(0, o_bc, SG_DER_PRINTABLE_STRING, "Private Organization"),
+		 "businessCategory=Private Organization"},
+		{AV(0, o_jc, SG_DER_PRINTABLE_STRING, "US"), "jurisdictionC=US"},
+		{AV(0, o_bc, SG_DER_OCTET_STRING, "\x01"), "businessCategory=#040101"},
+		/* Unknown types: the dotted OID, the value in hex (2.4),
+		 * whatever it holds. */
+		{AV(0, o_1234, SG_DER_UTF8_STRING, "abc"), "1.2.3.4=#0C03616263"},
+		{AV(0, o_1234, SG_DER_OCTET_STRING, ",+"), "1.2.3.4=#04022C2B"},
+		{AV(0, o_1234, SG_DER_SEQUENCE, "\x02\x01\x01"), "1.2.3.4=#3003020101"},
+		{AV(0, o_2999, SG_DER_UTF8_STRING, ""), "2.999.3=#0C00"},
+		{AV(0, o_09, SG_DER_UTF8_STRING, "x"), "0.9.2342.19200300.100.1.99=#0C0178"},
+		{AV(0, o_uuid, SG_DER_UTF8_STRING, "x"), "2.25.329800735698586629295641978511506172918=#0C0178"},
+	};
+	char s[256];
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int r = name_text(&t[i].a, 1, s, sizeof s);
+		CHECK_MSG(r == (int)strlen(t[i].want) && strcmp(s, t[i].want) == 0,
+			  "case %zu: %d \"%s\", want \"%s\"", i, r, s, t[i].want);
+	}
+	/* The same characters in another string type read the same (RFC
+	 * 4514 converts both to UTF-8). */
+	tav p = AV(0, o_cn, SG_DER_PRINTABLE_STRING, "alice"), u = AV(0, o_cn, SG_DER_UTF8_STRING, "alice");
+	char s2[64];
+	CHECK(name_text(&p, 1, s, sizeof s) > 0 && name_text(&u, 1, s2, sizeof s2) > 0 && strcmp(s, s2) == 0);
+	/* An OID arc sigil cannot write (above 2^448): an error, not a
+	 * short number. */
+	uint8_t big[70];
+	memset(big, 0xff, sizeof big);
+	big[0] = 0x2a;
+	big[sizeof big - 1] = 0x01;
+	tav b = {0, big, sizeof big, SG_DER_UTF8_STRING, "x", 1};
+	CHECK(name_text(&b, 1, s, sizeof s) == SG_X509_NAME_BAD && s[0] == 0);
+}
+
+/* RDN order, separators and multi-valued RDNs. */
+static void test_name_structure(void)
+{
+	char s[256];
+	const tav two[] = {AV(0, o_o, SG_DER_UTF8_STRING, "Example"), AV(1, o_cn, SG_DER_UTF8_STRING, "alice")};
+	CHECK(name_text(two, 2, s, sizeof s) == 19 && strcmp(s, "CN=alice, O=Example") == 0);
+	/* One RDN of CN and UID, below C=US: "+" inside, ", " between. */
+	const tav mv[] = {AV(0, o_c, SG_DER_PRINTABLE_STRING, "US"), AV(1, o_cn, SG_DER_UTF8_STRING, "a+b"),
+			  AV(1, o_uid, SG_DER_UTF8_STRING, "42")};
+	CHECK_MSG(name_text(mv, 3, s, sizeof s) > 0 && strcmp(s, "CN=a\\+b+UID=42, C=US") == 0, "%s", s);
+	/* The same attributes as three RDNs, and as one: all different. */
+	const tav flat[] = {AV(0, o_c, SG_DER_PRINTABLE_STRING, "US"), AV(1, o_cn, SG_DER_UTF8_STRING, "a+b"),
+			    AV(2, o_uid, SG_DER_UTF8_STRING, "42")};
+	const tav one[] = {AV(0, o_c, SG_DER_PRINTABLE_STRING, "US"), AV(0, o_cn, SG_DER_UTF8_STRING, "a+b"),
+			   AV(0, o_uid, SG_DER_UTF8_STRING, "42")};
+	char s2[256], s3[256];
+	CHECK(name_text(flat, 3, s2, sizeof s2) > 0 && strcmp(s2, "UID=42, CN=a\\+b, C=US") == 0);
+	CHECK(name_text(one, 3, s3, sizeof s3) > 0 && strcmp(s3, "C=US+CN=a\\+b+UID=42") == 0);
+	/* The empty Name. */
+	CHECK(name_text(NULL, 0, s, sizeof s) == 0 && s[0] == 0);
+	/* Malformed: out is "", never what was written so far. */
+	static const uint8_t bad[] = {0x30, 0x0c, 0x31, 0x0a, 0x30, 0x08, 0x06, 0x03,
+				      0x55, 0x04, 0x03, 0x04, 0x01, 0x41};     /* CN as OCTET STRING */
+	sg_rd r;
+	sg_rd_init(&r, bad, sizeof bad);
+	memset(s, 'x', sizeof s);
+	CHECK(sg_x509_name_to_string(r, s, sizeof s) == SG_X509_NAME_BAD && s[0] == 0);
+	sg_x509_name_label(r, s, sizeof s);
+	CHECK(strcmp(s, "(malformed name)") == 0);
+}
+
+/* No silent cut: a value longer than the 256 bytes that used to be cut,
+ * two names that differ only beyond it, a string one byte too long for
+ * its buffer, and more RDNs than sigil writes. */
+static void test_name_long(void)
+{
+	static char v1[301], v2[301];
+	memset(v1, 'a', 300);
+	memcpy(v2, v1, 300);
+	v2[299] = 'b';
+	tav a = {0, o_cn, sizeof o_cn, SG_DER_UTF8_STRING, v1, 300};
+	tav b = {0, o_cn, sizeof o_cn, SG_DER_UTF8_STRING, v2, 300};
+	char s[512], s2[512];
+	CHECK(name_text(&a, 1, s, sizeof s) == 303 && strlen(s) == 303 && s[302] == 'a');
+	CHECK(name_text(&b, 1, s2, sizeof s2) == 303 && strcmp(s, s2) != 0);
+	/* 303 characters need 304 bytes. */
+	memset(s, 'x', sizeof s);
+	CHECK(name_text(&a, 1, s, 303) == SG_X509_NAME_TOO_LONG && s[0] == 0);
+	CHECK(name_text(&a, 1, s, 304) == 303);
+	CHECK(name_text(&a, 1, s, 0) == SG_X509_NAME_TOO_LONG);
+	/* An escape is never cut in half: "CN=\\," does not fit in 5. */
+	tav c = AV(0, o_cn, SG_DER_UTF8_STRING, ",");
+	CHECK(name_text(&c, 1, s, 5) == SG_X509_NAME_TOO_LONG && name_text(&c, 1, s, 6) == 5);
+	/* For messages, a label cut visibly. */
+	uint8_t der[600];
+	sg_rd r;
+	sg_rd_init(&r, der, name_build(&a, 1, der, sizeof der));
+	sg_x509_name_label(r, s, 20);
+	CHECK_MSG(strcmp(s, "CN=aaaaaaaaaaaaa...") == 0, "%s", s);
+	sg_x509_name_label(r, s, sizeof s);
+	CHECK(strlen(s) == 303);
+	/* 129 RDNs: more than sigil writes, whatever the room. */
+	static tav many[129];
+	for (size_t i = 0; i < 129; i++)
+		many[i] = (tav){(int)i, o_c, sizeof o_c, SG_DER_PRINTABLE_STRING, "US", 2};
+	static char big[4096];
+	CHECK(name_text(many, 128, big, sizeof big) == 128 * 6 - 2);
+	CHECK(name_text(many, 129, big, sizeof big) == SG_X509_NAME_TOO_LONG && big[0] == 0);
+}
+
+/* The forgery that let a certificate in as another subject: a single CN
+ * "alice, O=Example" against O=Example and CN=alice, two certificates
+ * written by sg_x509_cert_write. */
+static void test_name_forgery(void)
+{
+	sg_pkey *k = sg_pkey_generate(SG_KEY_ED25519, 0);
+	sg_wr spki, w1, w2;
+	sg_wr_init(&spki, NULL, 0, 1024);
+	sg_wr_init(&w1, NULL, 0, 1 << 16);
+	sg_wr_init(&w2, NULL, 0, 1 << 16);
+	char err[128], s1[512], s2[512];
+	uint8_t serial[1] = {7};
+	sg_x509_cert real, forged;
+	CHECK(k && sg_pkey_spki(k, &spki) == 0);
+	sg_x509_cert_spec s = {.serial = serial, .serial_len = 1, .cn = "alice", .org = "Example",
+			       .not_before = 1700000000, .not_after = 2000000000, .spki = spki.buf,
+			       .spki_len = spki.len, .path_len = -1, .key_usage = SG_KU_DIGITAL_SIGNATURE,
+			       .eku = SG_EKU_CLIENT};
+	CHECK(sg_x509_cert_write(&s, k, &w1, err, sizeof err) == 0 &&
+	      sg_x509_cert_parse(&real, w1.buf, w1.len, err, sizeof err) == 0);
+	s.cn = "alice, O=Example";
+	s.org = NULL;
+	CHECK(sg_x509_cert_write(&s, k, &w2, err, sizeof err) == 0 &&
+	      sg_x509_cert_parse(&forged, w2.buf, w2.len, err, sizeof err) == 0);
+	CHECK(sg_x509_name_to_string(real.subject, s1, sizeof s1) > 0 &&
+	      sg_x509_name_to_string(forged.subject, s2, sizeof s2) > 0);
+	CHECK_MSG(strcmp(s1, "CN=alice, O=Example") == 0, "%s", s1);
+	CHECK_MSG(strcmp(s2, "CN=alice\\, O=Example") == 0, "%s", s2);
+	CHECK(strcmp(s1, s2) != 0 && !sg_x509_name_eq(real.subject, forged.subject));
+	sg_wr_free(&spki);
+	sg_wr_free(&w1);
+	sg_wr_free(&w2);
+	sg_pkey_free(k);
+}
+
+/* One to one: random names over an alphabet of the troublesome
+ * characters (and structures of one to three RDNs of one or two
+ * attributes) give equal strings only when their DER is equal. */
+static void test_name_injective(void)
+{
+	enum { N = 4000 };
+	static const char alpha[] = {',', '+', ' ', '#', '\\', '=', '"', ';', 'a', 'C', 'N', 'O', 0, '\n'};
+	static char texts[N][256];
+	static uint8_t ders[N][128];
+	static size_t dlen[N];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < N; i++) {
+		tav a[6];
+		char vals[6][6];
+		size_t n = 0;
+		x = x * 1103515245u + 12345u;
+		size_t nrdn = 1 + (x >> 16) % 3;
+		for (size_t r = 0; r < nrdn; r++) {
+			x = x * 1103515245u + 12345u;
+			size_t nav = 1 + (x >> 16) % 2;
+			for (size_t j = 0; j < nav; j++) {
+				x = x * 1103515245u + 12345u;
+				size_t vl = (x >> 16) % 6;
+				for (size_t c = 0; c < vl; c++) {
+					x = x * 1103515245u + 12345u;
+					vals[n][c] = alpha[(x >> 16) % sizeof alpha];
+				}
+				a[n] = (tav){(int)r, (x >> 8) & 1 ? o_cn : o_o, 3, SG_DER_UTF8_STRING, vals[n], vl};
+				n++;
+			}
+		}
+		dlen[i] = name_build(a, n, ders[i], sizeof ders[i]);
+		CHECK(dlen[i] && name_text(a, n, texts[i], sizeof texts[i]) >= 0);
+	}
+	size_t collisions = 0, same = 0;
+	for (size_t i = 0; i < N; i++)
+		for (size_t j = i + 1; j < N; j++)
+			if (strcmp(texts[i], texts[j]) == 0) {
+				if (dlen[i] != dlen[j] || memcmp(ders[i], ders[j], dlen[i]) != 0) {
+					if (collisions++ < 3)
+						fprintf(stderr, "collision: \"%s\"\n", texts[i]);
+				} else {
+					same++;
+				}
+			}
+	CHECK_MSG(collisions == 0, "%zu different names with the same string", collisions);
+	CHECK(same > 0);        /* the generator does repeat itself */
+}
+
+/* The subjectAltName text: a comma or backslash in a name is escaped,
+ * nothing is cut. */
+static void test_san_text(void)
+{
+	uint8_t gn[1024];
+	sg_wr w;
+	sg_x509_cert c;
+	char s[512];
+	memset(&c, 0, sizeof c);
+	sg_wr_init_fixed(&w, gn, sizeof gn);
+	(void)sg_der_put(&w, SG_DER_CTX(2), "a, DNS:b", 8);
+	(void)sg_der_put(&w, SG_DER_CTX(1), "x\\y@z\n", 6);
+	(void)sg_der_put(&w, SG_DER_CTX(7), "\xc0\x00\x02\x01", 4);
+	c.san_present = true;
+	sg_rd_init(&c.san, gn, w.len);
+	CHECK(sg_x509_san_to_string(&c, s, sizeof s) > 0);
+	CHECK_MSG(strcmp(s, "DNS:a\\, DNS:b, email:x\\\\y@z\\0A, IP:192.0.2.1") == 0, "%s", s);
+	CHECK(sg_x509_san_to_string(&c, s, 20) == SG_X509_NAME_TOO_LONG && s[0] == 0);
+	/* 20 dNSNames of 30 bytes: more than 511 bytes of text. */
+	w.len = 0;
+	for (int i = 0; i < 20; i++)
+		(void)sg_der_put(&w, SG_DER_CTX(2), "abcdefghijklmnopqrstuvwxyz.exa", 30);
+	CHECK(sg_wr_ok(&w));
+	sg_rd_init(&c.san, gn, w.len);
+	CHECK(sg_x509_san_to_string(&c, s, sizeof s) == SG_X509_NAME_TOO_LONG && s[0] == 0);
+	c.san_present = false;
+	CHECK(sg_x509_san_to_string(&c, s, sizeof s) == 0 && s[0] == 0);
+}
+
+/* A client certificate whose subject text does not fit in
+ * sigil_peer_identity (SG_X509_IDENTITY_TEXT) is refused by verification
+ * for the client purpose, not cut; at the boundary it is accepted. */
+static void test_identity_fits(void)
+{
+	sg_x509_result *res = malloc(sizeof *res);
+	tcert root, leaf;
+	const tspec rs = {.cn = {"Test Root"}, .ca = true, .aki = 1};
+	char cn[300];
+	CHECK(t_make(&root, &rs, NULL));
+	/* "CN=" + cn + ", O=Sigil Test" is 17 characters and the cn's: with
+	 * 247 commas (each written "\,") 511, the most that fits; one more
+	 * character does not.  Escapes count, not DER bytes (about 290). */
+	for (int extra = 0; extra <= 1; extra++) {
+		memset(cn, ',', 247);
+		cn[247] = 'a';
+		cn[247 + extra] = 0;
+		tspec ls = {.cn = {cn}, .san = "DNS:shop.example", .aki = 1, .serial = 3};
+		CHECK(t_make(&leaf, &ls, &root));
+		int r = t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_CLIENT, res);
+		if (!extra)
+			CHECK_MSG(r == 0, "%s", res->reason);
+		else
+			CHECK_MSG(r == -1 && res->alert == SG_ALERT_UNSUPPORTED_CERTIFICATE && res->depth == 0 &&
+				  strstr(res->reason, "subject name, written as RFC 4514 text, is longer than the 511 bytes"),
+				  "%s", res->reason);
+		/* A server's subject is not held to it. */
+		CHECK_MSG(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_SERVER, res) == 0, "%s", res->reason);
+		t_free(&leaf);
+	}
+	/* A subjectAltName too long for the identity. */
+	tspec ms = {.cn = {"alice"}, .san_many = 30, .aki = 1, .serial = 3};
+	CHECK(t_make(&leaf, &ms, &root));
+	CHECK_MSG(t_verify(ONE(&root), 1, ONE(&leaf), 1, SG_X509_PURPOSE_CLIENT, res) == -1 &&
+		  res->alert == SG_ALERT_UNSUPPORTED_CERTIFICATE && strstr(res->reason, "subjectAltName"),
+		  "%s", res->reason);
+	t_free(&leaf);
+	t_free(&root);
+	free(res);
+}
+
 static void test_verify(void)
 {
 	size_t len, clen;
@@ -1001,5 +1348,12 @@ int main(void)
 	test_cn_rule();
 	test_nc_budget();
 	test_write_aki();
+	test_name_escapes();
+	test_name_structure();
+	test_name_long();
+	test_name_forgery();
+	test_name_injective();
+	test_san_text();
+	test_identity_fits();
 	return TEST_END();
 }

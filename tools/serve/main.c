@@ -1,0 +1,311 @@
+/*
+ * sigil serve: options, start-up, worker threads and signals.
+ *
+ * SIGTERM/SIGINT stop accepting, let responses in flight finish and close
+ * with close_notify; SIGHUP reloads the certificate and key (new
+ * connections use the new config, old ones keep theirs).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "serve.h"
+#include "../ca.h"
+#include "../opt.h"
+#include "../tools.h"
+
+/* The only file-scope mutable state of the server: a signal handler is
+ * given no pointer, so it can only set flags it finds by name.  Written
+ * by the handler, read and cleared by the main thread (the signals are
+ * blocked in every other thread). */
+static volatile sig_atomic_t got_stop, got_reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_reload = 1;
+	else
+		got_stop = 1;
+}
+
+/* mkdir -p of the directories above path (sg_ca_ensure_dev makes path
+ * itself): on a fresh machine ~/.local/share may not exist yet. */
+static void make_parents(const char *path)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s", path);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return;         /* sg_ca_ensure_dev will say why */
+		*s = '/';
+	}
+}
+
+/* Descriptors the server holds besides its connections: stdio, the
+ * logs, --root, the address lock, and per thread a listener, an epoll
+ * and an eventfd; with some to spare for reloads. */
+#define FD_RESERVE(threads) (32 + 3 * (threads))
+
+/* --max-conns from RLIMIT_NOFILE: each connection may hold two
+ * descriptors (its socket and the file it sends).  The soft limit is
+ * raised to the hard one first, as servers commonly do. */
+static void size_cons(struct serve_opts *o, bool given)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	unsigned long long nofile = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : (unsigned long long)rl.rlim_cur;
+	unsigned long long reserve = FD_RESERVE(o->threads);
+	unsigned long long fit = nofile > reserve ? (nofile - reserve) / (2ull * (unsigned)o->threads) : 1;
+	if (fit < 1)
+		fit = 1;
+	if (fit > 10000000)
+		fit = 10000000;
+	if (!given) {
+		o->max_conns = (int)fit;
+		if (o->verbose)
+			fprintf(stderr, "sigil serve: --max-conns %d a thread (RLIMIT_NOFILE %llu)\n", o->max_conns, nofile);
+	}
+	else if ((unsigned long long)o->max_conns > fit)
+		fprintf(stderr, "sigil serve: warning: --max-conns %d with %d thread%s needs about %llu descriptors and "
+			"RLIMIT_NOFILE is %llu: past about %llu connections a thread, new ones wait (raise ulimit -n)\n",
+			o->max_conns, o->threads, o->threads == 1 ? "" : "s",
+			2ull * (unsigned)o->max_conns * (unsigned)o->threads + reserve, nofile, fit);
+}
+
+int do_serve(int argc, char **argv)
+{
+	struct server srv = { 0 };
+	struct server *s = &srv;
+	struct serve_opts *o = &s->o;
+	int require = 0, request = 0;
+	struct opt opts[] = {
+		OPTION("--listen", 0, OPT_ADDR, "HOST:PORT", "127.0.0.1:8443",
+		  "address to listen on: an IPv4 address or a host name, or [IPv6], and a port", &o->listen),
+		OPTION("--cert", 0, OPT_FILE, "CHAIN.pem", NULL,
+		  "certificate chain, leaf first (default: a certificate for localhost from the "
+		  "development CA in $SIGIL_HOME)", &o->cert),
+		OPTION("--key", 0, OPT_FILE, "KEY.pem", NULL, "the private key of --cert", &o->key),
+		OPTION("--root", 0, OPT_STRING, "DIR", NULL,
+		  "serve the static files of DIR (default: a built-in page showing the visitor's TLS "
+		  "parameters)", &o->root),
+		OPTION("--threads", 0, OPT_INT, "N", NULL, "worker threads (default: the number of cores)", &o->threads,
+		  1, 1024),
+		OPTION("--alpn", 0, OPT_STRING, "LIST", "http/1.1", "ALPN protocols, comma-separated", &o->alpn),
+		OPTION("--access-log", 0, OPT_STRING, "FILE", NULL,
+		  "append Common Log Format lines plus the TLS version and suite to FILE", &o->access_log),
+		OPTION("--client-ca", 0, OPT_FILE, "FILE|DIR", NULL, "ask for client certificates issued by these CAs",
+		  &o->client_ca, 0, 0, true),
+		OPTION("--require-client-cert", 0, OPT_FLAG, NULL, NULL,
+		  "refuse clients without a certificate (with --client-ca)", &require),
+		OPTION("--request-client-cert", 0, OPT_FLAG, NULL, NULL,
+		  "let clients without a certificate in (the default with --client-ca)", &request),
+		OPTION("--client-crl", 0, OPT_FILE, "FILE", NULL,
+		  "refuse client certificates this CRL revokes (it must be current; re-read on SIGHUP)",
+		  &o->client_crl),
+		OPTION("--authz", 0, OPT_FILE, "FILE", NULL,
+		  "per-path rules, a line each: 'PREFIX SUBJECT', e.g. '/admin/ CN=alice, O=Example' or "
+		  "'/members/ *' (any client certificate)", &o->authz),
+		OPTION("--ticket-keys", 0, OPT_FILE, "FILE", NULL,
+		  "session-ticket keys shared by a fleet, 96 hex digits a line (docs/fleet.md; re-read on "
+		  "SIGHUP; default: one random key per process)", &o->ticket_keys),
+		OPTION("--handshake-timeout", 0, OPT_INT, "S", "10", "drop a handshake not done after S seconds",
+		  &o->handshake_timeout, 1, 3600),
+		OPTION("--idle-timeout", 0, OPT_INT, "S", "60",
+		  "drop a connection idle for S seconds (no request, a head not complete, a response not read)",
+		  &o->idle_timeout, 1, 86400),
+		OPTION("--max-conns", 0, OPT_INT, "N", NULL,
+		       "connections per thread (default: what RLIMIT_NOFILE allows, two descriptors a connection)",
+		       &o->max_conns, 1, 10000000),
+		OPTION("--handshake-memory", 0, OPT_INT, "KIB", "2048",
+		       "per thread, the bytes unfinished handshakes may hold in all; past it the oldest are dropped",
+		       &o->handshake_kib, 64, 4194304),
+		OPTION("--reuse-port", 0, OPT_FLAG, NULL, NULL,
+		       "share the address with other processes that set SO_REUSEPORT (a deliberate multi-process "
+		       "set-up; without it sigil serve refuses an address another program or sigil serve holds)",
+		       &o->reuse_port),
+		OPTION("--verbose", 'v', OPT_FLAG, NULL, NULL, "log handshakes and errors to stderr", &o->verbose),
+	};
+	struct opt_cmd cmd = {
+		"serve", "[options]",
+		"An HTTPS server: static files under --root, or a page showing the TLS parameters of the "
+		"visitor's connection.",
+		"SIGTERM or SIGINT: finish the responses in flight (10 s at most) and stop.  SIGHUP: reload the "
+		"certificate, key, client CRL and ticket keys; open connections go on.",
+		opts, sizeof opts / sizeof opts[0], 0, 0,
+	};
+	char *pos[1];
+	int npos;
+	int pr = opt_parse(&cmd, argc, argv, pos, &npos);
+	if (pr != OPT_GO)
+		return pr;
+	o->client_auth = require ? SIGIL_CLIENT_AUTH_REQUIRE : SIGIL_CLIENT_AUTH_REQUEST;
+	if (require && request)
+		return opt_usage_error(&cmd, "--require-client-cert and --request-client-cert contradict each other");
+	s->root_fd = -1;
+	s->access_fd = -1;
+	s->lock_fd = -1;
+	pthread_mutex_init(&s->cfg_lock, NULL);
+	pthread_mutex_init(&s->log_lock, NULL);
+	if (!o->cert != !o->key)
+		return opt_usage_error(&cmd, "--cert and --key go together");
+	if ((o->client_crl || require) && !o->client_ca)
+		return opt_usage_error(&cmd, "%s needs --client-ca (the CA whose clients to check)",
+				       o->client_crl ? "--client-crl" : "--require-client-cert");
+	if (!*o->alpn)
+		return opt_usage_error(&cmd, "--alpn needs at least one protocol name, e.g. http/1.1");
+	sigil_config *probe = sigil_config_new();
+	if (probe && sigil_config_set_alpn(probe, o->alpn) < 0) {
+		int r = opt_usage_error(&cmd, "--alpn %s: %s", o->alpn, sigil_config_error(probe));
+		sigil_config_free(probe);
+		return r;
+	}
+	sigil_config_free(probe);
+	if (!opt_given(&cmd, "--threads")) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		o->threads = n > 0 ? (n < 1024 ? (int)n : 1024) : 1;
+	}
+	size_cons(o, opt_given(&cmd, "--max-conns"));
+	char err[1024];
+	/* The files of --cert/--key first: a bad one is reported as itself
+	 * (exit 7), before a development CA is made or anything listens. */
+	if (o->cert && check_cert_key(o->cert, o->key, err, sizeof err) != EX_OK) {
+		fprintf(stderr, "sigil serve: %s\n", err);
+		return EX_FILE;
+	}
+	char dev_cert[4096], dev_key[4096];
+	if (!o->cert) {
+		const char *home = getenv("SIGIL_HOME");
+		char path[4096];
+		if (!home || !*home) {
+			const char *h = getenv("HOME");
+			snprintf(path, sizeof path, "%s/.local/share/sigil", h && *h ? h : ".");
+			home = path;
+		}
+		make_parents(home);
+		if (sg_ca_ensure_dev(home, s->ca_cert_shown, sizeof s->ca_cert_shown, dev_cert, dev_key,
+				     sizeof dev_cert, err, sizeof err) < 0) {
+			fprintf(stderr, "sigil serve: development CA: %s\n", err);
+			return EX_FAIL;
+		}
+		o->cert = dev_cert;
+		o->key = dev_key;
+		printf("Development CA: %s\n  trust it with: curl --cacert %s https://localhost:%s/\n", s->ca_cert_shown,
+		       s->ca_cert_shown, strrchr(o->listen, ':') ? strrchr(o->listen, ':') + 1 : "8443");
+	}
+	if (o->root) {
+		if (!realpath(o->root, s->root_real)) {
+			fprintf(stderr, "sigil serve: --root %s: %s\n", o->root, strerror(errno));
+			return EX_FILE;
+		}
+		s->root_fd = open(s->root_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->root_fd < 0) {
+			fprintf(stderr, "sigil serve: --root %s: not a directory\n", o->root);
+			return EX_FILE;
+		}
+	}
+	if (o->authz && load_authz(s, o->authz) < 0)
+		return EX_FILE;
+	if (o->access_log &&
+	    (s->access_fd = open(o->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		fprintf(stderr, "sigil serve: --access-log %s: %s\n", o->access_log, strerror(errno));
+		return EX_FILE;
+	}
+	FILE *ur = fopen("/dev/urandom", "rb");
+	if (!ur || fread(s->ticket_key, 1, sizeof s->ticket_key, ur) != sizeof s->ticket_key) {
+		fprintf(stderr, "sigil serve: cannot read /dev/urandom\n");
+		return 1;
+	}
+	fclose(ur);
+	int cr = config_load(s, &s->cfg, err, sizeof err);
+	if (cr != EX_OK) {
+		fprintf(stderr, "sigil serve: %s\n", err);
+		return cr;
+	}
+	cert_warnings(s);
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	s->nworkers = o->threads;
+	s->workers = calloc((size_t)o->threads, sizeof *s->workers);
+	if (!s->workers) {
+		fprintf(stderr, "sigil serve: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < o->threads; i++) {
+		worker *w = &s->workers[i];
+		w->id = i;
+		w->srv = s;
+		w->lfd = -1;
+		w->ep = epoll_create1(EPOLL_CLOEXEC);
+		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (w->ep < 0 || w->efd < 0) {
+			fprintf(stderr, "sigil serve: %s\n", strerror(errno));
+			return EX_FAIL;
+		}
+	}
+	if (listen_all(s) < 0)
+		return EX_FAIL;
+	/* Signals go to the main thread only. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (int i = 0; i < o->threads; i++)
+		pthread_create(&s->workers[i].tid, NULL, worker_main, &s->workers[i]);
+	printf("sigil serve: https://%s/ (%d thread%s)%s%s\n", o->listen, o->threads, o->threads == 1 ? "" : "s",
+	       o->root ? ", root " : "", o->root ? s->root_real : "");
+	fflush(stdout);
+
+	/* The signals stay blocked except inside sigsuspend, so one arriving
+	 * between the test and the wait is not lost. */
+	while (!got_stop) {
+		sigsuspend(&old);
+		if (got_reload) {
+			got_reload = 0;
+			config_reload(s);
+		}
+	}
+	atomic_store(&s->stopping, 1);
+	for (int i = 0; i < o->threads; i++) {
+		uint64_t one = 1;
+		if (write(s->workers[i].efd, &one, sizeof one) < 0) { /* the 250 ms tick wakes it too */ }
+	}
+	for (int i = 0; i < o->threads; i++) {
+		pthread_join(s->workers[i].tid, NULL);
+		close(s->workers[i].ep);
+		close(s->workers[i].efd);
+	}
+	free(s->workers);
+	free(s->authz);
+	sigil_config_free(s->cfg);
+	if (s->access_fd >= 0)
+		close(s->access_fd);
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	fprintf(stderr, "sigil serve: stopped\n");
+	return 0;
+}
