@@ -144,36 +144,61 @@ if [ -n "$NODE" ]; then
 	ns_peer node-server-no-common X25519MLKEM768 "error: peer-alert alert=40" --groups x25519:secp256r1
 
 	# The sigil program: `sigil get -v` against Node, and Node against
-	# `sigil serve -v` (the built-in page names the group too).
-	name=node-server-sigil-get
-	PORT=$(free_port)
-	start_bg "$TMP/$name.srv" 20 "$NODE" "$HERE/pq_node.js" server "$PORT" "$C/p256.crt" "$C/p256.key" X25519MLKEM768
-	spid=$BG
-	if wait_for "$TMP/$name.srv" '^listening' 10; then
-		timeout "$T" "$SIGIL" get -v --insecure "https://127.0.0.1:$PORT/" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null 3>&-
-		check "$name" "grep -q 'hello from node' '$TMP/$name.out' && grep -q 'group X25519MLKEM768' '$TMP/$name.err'" \
-			"$TMP/$name.err" "$TMP/$name.srv"
-	else
-		fail "$name (node did not listen)" "$TMP/$name.srv"
-	fi
-	kill "$spid" 2>/dev/null
-	wait_bg "$spid"
+	# `sigil serve -v` (the built-in page and the access log name the
+	# group too); --groups on both turns the hybrid off.
+	# sg_get NAME NODE_GROUPS WANT [GET ARGS...]
+	sg_get() {
+		name=$1 ng=$2 want=$3
+		shift 3
+		PORT=$(free_port)
+		start_bg "$TMP/$name.srv" 20 "$NODE" "$HERE/pq_node.js" server "$PORT" "$C/p256.crt" "$C/p256.key" "$ng"
+		spid=$BG
+		if wait_for "$TMP/$name.srv" '^listening' 10; then
+			timeout "$T" "$SIGIL" get -v --insecure "$@" "https://127.0.0.1:$PORT/" >"$TMP/$name.out" \
+				2>"$TMP/$name.err" </dev/null 3>&-
+			check "$name" "grep -q 'hello from node' '$TMP/$name.out' && grep -q ', group $want, ' '$TMP/$name.err'" \
+				"$TMP/$name.err" "$TMP/$name.srv"
+		else
+			fail "$name (node did not listen)" "$TMP/$name.srv"
+		fi
+		kill "$spid" 2>/dev/null
+		wait_bg "$spid"
+	}
+	sg_get node-server-sigil-get X25519MLKEM768 X25519MLKEM768
+	sg_get node-server-sigil-get-groups auto x25519 --groups x25519:secp256r1
 
-	name=node-client-sigil-serve
-	PORT=$(free_port)
-	start_bg "$TMP/$name.srv" 30 "$SIGIL" serve --listen "127.0.0.1:$PORT" --cert "$C/p256.crt" --key "$C/p256.key" \
-		--threads 1 -v
-	spid=$BG
-	if wait_for "$TMP/$name.srv" '^sigil serve: https://' 10; then
-		timeout "$T" "$NODE" "$HERE/pq_node.js" client "$PORT" X25519MLKEM768 >"$TMP/$name.cli" 2>&1 </dev/null 3>&-
-		wait_for "$TMP/$name.srv" 'X25519MLKEM768' 2
-		check "$name" "grep -q '^node client ok $HY ' '$TMP/$name.cli' && grep -q 'Key exchange</td><td>X25519MLKEM768<' '$TMP/$name.cli' && grep -q 'TLS 1.3 .* X25519MLKEM768' '$TMP/$name.srv'" \
-			"$TMP/$name.cli" "$TMP/$name.srv"
-	else
-		fail "$name (sigil serve did not start)" "$TMP/$name.srv"
-	fi
-	kill "$spid" 2>/dev/null
-	wait_bg "$spid"
+	# sg_serve NAME NODE_GROUPS REGEX_NODE PAGE_GROUP [SERVE ARGS...]: Node
+	# GETs serve's built-in page; PAGE_GROUP (empty: the handshake fails)
+	# must be on the page, in serve -v's log and in the access log.
+	sg_serve() {
+		name=$1 ng=$2 rn=$3 want=$4
+		shift 4
+		PORT=$(free_port)
+		start_bg "$TMP/$name.srv" 30 "$SIGIL" serve --listen "127.0.0.1:$PORT" --cert "$C/p256.crt" \
+			--key "$C/p256.key" --threads 1 -v --access-log "$TMP/$name.access" "$@"
+		spid=$BG
+		if wait_for "$TMP/$name.srv" '^sigil serve: https://' 10; then
+			timeout "$T" "$NODE" "$HERE/pq_node.js" client "$PORT" "$ng" >"$TMP/$name.cli" 2>&1 </dev/null 3>&-
+			if [ -n "$want" ]; then
+				wait_for "$TMP/$name.access" " $want\$" 2
+				check "$name" "grep -Eq -- '$rn' '$TMP/$name.cli' && grep -q 'Key exchange</td><td>$want (' '$TMP/$name.cli' &&
+					grep -q 'TLS 1.3 .* $want' '$TMP/$name.srv' &&
+					grep -q 'GET / HTTP/1.1\" 200 .* TLSv1.3 TLS_[A-Z0-9_]* $want\$' '$TMP/$name.access'" \
+					"$TMP/$name.cli" "$TMP/$name.srv" "$TMP/$name.access"
+			else
+				check "$name" "grep -Eq -- '$rn' '$TMP/$name.cli'" "$TMP/$name.cli" "$TMP/$name.srv"
+			fi
+		else
+			fail "$name (sigil serve did not start)" "$TMP/$name.srv"
+		fi
+		kill "$spid" 2>/dev/null
+		wait_bg "$spid"
+	}
+	sg_serve node-client-sigil-serve X25519MLKEM768 "^node client ok $HY " X25519MLKEM768
+	grep -q 'X25519MLKEM768 (post-quantum hybrid)' "$TMP/node-client-sigil-serve.cli" ||
+		fail "node-client-sigil-serve: the page does not say post-quantum" "$TMP/node-client-sigil-serve.cli"
+	sg_serve node-client-sigil-serve-groups auto "^node client ok group=X25519 " x25519 --groups x25519:secp256r1
+	sg_serve node-client-sigil-serve-hybrid-off X25519MLKEM768 "^node client error" "" --groups x25519:secp256r1
 fi
 
 # ---- headless Chromium ----
@@ -238,7 +263,7 @@ else
 	if wait_for "$TMP/$name.srv" '^sigil serve: https://' 10; then
 		chromium_load "$name" "https://localhost:$PORT/" "$TMP/$name.out"
 		re=$(chromium_re "^chromium ok status=200 protocol=TLS 1.3 group=X25519MLKEM768 ")
-		check "$name" "grep -Eq -- '$re' '$TMP/$name.out' && grep -Eq 'Key exchange.*X25519MLKEM768' '$TMP/$name.out' && grep -q 'TLS 1.3 .* X25519MLKEM768' '$TMP/$name.srv'" \
+		check "$name" "grep -Eq -- '$re' '$TMP/$name.out' && grep -Eq 'Key exchange.*X25519MLKEM768 \\(post-quantum hybrid\\)' '$TMP/$name.out' && grep -q 'TLS 1.3 .* X25519MLKEM768' '$TMP/$name.srv'" \
 			"$TMP/$name.out" "$TMP/$name.srv"
 	else
 		fail "$name (sigil serve did not start)" "$TMP/$name.srv"
