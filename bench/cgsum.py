@@ -21,9 +21,14 @@ import sys
 # None of these functions calls another of the same bucket, so the sums do
 # not double count within a bucket.
 BUCKETS = [
-    ("X25519 keygen (sg_kex_generate)", ["sg_kex_generate"]),
-    ("X25519 derive (sg_kex_derive)", ["sg_kex_derive"]),
-    ("X25519 public (sg_kex_public)", ["sg_kex_public"]),
+    ("our key share (sg_share_new: an X25519 key; for the hybrid its X25519 key and a seed)", ["sg_share_new"]),
+    ("server key exchange, whole (sg_kex_encap)", ["sg_kex_encap"]),
+    ("  X25519 derive (sg_kex_derive, inside sg_kex_encap)", ["sg_kex_derive"]),
+    ("  X25519 public (sg_kex_public, inside sg_kex_encap)", ["sg_kex_public"]),
+    ("  ML-KEM-768 modulus check + Encaps (sg_mlkem768_encaps_internal)", ["sg_mlkem768_encaps_internal"]),
+    ("    of which K-PKE.Encrypt (pke_encrypt: matrix, noise, NTTs, compression)", ["pke_encrypt"]),
+    ("    of which SHA-3/SHAKE in libcrypto (keccak)", ["keccak"]),
+    ("    of which the matrix's rejection sampling (sample_ntt)", ["sample_ntt"]),
     ("ECDSA P-256 sign (sg_sign)", ["sg_sign"]),
     ("transcript hash (sg_hash_new/update/peek/free)",
      ["sg_hash_new", "sg_hash_update", "sg_hash_peek", "sg_hash_free"]),

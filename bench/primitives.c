@@ -543,7 +543,7 @@ static void mlkem_rows(void)
 }
 
 /* ---- a handshake in memory, server calls timed ---- */
-static sigil_config *cli_cfg;
+static sigil_config *cli_cfg, *cli_hy_cfg, *hs_cli;
 static double srv_us;
 
 static int move(sigil_conn *from, sigil_conn *to, int timed)
@@ -569,7 +569,7 @@ static sigil_conn *handshake_keep(void)
 	double t0 = tcpu();
 	sigil_conn *s = sigil_conn_new(srv_cfg, SIGIL_SERVER);
 	srv_us += tcpu() - t0;
-	sigil_conn *c = sigil_conn_new(cli_cfg, SIGIL_CLIENT);
+	sigil_conn *c = sigil_conn_new(hs_cli, SIGIL_CLIENT);
 	if (!c || !s || sigil_conn_set_server_name(c, "localhost") != SIGIL_OK)
 		fail("conn");
 	for (int i = 0; i < 20 && (sigil_conn_state(c) & SIGIL_ST_HANDSHAKING || sigil_conn_state(s) & SIGIL_ST_HANDSHAKING); i++) {
@@ -601,6 +601,64 @@ static double heap_used(void)
 	return (double)mi.uordblks;
 }
 
+/* Heap per server connection at the handshake peak: it has read the
+ * ClientHello of a client of config cli and queued its whole flight,
+ * waiting for the client's Finished.  The ClientHellos are made first
+ * and their clients freed, so that only servers are counted. */
+static double server_peak(sigil_config *cli, double *flight)
+{
+	enum { K = 200 };
+	static sigil_conn *held[K];
+	static uint8_t *hello[K];
+	static size_t hello_len[K];
+	for (int i = 0; i < K; i++) {
+		sigil_conn *c = sigil_conn_new(cli, SIGIL_CLIENT);
+		size_t n = 0;
+		const uint8_t *p;
+		if (!c || sigil_conn_set_server_name(c, "localhost") != SIGIL_OK ||
+		    !(p = sigil_conn_send_buf(c, &n)) || !(hello[i] = malloc(n)))
+			fail("client hello");
+		memcpy(hello[i], p, n);
+		hello_len[i] = n;
+		sigil_conn_free(c);
+	}
+	double p0 = heap_used(), fl = 0;
+	for (int i = 0; i < K; i++) {
+		size_t used, n = 0;
+		if (!(held[i] = sigil_conn_new(srv_cfg, SIGIL_SERVER)) ||
+		    sigil_conn_recv_net(held[i], hello[i], hello_len[i], &used) != SIGIL_OK ||
+		    !sigil_conn_send_buf(held[i], &n))
+			fail("server flight");
+		fl += (double)n;
+	}
+	double p1 = heap_used();
+	for (int i = 0; i < K; i++) {
+		sigil_conn_free(held[i]);
+		free(hello[i]);
+	}
+	*flight = fl / K;
+	return (p1 - p0) / K;
+}
+
+/* Heap per client connection whose ClientHello is queued (its key
+ * shares held until the ServerHello). */
+static double client_peak(sigil_config *cli)
+{
+	enum { K = 200 };
+	static sigil_conn *held[K];
+	double p0 = heap_used();
+	for (int i = 0; i < K; i++) {
+		size_t n = 0;
+		if (!(held[i] = sigil_conn_new(cli, SIGIL_CLIENT)) || sigil_conn_set_server_name(held[i], "localhost") != SIGIL_OK ||
+		    !sigil_conn_send_buf(held[i], &n))
+			fail("client hello");
+	}
+	double p1 = heap_used();
+	for (int i = 0; i < K; i++)
+		sigil_conn_free(held[i]);
+	return (p1 - p0) / K;
+}
+
 static void memory(void)
 {
 	enum { K = 200 };
@@ -619,40 +677,17 @@ static void memory(void)
 	double h3 = heap_used();
 	for (int i = 0; i < K; i++)
 		sg_aead_free(aeads[i]);
-	/* The handshake peak: a server that has read the ClientHello and
-	 * queued its whole flight, waiting for the client's Finished.  The
-	 * ClientHellos are made first and their clients freed, so that only
-	 * servers are counted. */
-	static uint8_t *hello[K];
-	static size_t hello_len[K];
-	for (int i = 0; i < K; i++) {
-		sigil_conn *c = sigil_conn_new(cli_cfg, SIGIL_CLIENT);
-		size_t n = 0;
-		const uint8_t *p;
-		if (!c || sigil_conn_set_server_name(c, "localhost") != SIGIL_OK ||
-		    !(p = sigil_conn_send_buf(c, &n)) || !(hello[i] = malloc(n)))
-			fail("client hello");
-		memcpy(hello[i], p, n);
-		hello_len[i] = n;
-		sigil_conn_free(c);
-	}
-	double p0 = heap_used(), flight = 0;
-	for (int i = 0; i < K; i++) {
-		size_t used, n = 0;
-		if (!(held[i] = sigil_conn_new(srv_cfg, SIGIL_SERVER)) ||
-		    sigil_conn_recv_net(held[i], hello[i], hello_len[i], &used) != SIGIL_OK ||
-		    !sigil_conn_send_buf(held[i], &n))
-			fail("server flight");
-		flight += (double)n;
-	}
-	double p1 = heap_used();
-	for (int i = 0; i < K; i++) {
-		sigil_conn_free(held[i]);
-		free(hello[i]);
-	}
+	/* The handshake peak, with a client offering x25519 and with one
+	 * offering X25519MLKEM768 (and x25519). */
+	double fl_x, peak_x = server_peak(cli_cfg, &fl_x), fl_h, peak_h = server_peak(cli_hy_cfg, &fl_h);
+	double cpeak_x = client_peak(cli_cfg), cpeak_h = client_peak(cli_hy_cfg);
 	printf("\n  heap held (glibc uordblks), per object, %d objects:\n", K);
 	printf("    server sigil_conn at the handshake peak (ClientHello read, %.0f-byte flight queued): %8.0f bytes\n",
-	       flight / K, (p1 - p0) / K);
+	       fl_x, peak_x);
+	printf("      the same, X25519MLKEM768 (%.0f-byte flight queued):                       %8.0f bytes\n", fl_h,
+	       peak_h);
+	printf("    client sigil_conn waiting for the ServerHello, x25519 share:                 %8.0f bytes\n", cpeak_x);
+	printf("      the same, X25519MLKEM768 and x25519 shares (ML-KEM key pair held):        %8.0f bytes\n", cpeak_h);
 	printf("    established idle server sigil_conn (after handshake, no fd layer): %8.0f bytes\n", (h1 - h0) / K);
 	printf("      of which the struct itself: %zu bytes (input record buffer: the largest record so far, up to %zu)\n", sizeof(sigil_conn),
 	       (size_t)(SG_RECORD_HEADER + SG_MAX_CIPHERTEXT));
@@ -726,9 +761,12 @@ int main(int argc, char **argv)
 
 	srv_cfg = sigil_config_new();
 	cli_cfg = sigil_config_new();
-	if (!srv_cfg || !cli_cfg || sigil_config_add_cert_key_file(srv_cfg, cert, key) != SIGIL_OK ||
-	    sigil_config_insecure_noverify(cli_cfg) != SIGIL_OK || sigil_config_set_groups(cli_cfg, "x25519") != SIGIL_OK)
+	cli_hy_cfg = sigil_config_new();
+	if (!srv_cfg || !cli_cfg || !cli_hy_cfg || sigil_config_add_cert_key_file(srv_cfg, cert, key) != SIGIL_OK ||
+	    sigil_config_insecure_noverify(cli_cfg) != SIGIL_OK || sigil_config_set_groups(cli_cfg, "x25519") != SIGIL_OK ||
+	    sigil_config_insecure_noverify(cli_hy_cfg) != SIGIL_OK)
 		fail("configs");
+	hs_cli = cli_cfg;
 
 	printf("primitives: native thread CPU, median of 5 x %ld calls (%zu-byte sigil_conn, %zu-byte handshake state)\n",
 	       iters, sizeof(sigil_conn), sizeof(sg_hs));
@@ -768,6 +806,16 @@ int main(int argc, char **argv)
 	printf("    server crypto floor (keygen + derive + sign, libcrypto cheapest): %.1f us\n", o_kg + o_dv + o_sg);
 	printf("    the same with sigil's keygen (sg_kex_generate):                  %.1f us\n", hs_kg + o_dv + o_sg);
 	x25519_keygen_parts();
+	hs_cli = cli_hy_cfg;
+	srv_us = 0;
+	double both_hy = measure(handshake, NULL, iters / 2);
+	double srv_hy = srv_us / (double)((iters / 2) / 10 + 1 + 5 * (iters / 2));
+	hs_cli = cli_cfg;
+	printf("  the same with X25519MLKEM768 (the client's default: hybrid and x25519 shares):\n");
+	printf("    server calls only:                                 %8.1f us per handshake (%+.1f us, %.2fx)\n", srv_hy,
+	       srv_hy - srv, srv_hy / srv);
+	printf("    client and server together:                        %8.1f us per handshake (%+.1f us)\n", both_hy,
+	       both_hy - both);
 	mlkem_rows();
 	memory();
 	sg_kex_free(mine);
@@ -777,5 +825,6 @@ int main(int argc, char **argv)
 	sg_pkey_free(sign_key);
 	sigil_config_free(srv_cfg);
 	sigil_config_free(cli_cfg);
+	sigil_config_free(cli_hy_cfg);
 	return 0;
 }

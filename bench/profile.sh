@@ -7,6 +7,9 @@
 #      neutral client (shared/bench/hsload) for PROF_N connections
 #      (default 300); instrumentation is switched on after start-up and a warm-up, so the
 #      figures are per connection only.  Summarised by bench/cgsum.py.
+#      Then twice more driven by bench/clientload (sigil's client, since
+#      hsload's OpenSSL 3.0 has no ML-KEM): offering x25519 (that
+#      client's baseline) and X25519MLKEM768.
 #   0. bench/primitives.c: native CPU of each handshake step through
 #      src/crypto/ next to libcrypto used directly, and a whole handshake
 #      in memory with the server's calls timed.
@@ -65,6 +68,30 @@ if command -v valgrind >/dev/null; then
 	kill -TERM "$vpid"; wait "$vpid" 2>/dev/null || true
 	echo "== callgrind: sigil serve, per connection (n=$PROF_N)"
 	python3 "$here/cgsum.py" "$out/callgrind.out" "$PROF_N" | tee "$out/callgrind.txt"
+
+	# The hybrid: the same server, driven by sigil's client (with x25519
+	# first, the same client's baseline; then offering X25519MLKEM768).
+	cc -std=c11 -D_GNU_SOURCE -O2 -I"$top/include" -o "$out/clientload" "$here/clientload.c" "$BUILD/libsigil.a" \
+		-lssl -lcrypto -lsqlite3 -lpthread
+	for g in x25519 X25519MLKEM768:x25519; do
+		tag=clientload-${g%%:*}
+		p=$((20000 + RANDOM % 12000))
+		rm -f "$out/callgrind-$tag.out"*
+		valgrind --tool=callgrind --instr-atstart=no --dump-instr=no --separate-threads=no \
+			--callgrind-out-file="$out/callgrind-$tag.out" \
+			"$SIGIL" serve --listen "127.0.0.1:$p" --cert "$work/cert.pem" --key "$work/key.pem" \
+			--root "$work/root" --threads 1 >"$out/callgrind-$tag.log" 2>&1 &
+		vpid=$!; pids+=("$vpid")
+		wait_port "$p" || { cat "$out/callgrind-$tag.log"; exit 1; }
+		"$out/clientload" sigil 127.0.0.1 "$p" 20 --groups "$g" >/dev/null
+		callgrind_control -i on "$vpid" >/dev/null
+		"$out/clientload" sigil 127.0.0.1 "$p" "$PROF_N" --groups "$g"
+		callgrind_control -i off "$vpid" >/dev/null
+		kill -TERM "$vpid"; wait "$vpid" 2>/dev/null || true
+		echo
+		echo "== callgrind: sigil serve, client bench/clientload offering $g, per connection (n=$PROF_N)"
+		python3 "$here/cgsum.py" "$out/callgrind-$tag.out" "$PROF_N" | tee "$out/callgrind-$tag.txt"
+	done
 fi
 
 # ---- perf ----

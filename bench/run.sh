@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # bench/run.sh: the benchmarks of issue 9, run by `make bench`.
 #
-#   bench/run.sh [hs] [bulk] [mem] [client] [threads]   (default: all five)
+#   bench/run.sh [hs] [bulk] [mem] [client] [threads] [pq]   (default: all six)
 #
 # Environment: BUILD (default build), SIGIL (default $BUILD/sigil),
 # HS_N / HS_ROUNDS (handshake part, default 3000 / 5), BULK_MIB (default
 # 1024), BULK_ROUNDS (default 5), MEM_CONNS (default 10000), CL_N /
-# CL_ROUNDS (client part, default 1000 / 3).
+# CL_ROUNDS (client part, default 1000 / 3), PQ_N / PQ_ROUNDS (post-quantum
+# part, default 2000 / 5).
 #
 # Every part runs on loopback with one server thread and prints a table
 # with the ratio to OpenSSL or nginx.  Figures are CPU time from /proc or
@@ -31,7 +32,7 @@ MEM_CONNS=${MEM_CONNS:-10000}
 CL_N=${CL_N:-1000} CL_ROUNDS=${CL_ROUNDS:-3}
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(hs bulk mem client threads)
+[ ${#parts[@]} -gt 0 ] || parts=(hs bulk mem client threads pq)
 
 work=$(mktemp -d /tmp/sigil-bench.XXXXXX)
 pids=()
@@ -320,6 +321,81 @@ part_threads() {
 	say "   target (issue 9): close to 2x with two threads on two cores"
 }
 
+# ---- 6. pq: server CPU per full handshake with X25519MLKEM768 ----------
+# shared/bench's hsload is OpenSSL 3.0's libssl, which has no ML-KEM, so
+# the hybrid needs another load client: bench/clientload.c on sigil's
+# client, offering sigil's default groups (X25519MLKEM768 and x25519
+# shares).  To show what the client changes, both clients drive both
+# servers with X25519 as well.  Every figure is the SERVER's CPU
+# (shared/bench/cpu_of.sh, user+system, from /proc) per connection: TCP
+# accept, TLS 1.3 full handshake (ECDSA P-256 certificate), one GET of a
+# 13-byte page, close; the client's own CPU is not counted.  Rows run
+# interleaved, round after round, on the same two server processes;
+# medians.
+PQ_N=${PQ_N:-2000} PQ_ROUNDS=${PQ_ROUNDS:-5}
+part_pq() {
+	pki
+	say ""
+	say "== 6. pq: server CPU per connection (full handshake + GET + close) by key exchange, n=$PQ_N x $PQ_ROUNDS rounds"
+	cc -O2 -o "$BUILD/bench/hsload" "$shared/hsload.c" -lssl -lcrypto
+	cc -O2 -o "$BUILD/bench/ossl_server" "$shared/ossl_server.c" -lssl -lcrypto
+	cc "${cc_flags[@]}" -I"$top/include" -o "$BUILD/bench/clientload" "$here/clientload.c" \
+		"$BUILD/libsigil.a" -lssl -lcrypto -lsqlite3 -lpthread
+	mkdir -p "$work/www"; printf 'hello, world\n' >"$work/www/index.html"
+	cat "$work/leaf.pem" >"$work/chain.pem"
+	local op sp o_pid s_pid
+	op=$(port); sp=$((op + 1))
+	start "$work/pq-ossl.log" "$BUILD/bench/ossl_server" "$op" "$work/chain.pem" "$work/leaf.key"
+	o_pid=$spid
+	start "$work/pq-sigil.log" "$SIGIL" serve --listen "127.0.0.1:$sp" --cert "$work/leaf.pem" --key "$work/leaf.key" \
+		--root "$work/www" --threads 1
+	s_pid=$spid
+	wait_port "$op" || die "ossl_server did not start"
+	wait_port "$sp" || die "sigil serve did not start: $(cat "$work/pq-sigil.log")"
+	# name | server | client command (PORT is replaced) | group offered
+	local rows=(
+		"openssl|o|$BUILD/bench/hsload 127.0.0.1 PORT $PQ_N|hsload: X25519"
+		"sigil|s|$BUILD/bench/hsload 127.0.0.1 PORT $PQ_N|hsload: X25519"
+		"openssl|o|$BUILD/bench/clientload sigil 127.0.0.1 PORT $PQ_N --groups x25519|clientload: x25519"
+		"sigil|s|$BUILD/bench/clientload sigil 127.0.0.1 PORT $PQ_N --groups x25519|clientload: x25519"
+		"sigil|s|$BUILD/bench/clientload sigil 127.0.0.1 PORT $PQ_N --groups X25519MLKEM768:x25519:secp256r1:secp384r1|clientload: X25519MLKEM768"
+	)
+	declare -A res
+	local r i
+	for r in $(seq "$PQ_ROUNDS"); do
+		for i in "${!rows[@]}"; do
+			local name srv cmd what pid p c0 c1 out
+			IFS='|' read -r name srv cmd what <<<"${rows[$i]}"
+			if [ "$srv" = o ]; then pid=$o_pid p=$op; else pid=$s_pid p=$sp; fi
+			c0=$(cpu "$pid")
+			out=$(${cmd//PORT/$p} 2>>"$work/pq.err" || true)
+			c1=$(cpu "$pid")
+			res[$i]+="$(awk -v a="$c0" -v b="$c1" -v n="$PQ_N" 'BEGIN{printf "%.1f ", (b-a)/n*1e6}')"
+			case $out in
+			*"failures 0"* | *"failures=0 "*) ;;
+			*) say "   warning: $name, $what: ${out:-no output} $(tail -n 1 "$work/pq.err" 2>/dev/null)" ;;
+			esac
+			[ "$r" = 1 ] && case $out in *group=*) res[g$i]=${out##*group=} ;; *) res[g$i]=x25519 ;; esac
+		done
+	done
+	stop "$o_pid"; stop "$s_pid"
+	local base x_cl hy
+	base=$(echo "${res[0]}" | med)
+	printf '   %-8s %-32s %-15s %14s %14s
+' server "load client: groups offered" negotiated "us CPU/conn" "vs openssl"
+	for i in "${!rows[@]}"; do
+		local name srv cmd what m
+		IFS='|' read -r name srv cmd what <<<"${rows[$i]}"
+		m=$(echo "${res[$i]}" | med)
+		printf '   %-8s %-32s %-15s %14s %14s
+' "$name" "$what" "${res[g$i]}" "$m" "$(ratio "$m" "$base")"
+		say "     rounds: ${res[$i]}"
+	done
+	x_cl=$(echo "${res[3]}" | med); hy=$(echo "${res[4]}" | med)
+	say "   the hybrid costs sigil's server $(awk -v a="$hy" -v b="$x_cl" 'BEGIN{printf "%+.1f", a-b}') us over x25519 with the same client"
+	say "   target (issue 17): sigil with X25519MLKEM768 <= 0.55 x openssl with X25519 (hsload): $(ratio "$hy" "$base")"
+}
+
 say "sigil bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cpus, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), kernel $(uname -r), $(openssl version | cut -d' ' -f1-2)"
 for p in "${parts[@]}"; do
 	case $p in
@@ -328,6 +404,7 @@ for p in "${parts[@]}"; do
 	mem) part_mem ;;
 	client) part_client ;;
 	threads) part_threads ;;
-	*) die "unknown part $p (hs, bulk, mem, client, threads)" ;;
+	pq) part_pq ;;
+	*) die "unknown part $p (hs, bulk, mem, client, threads, pq)" ;;
 	esac
 done

@@ -51,6 +51,26 @@ static inline int fuzz_random(void *arg, uint8_t *out, size_t n)
 	return 0;
 }
 
+/* X25519MLKEM768: the ML-KEM seed d || z from the tag, then the same
+ * X25519 key as the x25519 case (a client's x25519 share is the hybrid
+ * key's X25519 half, so both ways give the same share), and a fixed
+ * encapsulation randomness m, so that a server's ciphertext replays. */
+static inline sg_kex_key *fuzz_hybrid_key(uint8_t t, const uint8_t x25519[32])
+{
+	uint8_t priv[96], m[32];
+	for (size_t i = 0; i < 64; i++)
+		priv[i] = (uint8_t)(t * 7u + i * 13u + 1u);
+	memcpy(priv + 64, x25519, 32);
+	for (size_t i = 0; i < 32; i++)
+		m[i] = (uint8_t)(t * 11u + i * 5u + 3u);
+	sg_kex_key *k = sg_kex_from_private(&sg_x25519mlkem768, priv, sizeof priv);
+	if (k && sg_kex_test_fix_encap(k, m) < 0) {
+		sg_kex_free(k);
+		return NULL;
+	}
+	return k;
+}
+
 static inline sg_kex_key *fuzz_kex_key(void *arg, uint16_t group)
 {
 	uint8_t priv[48];
@@ -60,6 +80,8 @@ static inline sg_kex_key *fuzz_kex_key(void *arg, uint16_t group)
 	for (size_t i = 0; i < 8; i++)
 		priv[sizeof priv - 1 - i] = (uint8_t)(t + i + 1);
 	switch (group) {
+	case SIGIL_GROUP_X25519MLKEM768:
+		return fuzz_hybrid_key(t, priv + 16);
 	case SIGIL_GROUP_X25519:
 		return sg_kex_from_private(&sg_x25519, priv + 16, 32);
 	case SIGIL_GROUP_SECP256R1:
@@ -74,7 +96,8 @@ static inline sg_kex_key *fuzz_kex_key(void *arg, uint16_t group)
 static const sg_test_hooks fuzz_client_hooks = { .random = fuzz_random, .kex_key = fuzz_kex_key, .arg = (void *)&fuzz_tag_client };
 static const sg_test_hooks fuzz_server_hooks = { .random = fuzz_random, .kex_key = fuzz_kex_key, .arg = (void *)&fuzz_tag_server };
 
-/* Client: every default suite and group (x25519 first), ALPN, SNI set
+/* Client: every default suite and group (X25519MLKEM768 first, with an
+ * x25519 share beside it), ALPN, SNI set
  * by the caller to "localhost", no verification (the fuzzer cannot
  * forge a CA signature; CertificateVerify is still checked).
  * with_cert: a client certificate, for servers that ask. */

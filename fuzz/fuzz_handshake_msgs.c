@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!cc) {
 		cc = fuzz_client_config(1);
 		sc = fuzz_server_config(NULL);
-		/* The client's first share is x25519: a server that takes
-		 * only secp384r1 asks again. */
+		/* The client's shares are X25519MLKEM768 and x25519: a
+		 * server that takes only secp384r1 asks again. */
 		sc_hrr = fuzz_server_config("secp384r1");
 		if (!cc || !sc || !sc_hrr)
 			abort();

@@ -36,6 +36,7 @@ typedef struct get_opts {
 	const char *cacert, *pin, *crl, *out, *method, *data;
 	const char *cert, *key;
 	const char *session;
+	const char *groups;                 /* key-exchange groups, or NULL: the library's order */
 	struct opt_list headers, resolve, connect_to;
 	int verbose, insecure, follow;
 	int connect_timeout, max_time;      /* seconds; max_time 0: no limit */
@@ -550,6 +551,7 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 	    (o->pin && sigil_config_set_pins(cfg, o->pin) < 0) ||
 	    (o->crl && sigil_config_add_crl_file(cfg, o->crl, 1) < 0) ||
 	    (o->cert && sigil_config_add_cert_key_file(cfg, o->cert, o->key ? o->key : o->cert) < 0) ||
+	    (o->groups && sigil_config_set_groups(cfg, o->groups) < 0) ||
 	    sigil_config_set_alpn(cfg, "http/1.1") < 0) {
 		/* The files were checked at start-up: only a change since. */
 		fprintf(stderr, "sigil get: %s\n", sigil_config_error(cfg));
@@ -927,6 +929,10 @@ int do_get(int argc, char **argv)
 		       &o.key),
 		OPTION("--session", 0, OPT_STRING, "FILE", NULL,
 		       "resume the session saved in FILE, and save the new one there", &o.session),
+		OPTION("--groups", 0, OPT_STRING, "LIST", NULL,
+		       "key-exchange groups to offer, most preferred first, colon-separated (default: "
+		       "X25519MLKEM768:x25519:secp256r1:secp384r1; leave X25519MLKEM768 out to turn the "
+		       "post-quantum hybrid off)", &o.groups),
 		OPTION("--output", 'o', OPT_STRING, "FILE", NULL, "write the body to FILE (default: standard output)",
 		       &o.out),
 		OPTION("--request", 'X', OPT_STRING, "METHOD", NULL, "the request method (default GET, or POST with -d)",
@@ -987,6 +993,16 @@ int do_get(int argc, char **argv)
 	if (o.key && !o.cert) {
 		opt_usage_error(&cmd, "--key goes with --cert");
 		goto done;
+	}
+	if (o.groups) {
+		sigil_config *probe = sigil_config_new();
+		if (probe && sigil_config_set_groups(probe, o.groups) < 0) {
+			opt_usage_error(&cmd, "--groups %s: %s (known: X25519MLKEM768, x25519, secp256r1 or P-256, "
+				       "secp384r1 or P-384)", o.groups, sigil_config_error(probe));
+			sigil_config_free(probe);
+			goto done;
+		}
+		sigil_config_free(probe);
 	}
 	if (o.pin && sg_x509_pin_match(o.pin, (sg_rd){ NULL, 0 }) < 0) {
 		opt_usage_error(&cmd, "--pin %s: want sha256//BASE64 of 32 bytes, ';' between several", o.pin);

@@ -327,6 +327,7 @@ struct hybrid {
 	 * holds about 100 bytes, not 3.6 KB, during its handshake. */
 	struct mlkem_pair *pair;
 	bool fixed_m;           /* sg_kex_test_fix_encap */
+	bool seeded;            /* seed holds d || z (drawn on first need) */
 	uint8_t seed[64];
 	uint8_t m[32];
 };
@@ -339,10 +340,13 @@ static sg_kex_key *hybrid_new(const uint8_t *priv)
 
 	if (sg_crypto_init() != 0 || !(h = calloc(1, sizeof(*h))) || !(key = calloc(1, sizeof(*key))))
 		goto err;
+	/* A fresh key's seed is drawn when the key pair is first needed: a
+	 * server never needs it (it only encapsulates). */
 	if (priv) {
 		memcpy(h->seed, priv, 64);
+		h->seeded = true;
 		h->x = sg_kex_from_private(&sg_x25519, priv + 64, 32);
-	} else if (sg_random(h->seed, sizeof h->seed) == 0) {
+	} else {
 		h->x = sg_kex_generate(&sg_x25519);
 	}
 	if (!h->x)
@@ -376,6 +380,9 @@ static int hybrid_expand(struct hybrid *h)
 	struct mlkem_pair *p;
 	if (h->pair)
 		return 0;
+	if (!h->seeded && sg_random(h->seed, sizeof h->seed) < 0)
+		return -1;
+	h->seeded = true;
 	if (!(p = malloc(sizeof *p)))
 		return -1;
 	if (sg_mlkem768_keygen_internal(p->ek, p->dk, h->seed, h->seed + 32) < 0) {

@@ -1,29 +1,38 @@
 /* ClientHello, RFC 8446 4.1.2: the client builds it; the server reads it
  * and makes every choice of the handshake, in the steps of
  * sg_client_hello_recv. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tls/tls.h"
 
 /* ---- our key shares (both sides) ---- */
 
-int sg_share_new(sigil_conn *c, const sg_group *g)
+/* Take key (NULL: none could be made) as our share for group g. */
+static int share_add(sigil_conn *c, const sg_group *g, sg_kex_key *k)
 {
 	sg_hs *hs = c->hs;
-	const sg_test_hooks *h = c->cfg->hooks;
-	if (!g || hs->nown_shares == SG_MAX_OWN_SHARES)
-		return SG_INTERNAL(c, "key share");
-	sg_kex_key *k = h && h->kex_key ? h->kex_key(h->arg, g->id) : NULL;
-	if (!k)
-		k = sg_kex_generate(g->kex);
 	if (!k)
 		return SG_INTERNAL(c, "cannot generate a key share");
+	if (hs->nown_shares == SG_MAX_OWN_SHARES) {
+		sg_kex_free(k);
+		return SG_INTERNAL(c, "key share");
+	}
 	hs->own_shares[hs->nown_shares].group = g;
 	hs->own_shares[hs->nown_shares++].key = k;
 	return 0;
 }
 
-void sg_shares_free(sg_hs *hs)
+int sg_share_new(sigil_conn *c, const sg_group *g)
+{
+	const sg_test_hooks *h = c->cfg->hooks;
+	if (!g)
+		return SG_INTERNAL(c, "key share");
+	sg_kex_key *k = h && h->kex_key ? h->kex_key(h->arg, g->id) : NULL;
+	return share_add(c, g, k ? k : sg_kex_generate(g->kex));
+}
+
+static void keys_free(sg_hs *hs)
 {
 	for (size_t i = 0; i < hs->nown_shares; i++)
 		sg_kex_free(hs->own_shares[i].key);
@@ -31,24 +40,64 @@ void sg_shares_free(sg_hs *hs)
 	hs->nown_shares = 0;
 }
 
+void sg_shares_free(sg_hs *hs)
+{
+	keys_free(hs);
+	free(hs->server_share);
+	hs->server_share = NULL;
+	hs->server_share_len = 0;
+}
+
 /* ---- client ---- */
 
-/* The groups we send shares for (4.2.8): one, our most preferred; a
- * server that wants another asks with HelloRetryRequest, and the second
- * hello carries a share for that group alone (4.1.4).  (A hybrid
- * post-quantum group first will add a classical share after it, which a
- * server without the hybrid takes instead of asking again.) */
+static bool in_list(const uint16_t *l, size_t n, uint16_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] == v)
+			return true;
+	return false;
+}
+
+/* A share for group id after our first: x25519 after an X25519MLKEM768
+ * share is that share's own X25519 key (its last 32 bytes again), so the
+ * second share costs 36 bytes and no key generation. */
+static int share_more(sigil_conn *c, uint16_t id)
+{
+	sg_hs *hs = c->hs;
+	const sg_group *g = sg_group_find(id);
+	if (id == SIGIL_GROUP_X25519 && hs->nown_shares && hs->own_shares[0].group->id == SIGIL_GROUP_X25519MLKEM768)
+		return share_add(c, g, sg_kex_x25519_part(hs->own_shares[0].key));
+	return sg_share_new(c, g);
+}
+
+/* The groups we send shares for (4.2.8).  Our first group's; and when
+ * that is X25519MLKEM768 and x25519 is one of our groups, an x25519
+ * share made from the hybrid's X25519 key, as browsers send: a server
+ * without the hybrid takes it rather than asking again (4.1.4), so that
+ * offering the hybrid never costs such a server a round trip.  After a
+ * HelloRetryRequest that names a group, one share for it (4.1.2:
+ * "replacing the list of shares with a list containing a single
+ * KeyShareEntry from the indicated group"); after one that only sends a
+ * cookie, the same shares again, keys and all: 4.1.2 lets the second
+ * hello change the shares only when the retry asks for a group. */
 static int make_shares(sigil_conn *c)
 {
 	const sigil_config *cfg = c->cfg;
 	sg_hs *hs = c->hs;
+	if ((hs->flags & SG_HS_HRR) && !hs->hrr_group)
+		return hs->nown_shares ? 0 : SG_INTERNAL(c, "key share");
 	sg_shares_free(hs);
 	if (hs->flags & SG_HS_HRR)
 		return sg_share_new(c, sg_group_find(hs->hrr_group));
-	size_t n = cfg->hooks && cfg->hooks->client_shares ? cfg->hooks->client_shares : 1;
-	for (size_t i = 0; i < n && i < cfg->ngroups && i < SG_MAX_OWN_SHARES; i++)
-		if (sg_share_new(c, sg_group_find(cfg->groups[i])) < 0)
+	if (sg_share_new(c, sg_group_find(cfg->groups[0])) < 0)
+		return SIGIL_ERROR;
+	/* The test hook: shares for our first n groups. */
+	size_t n = cfg->hooks ? cfg->hooks->client_shares : 0;
+	for (size_t i = 1; i < n && i < cfg->ngroups && i < SG_MAX_OWN_SHARES; i++)
+		if (share_more(c, cfg->groups[i]) < 0)
 			return SIGIL_ERROR;
+	if (!n && cfg->groups[0] == SIGIL_GROUP_X25519MLKEM768 && in_list(cfg->groups, cfg->ngroups, SIGIL_GROUP_X25519))
+		return share_more(c, SIGIL_GROUP_X25519);
 	return 0;
 }
 
@@ -91,14 +140,6 @@ typedef struct ch_fields {
 	uint16_t legacy_version;
 	sg_rd session_id, suites, compression, exts;
 } ch_fields;
-
-static bool in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i] == v)
-			return true;
-	return false;
-}
 
 /* The next entry of a key_share list (checked when it was read). */
 static bool next_share(sg_rd *list, uint16_t *group, sg_rd *key)
@@ -248,17 +289,51 @@ static uint16_t choose_retry_group(const sigil_conn *c)
 	return 0;
 }
 
+/* Why the client's share for g failed sg_kex_encap, in a sentence (the
+ * refusal path only: the checks themselves are sg_kex_encap's). */
+static int refuse_share(sigil_conn *c, const sg_group *g, sg_rd share)
+{
+	const sg_kex_class *k = g->kex;
+	if (share.n != k->pub_len)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the client's %s key share is %zu bytes long, not %zu",
+				g->name, share.n, k->pub_len);
+	/* draft-ietf-tls-ecdhe-mlkem: the server checks the encapsulation
+	 * key (FIPS 203 section 7.2) and refuses one that fails. */
+	if (k == &sg_x25519mlkem768 && sg_mlkem768_encaps_check(share.p, SG_MLKEM768_EK) < 0)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the client's %s key share holds an ML-KEM-768 encapsulation key that fails the modulus "
+				"check of FIPS 203 section 7.2 (a coefficient not below q = 3329)", g->name);
+	if (k == &sg_x25519mlkem768 || k == &sg_x25519)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the client's %s key share has an X25519 value of low order (the shared secret would be "
+				"all zeros, which RFC 8446 section 7.4.2 refuses)", g->name);
+	return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+			"the client's %s key share is not an uncompressed point on the curve (RFC 8446 section 4.2.8.2)",
+			g->name);
+}
+
 /* Our share and the shared secret (7.1's (EC)DHE input) now, while the
- * client's share is still in the message buffer. */
+ * client's share is still in the message buffer, through sg_kex_encap
+ * for every group: our public value and the DH secret, and for
+ * X25519MLKEM768 also an ML-KEM ciphertext to the client's key.  Our
+ * private key has no use once the secret is known: it is freed (and
+ * wiped) at once; the answer waits in hs->server_share for the
+ * ServerHello. */
 static int ch_key_exchange(sigil_conn *c, const sg_group *g, sg_rd share)
 {
 	sg_hs *hs = c->hs;
+	const sg_kex_class *k = g->kex;
 	sg_shares_free(hs);
+	if (!(hs->server_share = malloc(k->server_share_len)))
+		return SG_INTERNAL(c, "out of memory");
 	if (sg_share_new(c, g) < 0)
 		return SIGIL_ERROR;
-	if (share.n != g->kex->pub_len || sg_kex_derive(hs->own_shares[0].key, share.p, share.n, hs->shared) < 0)
-		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the client's %s key share is invalid", g->name);
-	hs->shared_len = g->kex->secret_len;
+	int r = sg_kex_encap(hs->own_shares[0].key, share.p, share.n, hs->server_share, hs->shared);
+	keys_free(hs);
+	if (r < 0)
+		return refuse_share(c, g, share);
+	hs->server_share_len = k->server_share_len;
+	hs->shared_len = k->secret_len;
 	c->group = g->id;
 	return 0;
 }

@@ -12,8 +12,11 @@
 static const uint16_t default_suites[] = {
 	SIGIL_AES_128_GCM_SHA256, SIGIL_AES_256_GCM_SHA384, SIGIL_CHACHA20_POLY1305_SHA256,
 };
+/* The post-quantum hybrid first (draft-ietf-tls-ecdhe-mlkem), as every
+ * current browser and server does; a client offers its share and an
+ * X25519 share made from the same X25519 key (client_hello.c). */
 static const uint16_t default_groups[] = {
-	SIGIL_GROUP_X25519, SIGIL_GROUP_SECP256R1, SIGIL_GROUP_SECP384R1,
+	SIGIL_GROUP_X25519MLKEM768, SIGIL_GROUP_X25519, SIGIL_GROUP_SECP256R1, SIGIL_GROUP_SECP384R1,
 };
 static const uint16_t default_sigalgs[] = {
 	SIGIL_SIG_ECDSA_SECP256R1_SHA256, SIGIL_SIG_ECDSA_SECP384R1_SHA384, SIGIL_SIG_ED25519,

@@ -392,7 +392,8 @@ static void set_free(u16set *s)
 
 /* ---- key_share, RFC 8446 4.2.8 ---- */
 
-/* KeyShareEntry: group, key_exchange<1..2^16-1>. */
+/* KeyShareEntry: group, key_exchange<1..2^16-1>: a client's public
+ * value (for X25519MLKEM768 the encapsulation key, then X25519's). */
 static int put_share(sigil_conn *c, sg_wr *w, const struct sg_share *s)
 {
 	const sg_kex_class *k = s->group->kex;
@@ -405,7 +406,8 @@ static int put_share(sigil_conn *c, sg_wr *w, const struct sg_share *s)
 }
 
 /* client_shares: one entry for each of our shares (client_hello.c makes
- * them: our first group, or the one a retry asked for). */
+ * them: our first group, and x25519 after X25519MLKEM768; after a retry
+ * the group it asked for). */
 static int key_share_client_build(sigil_conn *c, unsigned msg, sg_wr *w)
 {
 	(void)msg;
@@ -437,8 +439,16 @@ static int key_share_client_process(sigil_conn *c, unsigned msg, sg_rd *d)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 				"the server's key share is for group 0x%04x, not the one we sent", g);
 	const sg_group *grp = ours->group;
-	if (key.n != grp->kex->pub_len || sg_kex_derive(ours->key, key.p, key.n, hs->shared) < 0)
-		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the server's %s key share is invalid", grp->name);
+	/* draft-ietf-tls-ecdhe-mlkem: a ciphertext of the wrong length is
+	 * refused (illegal_parameter); so is any share of the wrong length. */
+	if (key.n != grp->kex->server_share_len)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the server's %s key share is %zu bytes long, not %zu",
+				grp->name, key.n, grp->kex->server_share_len);
+	if (sg_kex_derive(ours->key, key.p, key.n, hs->shared) < 0)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the server's %s key share is invalid (%s)", grp->name,
+				grp->kex == &sg_secp256r1 || grp->kex == &sg_secp384r1 ?
+				"not an uncompressed point on the curve" :
+				"an X25519 value of low order, giving an all-zero shared secret");
 	hs->shared_len = grp->kex->secret_len;
 	c->group = g;
 	sg_shares_free(hs);     /* done with: the secret is derived */
@@ -450,9 +460,17 @@ static int key_share_server_build(sigil_conn *c, unsigned msg, sg_wr *w)
 	sg_hs *hs = c->hs;
 	if (msg == SG_MSG_HRR)
 		return sg_wr_u16(w, hs->hrr_group) ? 0 : SG_INTERNAL(c, "HelloRetryRequest");
-	if (hs->nown_shares != 1)
+	/* Our answer to the client's share (client_hello.c computed it),
+	 * needed only here. */
+	if (!hs->server_share_len)
 		return SG_INTERNAL(c, "no key share");
-	return put_share(c, w, &hs->own_shares[0]);
+	sg_wr_u16(w, c->group);
+	sg_wr_u16(w, (uint16_t)hs->server_share_len);
+	sg_wr_bytes(w, hs->server_share, hs->server_share_len);
+	free(hs->server_share);
+	hs->server_share = NULL;
+	hs->server_share_len = 0;
+	return 0;
 }
 
 /* Any number of shares, for groups we do not know too (the ClientHello's

@@ -10,7 +10,12 @@ static const sg_suite suites[] = {
 	{ SIGIL_CHACHA20_POLY1305_SHA256, "TLS_CHACHA20_POLY1305_SHA256", &sg_chacha20poly1305, &sg_sha256 },
 };
 
+/* X25519MLKEM768 is draft-ietf-tls-ecdhe-mlkem's name and code point
+ * (IANA's registry spells it so; name lists match names without regard
+ * to case).  It is a TLS 1.3 group only: the draft defines it for TLS 1.3
+ * key_share, and TLS 1.2's ECDHE cannot carry a KEM. */
 static const sg_group groups[] = {
+	{ SIGIL_GROUP_X25519MLKEM768, "X25519MLKEM768", &sg_x25519mlkem768 },
 	{ SIGIL_GROUP_X25519, "x25519", &sg_x25519 },
 	{ SIGIL_GROUP_SECP256R1, "secp256r1", &sg_secp256r1 },
 	{ SIGIL_GROUP_SECP384R1, "secp384r1", &sg_secp384r1 },

@@ -86,9 +86,9 @@ static int hrr_recv(sigil_conn *c, sg_rd exts)
 		return SIGIL_ERROR;
 	if (!hs->hrr_group && !hs->cookie_len)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "a HelloRetryRequest that changes nothing");
-	if (!hs->hrr_group)
-		hs->hrr_group = hs->own_shares[0].group->id;
-	else if (!offered_group(c, hs->hrr_group) || sent_share(c, hs->hrr_group))
+	/* hrr_group stays 0 for a retry that only asks for a cookie: the
+	 * second hello then repeats our shares (client_hello.c). */
+	if (hs->hrr_group && (!offered_group(c, hs->hrr_group) || sent_share(c, hs->hrr_group)))
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "the HelloRetryRequest asks for group 0x%04x, %s",
 				hs->hrr_group,
 				offered_group(c, hs->hrr_group) ? "for which we already sent a share" : "which we did not offer");

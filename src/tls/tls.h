@@ -128,7 +128,8 @@ typedef struct sg_test_hooks {
 	void *arg;
 	uint32_t key_update_records;    /* 0: SIGIL_KEY_UPDATE_RECORDS */
 	/* A client's first hello carries shares for this many of its first
-	 * groups (0: one; at most SG_MAX_OWN_SHARES). */
+	 * groups (at most SG_MAX_OWN_SHARES; 0: what a client sends without
+	 * the hook, client_hello.c's make_shares). */
 	unsigned client_shares;
 } sg_test_hooks;
 
@@ -205,13 +206,19 @@ typedef struct sg_hs {
 	size_t cookie_len;
 
 	/* Our ephemeral key shares (4.2.8): a client's, in the order its
-	 * key_share lists them; a server's one. */
+	 * key_share lists them, until the ServerHello's share is used; a
+	 * server's one, only while it answers the client's share. */
 	struct sg_share {
 		const sg_group *group;
 		sg_kex_key *key;
 	} own_shares[SG_MAX_OWN_SHARES];
 	size_t nown_shares;
-	uint16_t hrr_group;             /* group the HRR asked for */
+	/* Server: our key_share for the ServerHello (sg_kex_encap's answer:
+	 * 1,120 bytes for X25519MLKEM768), from the ClientHello until the
+	 * ServerHello is written. */
+	uint8_t *server_share;
+	size_t server_share_len;
+	uint16_t hrr_group;             /* group the HRR asked for (client: 0 for a cookie-only retry) */
 	uint8_t shared[SG_MAX_KEX_SECRET];
 	size_t shared_len;
 
@@ -417,7 +424,8 @@ unsigned sg_ext_messages(uint16_t type);
 const char *sg_ext_table_check(void);
 
 /* Our ephemeral key shares (client_hello.c): generate one for group g
- * (the test hooks may provide it), or free them all. */
+ * (the test hooks may provide it), or free them all (with a server's
+ * hs->server_share). */
 int sg_share_new(sigil_conn *c, const sg_group *g);
 void sg_shares_free(sg_hs *hs);
 

@@ -237,7 +237,7 @@ timeout $T "$SIGIL" get -v --cacert "$CA2" "$U/p1.txt" >"$TMP/get.out" 2>"$TMP/g
 rc=$?
 check "get: exit 0, the body on stdout" '[ $rc -eq 0 ] && [ "$(cat "$TMP/get.out")" = first ]' "$TMP/get.err"
 check "get -v: version, suite, group, signature, ALPN" \
-	'grep -q "^\* TLS 1.3, TLS_AES_128_GCM_SHA256, group x25519, signature ecdsa_secp256r1_sha256, ALPN http/1.1" \
+	'grep -q "^\* TLS 1.3, TLS_AES_128_GCM_SHA256, group X25519MLKEM768, signature ecdsa_secp256r1_sha256, ALPN http/1.1" \
 	 "$TMP/get.err"' "$TMP/get.err"
 check "get -v: the chain with subject, issuer and expiry" \
 	'grep -q "subject: CN=localhost" "$TMP/get.err" && grep -q "issuer: CN=serve test CA" "$TMP/get.err" &&
@@ -420,8 +420,8 @@ check "POST: 405 with Allow, its body skipped, the next request served" \
 	 grep -q "^HTTP/1.1 200" "$TMP/post.out" && tail -c 6 "$TMP/post.out" | grep -q second' "$TMP/post.out"
 timeout $T curl -sS --cacert "$CA2" -o /dev/null -w '%{content_type}' "$U/sub/index.html" >"$TMP/ct" 2>&1
 check "MIME type of .html" 'grep -q "^text/html" "$TMP/ct"' "$TMP/ct"
-check "access log: Common Log Format plus TLS version and suite" \
-	'grep -q "^127.0.0.1 - - \[.*\] \"GET /p1.txt HTTP/1.1\" 200 5 TLSv1.3 TLS_AES_128_GCM_SHA256$" "$TMP/access.log"' \
+check "access log: Common Log Format plus TLS version, suite and group" \
+	'grep -q "^127.0.0.1 - - \[.*\] \"GET /p1.txt HTTP/1.1\" 200 5 TLSv1.3 TLS_AES_128_GCM_SHA256 X25519MLKEM768$" "$TMP/access.log"' \
 	"$TMP/access.log"
 
 # A plain-HTTP request on the TLS port: a readable 400 page in the clear

@@ -94,7 +94,7 @@ static void gen_flights(const char *dir, const char *name, sigil_config *cc, sig
 
 /* The plaintext of the record the target would read next, as a
  * fuzz_handshake_msgs seed: state, type, body. */
-static void gen_msg(const char *dir, enum fuzz_state st, sigil_config *cc, sigil_config *sc)
+static void gen_msg(const char *dir, enum fuzz_state st, sigil_config *cc, sigil_config *sc, const char *suffix)
 {
 	static const char *names[FZ_STATES] = { "s-ch", "s-ch2", "c-sh", "c-ee", "c-cr", "c-cert", "c-cv",
 						 "c-fin", "s-cert", "s-cv", "s-fin", "c-post", "s-post" };
@@ -116,7 +116,9 @@ static void gen_msg(const char *dir, enum fuzz_state st, sigil_config *cc, sigil
 	if (n < 4)
 		die("short message");
 	uint8_t pre[2] = { (uint8_t)st, m[0] };
-	save(dir, "fuzz_handshake_msgs", names[st], pre, 2, m + 4, n - 4);
+	char name[64];
+	snprintf(name, sizeof name, "%s%s", names[st], suffix);
+	save(dir, "fuzz_handshake_msgs", name, pre, 2, m + 4, n - 4);
 	fuzz_hs_free(&h);
 }
 
@@ -125,13 +127,17 @@ static void gen(const char *dir)
 	mkdir(dir, 0755);
 	sigil_config *cc = fuzz_client_config(1), *cc0 = fuzz_client_config(0);
 	sigil_config *sc = fuzz_server_config(NULL), *sc_hrr = fuzz_server_config("secp384r1");
-	if (!cc || !cc0 || !sc || !sc_hrr)
+	/* A server without the hybrid: it takes the client's x25519 share. */
+	sigil_config *sc_x = fuzz_server_config("x25519:secp256r1");
+	if (!cc || !cc0 || !sc || !sc_hrr || !sc_x)
 		die("config");
 	gen_flights(dir, "client-cert", cc, sc);
 	gen_flights(dir, "no-client-cert", cc0, sc);
 	gen_flights(dir, "hrr", cc, sc_hrr);
+	gen_flights(dir, "x25519", cc, sc_x);
 	for (int st = 0; st < FZ_C_POST; st++)
-		gen_msg(dir, (enum fuzz_state)st, cc, st == FZ_S_CH2 ? sc_hrr : sc);
+		gen_msg(dir, (enum fuzz_state)st, cc, st == FZ_S_CH2 ? sc_hrr : sc, "");
+	gen_msg(dir, FZ_C_SH, cc, sc_x, "-x25519");
 	/* Post-handshake messages, by hand (4.6.1, 4.6.3). */
 	static const uint8_t ku_c[] = { FZ_C_POST, SG_HT_KEY_UPDATE, 1 };
 	static const uint8_t ku_s[] = { FZ_S_POST, SG_HT_KEY_UPDATE, 0 };
@@ -165,6 +171,7 @@ static void gen(const char *dir)
 	sigil_config_free(cc0);
 	sigil_config_free(sc);
 	sigil_config_free(sc_hrr);
+	sigil_config_free(sc_x);
 }
 
 /* Read from fd until `enough` says stop or the peer is quiet for idle_ms. */

@@ -1597,6 +1597,456 @@ static void test_ticket_extensions(void)
 	}
 }
 
+/* ---- X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem), issue 17 ---- */
+
+#define HYB SIGIL_GROUP_X25519MLKEM768
+#define X25 SIGIL_GROUP_X25519
+#define P256 SIGIL_GROUP_SECP256R1
+#define P384 SIGIL_GROUP_SECP384R1
+
+/* The extensions block of the hello in the plaintext record at p[n] (a
+ * ClientHello, a ServerHello or a HelloRetryRequest). */
+static bool hello_exts(const uint8_t *p, size_t n, sg_rd *exts)
+{
+	sg_rd r, body, x;
+	uint8_t type;
+	uint32_t len;
+	sg_rd_init(&r, p, n);
+	if (!sg_rd_skip(&r, 5) || !sg_rd_u8(&r, &type) || !sg_rd_u24(&r, &len) || !sg_rd_sub(&r, &body, len) ||
+	    !sg_rd_skip(&body, 2 + 32) || !sg_rd_vec8(&body, &x))
+		return false;
+	if (type == SG_HT_CLIENT_HELLO ? !sg_rd_vec16(&body, &x) || !sg_rd_vec8(&body, &x) : !sg_rd_skip(&body, 3))
+		return false;
+	return sg_rd_vec16(&body, exts) && sg_rd_done(&body);
+}
+
+/* The data of extension `type` of that hello. */
+static bool hello_ext(const uint8_t *p, size_t n, uint16_t type, sg_rd *data)
+{
+	sg_rd exts;
+	return hello_exts(p, n, &exts) && sg_ext_peek(exts, type, data);
+}
+
+/* A client's key_share: its groups and shares, *k of them. */
+static bool client_shares(const uint8_t *p, size_t n, uint16_t *groups, sg_rd *vals, size_t cap, size_t *k)
+{
+	sg_rd d, list;
+	if (!hello_ext(p, n, SG_EXT_KEY_SHARE, &d) || !sg_rd_vec16(&d, &list) || !sg_rd_done(&d))
+		return false;
+	for (*k = 0; !sg_rd_done(&list); (*k)++)
+		if (*k == cap || !sg_rd_u16(&list, &groups[*k]) || !sg_rd_vec16(&list, &vals[*k]))
+			return false;
+	return true;
+}
+
+/* Every pairing of the group lists that matter: the server takes the
+ * first of its groups for which the client sent a share, and retries
+ * only when no share is usable; a default client sends the hybrid's
+ * share and an x25519 share made from the same X25519 key, and lists
+ * every group. */
+static void test_hybrid_pairings(void)
+{
+	static const struct { const char *cg, *sg; uint16_t group; int hrr; size_t nshares; uint16_t shares[2]; } cases[] = {
+		{ NULL, NULL, HYB, 0, 2, { HYB, X25 } },                               /* both default */
+		{ NULL, "X25519MLKEM768", HYB, 0, 2, { HYB, X25 } },
+		{ NULL, "x25519:secp256r1", X25, 0, 2, { HYB, X25 } },                 /* no hybrid: no retry */
+		{ NULL, "x25519", X25, 0, 2, { HYB, X25 } },
+		{ NULL, "secp256r1", P256, 1, 2, { HYB, X25 } },                       /* nothing usable: a retry */
+		{ "x25519", NULL, X25, 0, 1, { X25 } },                                /* classical client: no retry */
+		{ "x25519:secp256r1:secp384r1", NULL, X25, 0, 1, { X25 } },
+		{ "secp256r1", NULL, P256, 0, 1, { P256 } },                           /* a share beats a retry */
+		{ "secp384r1:secp256r1", "X25519MLKEM768:secp256r1", P256, 1, 1, { P384 } },
+		{ "secp256r1:X25519MLKEM768", "X25519MLKEM768:x25519", HYB, 1, 1, { P256 } }, /* retry for the hybrid */
+		{ "X25519MLKEM768", NULL, HYB, 0, 1, { HYB } },                        /* hybrid only */
+		{ "x25519mlkem768:secp256r1", "secp256r1:x25519", P256, 1, 1, { HYB } }, /* no x25519: one share */
+		{ "x25519:X25519MLKEM768", NULL, X25, 0, 1, { X25 } },                 /* the client's order */
+		{ "secp256r1:x25519:X25519MLKEM768", NULL, P256, 0, 1, { P256 } },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sigil_config *sc = config("ec256", NULL, cases[i].sg), *cc = config(NULL, NULL, cases[i].cg);
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		size_t n, k = 0;
+		const uint8_t *ch = sigil_conn_send_buf(c, &n);
+		uint16_t groups[4];
+		sg_rd vals[4], sgl;
+		CHECK_MSG(ch && client_shares(ch, n, groups, vals, 4, &k) && k == cases[i].nshares,
+			  "case %zu: %zu shares", i, k);
+		for (size_t j = 0; j < k && j < 2; j++) {
+			const sg_group *g = sg_group_find(groups[j]);
+			CHECK_MSG(groups[j] == cases[i].shares[j] && g && vals[j].n == g->kex->pub_len,
+				  "case %zu: share %zu for %04x, %zu bytes", i, j, groups[j], vals[j].n);
+		}
+		/* One X25519 key: the x25519 share is the hybrid share's end. */
+		if (k == 2 && groups[0] == HYB && groups[1] == X25)
+			CHECK_MSG(vals[0].n == 1216 && vals[1].n == 32 && memcmp(vals[0].p + 1184, vals[1].p, 32) == 0,
+				  "case %zu: the x25519 share is not the hybrid's X25519 part", i);
+		/* supported_groups: the whole order. */
+		if (!cases[i].cg)
+			CHECK_MSG(ch && hello_ext(ch, n, SG_EXT_SUPPORTED_GROUPS, &sgl) && sgl.n == 2 + 8 &&
+				  sgl.p[1] == 8 && memcmp(sgl.p + 2, "\x11\xec\x00\x1d\x00\x17\x00\x18", 8) == 0,
+				  "case %zu: supported_groups", i);
+		CHECK_MSG(pump(c, s, 0) == 0, "case %zu: %s / %s", i, sigil_conn_error(c), sigil_conn_error(s));
+		CHECK_MSG(sigil_conn_group(c) == cases[i].group && sigil_conn_group(s) == cases[i].group,
+			  "case %zu: group %04x / %04x, want %04x", i, sigil_conn_group(c), sigil_conn_group(s),
+			  cases[i].group);
+		CHECK_MSG(sigil_conn_hrr(c) == cases[i].hrr && sigil_conn_hrr(s) == cases[i].hrr, "case %zu: hrr %d",
+			  i, sigil_conn_hrr(c));
+		CHECK(!c->hs && !s->hs);
+		CHECK(transfer(c, s, 2000) == 0 && transfer(s, c, 2000) == 0);
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+	/* No group in common: handshake_failure, whoever lacks the hybrid. */
+	static const struct { const char *cg, *sg; } none[] = {
+		{ "X25519MLKEM768", "x25519:secp256r1:secp384r1" },
+		{ "secp256r1", "X25519MLKEM768:x25519" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		sigil_config *sc = config("ec256", NULL, none[i].sg), *cc = config(NULL, NULL, none[i].cg);
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		CHECK(pump(c, s, 0) < 0);
+		CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_HANDSHAKE_FAILURE &&
+			  strstr(sigil_conn_error(s), "no key exchange group in common"), "none %zu: %s", i,
+			  sigil_conn_error(s));
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+}
+
+/* The hybrid on the wire and in memory: a 1,120-byte server share, one
+ * byte at a time too; the server's key and answer are gone once its
+ * ServerHello is written, the client's ML-KEM key (2,400-byte dk) and
+ * both shares once it has read the ServerHello. */
+static void test_hybrid_handshake(void)
+{
+	sigil_config *sc = config("ec256", NULL, NULL), *cc = config(NULL, NULL, NULL);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	move(c, s, 0);
+	CHECK(s->hs && s->hs->nown_shares == 0 && !s->hs->server_share && s->hs->server_share_len == 0);
+	CHECK(sigil_conn_group(s) == HYB);
+	size_t n, used;
+	const uint8_t *p = sigil_conn_send_buf(s, &n);
+	sg_rd ks;
+	uint16_t g = 0, kl = 0;
+	CHECK(p && hello_ext(p, n, SG_EXT_KEY_SHARE, &ks) && sg_rd_u16(&ks, &g) && sg_rd_u16(&ks, &kl) &&
+	      g == HYB && kl == 1120 && ks.n == 1120);
+	CHECK(c->hs && c->hs->nown_shares == 2);
+	size_t first = p ? 5 + sg_load16(p + 3) : 0;
+	CHECK(p && sigil_conn_recv_net(c, p, first, &used) == 0 && used == first);
+	CHECK_MSG(c->hs && c->hs->nown_shares == 0 && sigil_conn_group(c) == HYB, "%s", sigil_conn_error(c));
+	sigil_conn_send_ack(s, first);
+	CHECK(pump(c, s, 0) == 0);
+	CHECK(transfer(c, s, 1000) == 0);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	/* Byte by byte, both ways. */
+	c = sigil_conn_new(cc, SIGIL_CLIENT);
+	s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK_MSG(pump(c, s, 1) == 0 && sigil_conn_group(c) == HYB && sigil_conn_group(s) == HYB, "%s / %s",
+		  sigil_conn_error(c), sigil_conn_error(s));
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
+/* Remove extension `type` from the hello in the first (plaintext) record
+ * of p[*n], fixing the three lengths around it; the records after it
+ * move up. */
+static bool drop_ext(uint8_t *p, size_t *n, uint16_t type)
+{
+	sg_rd exts, l;
+	if (!hello_exts(p, *n, &exts))
+		return false;
+	size_t eoff = (size_t)(exts.p - p);
+	for (l = exts; !sg_rd_done(&l);) {
+		size_t off = (size_t)(l.p - p);
+		uint16_t t;
+		sg_rd d;
+		if (!sg_rd_u16(&l, &t) || !sg_rd_vec16(&l, &d))
+			return false;
+		if (t != type)
+			continue;
+		size_t len = 4 + d.n;
+		uint32_t ml = (uint32_t)p[6] << 16 | (uint32_t)p[7] << 8 | p[8];
+		memmove(p + off, p + off + len, *n - off - len);
+		*n -= len;
+		sg_store16(p + eoff - 2, (uint16_t)(sg_load16(p + eoff - 2) - len));
+		ml -= (uint32_t)len;
+		p[6] = (uint8_t)(ml >> 16);
+		p[7] = (uint8_t)(ml >> 8);
+		p[8] = (uint8_t)ml;
+		sg_store16(p + 3, (uint16_t)(sg_load16(p + 3) - len));
+		return true;
+	}
+	return false;
+}
+
+/* 4.1.2: after a HelloRetryRequest without key_share (a cookie only),
+ * the second ClientHello keeps its key_share as it was ("the client MUST
+ * send the same ClientHello without modification, except as follows",
+ * and replacing the shares is only for a retry that names a group): the
+ * same two shares, byte for byte, and the cookie returned. */
+static void test_cookie_only_retry(void)
+{
+	sigil_config *sc = config("ec256", NULL, "secp256r1"), *cc = config(NULL, NULL, NULL);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t n, n1, used;
+	const uint8_t *p = sigil_conn_send_buf(c, &n1);
+	uint8_t *ch1 = malloc(n1);
+	memcpy(ch1, p, n1);
+	move(c, s, 0);
+	p = sigil_conn_send_buf(s, &n);
+	uint8_t *hrr = malloc(n);
+	memcpy(hrr, p, n);
+	sigil_conn_send_ack(s, n);
+	sg_rd cookie, ks1, ks2, cookie2;
+	CHECK(drop_ext(hrr, &n, SG_EXT_KEY_SHARE) && !hello_ext(hrr, n, SG_EXT_KEY_SHARE, &ks1) &&
+	      hello_ext(hrr, n, SG_EXT_COOKIE, &cookie));
+	CHECK_MSG(sigil_conn_recv_net(c, hrr, n, &used) == 0, "%s", sigil_conn_error(c));
+	CHECK(sigil_conn_hrr(c) == 1);
+	p = sigil_conn_send_buf(c, &n);
+	/* Compatibility mode: a change_cipher_spec, then the second hello. */
+	CHECK(p && n > 6 && p[0] == SG_CT_CCS);
+	const uint8_t *ch2 = p ? p + 6 : NULL;
+	size_t n2 = n > 6 ? n - 6 : 0;
+	CHECK(ch2 && hello_ext(ch1, n1, SG_EXT_KEY_SHARE, &ks1) && hello_ext(ch2, n2, SG_EXT_KEY_SHARE, &ks2));
+	CHECK_MSG(ks1.n == 2 + 4 + 1216 + 4 + 32 && ks2.n == ks1.n && memcmp(ks1.p, ks2.p, ks1.n) == 0,
+		  "the second ClientHello changed its key shares (%zu bytes, first %zu)", ks2.n, ks1.n);
+	CHECK(ch2 && hello_ext(ch2, n2, SG_EXT_COOKIE, &cookie2) && cookie2.n == cookie.n &&
+	      memcmp(cookie2.p, cookie.p, cookie.n) == 0);
+	free(ch1);
+	free(hrr);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
+/* A ClientHello offering one group, with one share for it. */
+static size_t ch_with_share(uint8_t *out, size_t cap, uint16_t group, const uint8_t *share, size_t len)
+{
+	sg_wr w;
+	sg_wr_init_fixed(&w, out, cap);
+	sg_wr_u8(&w, 22);
+	sg_wr_u16(&w, 0x0301);
+	sg_wr_mark rec = sg_wr_open(&w, 2);
+	sg_wr_u8(&w, SG_HT_CLIENT_HELLO);
+	sg_wr_mark body = sg_wr_open(&w, 3);
+	sg_wr_u16(&w, 0x0303);
+	for (int i = 0; i < 32; i++)
+		sg_wr_u8(&w, (uint8_t)i);
+	sg_wr_u8(&w, 0);
+	sg_wr_u16(&w, 2);
+	sg_wr_u16(&w, 0x1301);
+	sg_wr_u8(&w, 1);
+	sg_wr_u8(&w, 0);
+	sg_wr_mark exts = sg_wr_open(&w, 2);
+	static const uint8_t fixed[] = { 0, SG_EXT_SUPPORTED_VERSIONS, 0, 3, 2, 3, 4,
+					 0, SG_EXT_SIGNATURE_ALGORITHMS, 0, 4, 0, 2, 4, 3 };
+	sg_wr_bytes(&w, fixed, sizeof fixed);
+	sg_wr_u16(&w, SG_EXT_SUPPORTED_GROUPS);
+	sg_wr_u16(&w, 4);
+	sg_wr_u16(&w, 2);
+	sg_wr_u16(&w, group);
+	sg_wr_u16(&w, SG_EXT_KEY_SHARE);
+	sg_wr_u16(&w, (uint16_t)(2 + 4 + len));
+	sg_wr_u16(&w, (uint16_t)(4 + len));
+	sg_wr_u16(&w, group);
+	sg_wr_u16(&w, (uint16_t)len);
+	sg_wr_bytes(&w, share, len);
+	sg_wr_close(&w, exts);
+	sg_wr_close(&w, body);
+	sg_wr_close(&w, rec);
+	return sg_wr_ok(&w) ? w.len : 0;
+}
+
+/* The first invalid encapsulation key of the CCTV modulus vectors
+ * (tests/data/cctv-mlkem/modulus: one coefficient in [q, 4096)). */
+static bool cctv_bad_ek(uint8_t ek[SG_MLKEM768_EK])
+{
+	char path[1024], cmd[1200], *line = NULL;
+	size_t cap = 0;
+	snprintf(path, sizeof path, "%s/cctv-mlkem/modulus/ML-KEM-768.txt.gz", sg_test_data());
+	if (strchr(path, '\''))
+		return false;
+	snprintf(cmd, sizeof cmd, "gzip -dc '%s'", path);
+	FILE *f = popen(cmd, "r");
+	bool ok = f && getline(&line, &cap, f) > 0 && sg_test_unhex(line, ek, SG_MLKEM768_EK) == SG_MLKEM768_EK;
+	free(line);
+	if (f)
+		pclose(f);
+	return ok;
+}
+
+/* Client shares a server must refuse with illegal_parameter, each with
+ * a sentence that says what is wrong; a good share of each kind passes. */
+static void test_bad_client_shares(void)
+{
+	static uint8_t good[1216 + 1], share[1216 + 1], buf[2048];
+	char why[800];
+	sg_kex_key *k = sg_kex_generate(&sg_x25519mlkem768);
+	CHECK(k && sg_kex_public(k, good) == 0);
+	sg_kex_free(k);
+	struct { uint16_t group; size_t len; int tamper; const char *words; } cases[] = {
+		{ HYB, 1216, 0, NULL },
+		{ HYB, 1215, 0, "X25519MLKEM768 key share is 1215 bytes long, not 1216" },
+		{ HYB, 1217, 0, "is 1217 bytes long, not 1216" },
+		{ HYB, 1184, 0, "is 1184 bytes long, not 1216" },
+		{ HYB, 32, 0, "is 32 bytes long, not 1216" },
+		{ HYB, 1216, 1, "fails the modulus check of FIPS 203 section 7.2" },     /* CCTV vector */
+		{ HYB, 1216, 2, "X25519 value of low order" },                          /* all-zero X25519 part */
+		{ X25, 32, 3, NULL },
+		{ X25, 31, 3, "x25519 key share is 31 bytes long, not 32" },
+		{ X25, 32, 2, "x25519 key share has an X25519 value of low order" },
+		{ P256, 65, 4, "not an uncompressed point on the curve" },               /* off the curve */
+		{ P256, 65, 5, "not an uncompressed point on the curve" },               /* compressed form tag */
+	};
+	uint8_t bad_ek[SG_MLKEM768_EK];
+	bool have_cctv = cctv_bad_ek(bad_ek);
+	CHECK_MSG(have_cctv, "cannot read the CCTV modulus vectors");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t len = cases[i].len;
+		memcpy(share, good, 1216);
+		switch (cases[i].tamper) {
+		case 1:
+			memcpy(share, bad_ek, SG_MLKEM768_EK);
+			break;
+		case 2:
+			memset(share + len - 32, 0, 32);
+			break;
+		case 3:
+			memcpy(share, good + 1184, 32);     /* a valid X25519 public value */
+			break;
+		case 4:
+			share[0] = 4;
+			memset(share + 1, 1, 64);
+			break;
+		case 5:
+			share[0] = 2;
+			break;
+		}
+		size_t n = ch_with_share(buf, sizeof buf, cases[i].group, share, len);
+		int a = n ? server_alert(buf, n, why, sizeof why) : -3;
+		if (!cases[i].words)
+			CHECK_MSG(a == -1, "case %zu: a good share refused: %s", i, why);
+		else
+			CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, cases[i].words),
+				  "case %zu: alert %d, \"%s\"", i, a, why);
+	}
+}
+
+/* A ServerHello answering a default client's hello with share[len] for
+ * group; the client's alert (-1: none) and its sentence. */
+static int client_on_server_share(uint16_t group, const uint8_t *share, size_t len, char *why, size_t cap)
+{
+	sigil_config *cc = config(NULL, NULL, NULL);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT);
+	size_t n, used;
+	(void)sigil_conn_send_buf(c, &n);
+	sigil_conn_send_ack(c, n);
+	static uint8_t buf[2048];
+	sg_wr w;
+	sg_wr_init_fixed(&w, buf, sizeof buf);
+	sg_wr_u8(&w, 22);
+	sg_wr_u16(&w, 0x0303);
+	sg_wr_mark rec = sg_wr_open(&w, 2);
+	sg_wr_u8(&w, SG_HT_SERVER_HELLO);
+	sg_wr_mark body = sg_wr_open(&w, 3);
+	sg_wr_u16(&w, 0x0303);
+	for (int i = 0; i < 32; i++)
+		sg_wr_u8(&w, (uint8_t)(0x40 + i));
+	sg_wr_u8(&w, (uint8_t)c->hs->session_id_len);
+	sg_wr_bytes(&w, c->hs->session_id, c->hs->session_id_len);
+	sg_wr_u16(&w, 0x1301);
+	sg_wr_u8(&w, 0);
+	sg_wr_mark exts = sg_wr_open(&w, 2);
+	sg_wr_u16(&w, SG_EXT_KEY_SHARE);
+	sg_wr_u16(&w, (uint16_t)(4 + len));
+	sg_wr_u16(&w, group);
+	sg_wr_u16(&w, (uint16_t)len);
+	sg_wr_bytes(&w, share, len);
+	static const uint8_t sv[] = { 0, SG_EXT_SUPPORTED_VERSIONS, 0, 2, 3, 4 };
+	sg_wr_bytes(&w, sv, sizeof sv);
+	sg_wr_close(&w, exts);
+	sg_wr_close(&w, body);
+	sg_wr_close(&w, rec);
+	CHECK(sg_wr_ok(&w));
+	if (sigil_conn_recv_net(c, buf, w.len, &used) < 0) { /* checked below */ }
+	int alert = (sigil_conn_state(c) & SIGIL_ST_FAILED) ? sigil_conn_error_alert(c) : -1;
+	snprintf(why, cap, "%s", sigil_conn_error(c));
+	sigil_conn_free(c);
+	sigil_config_free(cc);
+	return alert;
+}
+
+/* draft-ietf-tls-ecdhe-mlkem on the client: a server share (ciphertext
+ * and X25519 value) of the wrong length is illegal_parameter; an
+ * all-zero X25519 result too; a ciphertext of the right length that is
+ * not the server's gives ML-KEM's implicit-rejection secret, so nothing
+ * fails at the ServerHello (the handshake fails later, at the first
+ * encrypted record). */
+static void test_bad_server_shares(void)
+{
+	static uint8_t share[1216];
+	char why[800];
+	sg_kex_key *x = sg_kex_generate(&sg_x25519);
+	for (size_t i = 0; i < sizeof share; i++)
+		share[i] = (uint8_t)(i * 29 + 1);
+	CHECK(x && sg_kex_public(x, share + 1088) == 0);
+	sg_kex_free(x);
+	static const size_t lens[] = { 1119, 1121, 1088, 1216, 32 };
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		int a = client_on_server_share(HYB, share, lens[i], why, sizeof why);
+		char want[80];
+		snprintf(want, sizeof want, "X25519MLKEM768 key share is %zu bytes long, not 1120", lens[i]);
+		CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, want), "%zu bytes: alert %d, \"%s\"", lens[i],
+			  a, why);
+	}
+	CHECK_MSG(client_on_server_share(HYB, share, 1120, why, sizeof why) == -1, "a well-formed share refused: %s", why);
+	int a = client_on_server_share(X25, share + 1088, 31, why, sizeof why);
+	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "x25519 key share is 31 bytes long, not 32"), "%s",
+		  why);
+	memset(share + 1088, 0, 32);
+	a = client_on_server_share(HYB, share, 1120, why, sizeof why);
+	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "low order"), "%d %s", a, why);
+	/* The server's group must be one we sent a share for. */
+	a = client_on_server_share(P256, share, 65, why, sizeof why);
+	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "not the one we sent"), "%d %s", a, why);
+}
+
+/* A flipped ciphertext byte in a real server's answer: the client's
+ * keys differ from the server's and its first encrypted record fails. */
+static void sh_flip_ciphertext(uint8_t *p, size_t n)
+{
+	sg_rd ks;
+	if (hello_ext(p, n, SG_EXT_KEY_SHARE, &ks) && ks.n == 4 + 1120)
+		p[(size_t)(ks.p - p) + 4 + 500] ^= 0x10;
+}
+
+static void test_hybrid_names(void)
+{
+	CHECK(sigil_group_name(0x11ec) && strcmp(sigil_group_name(0x11ec), "X25519MLKEM768") == 0);
+	sigil_config *cfg = sigil_config_new();
+	CHECK(cfg->ngroups == 4 && cfg->groups[0] == HYB && cfg->groups[1] == X25 && cfg->groups[2] == P256 &&
+	      cfg->groups[3] == P384);
+	CHECK(sigil_config_set_groups(cfg, "x25519mlkem768:P-256") == 0 && cfg->ngroups == 2 && cfg->groups[0] == HYB &&
+	      cfg->groups[1] == P256);
+	CHECK(sigil_config_set_groups(cfg, "x25519:secp256r1") == 0 && cfg->ngroups == 2);
+	CHECK(sigil_config_set_groups(cfg, "X25519MLKEM768:x25519MLKEM768") < 0 &&
+	      strstr(sigil_config_error(cfg), "listed twice"));
+	CHECK(sigil_config_set_groups(cfg, "X25519Kyber768Draft00:x25519") < 0 &&
+	      strstr(sigil_config_error(cfg), "unknown group \"X25519Kyber768Draft00\""));
+	sigil_config_free(cfg);
+	char why[800];
+	int a = client_alert(sh_flip_ciphertext, NULL, why, sizeof why);
+	CHECK_MSG(a == SIGIL_ALERT_BAD_RECORD_MAC, "%d %s", a, why);
+}
+
 static void test_io_socketpair(void)
 {
 	int sv[2];
@@ -1711,6 +2161,12 @@ int main(void)
 	test_ticket_extensions();
 	sigil_config_free(fz_cc);
 	sigil_config_free(fz_sc);
+	test_hybrid_pairings();
+	test_hybrid_handshake();
+	test_cookie_only_retry();
+	test_bad_client_shares();
+	test_bad_server_shares();
+	test_hybrid_names();
 	test_io_socketpair();
 	test_write_room_partial_sends();
 	return TEST_END();

@@ -1,6 +1,6 @@
 /*
  * sigil serve's logs: -v lines on stderr, and the access log (Common Log
- * Format, then the TLS version and suite).
+ * Format, then the TLS version, suite and key-exchange group).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,14 +32,16 @@ void log_access(struct server *s, const hconn *c)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
-	/* Common Log Format, then the TLS version and suite.  One write(2)
+	/* Common Log Format, then the TLS version, suite and group (whether
+	 * the connection was post-quantum: X25519MLKEM768).  One write(2)
 	 * per line on a file opened for appending: the kernel appends each
 	 * whole, so workers take no lock (a line longer than the buffer is
 	 * cut, but still ends the line). */
 	char line[1024];
-	int n = snprintf(line, sizeof line, "%s - %s [%s] \"%s\" %d %zu TLSv1.3 %s\n", c->peer,
+	const char *group = sigil_group_name(sigil_conn_group(c->tls));
+	int n = snprintf(line, sizeof line, "%s - %s [%s] \"%s\" %d %zu TLSv1.3 %s %s\n", c->peer,
 			 c->user_cn[0] ? c->user_cn : "-", when, c->r->line, c->status, c->bytes,
-			 sigil_suite_name(sigil_conn_suite(c->tls)));
+			 sigil_suite_name(sigil_conn_suite(c->tls)), group ? group : "-");
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof line) {

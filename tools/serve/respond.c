@@ -96,7 +96,7 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 			 "<h1>sigil: a secure connection</h1>\n<p>Your connection to this site:</p>\n<table>\n"
 			 "<tr><td>Protocol</td><td>TLS 1.3</td></tr>\n"
 			 "<tr><td>Cipher suite</td><td>%s</td></tr>\n"
-			 "<tr><td>Key exchange</td><td>%s%s</td></tr>\n"
+			 "<tr><td>Key exchange</td><td>%s%s%s</td></tr>\n"
 			 "<tr><td>Server signature</td><td>%s</td></tr>\n"
 			 "<tr><td>ALPN</td><td>%s</td></tr>\n"
 			 "<tr><td>Server name (SNI)</td><td>%s</td></tr>\n"
@@ -104,6 +104,10 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 			 "<tr><td>Signed in as</td><td>%s</td></tr>\n"
 			 "</table>\n<p>The certificate authority of this site: <code>%s</code></p>\n</body></html>\n",
 			 sigil_suite_name(sigil_conn_suite(c->tls)), sigil_group_name(sigil_conn_group(c->tls)),
+			 /* Whether a recording of this connection stays secret
+			  * from a future quantum computer. */
+			 sigil_conn_group(c->tls) == SIGIL_GROUP_X25519MLKEM768 ? " (post-quantum hybrid)" :
+										   " (not post-quantum)",
 			 sigil_conn_hrr(c->tls) ? " (after HelloRetryRequest)" : "",
 			 sigil_sigscheme_name(sigil_conn_sigscheme(c->tls)) ? sigil_sigscheme_name(sigil_conn_sigscheme(c->tls)) : "?",
 			 alpn ? alpn : "(none)", esni, c->peer, euser, ebuf);

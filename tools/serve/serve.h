@@ -50,6 +50,7 @@ struct serve_opts {
 	const char *cert, *key;
 	const char *root;
 	const char *alpn;
+	const char *groups;             /* key-exchange groups, or NULL: the library's order */
 	const char *access_log;
 	const char *client_ca;
 	const char *client_crl;
