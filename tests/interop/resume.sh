@@ -58,6 +58,7 @@ check "s_server says the third connection reused the session" 'grep -q "^Reused,
 printf 'garbage' >"$TMP/bad.sess"
 timeout "$T" "$SIGIL" get "https://localhost:$P2/" --cacert "$ROOT" --session "$TMP/bad.sess" -v -o /dev/null \
 	>"$TMP/bad.log" 2>&1
-check "a corrupted session file means a full handshake" '[ $? -eq 0 ] && grep -q "session new" "$TMP/bad.log"' \
+rc=$?
+check "a corrupted session file means a full handshake (exit $rc)" '[ "$rc" -eq 0 ] && grep -q "session new" "$TMP/bad.log"' \
 	"$TMP/bad.log"
 finish
