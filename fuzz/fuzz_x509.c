@@ -27,6 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sg_x509_cert_parse(&c, data, size, err, sizeof err) == 0) {
 		(void)sg_x509_name_to_string(c.subject, name, sizeof name);
 		(void)sg_x509_name_to_string(c.issuer, name, sizeof name);
+		/* The display forms, with a small buffer so the cut-to-fit
+		 * path of the label is taken too. */
+		sg_x509_name_label(c.subject, name, 24);
+		sg_x509_cert_label(&c, name, sizeof name);
+		(void)sg_x509_san_to_string(&c, name, sizeof name);
+		(void)sg_x509_san_to_string(&c, name, 16);
 		(void)sg_x509_host_match(&c, "www.example.com");
 		(void)sg_x509_host_match(&c, "192.0.2.1");
 		(void)sg_x509_name_eq(c.subject, c.issuer);
