@@ -68,31 +68,35 @@ bool sg_x509_dns_match(const uint8_t *pat, size_t plen, const char *host)
 	return plen == hlen && sg_x509_ieq(pat, h, hlen);
 }
 
+/* IPv4 dotted quad, the n bytes at s: four decimal octets, no leading
+ * zeros (which some parsers read as octal).  True when out[0..3] is set. */
+static bool parse_ipv4(const char *s, size_t n, uint8_t out[4])
+{
+	unsigned part = 0, ndig = 0, nparts = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (ndig == 0 || nparts == 4)
+				return false;
+			out[nparts++] = (uint8_t)part;
+			part = ndig = 0;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9' || (ndig == 1 && part == 0))
+			return false;
+		part = part * 10 + (unsigned)(s[i] - '0');
+		if (++ndig > 3 || part > 255)
+			return false;
+	}
+	return nparts == 4;
+}
+
 size_t sg_x509_parse_ip(const char *s, uint8_t out[16])
 {
-	/* IPv4 dotted quad: four decimal octets, no leading zeros (which
-	 * some parsers read as octal). */
 	size_t n = strlen(s);
 	if (n == 0 || n > 45)
 		return 0;
-	if (!strchr(s, ':')) {
-		unsigned part = 0, ndig = 0, nparts = 0;
-		for (size_t i = 0; i <= n; i++) {
-			if (i == n || s[i] == '.') {
-				if (ndig == 0 || nparts == 4)
-					return 0;
-				out[nparts++] = (uint8_t)part;
-				part = ndig = 0;
-				continue;
-			}
-			if (s[i] < '0' || s[i] > '9' || (ndig == 1 && part == 0))
-				return 0;
-			part = part * 10 + (unsigned)(s[i] - '0');
-			if (++ndig > 3 || part > 255)
-				return 0;
-		}
-		return nparts == 4 ? 4 : 0;
-	}
+	if (!strchr(s, ':'))
+		return parse_ipv4(s, n, out) ? 4 : 0;
 	/* IPv6 (RFC 4291 §2.2): eight groups, one "::" elision, optional
 	 * trailing dotted quad. */
 	uint16_t g[8];
@@ -117,9 +121,12 @@ size_t sg_x509_parse_ip(const char *s, uint8_t out[16])
 			j++;
 		}
 		if (j < n && s[j] == '.') {
-			/* embedded IPv4 in the last 32 bits */
-			uint8_t v4[16];
-			if (ngroups > 6 || sg_x509_parse_ip(s + i, v4) != 4)
+			/* An embedded IPv4 address in the last 32 bits: the
+			 * whole rest of the string, parsed as IPv4 only (a
+			 * recursive call on a rest that still holds a colon
+			 * would parse the same text again, without end). */
+			uint8_t v4[4];
+			if (ngroups > 6 || !parse_ipv4(s + i, n - i, v4))
 				return 0;
 			g[ngroups++] = (uint16_t)(v4[0] << 8 | v4[1]);
 			g[ngroups++] = (uint16_t)(v4[2] << 8 | v4[3]);

@@ -86,6 +86,15 @@ static void test_ip_parse(void)
 	CHECK(sg_x509_parse_ip("12345::1", ip) == 0);
 	CHECK(sg_x509_parse_ip("1:", ip) == 0);
 	CHECK(sg_x509_parse_ip(":1", ip) == 0);
+	/* A dotted part followed by more groups: once parsed by calling the
+	 * parser again on the rest, which recursed without end (found by
+	 * fuzz_ca; a certificate's CN reaches it). */
+	CHECK(sg_x509_parse_ip("1.1:", ip) == 0);
+	CHECK(sg_x509_parse_ip("::1.2.3.4:5", ip) == 0);
+	CHECK(sg_x509_parse_ip("1:2:3:4:5:6:1.2.3.4:1", ip) == 0);
+	CHECK(sg_x509_parse_ip("::1.2.3.4", ip) == 16 && ip[12] == 1 && ip[15] == 4);
+	CHECK(sg_x509_parse_ip("1:2:3:4:5:6:1.2.3.4", ip) == 16 && ip[11] == 6 && ip[12] == 1);
+	CHECK(sg_x509_parse_ip("1:2:3:4:5:6:7:1.2.3.4", ip) == 0);
 }
 
 static void test_cert(void)
@@ -792,6 +801,7 @@ static void test_cn_rule(void)
 		{{"2001:db8::0:1"}, -1, "canonical form"},
 		{{"sh\xc3\xb6p.example"}, -1, "no DNS name in A-label form"},
 		{{"shop.example."}, -1, "no DNS name in A-label form"},
+		{{"1.1:"}, -1, NULL},   /* IP-like, no address: once a stack overflow */
 	};
 	sg_x509_result *res = malloc(sizeof *res);
 	tcert root, leaf;
