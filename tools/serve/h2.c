@@ -34,7 +34,10 @@
 #define H2_WINDOW_MS 1000
 #define H2_RST_BUDGET 100       /* RST_STREAM (CVE-2023-44487, rapid reset) */
 #define H2_CTRL_BUDGET 200      /* SETTINGS and PING (RFC 9113 10.5) */
-#define H2_CONT_MAX 32          /* CONTINUATION frames per header block */
+/* A field section's bytes as HPACK decodes them, counted even after
+ * REQ_MAX (when they are no longer kept): past this the client is
+ * sending a header block that does not end (CVE-2024-27316 class). */
+#define H2_BLOCK_MAX (4 * REQ_MAX)
 
 struct h2s {
 	int32_t id;
@@ -47,6 +50,7 @@ struct h2s {
 	struct { uint32_t no, nl, vo, vl; } f[SG_HTTP_MAX_FIELDS + 8];
 	uint32_t nf;
 	bool too_big;
+	size_t seen;                    /* field bytes decoded, kept or not */
 };
 
 struct h2conn {
@@ -57,7 +61,6 @@ struct h2conn {
 	size_t out_len;
 	int64_t win_start;
 	unsigned rst, ctrl;
-	unsigned cont;                  /* CONTINUATION frames in the current block */
 	bool calm;                      /* a limit was hit: GOAWAY sent, then close */
 	bool done;
 	uint8_t in[16384];
@@ -97,19 +100,11 @@ static int on_begin_frame(nghttp2_session *sess, const nghttp2_frame_hd *hd, voi
 {
 	(void)sess;
 	struct h2conn *h = ud;
+	/* CONTINUATION frames never come here (nghttp2 reports a header
+	 * block as one frame): their bytes are bounded in on_header, their
+	 * number by nghttp2 itself (Debian backported the limit of 1.61 to
+	 * 1.52: NGHTTP2_ERR_TOO_MANY_CONTINUATIONS, see h2_step). */
 	switch (hd->type) {
-	case NGHTTP2_HEADERS:
-		h->cont = 0;
-		break;
-	case NGHTTP2_CONTINUATION:
-		/* CVE-2024-27316 class: a header block that never ends.  The
-		 * fields' bytes are bounded in on_header; the frames here (an
-		 * attacker may send empty ones). */
-		if (++h->cont > H2_CONT_MAX) {
-			calm_down(h, "CONTINUATION flood");
-			return NGHTTP2_ERR_CALLBACK_FAILURE;
-		}
-		break;
 	case NGHTTP2_RST_STREAM:
 		if (!budget(h, &h->rst, H2_RST_BUDGET)) {
 			calm_down(h, "rapid reset");
@@ -152,6 +147,11 @@ static int on_header(nghttp2_session *sess, const nghttp2_frame *frame, const ui
 	struct h2s *st = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
 	if (!st || st->answered)
 		return 0;       /* trailers: not used */
+	st->seen += nl + vl + 32;       /* RFC 9113 6.5.2's per-field overhead */
+	if (st->seen > H2_BLOCK_MAX) {
+		calm_down(h, "endless header block (CONTINUATION flood)");
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
 	/* The field section is bounded as HTTP/1.1's head is (REQ_MAX,
 	 * announced as SETTINGS_MAX_HEADER_LIST_SIZE, RFC 9113 6.5.2); a
 	 * client that goes on regardless is answered 431 (RFC 6585 5). */
@@ -458,8 +458,12 @@ int h2_step(worker *w, hconn *c)
 			ssize_t k = nghttp2_session_mem_recv(h->sess, h->in, (size_t)r);
 			if (k < 0) {
 				if (!h->calm) {
+					/* A fatal error of nghttp2's own (a protocol
+					 * error, too many CONTINUATION frames): it
+					 * queued no GOAWAY, say why we close. */
 					logv(w->srv, "%s: HTTP/2: %s", c->peer, nghttp2_strerror((int)k));
-					/* nghttp2 has queued its GOAWAY for a protocol error. */
+					nghttp2_session_terminate_session(h->sess, k == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS ?
+								NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
 					h->calm = true;
 				}
 				continue;       /* send what is queued, then close */
