@@ -81,6 +81,9 @@ check "curl --http2: a missing file is 404" '[ "$(cat "$TMP/w5")" = 404 ]' "$TMP
 $C -o "$TMP/403.out" -w '%{http_code}' "$URL/private/s.txt" >"$TMP/w6" 2>"$TMP/c6.log"
 check "curl --http2: --authz without a certificate is 403" \
 	'[ "$(cat "$TMP/w6")" = 403 ] && ! grep -q secret "$TMP/403.out"' "$TMP/c6.log" "$TMP/w6"
+BIGH=$(head -c 17000 /dev/zero | tr '\0' a)
+$C -H "X-Big: $BIGH" -o /dev/null -w '%{http_code}' "$URL/small.txt" >"$TMP/w6b" 2>"$TMP/c6b.log"
+check "curl --http2: 17 KB of request fields is 431" '[ "$(cat "$TMP/w6b")" = 431 ]' "$TMP/c6b.log" "$TMP/w6b"
 $C -X POST -d x=1 -o /dev/null -w '%{http_code}' "$URL/small.txt" >"$TMP/w7" 2>"$TMP/c7.log"
 check "curl --http2: POST is 405" '[ "$(cat "$TMP/w7")" = 405 ]' "$TMP/c7.log" "$TMP/w7"
 $C -v "$URL/small.txt" "$URL/dir/" "$URL/small.txt" >"$TMP/m.out" 2>"$TMP/c8.log"

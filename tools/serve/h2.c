@@ -33,7 +33,10 @@
  * the budget the client is closed with GOAWAY ENHANCE_YOUR_CALM. */
 #define H2_WINDOW_MS 1000
 #define H2_RST_BUDGET 100       /* RST_STREAM (CVE-2023-44487, rapid reset) */
-#define H2_CTRL_BUDGET 200      /* SETTINGS and PING (RFC 9113 10.5) */
+/* SETTINGS and PING (RFC 9113 10.5).  Below the ACKs nghttp2 may queue
+ * (max_outbound_ack, h2_start): one read can hold hundreds of frames,
+ * and nghttp2's own flood verdict would close without a GOAWAY. */
+#define H2_CTRL_BUDGET 100
 /* A field section's bytes as HPACK decodes them, counted even after
  * REQ_MAX (when they are no longer kept): past this the client is
  * sending a header block that does not end (CVE-2024-27316 class). */
@@ -331,8 +334,18 @@ static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *frame, void
 	struct h2conn *h = ud;
 	if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
 		struct h2s *st = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
-		if (st && !st->answered && answer(h, st) != 0)
-			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		if (st && !st->answered) {
+			int r = answer(h, st);
+			/* The fields are used: only the stream whose header
+			 * block is arriving keeps any (RFC 9113 6.10 keeps a
+			 * block contiguous), so a connection holds at most
+			 * one REQ_MAX of them. */
+			free(st->fb);
+			st->fb = NULL;
+			st->flen = st->fcap = 0;
+			if (r != 0)
+				return NGHTTP2_ERR_CALLBACK_FAILURE;
+		}
 	}
 	return 0;
 }
@@ -374,7 +387,7 @@ int h2_start(worker *w, hconn *c)
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
 	/* SETTINGS and PING ACKs the peer does not read, and the entries of
 	 * one SETTINGS frame, are bounded (RFC 9113 10.5). */
-	nghttp2_option_set_max_outbound_ack(opt, 100);
+	nghttp2_option_set_max_outbound_ack(opt, 4 * H2_CTRL_BUDGET);
 	nghttp2_option_set_max_settings(opt, 32);
 	int r = nghttp2_session_server_new2(&h->sess, cb, h, opt);
 	nghttp2_session_callbacks_del(cb);
@@ -462,7 +475,7 @@ int h2_step(worker *w, hconn *c)
 					 * error, too many CONTINUATION frames): it
 					 * queued no GOAWAY, say why we close. */
 					logv(w->srv, "%s: HTTP/2: %s", c->peer, nghttp2_strerror((int)k));
-					nghttp2_session_terminate_session(h->sess, k == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS ?
+					nghttp2_session_terminate_session(h->sess, k == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || k == NGHTTP2_ERR_FLOODED ?
 								NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
 					h->calm = true;
 				}
