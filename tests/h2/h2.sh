@@ -153,6 +153,17 @@ check "built-in page over h2 shows ALPN h2" 'grep -q "<td>ALPN</td><td>h2</td>" 
 	"$TMP/b.curl" "$TMP/page.html"
 kill "$SPID" 2>/dev/null
 
+# SIGTERM: the download in flight finishes (GOAWAY with its stream).
+serve "$TMP/t.log" --root "$ROOT"
+$C --limit-rate 400k -o "$TMP/term.out" "https://localhost:$PORT/big.bin" 2>"$TMP/term.curl" &
+cpid=$!
+sleep 0.7
+kill -TERM "$SPID"
+wait $cpid
+crc=$?
+check "SIGTERM: an h2 download in flight completes" '[ $crc -eq 0 ] && cmp -s "$TMP/term.out" "$ROOT/big.bin"' \
+	"$TMP/term.curl" "$TMP/t.log"
+
 # --alpn http/1.1: h2 is not offered, curl --http2 falls back.
 serve "$TMP/h1.log" --alpn http/1.1
 $C -o /dev/null -w '%{http_version}' "https://localhost:$PORT/" >"$TMP/w10" 2>"$TMP/c10.log"

@@ -591,9 +591,14 @@ static void sweep(worker *w)
 		next = c->next;
 		if (c->st == C_DEAD)
 			continue;
-		/* HTTP/2: GOAWAY, then close, when stopping or idle. */
-		if (c->st == C_H2 && (stopping(s) || now >= c->deadline)) {
-			logv(s, "%s: HTTP/2 %s", c->peer, stopping(s) ? "stopping" : "idle timeout");
+		/* HTTP/2 when stopping: GOAWAY, the streams in flight finish. */
+		if (c->st == C_H2 && stopping(s) && h2_drain(c)) {
+			on_ready(w, c);
+			continue;
+		}
+		/* HTTP/2 idle: GOAWAY, then close. */
+		if (c->st == C_H2 && now >= c->deadline) {
+			logv(s, "%s: HTTP/2 idle timeout", c->peer);
 			h2_timeout(c);
 			conn_close(w, c);
 			continue;

@@ -65,7 +65,7 @@ struct h2conn {
 	int64_t win_start;
 	unsigned rst, ctrl;
 	bool calm;                      /* a limit was hit: GOAWAY sent, then close */
-	bool done;
+	bool draining;                  /* h2_drain: GOAWAY sent, streams finishing */
 	uint8_t in[16384];
 };
 
@@ -504,4 +504,18 @@ void h2_timeout(hconn *c)
 	nghttp2_session_terminate_session(h->sess, NGHTTP2_NO_ERROR);
 	h->calm = true;
 	pump_out(c, h);
+}
+
+/* SIGTERM: GOAWAY with the last stream taken (RFC 9113 6.8), so that the
+ * streams in flight finish and the client retries the rest elsewhere;
+ * h2_step then returns 0 once none is left.  1 the first time. */
+int h2_drain(hconn *c)
+{
+	struct h2conn *h = c->h2;
+	if (!h || h->draining)
+		return 0;
+	h->draining = true;
+	nghttp2_submit_goaway(h->sess, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(h->sess),
+			      NGHTTP2_NO_ERROR, NULL, 0);
+	return 1;
 }

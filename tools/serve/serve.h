@@ -217,6 +217,7 @@ bool h2_chosen(const hconn *c);
 int h2_start(worker *w, hconn *c);
 int h2_step(worker *w, hconn *c);
 void h2_timeout(hconn *c);
+int h2_drain(hconn *c);
 void h2_free(hconn *c);
 
 /* files.c */
