@@ -151,6 +151,18 @@ serve "$TMP/b.log"
 $C -o "$TMP/page.html" "https://localhost:$PORT/" 2>"$TMP/b.curl"
 check "built-in page over h2 shows ALPN h2" 'grep -q "<td>ALPN</td><td>h2</td>" "$TMP/page.html"' \
 	"$TMP/b.curl" "$TMP/page.html"
+# Chromium (optional, as tests/interop/pq.sh): the page it renders says h2.
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ -x "$CHROMIUM" ]; then
+	timeout $((60 * TMUL)) "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$TMP/chromium.profile" --ignore-certificate-errors --dump-dom \
+		"https://localhost:$PORT/" >"$TMP/chromium.html" 2>/dev/null </dev/null 3>&-
+	check "Chromium: the built-in page shows ALPN h2" 'grep -q "<td>ALPN</td><td>h2</td>" "$TMP/chromium.html"' \
+		"$TMP/chromium.html" "$TMP/b.log"
+else
+	skip "Chromium not installed (apt-get install chromium), or set CHROMIUM"
+fi
 kill "$SPID" 2>/dev/null
 
 # SIGTERM: the download in flight finishes (GOAWAY with its stream).

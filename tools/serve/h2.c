@@ -135,7 +135,10 @@ static int on_begin_headers(nghttp2_session *sess, const nghttp2_frame *frame, v
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;   /* this stream reset */
 	st->id = frame->hd.stream_id;
 	st->sh.file = -1;
-	nghttp2_session_set_stream_user_data(sess, st->id, st);
+	if (nghttp2_session_set_stream_user_data(sess, st->id, st) != 0) {
+		free(st);       /* no such stream (refused): nothing to answer */
+		return 0;
+	}
 	(void)h;
 	return 0;
 }
