@@ -84,7 +84,7 @@ $(BUILD)/libsigil.so: $(BUILD)/$(SOFILE)
 	ln -sf $(SONAME) $@
 
 $(BUILD)/sigil: $(TOOL_OBJS) $(BUILD)/libsigil.a
-	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/libsigil.a $(LDFLAGS) $(LDLIBS) -lnghttp2
 
 # The demonstration bank (bank/, docs/bank.md): src/http and src/bytes
 # from the library, SQLite for the ledger.

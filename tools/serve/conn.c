@@ -84,6 +84,7 @@ static void conn_free(worker *w, hconn *c)
 	free(c->req);
 	free(c->r);
 	free(c->user);
+	h2_free(c);
 	sigil_conn_free(c->tls);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -442,6 +443,13 @@ static void on_ready(worker *w, hconn *c)
 				logv(s, "%s: TLS 1.3 %s %s%s", c->peer, sigil_suite_name(sigil_conn_suite(c->tls)),
 				     sigil_group_name(sigil_conn_group(c->tls)), sigil_conn_resumed(c->tls) ? " resumed" : "");
 				note_identity(w, c);
+				if (h2_chosen(c)) {
+					if (h2_start(w, c) < 0) {
+						conn_free(w, c);
+						return;
+					}
+					c->st = C_H2;
+				}
 				continue;
 			}
 			if (r == SIGIL_ERROR) {
@@ -541,6 +549,18 @@ static void on_ready(worker *w, hconn *c)
 			return;
 		case C_DEAD:
 			return;
+		case C_H2: {
+			int r = h2_step(w, c);
+			if (r < 0) {
+				logv(s, "%s: HTTP/2: %s", c->peer, sigil_conn_error(c->tls));
+				conn_free(w, c);
+			} else if (r == 0) {
+				conn_close(w, c);
+			} else {
+				want(w, c, r);
+			}
+			return;
+		}
 		case C_PLAIN: {
 			int r = plain_step(w, c);
 			if (r == 0) {
@@ -571,6 +591,18 @@ static void sweep(worker *w)
 		next = c->next;
 		if (c->st == C_DEAD)
 			continue;
+		/* HTTP/2 when stopping: GOAWAY, the streams in flight finish. */
+		if (c->st == C_H2 && stopping(s) && h2_drain(c)) {
+			on_ready(w, c);
+			continue;
+		}
+		/* HTTP/2 idle: GOAWAY, then close. */
+		if (c->st == C_H2 && now >= c->deadline) {
+			logv(s, "%s: HTTP/2 idle timeout", c->peer);
+			h2_timeout(c);
+			conn_close(w, c);
+			continue;
+		}
 		if (stopping(s) && c->st == C_READ && c->req_len == 0) {
 			conn_close(w, c);
 			continue;

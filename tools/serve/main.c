@@ -249,7 +249,7 @@ int do_serve(int argc, char **argv)
 		  "parameters)", &o->root),
 		OPTION("--threads", 0, OPT_INT, "N", NULL, "worker threads (default: the number of cores)", &o->threads,
 		  1, 1024),
-		OPTION("--alpn", 0, OPT_STRING, "LIST", "http/1.1", "ALPN protocols, comma-separated", &o->alpn),
+		OPTION("--alpn", 0, OPT_STRING, "LIST", "h2,http/1.1", "ALPN protocols, comma-separated (h2, http/1.1)", &o->alpn),
 		OPTION("--groups", 0, OPT_STRING, "LIST", NULL,
 		  "key-exchange groups, most preferred first, colon-separated (default: X25519MLKEM768:x25519:"
 		  "secp256r1:secp384r1; leave X25519MLKEM768 out to turn the post-quantum hybrid off)", &o->groups),
@@ -333,6 +333,15 @@ int do_serve(int argc, char **argv)
 				       o->client_crl ? "--client-crl" : "--require-client-cert");
 	if (!*o->alpn)
 		return opt_usage_error(&cmd, "--alpn needs at least one protocol name, e.g. http/1.1");
+	/* Never offer what is not spoken: a client that picks it would get
+	 * no answer (RFC 7301 3.2). */
+	for (const char *p = o->alpn; *p;) {
+		size_t n = strcspn(p, ",");
+		if (!((n == 2 && !memcmp(p, "h2", 2)) || (n == 8 && !memcmp(p, "http/1.1", 8))))
+			return opt_usage_error(&cmd, "--alpn: sigil serve does not speak \"%.*s\" (it speaks h2 and "
+					       "http/1.1)", (int)n, p);
+		p += n + (p[n] == ',');
+	}
 	sigil_config *probe = sigil_config_new();
 	if (probe && sigil_config_set_alpn(probe, o->alpn) < 0) {
 		int r = opt_usage_error(&cmd, "--alpn %s: %s", o->alpn, sigil_config_error(probe));

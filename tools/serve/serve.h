@@ -9,6 +9,7 @@
  *   authz.c    --authz rules and the client's identity
  *   reload.c   the TLS config: certificate, key, client CA, CRL, ticket keys
  *   log.c      the error log (stderr) and the access log
+ *   h2.c       HTTP/2 over libnghttp2, answered by respond.c as HTTP/1.1 is
  *
  * Everything the server shares lives in one struct server; each worker
  * thread has a struct worker; each connection a struct hconn.  The only
@@ -69,7 +70,8 @@ struct serve_opts {
  * the clear and the connection closed (plain.c). */
 /* C_DEAD: dropped while other connections' events of the same epoll
  * batch may still name it; freed when the batch is done. */
-enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING, C_PLAIN, C_DEAD };
+/* C_H2: ALPN chose h2; h2.c drives the connection from then on. */
+enum cstate { C_HANDSHAKE, C_READ, C_WRITE, C_CLOSING, C_PLAIN, C_DEAD, C_H2 };
 
 /* What a response needs only while it is written (and logged): taken per
  * response, so that an idle keep-alive connection stays small. */
@@ -118,6 +120,7 @@ typedef struct hconn {
 	char user_cn[64];               /* its CN, for the access log */
 	int status;
 	size_t bytes;
+	struct h2conn *h2;              /* C_H2: the HTTP/2 session (h2.c) */
 } hconn;
 
 struct authz_rule {
@@ -207,6 +210,15 @@ void plain_start(worker *w, hconn *c);
 /* SIGIL_WANT_READ / SIGIL_WANT_WRITE while it needs the socket again,
  * 0 when the connection can be freed. */
 int plain_step(worker *w, hconn *c);
+
+/* h2.c: HTTP/2 once ALPN chose it.  h2_step returns as plain_step
+ * (and -1 on an error: drop the connection); 0 means close it. */
+bool h2_chosen(const hconn *c);
+int h2_start(worker *w, hconn *c);
+int h2_step(worker *w, hconn *c);
+void h2_timeout(hconn *c);
+int h2_drain(hconn *c);
+void h2_free(hconn *c);
 
 /* files.c */
 void respond_file(struct server *s, hconn *c, const sg_http_request *req, int head_only);
