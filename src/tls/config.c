@@ -44,6 +44,7 @@ sigil_config *sigil_config_new(void)
 	/* One random ticket key: resumption works within this config. */
 	cfg->tickets = 2;
 	cfg->ticket_lifetime = 7200;
+	cfg->min_version = SG_TLS12;
 	if (sg_random(cfg->ticket_keys[0], SIGIL_TICKET_KEY_LEN) < 0) {
 		sigil_config_free(cfg);
 		return NULL;
