@@ -106,9 +106,12 @@ static int choose(sigil_conn *c, sg_rd suites)
 		any_suite = true;
 		if (!curve_ok(hs, ck->type))
 			continue;
-		for (size_t i = 0; i < cfg->nsigalgs; i++) {
-			const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i]);
-			if (!scheme_fits12(s, ck) || !in_list(hs->peer_sigalgs, hs->npeer_sigalgs, s->id))
+		/* First a scheme made for the key (TLS 1.3's rule: the ECDSA
+		 * hash that goes with the curve), then any that TLS 1.2 allows. */
+		for (size_t i = 0; i < 2 * cfg->nsigalgs; i++) {
+			const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i % cfg->nsigalgs]);
+			if (!scheme_fits12(s, ck) || (i < cfg->nsigalgs && s->key != ck->type) ||
+			    !in_list(hs->peer_sigalgs, hs->npeer_sigalgs, s->id))
 				continue;
 			hs->own = ck;
 			hs->own_scheme = s->id;
