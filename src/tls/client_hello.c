@@ -184,8 +184,9 @@ static int ch_version(sigil_conn *c, const ch_fields *ch, sg_ext_block *ext)
 	c->version = 0;
 	if (sg_ext_run_one(c, SG_MSG_CH, ext, SG_EXT_SUPPORTED_VERSIONS) < 0)
 		return SIGIL_ERROR;
-	if (c->version == SIGIL_TLS13)
+	if (c->version == SIGIL_TLS13 && c->cfg->max_version >= SIGIL_TLS13)
 		return 0;
+	c->version = 0;
 	/* TLS 1.2 (RFC 5246 E.1): legacy_version 0x0303 or above without
 	 * TLS 1.3 in supported_versions, in a first hello. */
 	if (ch->legacy_version >= SG_TLS12 && c->cfg->min_version <= SG_TLS12 && !(c->hs->flags & SG_HS_HRR)) {

@@ -326,6 +326,8 @@ int sg_hs_start(sigil_conn *c)
 		return sg_fail(c, SIGIL_ECLASS_USAGE, -1,
 			       "no server name to check the certificate against: call sigil_conn_set_server_name "
 			       "before the handshake (or sigil_config_insecure_noverify for tests)");
+	if (c->role == SIGIL_CLIENT && c->cfg->max_version < SIGIL_TLS13)
+		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "the client speaks TLS 1.3 only (maximum version TLS 1.2 set)");
 	c->hs = calloc(1, sizeof *c->hs);
 	if (!c->hs)
 		return SG_INTERNAL(c, "out of memory");

@@ -58,7 +58,7 @@ enum {
 };
 
 /* TLS 1.2's version number (RFC 5246); SIGIL_TLS13 is public. */
-#define SG_TLS12 0x0303
+#define SG_TLS12 SIGIL_TLS12
 
 #define SG_MAX_PLAINTEXT 16384u                 /* 2^14, RFC 8446 5.1 */
 #define SG_MAX_CIPHERTEXT (SG_MAX_PLAINTEXT + 256u)
@@ -173,6 +173,7 @@ struct sigil_config {
 	unsigned tickets;               /* NewSessionTickets per handshake */
 	uint32_t ticket_lifetime;       /* seconds */
 	uint16_t min_version;           /* SG_TLS12 (default) or SIGIL_TLS13 */
+	uint16_t max_version;           /* SIGIL_TLS13 (default) or SG_TLS12 */
 	char err[512];
 };
 

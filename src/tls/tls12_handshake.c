@@ -190,7 +190,8 @@ int sg_tls12_server_hello_send(sigil_conn *c, sg_wr *w)
 {
 	sg_hs *hs = c->hs;
 	static const uint8_t sentinel[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01 };
-	memcpy(hs->random + 24, sentinel, 8);
+	if (c->cfg->max_version >= SIGIL_TLS13)
+		memcpy(hs->random + 24, sentinel, 8);
 	sg_wr_u16(w, SG_TLS12);
 	sg_wr_bytes(w, hs->random, 32);
 	sg_wr_u8(w, (uint8_t)hs->session_id_len);

@@ -134,6 +134,50 @@ else
 	skip "curl not installed"
 fi
 
+# sigil serve: the built-in page and the access log say TLS 1.2; with
+# --tls-min 1.3 a TLS 1.2 client gets protocol_version (70).
+if have curl; then
+	name=serve-tls12-page
+	alog=$TMP/$name.access
+	PORT=$(free_port)
+	start_bg "$TMP/$name.srv" 20 "$SIGIL" serve --listen "127.0.0.1:$PORT" --cert "$C/p256.crt" \
+		--key "$C/p256.key" --threads 1 --access-log "$alog"
+	SPID=$BG
+	n=0
+	while [ $n -lt 50 ] && ! curl -sk --tls-max 1.2 -o "$TMP/$name.cli" "https://127.0.0.1:$PORT/" 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	wait_for "$alog" "TLSv1" 5
+	check "$name" 'grep -q "<td>Protocol</td><td>TLS 1.2</td>" "$TMP/$name.cli" &&
+		grep -q "<td>TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256</td>" "$TMP/$name.cli" &&
+		grep -q " TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 " "$alog"' "$TMP/$name.srv" "$TMP/$name.cli" "$alog"
+	kill "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+
+	name=serve-tls-min-1.3
+	PORT=$(free_port)
+	start_bg "$TMP/$name.srv" 20 "$SIGIL" serve --listen "127.0.0.1:$PORT" --cert "$C/p256.crt" \
+		--key "$C/p256.key" --threads 1 --tls-min 1.3
+	SPID=$BG
+	n=0
+	while [ $n -lt 50 ] && ! curl -sk --tlsv1.3 -o /dev/null "https://127.0.0.1:$PORT/" 2>/dev/null; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	run "$TMP/$name.cli" curl -sSk --tls-max 1.2 "https://127.0.0.1:$PORT/"
+	c12=$RC
+	run "$TMP/$name.cli13" curl -sSk --tlsv1.3 -o /dev/null -w '%{http_code}\n' "https://127.0.0.1:$PORT/"
+	check "$name" '[ "$c12" -ne 0 ] && grep -qi "protocol version" "$TMP/$name.cli" && grep -q "^200$" "$TMP/$name.cli13"' \
+		"$TMP/$name.srv" "$TMP/$name.cli" "$TMP/$name.cli13"
+	kill "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+
+	name=serve-tls-min-bad
+	run "$TMP/$name.cli" "$SIGIL" serve --tls-min 1.1
+	check "$name" '[ "$RC" -eq 2 ] && grep -q "tls-min 1.1: 1.2 or 1.3" "$TMP/$name.cli"' "$TMP/$name.cli"
+fi
+
 # gnutls-cli limited to TLS 1.2 gets its line echoed.
 if have gnutls-cli; then
 	for k in p256:ECDSA rsa:RSA; do
