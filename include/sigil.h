@@ -129,6 +129,10 @@ enum {
 /* The alert's name as in the RFC ("handshake_failure"), or "unknown". */
 const char *sigil_alert_name(int alert);
 
+/* TLS 1.2 (RFC 5246): what sigil_conn_version says for a TLS 1.2
+ * connection (see sigil_config_set_versions). */
+#define SIGIL_TLS12 0x0303
+
 /* Code points (IANA TLS registries). */
 enum {
 	SIGIL_TLS13 = 0x0304,
@@ -196,7 +200,8 @@ const char *sigil_sigscheme_name(uint16_t scheme);
 typedef struct sigil_config sigil_config;
 typedef struct sigil_conn sigil_conn;
 
-/* A new config with safe defaults: TLS 1.3, suites AES-128-GCM, AES-256-GCM,
+/* A new config with safe defaults: TLS 1.3, and TLS 1.2 for peers that
+ * have nothing newer (sigil_config_set_versions), suites AES-128-GCM, AES-256-GCM,
  * ChaCha20-Poly1305; groups X25519MLKEM768 (post-quantum hybrid), x25519,
  * secp256r1, secp384r1 (see sigil_config_set_groups); every signature
  * scheme above; the built-in verifier (a client config without trust
@@ -250,6 +255,25 @@ int sigil_config_add_cert_key_file(sigil_config *cfg, const char *chain_path,
  * pays one ML-KEM encapsulation (about 35 us here), a client one key
  * generation and one decapsulation. */
 int sigil_config_set_suites(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
+/* The protocol versions: min and max are SIGIL_TLS12 or SIGIL_TLS13, min
+ * <= max; the default is SIGIL_TLS12 to SIGIL_TLS13.  A server speaks
+ * TLS 1.3 to every client that offers it and TLS 1.2 (RFC 5246) to the
+ * others when min allows: the modern subset only, ECDHE (x25519,
+ * secp256r1, secp384r1; never X25519MLKEM768) with the AEADs of the
+ * suite list, in its order, as ECDHE_ECDSA or ECDHE_RSA suites
+ * (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 ...; no CBC, no RSA key
+ * transport, no compression), extended master secret, secure
+ * renegotiation indication and every renegotiation refused with a fatal
+ * handshake_failure alert; its ServerHello carries the downgrade
+ * sentinel of RFC 8446 section 4.1.3 while max is TLS 1.3, and a
+ * TLS_FALLBACK_SCSV client gets inappropriate_fallback (RFC 7507).  An
+ * ECDSA certificate serves a TLS 1.2 client only if its curve is in the
+ * client's supported_groups.  min SIGIL_TLS13 refuses TLS 1.2 clients
+ * with protocol_version.  A client offers TLS 1.3 only, whatever min
+ * is; a client config with max SIGIL_TLS12 fails its handshakes (no
+ * TLS 1.2 client yet).  -1 (sigil_config_error) for other values.
+ * Since 0.2.0 (SIGIL_0.2). */
+int sigil_config_set_versions(sigil_config *cfg, uint16_t min, uint16_t max) SIGIL_MUST_CHECK;
 int sigil_config_set_groups(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
 int sigil_config_set_sigalgs(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
 

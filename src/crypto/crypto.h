@@ -65,6 +65,13 @@ int sg_hkdf_extract(const sg_hash_class *h, const uint8_t *salt, size_t slen,
 int sg_hkdf_expand(const sg_hash_class *h, const uint8_t *prk, size_t plen,
 		   const uint8_t *info, size_t ilen, uint8_t *out, size_t olen) SG_MUST_CHECK;
 
+/* ---- the TLS 1.2 PRF (RFC 5246 section 5), tls12_prf.c ----
+ * PRF(secret, label, s1 + s2) with P_<h>; label + s1 + s2 at most 192
+ * bytes.  out gets olen bytes. */
+int sg_tls12_prf(const sg_hash_class *h, const uint8_t *secret, size_t slen, const char *label,
+		 const uint8_t *s1, size_t n1, const uint8_t *s2, size_t n2, uint8_t *out,
+		 size_t olen) SG_MUST_CHECK;
+
 /* ---- AEAD (RFC 5116): 12-byte nonce, 16-byte tag ---- */
 typedef struct sg_aead_class {
 	const char *name;

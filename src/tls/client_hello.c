@@ -138,6 +138,7 @@ int sg_client_hello_send(sigil_conn *c, sg_wr *w)
 /* The fields of a ClientHello before its extensions (4.1.2). */
 typedef struct ch_fields {
 	uint16_t legacy_version;
+	const uint8_t *random;
 	sg_rd session_id, suites, compression, exts;
 } ch_fields;
 
@@ -151,7 +152,7 @@ static bool next_share(sg_rd *list, uint16_t *group, sg_rd *key)
  * before anything the extensions say. */
 static int ch_parse(sigil_conn *c, sg_rd *r, ch_fields *ch)
 {
-	if (!sg_rd_u16(r, &ch->legacy_version) || !sg_rd_skip(r, 32) || !sg_rd_vec8(r, &ch->session_id) ||
+	if (!sg_rd_u16(r, &ch->legacy_version) || !sg_rd_bytes(r, &ch->random, 32) || !sg_rd_vec8(r, &ch->session_id) ||
 	    !sg_rd_vec16(r, &ch->suites) || !sg_rd_vec8(r, &ch->compression))
 		return SG_DECODE(c, "ClientHello");
 	/* D.5: "Any endpoint receiving a Hello message with
@@ -165,7 +166,8 @@ static int ch_parse(sigil_conn *c, sg_rd *r, ch_fields *ch)
 	/* A hello without extensions is a TLS 1.2-or-older client. */
 	if (sg_rd_done(r))
 		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
-				"the client offers only TLS 1.2 or older (no extensions); sigil speaks TLS 1.3 only");
+				"the client sends no extensions (TLS 1.2 without signature_algorithms and "
+				"supported_groups, or older); sigil needs them");
 	if (!sg_rd_vec16(r, &ch->exts) || !sg_rd_done(r))
 		return SG_DECODE(c, "ClientHello");
 	if (ch->session_id.n > 32)
@@ -182,11 +184,19 @@ static int ch_version(sigil_conn *c, const ch_fields *ch, sg_ext_block *ext)
 	c->version = 0;
 	if (sg_ext_run_one(c, SG_MSG_CH, ext, SG_EXT_SUPPORTED_VERSIONS) < 0)
 		return SIGIL_ERROR;
-	if (c->version != SIGIL_TLS13)
-		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
-				"the client does not offer TLS 1.3 (legacy_version 0x%04x); sigil speaks TLS 1.3 only",
-				ch->legacy_version);
-	return 0;
+	if (c->version == SIGIL_TLS13 && c->cfg->max_version >= SIGIL_TLS13)
+		return 0;
+	c->version = 0;
+	/* TLS 1.2 (RFC 5246 E.1): legacy_version 0x0303 or above without
+	 * TLS 1.3 in supported_versions, in a first hello. */
+	if (ch->legacy_version >= SG_TLS12 && c->cfg->min_version <= SG_TLS12 && !(c->hs->flags & SG_HS_HRR)) {
+		c->version = SG_TLS12;
+		return 0;
+	}
+	return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
+			"the client does not offer TLS 1.3 (legacy_version 0x%04x)%s", ch->legacy_version,
+			c->cfg->min_version > SG_TLS12 ? "; this server's minimum version is TLS 1.3" :
+			"; sigil speaks TLS 1.2 and 1.3 only");
 }
 
 /* 4.1.2: exactly one compression method, null. */
@@ -377,8 +387,14 @@ int sg_client_hello_recv(sigil_conn *c, sg_rd *r)
 	ch_forget(hs);
 	if (second)
 		c->early_skip = SG_EARLY_NONE;  /* the first flight's 0-RTT ends here */
-	if (ch_parse(c, r, &ch) < 0 || sg_ext_parse(c, SG_MSG_CH, ch.exts, &ext) < 0 || ch_version(c, &ch, &ext) < 0 ||
-	    sg_ext_run(c, SG_MSG_CH, &ext) < 0 || ch_compression(c, &ch) < 0 ||
+	if (ch_parse(c, r, &ch) < 0 || sg_ext_parse(c, SG_MSG_CH, ch.exts, &ext) < 0 || ch_version(c, &ch, &ext) < 0)
+		return SIGIL_ERROR;
+	if (c->version == SG_TLS12) {
+		memcpy(hs->session_id, ch.session_id.p, ch.session_id.n);
+		hs->session_id_len = 0;         /* a full handshake: a session id of ours is not needed */
+		return sg_tls12_client_hello(c, ch.random, ch.suites, ch.compression, &ext);
+	}
+	if (sg_ext_run(c, SG_MSG_CH, &ext) < 0 || ch_compression(c, &ch) < 0 ||
 	    (second ? ch_retry_consistent(c, &ch, cookie_sent) : ch_choose_suite(c, &ch)) < 0 ||
 	    ch_required_extensions(c, &ext) < 0)
 		return SIGIL_ERROR;

@@ -44,6 +44,8 @@ sigil_config *sigil_config_new(void)
 	/* One random ticket key: resumption works within this config. */
 	cfg->tickets = 2;
 	cfg->ticket_lifetime = 7200;
+	cfg->min_version = SG_TLS12;
+	cfg->max_version = SIGIL_TLS13;
 	if (sg_random(cfg->ticket_keys[0], SIGIL_TICKET_KEY_LEN) < 0) {
 		sigil_config_free(cfg);
 		return NULL;
@@ -234,6 +236,18 @@ static int set_list(sigil_config *cfg, const char *list, int kind, uint16_t *out
 int sigil_config_set_suites(sigil_config *cfg, const char *list)
 {
 	return set_list(cfg, list, SG_LIST_SUITES, cfg->suites, 4, &cfg->nsuites);
+}
+
+int sigil_config_set_versions(sigil_config *cfg, uint16_t min, uint16_t max)
+{
+	if (writable(cfg, "sigil_config_set_versions") < 0)
+		return SIGIL_ERROR;
+	if ((min != SIGIL_TLS12 && min != SIGIL_TLS13) || (max != SIGIL_TLS12 && max != SIGIL_TLS13) || min > max)
+		return cfg_fail(cfg, "sigil_config_set_versions: 0x%04x to 0x%04x is not a range of TLS 1.2 (0x0303) "
+				"and TLS 1.3 (0x0304)", min, max);
+	cfg->min_version = min;
+	cfg->max_version = max;
+	return SIGIL_OK;
 }
 
 int sigil_config_set_groups(sigil_config *cfg, const char *list)

@@ -264,7 +264,7 @@ unsigned sigil_conn_state(const sigil_conn *c)
 sigil_error_class sigil_conn_error_class(const sigil_conn *c) { return c->eclass; }
 int sigil_conn_error_alert(const sigil_conn *c) { return c->ealert; }
 const char *sigil_conn_error(const sigil_conn *c) { return c->err ? c->err : ""; }
-uint16_t sigil_conn_version(const sigil_conn *c) { return c->suite ? SIGIL_TLS13 : 0; }
+uint16_t sigil_conn_version(const sigil_conn *c) { return c->suite ? (c->version == SG_TLS12 ? SG_TLS12 : SIGIL_TLS13) : 0; }
 uint16_t sigil_conn_suite(const sigil_conn *c) { return c->suite ? c->suite->id : 0; }
 uint16_t sigil_conn_group(const sigil_conn *c) { return c->group; }
 uint16_t sigil_conn_sigscheme(const sigil_conn *c) { return c->sigscheme; }

@@ -848,6 +848,99 @@ static int psk_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
 	return 0;
 }
 
+/* ---- TLS 1.2 extensions (RFC 7627, 5746, 8422, 5077) ----
+ * In a ClientHello the server only records what the client offers;
+ * tls12_handshake.c decides once TLS 1.2 is chosen.  They are answered
+ * in the TLS 1.2 ServerHello (SG_MSG_SH12) only. */
+
+static bool sh12_ems_needs(const sigil_conn *c, unsigned msg)
+{
+	return msg == SG_MSG_SH12 && c->hs->ems;
+}
+
+/* RFC 7627 5.1: extension_data is empty. */
+static int ems_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	(void)msg;
+	if (!sg_rd_done(d))
+		return SG_DECODE(c, "extended_master_secret");
+	c->hs->ems = true;
+	return 0;
+}
+
+static bool sh12_reneg_needs(const sigil_conn *c, unsigned msg)
+{
+	return msg == SG_MSG_SH12 && c->hs->reneg_ok;
+}
+
+/* RFC 5746 3.6: an empty renegotiated_connection in the answer. */
+static int reneg_server_build(sigil_conn *c, unsigned msg, sg_wr *w)
+{
+	(void)msg;
+	return sg_wr_u8(w, 0) ? 0 : SG_INTERNAL(c, "renegotiation_info");
+}
+
+/* RFC 5746 3.6: an initial handshake's renegotiated_connection is
+ * empty, or the handshake fails. */
+static int reneg_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	(void)msg;
+	sg_rd rc;
+	if (!sg_rd_vec8(d, &rc) || !sg_rd_done(d))
+		return SG_DECODE(c, "renegotiation_info");
+	if (!sg_rd_done(&rc))
+		return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
+				"renegotiation_info of an initial handshake is not empty (RFC 5746 3.6)");
+	c->hs->reneg_ok = true;
+	return 0;
+}
+
+static bool sh12_points_needs(const sigil_conn *c, unsigned msg)
+{
+	return msg == SG_MSG_SH12 && c->hs->ch_point_formats;
+}
+
+/* RFC 8422 5.2: uncompressed only. */
+static int points_server_build(sigil_conn *c, unsigned msg, sg_wr *w)
+{
+	(void)msg;
+	return sg_wr_u8(w, 1) && sg_wr_u8(w, 0) ? 0 : SG_INTERNAL(c, "ec_point_formats");
+}
+
+/* RFC 8422 5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>, which
+ * must contain uncompressed (0). */
+static int points_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	(void)msg;
+	sg_rd l;
+	if (!sg_rd_vec8(d, &l) || sg_rd_done(&l) || !sg_rd_done(d))
+		return SG_DECODE(c, "ec_point_formats");
+	c->hs->ch_point_formats = true;
+	while (!sg_rd_done(&l)) {
+		uint8_t f;
+		if (!sg_rd_u8(&l, &f))
+			return SG_DECODE(c, "ec_point_formats");
+		if (f == 0)
+			c->hs->ch_uncompressed = true;
+	}
+	return 0;
+}
+
+/* RFC 5077 3.2: the client's ticket (empty: it asks for one). */
+static int ticket12_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	(void)msg;
+	c->hs->ch_ticket = true;
+	c->hs->ch_ticket_data = *d;
+	d->n = 0;
+	return 0;
+}
+
+static bool sh12_ticket_needs(const sigil_conn *c, unsigned msg)
+{
+	return msg == SG_MSG_SH12 && c->hs->send_ticket12;
+}
+
 /* ---- the table ---- */
 
 #define CH SG_MSG_CH
@@ -857,9 +950,10 @@ static int psk_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
 #define CT SG_MSG_CT
 #define CR SG_MSG_CR
 #define NST SG_MSG_NST
+#define SH12 SG_MSG_SH12
 
 static const sg_ext table[] = {
-	{ .type = SG_EXT_SERVER_NAME, .name = "server_name", .messages = CH | EE,
+	{ .type = SG_EXT_SERVER_NAME, .name = "server_name", .messages = CH | EE | SH12,
 	  .client = { sni_client_needs, sni_client_build, sni_client_process },
 	  .server = { sni_server_needs, build_empty, sni_server_process } },
 	{ .type = SG_EXT_SUPPORTED_VERSIONS, .name = "supported_versions", .messages = CH | SH | HRR,
@@ -874,7 +968,7 @@ static const sg_ext table[] = {
 	{ .type = SG_EXT_SIGNATURE_ALGORITHMS, .name = "signature_algorithms", .messages = CH | CR,
 	  .client = { always, sigalgs_client_build, sigalgs_process },
 	  .server = { always, sigalgs_server_build, sigalgs_process } },
-	{ .type = SG_EXT_ALPN, .name = "application_layer_protocol_negotiation", .messages = CH | EE,
+	{ .type = SG_EXT_ALPN, .name = "application_layer_protocol_negotiation", .messages = CH | EE | SH12,
 	  .client = { alpn_client_needs, alpn_client_build, alpn_client_process },
 	  .server = { alpn_server_needs, alpn_server_build, alpn_server_process } },
 	{ .type = SG_EXT_POST_HANDSHAKE_AUTH, .name = "post_handshake_auth", .messages = CH,
@@ -895,6 +989,15 @@ static const sg_ext table[] = {
 	{ .type = SG_EXT_SIGNATURE_ALGORITHMS_CERT, .name = "signature_algorithms_cert", .messages = CH | CR,
 	  .client = { NULL, NULL, sigalgs_cert_process },
 	  .server = { NULL, NULL, sigalgs_cert_process } },
+	/* TLS 1.2 only (RFC 8422, 7627, 5077, 5746). */
+	{ .type = SG_EXT_EC_POINT_FORMATS, .name = "ec_point_formats", .messages = CH | SH12,
+	  .server = { sh12_points_needs, points_server_build, points_server_process } },
+	{ .type = SG_EXT_EXTENDED_MASTER_SECRET, .name = "extended_master_secret", .messages = CH | SH12,
+	  .server = { sh12_ems_needs, build_empty, ems_server_process } },
+	{ .type = SG_EXT_SESSION_TICKET, .name = "session_ticket", .messages = CH | SH12,
+	  .server = { sh12_ticket_needs, build_empty, ticket12_server_process } },
+	{ .type = SG_EXT_RENEGOTIATION_INFO, .name = "renegotiation_info", .messages = CH | SH12,
+	  .server = { sh12_reneg_needs, reneg_server_build, reneg_server_process } },
 	/* Never sent; a client's offer is skipped unread. */
 	{ .type = SG_EXT_STATUS_REQUEST, .name = "status_request", .messages = CH | CR | CT },
 	{ .type = SG_EXT_SCT, .name = "signed_certificate_timestamp", .messages = CH | CR | CT },

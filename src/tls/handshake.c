@@ -51,6 +51,21 @@ static const sg_action actions[SG_M_COUNT] = {
 	[SG_M_CFIN] = { SIGIL_CLIENT, SG_HT_FINISHED, "client Finished",
 			sg_finished_send, sg_finished_recv, after_client_finished },
 	[SG_M_DONE] = { SIGIL_CLIENT, 0, "end of handshake", NULL, NULL, NULL },
+	/* TLS 1.2, RFC 5246 7.3 (tls12_handshake.c, tls12_kex.c). */
+	[SG_M_SH12] = { SIGIL_SERVER, SG_HT_SERVER_HELLO, "TLS 1.2 ServerHello",
+			sg_tls12_server_hello_send, sg_tls12_server_hello_recv, NULL },
+	[SG_M_SCERT12] = { SIGIL_SERVER, SG_HT_CERTIFICATE, "TLS 1.2 server Certificate",
+			   sg_tls12_certificate_send, sg_tls12_certificate_recv, NULL },
+	[SG_M_SKE] = { SIGIL_SERVER, SG_HT_SERVER_KEY_EXCHANGE, "ServerKeyExchange",
+		       sg_tls12_ske_send, sg_tls12_ske_recv, NULL },
+	[SG_M_SHD] = { SIGIL_SERVER, SG_HT_SERVER_HELLO_DONE, "ServerHelloDone",
+		       sg_tls12_shd_send, sg_tls12_shd_recv, NULL },
+	[SG_M_CKE] = { SIGIL_CLIENT, SG_HT_CLIENT_KEY_EXCHANGE, "ClientKeyExchange",
+		       sg_tls12_cke_send, sg_tls12_cke_recv, sg_tls12_after_cke },
+	[SG_M_CFIN12] = { SIGIL_CLIENT, SG_HT_FINISHED, "TLS 1.2 client Finished",
+			  sg_tls12_finished_send, sg_tls12_finished_recv, NULL },
+	[SG_M_SFIN12] = { SIGIL_SERVER, SG_HT_FINISHED, "TLS 1.2 server Finished",
+			  sg_tls12_finished_send, sg_tls12_finished_recv, NULL },
 };
 
 #define SEQ_MAX 14
@@ -67,6 +82,13 @@ static const sg_action actions[SG_M_COUNT] = {
 #define CCV SG_M_CCV
 #define CF SG_M_CFIN
 #define DONE SG_M_DONE
+#define SH12 SG_M_SH12
+#define SC12 SG_M_SCERT12
+#define SKE SG_M_SKE
+#define SHD SG_M_SHD
+#define CKE SG_M_CKE
+#define CF12 SG_M_CFIN12
+#define SF12 SG_M_SFIN12
 
 /* Every legal sequence, indexed by shape flags; an empty row is an
  * impossible combination.  Rows agree on their common prefixes, so a flag
@@ -84,6 +106,10 @@ static const uint8_t sequences[SG_HS_FLAGS][SEQ_MAX] = {
 	/* Resumption: the PSK authenticates, no certificates (2.2). */
 	[SG_HS_NEGOTIATED | SG_HS_PSK] = { CH, SH, EE, SF, CF, DONE },
 	[SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_PSK] = { CH, HRR, CH2, SH, EE, SF, CF, DONE },
+	/* TLS 1.2 full handshake, ECDHE (RFC 5246 7.3, RFC 8422 2);
+	 * change_cipher_spec before each Finished is not a handshake
+	 * message (tls12_handshake.c). */
+	[SG_HS_NEGOTIATED | SG_HS_TLS12] = { CH, SH12, SC12, SKE, SHD, CKE, CF12, SF12, DONE },
 };
 
 const uint8_t *sg_hs_sequence(unsigned flags, size_t *n)
@@ -232,7 +258,7 @@ static int finish(sigil_conn *c)
 	c->state &= ~(unsigned)SIGIL_ST_HANDSHAKING;
 	c->state |= SIGIL_ST_CONNECTED;
 	/* A server's tickets follow its handshake at once (4.6.1). */
-	int r = c->role == SIGIL_SERVER ? sg_tickets_send(c) : 0;
+	int r = c->role == SIGIL_SERVER && c->version != SG_TLS12 ? sg_tickets_send(c) : 0;
 	sg_hs_free(c);
 	return r;
 }
@@ -276,6 +302,9 @@ static int send_ours(sigil_conn *c)
 				return SIGIL_ERROR;
 			c->hs->sent_ccs = true;
 		}
+		/* TLS 1.2: change_cipher_spec before our Finished (RFC 5246 7.1). */
+		if ((m == SG_M_SFIN12 || m == SG_M_CFIN12) && sg_tls12_ccs_send(c) < 0)
+			return SIGIL_ERROR;
 		if (sg_hs_send_message(c, a->type, a->send) < 0)
 			return SIGIL_ERROR;
 		c->hs->pos++;
@@ -297,6 +326,8 @@ int sg_hs_start(sigil_conn *c)
 		return sg_fail(c, SIGIL_ECLASS_USAGE, -1,
 			       "no server name to check the certificate against: call sigil_conn_set_server_name "
 			       "before the handshake (or sigil_config_insecure_noverify for tests)");
+	if (c->role == SIGIL_CLIENT && c->cfg->max_version < SIGIL_TLS13)
+		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "the client speaks TLS 1.3 only (maximum version TLS 1.2 set)");
 	c->hs = calloc(1, sizeof *c->hs);
 	if (!c->hs)
 		return SG_INTERNAL(c, "out of memory");
@@ -388,6 +419,13 @@ static const struct sg_msg_limit {
 	{ SG_HT_CERTIFICATE, SIGIL_MAX_HANDSHAKE_MSG },
 	/* algorithm, signature<0..2^16-1> (4.4.3). */
 	{ SG_HT_CERTIFICATE_VERIFY, 2 + 2 + 0xffff },
+	/* TLS 1.2 (RFC 8422 5.4): curve_type, namedcurve, point<1..255>,
+	 * algorithm, signature<0..2^16-1>. */
+	{ SG_HT_SERVER_KEY_EXCHANGE, 1 + 2 + 1 + 255 + 2 + 2 + 0xffff },
+	/* Empty (RFC 5246 7.4.5). */
+	{ SG_HT_SERVER_HELLO_DONE, 0 },
+	/* ECPoint ecdh_Yc<1..2^8-1> (RFC 8422 5.7). */
+	{ SG_HT_CLIENT_KEY_EXCHANGE, 1 + 255 },
 	/* verify_data[Hash.length] (4.4.4). */
 	{ SG_HT_FINISHED, SG_MAX_FINISHED },
 	/* lifetime, age_add, nonce<0..255>, ticket<1..2^16-1>,
@@ -418,6 +456,9 @@ static const char *type_name(uint8_t type)
 	case SG_HT_CERTIFICATE_VERIFY: return "CertificateVerify";
 	case SG_HT_FINISHED: return "Finished";
 	case SG_HT_KEY_UPDATE: return "KeyUpdate";
+	case SG_HT_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
+	case SG_HT_SERVER_HELLO_DONE: return "ServerHelloDone";
+	case SG_HT_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
 	default: return "handshake message";
 	}
 }
@@ -426,6 +467,19 @@ int sg_hs_check_header(sigil_conn *c, uint8_t type, size_t len)
 {
 	if (c->hs && expect(c, type) == SG_HS_FLAGS)
 		return unexpected(c, type);
+	/* TLS 1.2: a ClientHello (or a server's HelloRequest) after the
+	 * handshake asks for renegotiation, which sigil refuses: a fatal
+	 * handshake_failure (RFC 5746 4.4 lets a server decline; a warning
+	 * no_renegotiation would leave the peer to decide, and nothing else
+	 * may follow a message we will not answer).  Nothing else is legal
+	 * after a TLS 1.2 handshake. */
+	if (!c->hs && c->version == SG_TLS12) {
+		if (type == SG_HT_CLIENT_HELLO || type == 0)
+			return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
+					"the peer asked for TLS 1.2 renegotiation, which sigil refuses");
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"unexpected handshake message type %u after the TLS 1.2 handshake", type);
+	}
 	/* After the handshake: what sg_post_handshake_recv reads (4.6). */
 	if (!c->hs && type != SG_HT_KEY_UPDATE &&
 	    !(c->role == SIGIL_CLIENT && (type == SG_HT_NEW_SESSION_TICKET || type == SG_HT_CERTIFICATE_REQUEST)))

@@ -64,6 +64,8 @@ const sg_sigscheme *sg_sigscheme_find(uint16_t id)
 const char *sigil_suite_name(uint16_t id)
 {
 	const sg_suite *s = sg_suite_find(id);
+	if (!s)
+		s = sg_suite12_find(id);        /* TLS 1.2 (tls12_handshake.c) */
 	return s ? s->name : NULL;
 }
 

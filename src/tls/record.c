@@ -26,7 +26,9 @@ static int unpark(sigil_conn *c, sg_traffic *t, bool encrypt)
 {
 	uint8_t key[SG_MAX_AEAD_KEY];
 	const sg_suite *s = c->suite;
-	if (sg_hkdf_expand_label(s->hash, t->secret, "key", NULL, 0, key, s->aead->key_len) == 0)
+	if (t->tls12)           /* the key itself is kept */
+		memcpy(key, t->secret, s->aead->key_len);
+	if (t->tls12 || sg_hkdf_expand_label(s->hash, t->secret, "key", NULL, 0, key, s->aead->key_len) == 0)
 		t->aead = sg_aead_new(s->aead, key, encrypt);
 	sg_wipe(key, sizeof key);
 	if (!t->aead)
@@ -62,12 +64,78 @@ out:
 	return 0;
 }
 
+/* TLS 1.2: keys from the key block (RFC 5246 6.3), at change_cipher_spec;
+ * the sequence number starts at 0 (6.1). */
+int sg_traffic_install12(sigil_conn *c, sg_traffic *t, const uint8_t *key, const uint8_t *iv, bool encrypt)
+{
+	const sg_suite *s = c->suite;
+	sg_traffic_clear(t);
+	memcpy(t->secret, key, s->aead->key_len);
+	memcpy(t->iv, iv, SG_AEAD_NONCE);
+	t->tls12 = s->aead == &sg_chacha20poly1305 ? SG_NONCE12_XOR : SG_NONCE12_GCM;
+	t->aead = sg_aead_new(s->aead, key, encrypt);
+	if (!t->aead)
+		return SG_INTERNAL(c, "cannot set up record protection");
+	if (t == &c->rd)
+		c->rd_epoch++;
+	return 0;
+}
+
 /* The per-record nonce: the IV XOR the 64-bit sequence number (5.3). */
 static void nonce(const sg_traffic *t, uint8_t out[SG_AEAD_NONCE])
 {
 	memcpy(out, t->iv, SG_AEAD_NONCE);
 	for (int i = 0; i < 8; i++)
 		out[SG_AEAD_NONCE - 1 - i] ^= (uint8_t)(t->seq >> (8 * i));
+}
+
+/* TLS 1.2's additional data: seq_num + type + version + length of the
+ * plaintext (RFC 5246 6.2.3.3). */
+static void aad12(uint8_t aad[13], uint64_t seq, uint8_t type, size_t n)
+{
+	sg_store64(aad, seq);
+	aad[8] = type;
+	aad[9] = 3;
+	aad[10] = 3;
+	sg_store16(aad + 11, (uint16_t)n);
+}
+
+/* The nonce of a TLS 1.2 record: GCM's salt || the explicit 8 bytes,
+ * which are the sequence number when we send (RFC 5288 3); ChaCha20's as
+ * in TLS 1.3 (RFC 7905 2). */
+static void nonce12(const sg_traffic *t, const uint8_t *explicit, uint8_t out[SG_AEAD_NONCE])
+{
+	if (t->tls12 == SG_NONCE12_XOR) {
+		nonce(t, out);
+		return;
+	}
+	memcpy(out, t->iv, 4);
+	if (explicit)
+		memcpy(out + 4, explicit, 8);
+	else
+		sg_store64(out + 4, t->seq);
+}
+
+/* A TLS 1.2 protected record: the real content type in the header, the
+ * explicit nonce (GCM) before the ciphertext (RFC 5246 6.2.3.3). */
+static int write_one12(sigil_conn *c, sg_traffic *t, uint8_t type, const uint8_t *p, size_t n)
+{
+	size_t ex = t->tls12 == SG_NONCE12_GCM ? 8 : 0, clen = ex + n + SG_AEAD_TAG;
+	uint8_t *rec = sg_wr_space(&c->out, SG_RECORD_HEADER + clen);
+	if (!rec)
+		return SG_INTERNAL(c, "output buffer full");
+	rec[0] = type;
+	rec[1] = 3;
+	rec[2] = 3;
+	sg_store16(rec + 3, (uint16_t)clen);
+	uint8_t iv[SG_AEAD_NONCE], aad[13];
+	nonce12(t, NULL, iv);
+	memcpy(rec + SG_RECORD_HEADER, iv + 4, ex);
+	aad12(aad, t->seq, type, n);
+	if (sg_aead_seal(t->aead, iv, aad, sizeof aad, p, n, rec + SG_RECORD_HEADER + ex) < 0)
+		return SG_INTERNAL(c, "record encryption failed");
+	t->seq++;
+	return 0;
 }
 
 /* Write one record of at most max_fragment bytes of plaintext. */
@@ -88,6 +156,8 @@ static int write_one(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n)
 	}
 	if (t->seq == UINT64_MAX)
 		return SG_INTERNAL(c, "record sequence number exhausted");
+	if (t->tls12)
+		return write_one12(c, t, type, p, n);
 	/* TLSInnerPlaintext = content || type, no padding; TLSCiphertext has
 	 * opaque_type application_data and legacy version 0x0303 (5.2). */
 	size_t clen = n + 1 + SG_AEAD_TAG;
@@ -120,7 +190,9 @@ int sg_record_write(sigil_conn *c, uint8_t type, const uint8_t *p, size_t n)
 		n -= k;
 	} while (n);
 	/* Update our sending keys long before the AEAD limits (5.5). */
-	if (type == SG_CT_APP && !c->hs) {
+	/* TLS 1.2 has no KeyUpdate: its AEAD limits (2^24.5 records for
+	 * GCM) are far above any connection's life here. */
+	if (type == SG_CT_APP && !c->hs && !c->wr.tls12) {
 		uint32_t lim = c->cfg->hooks && c->cfg->hooks->key_update_records ?
 			       c->cfg->hooks->key_update_records : SIGIL_KEY_UPDATE_RECORDS;
 		if (c->wr.seq >= lim)
@@ -377,6 +449,9 @@ static int skip_early(sigil_conn *c, size_t len)
 	return 0;
 }
 
+static int dispatch(sigil_conn *c, uint8_t type, uint8_t *body, size_t n);
+static int process_record12(sigil_conn *c, uint8_t type, uint8_t *body, size_t len);
+
 /* Process the complete record in c->in. */
 static int process_record(sigil_conn *c)
 {
@@ -390,6 +465,13 @@ static int process_record(sigil_conn *c)
 	if (c->hsmsg.len && type != SG_CT_HANDSHAKE && (type != SG_CT_APP || !sg_traffic_on(&c->rd)))
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 				"record of type %u interleaved with a fragmented handshake message", type);
+	if (type == SG_CT_CCS && c->version == SG_TLS12 && c->hs) {
+		if (len != 1 || body[0] != 1)
+			return SG_DECODE(c, "change_cipher_spec");
+		return sg_tls12_ccs_recv(c);
+	}
+	if (c->rd.tls12)
+		return process_record12(c, type, body, len);
 	if (type == SG_CT_CCS) {
 		/* D.4 / 5: a single 0x01, unprotected, during the handshake only
 		 * (after the first ClientHello, before the peer's Finished). */
@@ -446,6 +528,39 @@ static int process_record(sigil_conn *c)
 	size_t n = sg_record_unpad(body, len - SG_AEAD_TAG, &type);
 	if (type == 0)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "protected record with no content type");
+	return dispatch(c, type, body, n);
+}
+
+/* A TLS 1.2 protected record (RFC 5246 6.2.3.3): every content type but
+ * change_cipher_spec, which is never protected here (no renegotiation). */
+static int process_record12(sigil_conn *c, uint8_t type, uint8_t *body, size_t len)
+{
+	size_t ex = c->rd.tls12 == SG_NONCE12_GCM ? 8 : 0;
+	if (type == SG_CT_CCS)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE, "unexpected change_cipher_spec record");
+	if (len < ex + SG_AEAD_TAG)
+		return SG_ALERT(c, SIGIL_ALERT_BAD_RECORD_MAC, "protected record too short (%zu bytes)", len);
+	if (c->rd.parked && unpark(c, &c->rd, false) < 0)
+		return SIGIL_ERROR;
+	size_t n = len - ex - SG_AEAD_TAG;
+	uint8_t iv[SG_AEAD_NONCE], aad[13];
+	nonce12(&c->rd, body, iv);
+	aad12(aad, c->rd.seq, type, n);
+	if (sg_aead_open(c->rd.aead, iv, aad, sizeof aad, body + ex, len - ex, body + ex) < 0)
+		return SG_ALERT(c, SIGIL_ALERT_BAD_RECORD_MAC,
+				"record authentication failed (bad_record_mac): corrupted or forged data");
+	c->rd.seq++;
+	if (n > SG_MAX_PLAINTEXT)
+		return SG_ALERT(c, SIGIL_ALERT_RECORD_OVERFLOW, "protected record of %zu bytes of plaintext", n);
+	if (c->hsmsg.len && type != SG_CT_HANDSHAKE)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"record of type %u interleaved with a fragmented handshake message", type);
+	return dispatch(c, type, body + ex, n);
+}
+
+/* A deprotected record's content. */
+static int dispatch(sigil_conn *c, uint8_t type, uint8_t *body, size_t n)
+{
 	if (type != SG_CT_HANDSHAKE && c->hsmsg.len)
 		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
 				"record of type %u interleaved with a fragmented handshake message", type);

@@ -23,8 +23,11 @@ enum {
 	SG_HT_END_OF_EARLY_DATA = 5,
 	SG_HT_ENCRYPTED_EXTENSIONS = 8,
 	SG_HT_CERTIFICATE = 11,
+	SG_HT_SERVER_KEY_EXCHANGE = 12,  /* TLS 1.2 (RFC 5246 7.4.3) */
 	SG_HT_CERTIFICATE_REQUEST = 13,
+	SG_HT_SERVER_HELLO_DONE = 14,    /* TLS 1.2 (7.4.5) */
 	SG_HT_CERTIFICATE_VERIFY = 15,
+	SG_HT_CLIENT_KEY_EXCHANGE = 16,  /* TLS 1.2 (7.4.7) */
 	SG_HT_FINISHED = 20,
 	SG_HT_KEY_UPDATE = 24,
 	SG_HT_MESSAGE_HASH = 254,
@@ -35,10 +38,13 @@ enum {
 	SG_EXT_SERVER_NAME = 0,
 	SG_EXT_STATUS_REQUEST = 5,
 	SG_EXT_SUPPORTED_GROUPS = 10,
+	SG_EXT_EC_POINT_FORMATS = 11,           /* TLS 1.2, RFC 8422 5.1.2 */
 	SG_EXT_SIGNATURE_ALGORITHMS = 13,
 	SG_EXT_ALPN = 16,
 	SG_EXT_SCT = 18,
+	SG_EXT_EXTENDED_MASTER_SECRET = 23,     /* TLS 1.2, RFC 7627 */
 	SG_EXT_RECORD_SIZE_LIMIT = 28,
+	SG_EXT_SESSION_TICKET = 35,             /* TLS 1.2, RFC 5077 */
 	SG_EXT_PRE_SHARED_KEY = 41,
 	SG_EXT_EARLY_DATA = 42,
 	SG_EXT_SUPPORTED_VERSIONS = 43,
@@ -48,7 +54,11 @@ enum {
 	SG_EXT_POST_HANDSHAKE_AUTH = 49,
 	SG_EXT_SIGNATURE_ALGORITHMS_CERT = 50,
 	SG_EXT_KEY_SHARE = 51,
+	SG_EXT_RENEGOTIATION_INFO = 0xff01,     /* TLS 1.2, RFC 5746 */
 };
+
+/* TLS 1.2's version number (RFC 5246); SIGIL_TLS13 is public. */
+#define SG_TLS12 SIGIL_TLS12
 
 #define SG_MAX_PLAINTEXT 16384u                 /* 2^14, RFC 8446 5.1 */
 #define SG_MAX_CIPHERTEXT (SG_MAX_PLAINTEXT + 256u)
@@ -162,6 +172,8 @@ struct sigil_config {
 	size_t nticket_keys;
 	unsigned tickets;               /* NewSessionTickets per handshake */
 	uint32_t ticket_lifetime;       /* seconds */
+	uint16_t min_version;           /* SG_TLS12 (default) or SIGIL_TLS13 */
+	uint16_t max_version;           /* SIGIL_TLS13 (default) or SG_TLS12 */
 	char err[512];
 };
 
@@ -174,13 +186,20 @@ typedef struct sg_traffic {
 	bool parked;                    /* keys set, context released while idle */
 	uint8_t iv[SG_AEAD_NONCE];
 	uint64_t seq;
-	uint8_t secret[SG_MAX_HASH];
+	uint8_t secret[SG_MAX_HASH];     /* TLS 1.2: the write key itself */
+	uint8_t tls12;                  /* 0: TLS 1.3 records; SG_NONCE12_* */
 } sg_traffic;
+/* TLS 1.2 AEAD nonces: GCM's 4-byte salt and 8-byte explicit part sent
+ * in each record (RFC 5288 3), ChaCha20-Poly1305's IV XOR the sequence
+ * number as in TLS 1.3 (RFC 7905 2). */
+enum { SG_NONCE12_GCM = 1, SG_NONCE12_XOR = 2 };
 
 /* ---- handshake state, freed when the handshake ends ---- */
 enum sg_msg {
 	SG_M_CH, SG_M_HRR, SG_M_CH2, SG_M_SH, SG_M_EE, SG_M_CR, SG_M_SCERT,
 	SG_M_SCV, SG_M_SFIN, SG_M_CCERT, SG_M_CCV, SG_M_CFIN, SG_M_DONE,
+	/* TLS 1.2 (tls12_handshake.c) */
+	SG_M_SH12, SG_M_SCERT12, SG_M_SKE, SG_M_SHD, SG_M_CKE, SG_M_CFIN12, SG_M_SFIN12,
 	SG_M_COUNT
 };
 
@@ -190,7 +209,8 @@ enum sg_msg {
 #define SG_HS_CR         0x04   /* server sent CertificateRequest */
 #define SG_HS_CCV        0x08   /* client sent a certificate (and CertVerify) */
 #define SG_HS_PSK        0x10   /* resumed with a PSK: no certificates */
-#define SG_HS_FLAGS      0x20   /* number of combinations */
+#define SG_HS_TLS12      0x20   /* TLS 1.2 (RFC 5246 7.3) */
+#define SG_HS_FLAGS      0x40   /* number of combinations */
 
 typedef struct sg_hs {
 	unsigned pos;                   /* index into the current sequence */
@@ -256,6 +276,19 @@ typedef struct sg_hs {
 
 	size_t early_skipped;           /* rejected 0-RTT bytes dropped, headers included */
 	uint32_t ext_sent;              /* client: extensions of our ClientHello (sg_ext_index bits) */
+
+	/* TLS 1.2 (tls12_*.c). */
+	uint8_t peer_random[32];
+	bool ems;                       /* extended_master_secret offered and used (RFC 7627) */
+	bool reneg_ok;                  /* renegotiation_info or the SCSV seen (RFC 5746 3.6) */
+	bool ch_ticket;                 /* the client offered session_ticket (RFC 5077) */
+	bool ch_uncompressed;           /* ec_point_formats absent or listing uncompressed */
+	bool ch_point_formats;          /* ec_point_formats present */
+	sg_rd ch_ticket_data;           /* its session_ticket, in the ClientHello being read */
+	bool send_ticket12;             /* server: NewSessionTicket follows (RFC 5077 3.2) */
+	uint8_t master12[48];
+	/* Keys waiting for change_cipher_spec: the key block (6.3). */
+	uint8_t kb_key[2][32], kb_iv[2][SG_AEAD_NONCE];  /* [0] client write, [1] server write */
 } sg_hs;
 
 /* ---- the connection ---- */
@@ -487,6 +520,32 @@ int sg_ticket_open(const sigil_config *cfg, const uint8_t *t, size_t n, uint8_t 
 int sg_ticket_decode(const uint8_t *state, size_t n, sg_ticket *t) SG_MUST_CHECK;
 /* The binder for a PSK over a transcript hash (4.2.11.2). */
 int sg_ks_binder(const sg_hash_class *h, const uint8_t *psk, const uint8_t *thash, uint8_t *out) SG_MUST_CHECK;
+
+/* ---- TLS 1.2 (RFC 5246), tls12_handshake.c and tls12_kex.c ---- */
+int sg_traffic_install12(sigil_conn *c, sg_traffic *t, const uint8_t *key, const uint8_t *iv, bool encrypt);
+/* Server: the rest of a ClientHello that chose TLS 1.2 (client_hello.c
+ * has parsed it and read supported_versions). */
+int sg_tls12_client_hello(sigil_conn *c, const uint8_t *random, sg_rd suites, sg_rd compression,
+			  sg_ext_block *ext);
+/* The peer's change_cipher_spec (record.c): its keys take effect. */
+int sg_tls12_ccs_recv(sigil_conn *c);
+/* Ours, just before our Finished. */
+int sg_tls12_ccs_send(sigil_conn *c);
+int sg_tls12_server_hello_send(sigil_conn *c, sg_wr *w);
+int sg_tls12_server_hello_recv(sigil_conn *c, sg_rd *r);
+int sg_tls12_certificate_send(sigil_conn *c, sg_wr *w);
+int sg_tls12_certificate_recv(sigil_conn *c, sg_rd *r);
+int sg_tls12_ske_send(sigil_conn *c, sg_wr *w);
+int sg_tls12_ske_recv(sigil_conn *c, sg_rd *r);
+int sg_tls12_shd_send(sigil_conn *c, sg_wr *w);
+int sg_tls12_shd_recv(sigil_conn *c, sg_rd *r);
+int sg_tls12_cke_send(sigil_conn *c, sg_wr *w);
+int sg_tls12_cke_recv(sigil_conn *c, sg_rd *r);
+int sg_tls12_after_cke(sigil_conn *c);
+int sg_tls12_finished_send(sigil_conn *c, sg_wr *w);
+int sg_tls12_finished_recv(sigil_conn *c, sg_rd *r);
+/* The TLS 1.2 suite of this id (ours), or NULL. */
+const sg_suite *sg_suite12_find(uint16_t id);
 
 /* Choose our certificate for the peer's signature_algorithms. */
 int sg_choose_certificate(sigil_conn *c);

@@ -26,6 +26,9 @@ static int index_of(const uint8_t *s, size_t n, uint8_t m)
 
 static bool possible(unsigned f)
 {
+	/* TLS 1.2: one full handshake so far (no HRR, CR or resumption). */
+	if (f & SG_HS_TLS12)
+		return f == (SG_HS_TLS12 | SG_HS_NEGOTIATED);
 	/* CertificateRequest needs a negotiated handshake, a client
 	 * CertificateVerify needs a CertificateRequest.  Before the
 	 * ServerHello (no NEGOTIATED) only the retry is known. */
@@ -130,16 +133,17 @@ static void check_exact(unsigned f, const uint8_t *want, size_t wn, const char *
 static void test_extension_table(void)
 {
 	enum { CH = SG_MSG_CH, SH = SG_MSG_SH, HRR = SG_MSG_HRR, EE = SG_MSG_EE, CT = SG_MSG_CT,
-	       CR = SG_MSG_CR, NST = SG_MSG_NST };
+	       CR = SG_MSG_CR, NST = SG_MSG_NST, SH12 = SG_MSG_SH12 };
 	static const struct { uint16_t type; const char *name; unsigned where; } rfc[] = {
-		{ 0, "server_name", CH | EE },
+		/* TLS 1.2 answers in its ServerHello (RFC 6066 3, RFC 7301 3.1). */
+		{ 0, "server_name", CH | EE | SH12 },
 		{ 1, "max_fragment_length", 0 },
 		{ 5, "status_request", CH | CR | CT },
 		{ 10, "supported_groups", CH | EE },
 		{ 13, "signature_algorithms", CH | CR },
 		{ 14, "use_srtp", 0 },
 		{ 15, "heartbeat", 0 },
-		{ 16, "application_layer_protocol_negotiation", CH | EE },
+		{ 16, "application_layer_protocol_negotiation", CH | EE | SH12 },
 		{ 18, "signed_certificate_timestamp", CH | CR | CT },
 		{ 19, "client_certificate_type", 0 },
 		{ 20, "server_certificate_type", 0 },
@@ -155,6 +159,11 @@ static void test_extension_table(void)
 		{ 49, "post_handshake_auth", CH },
 		{ 50, "signature_algorithms_cert", CH | CR },
 		{ 51, "key_share", CH | SH | HRR },
+		/* TLS 1.2 only: RFC 8422 5.1, RFC 7627 5.1, RFC 5077 3.2, RFC 5746 3.2. */
+		{ 11, "ec_point_formats", CH | SH12 },
+		{ 23, "extended_master_secret", CH | SH12 },
+		{ 35, "session_ticket", CH | SH12 },
+		{ 0xff01, "renegotiation_info", CH | SH12 },
 	};
 	for (size_t i = 0; i < sizeof rfc / sizeof rfc[0]; i++)
 		CHECK_MSG(sg_ext_messages(rfc[i].type) == rfc[i].where, "%s: messages %#x, RFC 8446 4.2 says %#x",
@@ -207,7 +216,8 @@ int main(void)
 			continue;
 		}
 		rows++;
-		check_row(f, seq[f], len[f]);
+		if (!(f & SG_HS_TLS12))
+			check_row(f, seq[f], len[f]);
 	}
 	/* Out of range. */
 	size_t n = 0;
@@ -250,7 +260,8 @@ int main(void)
 		for (unsigned g = 0; g < SG_HS_FLAGS; g++) {
 			if (!seq[f] || !seq[g] || ((f ^ g) & SG_HS_HRR))
 				continue;
-			size_t k = (f & SG_HS_HRR) ? 4 : 2;
+			/* TLS 1.2 rows share only the ClientHello with TLS 1.3's. */
+			size_t k = (f ^ g) & SG_HS_TLS12 ? 1 : (f & SG_HS_HRR) ? 4 : 2;
 			CHECK_MSG(len[f] >= k && len[g] >= k && memcmp(seq[f], seq[g], k) == 0,
 				  "rows %#x and %#x disagree before the ServerHello's end", f, g);
 		}
@@ -282,6 +293,11 @@ int main(void)
 	check_exact(SG_HS_NEGOTIATED | SG_HS_HRR | SG_HS_PSK, retry_resumed, sizeof retry_resumed,
 		    "HelloRetryRequest and resumption");
 
+	/* RFC 5246 7.3 (with RFC 8422's ECDHE ServerKeyExchange). */
+	static const uint8_t full12[] = { SG_M_CH, SG_M_SH12, SG_M_SCERT12, SG_M_SKE, SG_M_SHD, SG_M_CKE,
+					  SG_M_CFIN12, SG_M_SFIN12, SG_M_DONE };
+	check_exact(SG_HS_NEGOTIATED | SG_HS_TLS12, full12, sizeof full12, "RFC 5246 7.3 full handshake");
+
 	/* Names for diagnostics. */
 	for (unsigned m = 0; m < SG_M_COUNT; m++) {
 		const char *name = sg_msg_name((enum sg_msg)m);
@@ -291,7 +307,7 @@ int main(void)
 	}
 	CHECK(strcmp(sg_msg_name(SG_M_COUNT), "?") == 0);
 
-	CHECK(rows == 10 && impossible == SG_HS_FLAGS - 10);
+	CHECK(rows == 11 && impossible == SG_HS_FLAGS - 11);
 	printf("NOTE %u sequences, %u impossible combinations\n", rows, impossible);
 	test_extension_table();
 	test_message_limits();

@@ -440,7 +440,8 @@ static void on_ready(worker *w, hconn *c)
 				hs_done(w, c);
 				c->st = C_READ;
 				c->deadline = mono_ms() + s->o.idle_timeout * 1000LL;
-				logv(s, "%s: TLS 1.3 %s %s%s", c->peer, sigil_suite_name(sigil_conn_suite(c->tls)),
+				logv(s, "%s: TLS %s %s %s%s", c->peer,
+				     sigil_conn_version(c->tls) == SIGIL_TLS12 ? "1.2" : "1.3", sigil_suite_name(sigil_conn_suite(c->tls)),
 				     sigil_group_name(sigil_conn_group(c->tls)), sigil_conn_resumed(c->tls) ? " resumed" : "");
 				note_identity(w, c);
 				if (h2_chosen(c)) {

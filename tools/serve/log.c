@@ -39,8 +39,9 @@ void log_access(struct server *s, const hconn *c)
 	 * cut, but still ends the line). */
 	char line[1024];
 	const char *group = sigil_group_name(sigil_conn_group(c->tls));
-	int n = snprintf(line, sizeof line, "%s - %s [%s] \"%s\" %d %zu TLSv1.3 %s %s\n", c->peer,
+	int n = snprintf(line, sizeof line, "%s - %s [%s] \"%s\" %d %zu %s %s %s\n", c->peer,
 			 c->user_cn[0] ? c->user_cn : "-", when, c->r->line, c->status, c->bytes,
+			 sigil_conn_version(c->tls) == SIGIL_TLS12 ? "TLSv1.2" : "TLSv1.3",
 			 sigil_suite_name(sigil_conn_suite(c->tls)), group ? group : "-");
 	if (n < 0)
 		return;

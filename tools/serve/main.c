@@ -253,6 +253,9 @@ int do_serve(int argc, char **argv)
 		OPTION("--groups", 0, OPT_STRING, "LIST", NULL,
 		  "key-exchange groups, most preferred first, colon-separated (default: X25519MLKEM768:x25519:"
 		  "secp256r1:secp384r1; leave X25519MLKEM768 out to turn the post-quantum hybrid off)", &o->groups),
+		OPTION("--tls-min", 0, OPT_STRING, "1.2|1.3", "1.2",
+		  "the lowest protocol version served: 1.2 serves clients that have nothing newer (ECDHE with "
+		  "AES-GCM or ChaCha20-Poly1305 only), 1.3 refuses them", &o->tls_min),
 		OPTION("--access-log", 0, OPT_STRING, "FILE", NULL,
 		  "append Common Log Format lines plus the TLS version, suite and key-exchange group to FILE",
 		  &o->access_log),
@@ -331,6 +334,8 @@ int do_serve(int argc, char **argv)
 	if ((o->client_crl || require) && !o->client_ca)
 		return opt_usage_error(&cmd, "%s needs --client-ca (the CA whose clients to check)",
 				       o->client_crl ? "--client-crl" : "--require-client-cert");
+	if (strcmp(o->tls_min, "1.2") != 0 && strcmp(o->tls_min, "1.3") != 0)
+		return opt_usage_error(&cmd, "--tls-min %s: 1.2 or 1.3", o->tls_min);
 	if (!*o->alpn)
 		return opt_usage_error(&cmd, "--alpn needs at least one protocol name, e.g. http/1.1");
 	/* Never offer what is not spoken: a client that picks it would get

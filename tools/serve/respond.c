@@ -94,7 +94,7 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 			 "<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto}"
 			 "td{padding:.2em 1em}</style></head><body>\n"
 			 "<h1>sigil: a secure connection</h1>\n<p>Your connection to this site:</p>\n<table>\n"
-			 "<tr><td>Protocol</td><td>TLS 1.3</td></tr>\n"
+			 "<tr><td>Protocol</td><td>%s</td></tr>\n"
 			 "<tr><td>Cipher suite</td><td>%s</td></tr>\n"
 			 "<tr><td>Key exchange</td><td>%s%s%s</td></tr>\n"
 			 "<tr><td>Server signature</td><td>%s</td></tr>\n"
@@ -103,6 +103,7 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 			 "<tr><td>Your address</td><td>%s</td></tr>\n"
 			 "<tr><td>Signed in as</td><td>%s</td></tr>\n"
 			 "</table>\n<p>The certificate authority of this site: <code>%s</code></p>\n</body></html>\n",
+			 sigil_conn_version(c->tls) == SIGIL_TLS12 ? "TLS 1.2" : "TLS 1.3",
 			 sigil_suite_name(sigil_conn_suite(c->tls)), sigil_group_name(sigil_conn_group(c->tls)),
 			 /* Whether a recording of this connection stays secret
 			  * from a future quantum computer. */

@@ -52,6 +52,7 @@ struct serve_opts {
 	const char *root;
 	const char *alpn;
 	const char *groups;             /* key-exchange groups, or NULL: the library's order */
+	const char *tls_min;            /* "1.2" (default) or "1.3" */
 	const char *access_log;
 	const char *client_ca;
 	const char *client_crl;
