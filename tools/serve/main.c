@@ -274,6 +274,11 @@ int do_serve(int argc, char **argv)
 		  "unix:/PATH, with the client's verified identity in X-Client-* fields (repeatable)", &proxies),
 		OPTION("--proxy-client-cert", 0, OPT_FLAG, NULL, NULL,
 		  "also send the client's certificate, URL-encoded PEM, in X-Client-Cert", &o->proxy_client_cert),
+		OPTION("--proxy-first-byte-timeout", 0, OPT_INT, "S", "30",
+		  "504 when the application has not begun its response S seconds after the request",
+		  &o->proxy_first_byte_timeout, 1, 86400),
+		OPTION("--proxy-idle-timeout", 0, OPT_INT, "S", "60",
+		  "give up on an application silent for S seconds within a response", &o->proxy_idle_timeout, 1, 86400),
 		OPTION("--ticket-keys", 0, OPT_FILE, "FILE", NULL,
 		  "session-ticket keys shared by a fleet, 96 hex digits a line (docs/fleet.md; re-read on "
 		  "SIGHUP; default: one random key per process)", &o->ticket_keys),

@@ -700,7 +700,7 @@ retry:
 			goto answer_fail;
 		}
 	}
-	if (up_write(up, o.buf, o.len, mono_ms() + PROXY_IDLE_MS) < 0) {
+	if (up_write(up, o.buf, o.len, mono_ms() + (s->o.proxy_idle_timeout * 1000)) < 0) {
 		close(up);
 		if (reused && attempt == 1 && idempotent)
 			goto retry;
@@ -734,9 +734,9 @@ retry:
 			goto answer_fail;
 		}
 	}
-	/* The response head: the first byte within PROXY_FIRST_BYTE_MS, the
-	 * rest at most PROXY_IDLE_MS apart; 1xx responses are skipped. */
-	for (int64_t dl = mono_ms() + PROXY_FIRST_BYTE_MS;;) {
+	/* The response head: the first byte within (s->o.proxy_first_byte_timeout * 1000), the
+	 * rest at most (s->o.proxy_idle_timeout * 1000) apart; 1xx responses are skipped. */
+	for (int64_t dl = mono_ms() + (s->o.proxy_first_byte_timeout * 1000);;) {
 		ssize_t k = up_read(up, rh + rlen, SG_HTTP_MAX_HEAD - rlen, dl);
 		if (k == -2) {
 			close(up);
@@ -744,7 +744,7 @@ retry:
 			fail_status = 504;
 			c->keep_alive = 0;
 			elog(s, "%s: proxy %s: no response within %d s", c->peer, rt->prefix,
-			     (rlen ? PROXY_IDLE_MS : PROXY_FIRST_BYTE_MS) / 1000);
+			     (rlen ? (s->o.proxy_idle_timeout * 1000) : (s->o.proxy_first_byte_timeout * 1000)) / 1000);
 			goto answer_fail;
 		}
 		if (k <= 0) {
@@ -757,7 +757,7 @@ retry:
 			goto answer_fail;
 		}
 		rlen += (size_t)k;
-		dl = mono_ms() + PROXY_IDLE_MS;
+		dl = mono_ms() + (s->o.proxy_idle_timeout * 1000);
 		for (;;) {
 			hl = sg_http_parse_response(rh, rlen, head_req, &res);
 			if (hl > 0 && res.interim) {
@@ -847,7 +847,7 @@ retry:
 			c->bytes += rlen;
 			while (left && !err) {
 				size_t want_n = left < BODY_CHUNK ? (size_t)left : BODY_CHUNK;
-				ssize_t k = up_read(up, w->body, want_n, mono_ms() + PROXY_IDLE_MS);
+				ssize_t k = up_read(up, w->body, want_n, mono_ms() + (s->o.proxy_idle_timeout * 1000));
 				if (k <= 0) {
 					err = 1;
 					break;
@@ -868,7 +868,7 @@ retry:
 			}
 			for (int done = 0; !done && !err;) {
 				if (have == 0) {
-					ssize_t k = up_read(up, buf, BODY_CHUNK, mono_ms() + PROXY_IDLE_MS);
+					ssize_t k = up_read(up, buf, BODY_CHUNK, mono_ms() + (s->o.proxy_idle_timeout * 1000));
 					if (k <= 0) {
 						err = 1;
 						break;
@@ -925,7 +925,7 @@ retry:
 				c->bytes += rlen;
 			}
 			while (!err) {
-				ssize_t k = up_read(up, w->body, BODY_CHUNK, mono_ms() + PROXY_IDLE_MS);
+				ssize_t k = up_read(up, w->body, BODY_CHUNK, mono_ms() + (s->o.proxy_idle_timeout * 1000));
 				if (k == 0)
 					break;
 				if (k < 0) {

@@ -49,8 +49,6 @@
  * must let a connection go before the upstream does (docs/bank.md: the
  * bank closes after 75 s). */
 #define PROXY_CONNECT_MS 5000
-#define PROXY_FIRST_BYTE_MS 30000       /* > the bank's 20 s of lock waits */
-#define PROXY_IDLE_MS 60000
 #define PROXY_POOL_IDLE_MS 55000
 #define PROXY_POOL_MAX 16
 
@@ -85,6 +83,9 @@ struct serve_opts {
 	int client_auth;
 	int reuse_port;
 	int proxy_client_cert;
+	/* seconds: the first byte of a response (longer than the bank's 20 s
+	 * of lock waits), and between its bytes */
+	int proxy_first_byte_timeout, proxy_idle_timeout;
 };
 
 /* C_PLAIN: a plain-HTTP request came to the TLS port; it is answered in
