@@ -645,11 +645,26 @@ static void test_response(void)
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
 		"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
 		"HTTP/1.1 304 Not Modified\r\nContent-Length: -1\r\n\r\n",
+		/* What sigil serve's proxy must never pass on (RFC 9112 6.1,
+		 * 6.3, 5.2): chunked twice, a length past 2^64, a sign, a
+		 * length list of differing values, obs-fold with a tab, a NUL,
+		 * a field without a colon, a space before the status line. */
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: +1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX: y\r\n\tz\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nNoColon\r\n\r\n",
+		" HTTP/1.1 200 OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = resp(bad[i], false);
 		CHECK_MSG(r == -1 && res.why != NULL, "bad response %zu: %d", i, r);
 	}
+	static const char nul[] = "HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n";
+	CHECK(sg_http_parse_response(nul, sizeof nul - 1, false, &res) == -1);
 	/* A response head over 16384 bytes. */
 	memcpy(big, "HTTP/1.1 200 OK\r\n", 17);
 	for (size_t i = 17; i + 200 <= 17017; i += 200) {

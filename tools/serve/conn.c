@@ -314,6 +314,13 @@ static int try_request(worker *w, hconn *c)
 	 * so), rather than read it all. */
 	if (r > 0 && req.framing == SG_HTTP_BODY_LENGTH && req.content_length > DISCARD_MAX)
 		req.keep_alive = false;
+	if (r > 0 && w->srv->nproxy) {
+		int pr = proxy_handle(w, c, &req, (size_t)r);
+		if (pr) {
+			c->scanned = c->line_start = 0;
+			return pr;
+		}
+	}
 	start_response(w, c, &req, r > 0);
 	if (r > 0) {
 		size_t used = (size_t)r;

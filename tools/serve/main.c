@@ -231,6 +231,7 @@ int do_serve(int argc, char **argv)
 	struct serve_opts *o = &s->o;
 	int require = 0, request = 0, check = 0;
 	const char *config = NULL;
+	struct opt_list proxies = { 0 };
 	struct opt opts[] = {
 		OPTION("--config", 0, OPT_CONFIG, "FILE", NULL,
 		  "read options from FILE, one 'name value' a line, e.g. 'listen 0.0.0.0:443' (see sigil-serve(1)); "
@@ -271,6 +272,16 @@ int do_serve(int argc, char **argv)
 		OPTION("--authz", 0, OPT_FILE, "FILE", NULL,
 		  "per-path rules, a line each: 'PREFIX SUBJECT', e.g. '/admin/ CN=alice, O=Example' or "
 		  "'/members/ *' (any client certificate)", &o->authz),
+		OPTION("--proxy", 0, OPT_LIST, "PREFIX=URL", NULL,
+		  "forward requests under PREFIX to an HTTP/1.1 application at URL, http://HOST:PORT or "
+		  "unix:/PATH, with the client's verified identity in X-Client-* fields (repeatable)", &proxies),
+		OPTION("--proxy-client-cert", 0, OPT_FLAG, NULL, NULL,
+		  "also send the client's certificate, URL-encoded PEM, in X-Client-Cert", &o->proxy_client_cert),
+		OPTION("--proxy-first-byte-timeout", 0, OPT_INT, "S", "30",
+		  "504 when the application has not begun its response S seconds after the request",
+		  &o->proxy_first_byte_timeout, 1, 86400),
+		OPTION("--proxy-idle-timeout", 0, OPT_INT, "S", "60",
+		  "give up on an application silent for S seconds within a response", &o->proxy_idle_timeout, 1, 86400),
 		OPTION("--ticket-keys", 0, OPT_FILE, "FILE", NULL,
 		  "session-ticket keys shared by a fleet, 96 hex digits a line (docs/fleet.md; re-read on "
 		  "SIGHUP; default: one random key per process)", &o->ticket_keys),
@@ -416,6 +427,9 @@ int do_serve(int argc, char **argv)
 	}
 	if (o->authz && load_authz(s, o->authz) < 0)
 		return EX_FILE;
+	for (size_t i = 0; i < proxies.n; i++)
+		if (proxy_add(s, proxies.v[i], err, sizeof err) < 0)
+			return opt_usage_error(&cmd, "%s", err);
 	if (check && o->access_log && check_access_log(o->access_log) != EX_OK)
 		return EX_FILE;
 	if (!check && o->access_log &&

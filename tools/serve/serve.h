@@ -46,6 +46,25 @@
 #define DISCARD_MIN_RATE 4096     /* bytes per second, after the grace */
 #define DISCARD_GRACE_MS 2000
 
+/* --proxy (proxy.c): the upstream time-outs, and its idle pool, which
+ * must let a connection go before the upstream does (docs/bank.md: the
+ * bank closes after 75 s). */
+#define PROXY_CONNECT_MS 5000
+#define PROXY_POOL_IDLE_MS 55000
+#define PROXY_POOL_MAX 16
+
+struct proxy_route {
+	char prefix[256];
+	size_t plen;
+	bool is_unix;
+	char path[108];                 /* unix: */
+	char host[256], port[8];        /* http: */
+	pthread_mutex_t lock;           /* the pool */
+	int pool[PROXY_POOL_MAX];
+	int64_t since[PROXY_POOL_MAX];  /* mono_ms() it went idle */
+	int npool;
+};
+
 struct serve_opts {
 	const char *listen;
 	const char *cert, *key;
@@ -65,6 +84,10 @@ struct serve_opts {
 	int max_conns;
 	int client_auth;
 	int reuse_port;
+	int proxy_client_cert;
+	/* seconds: the first byte of a response (longer than the bank's 20 s
+	 * of lock waits), and between its bytes */
+	int proxy_first_byte_timeout, proxy_idle_timeout;
 };
 
 /* C_PLAIN: a plain-HTTP request came to the TLS port; it is answered in
@@ -146,6 +169,8 @@ struct server {
 	char ca_cert_shown[PATH_MAX];
 	struct authz_rule *authz;
 	size_t nauthz;
+	struct proxy_route *proxies;
+	size_t nproxy;
 	int access_fd;                  /* -1 without --access-log */
 	int lock_fd;                    /* listen.c's lock on the address, or -1 */
 	pthread_mutex_t log_lock;
@@ -204,6 +229,14 @@ int set_head(hconn *c, int status, const char *type, uint64_t len, const sg_http
 void respond_text(hconn *c, int status, const char *body, int head_only);
 void html_escape(char *out, size_t cap, const char *in);
 void start_response(worker *w, hconn *c, const sg_http_request *req, int ok);
+
+/* proxy.c: a --proxy PREFIX=URL (-1 with a sentence in err); and the
+ * exchange for a request under a PREFIX, called with the head of
+ * head_len bytes at c->req: 0 when req is not for a proxy, 1 when the
+ * response is under way (c->st set; the head and body taken from c->req),
+ * -1 when the connection must be dropped. */
+int proxy_add(struct server *s, const char *spec, char *err, size_t cap);
+int proxy_handle(worker *w, hconn *c, const sg_http_request *req, size_t head_len);
 
 /* plain.c: whether the first byte says plain HTTP, and the answer. */
 bool plain_http_first(uint8_t b);
