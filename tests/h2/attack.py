@@ -108,7 +108,9 @@ def main():
                 sys.exit("unknown attack " + kind)
             if not p.send(f):
                 break
-            if i % 50 == 0:
+            # Read often: a GOAWAY left unread when the server closes
+            # is lost to the reset its close causes (unread flood).
+            if i % 10 == 0:
                 p.poll(0.001)
             if p.goaway is not None or p.closed:
                 break

@@ -44,6 +44,7 @@
 
 struct h2s {
 	int32_t id;
+	struct h2s *prev, *next;        /* the connection's open streams */
 	hconn sh;                       /* the response, as HTTP/1.1 builds it */
 	struct hresp r;
 	bool answered;
@@ -60,6 +61,7 @@ struct h2conn {
 	nghttp2_session *sess;
 	worker *w;
 	hconn *c;
+	struct h2s *streams;            /* nghttp2_session_del does not close them */
 	const uint8_t *out;             /* mem_send's chunk not yet taken by the engine */
 	size_t out_len;
 	int64_t win_start;
@@ -88,10 +90,16 @@ static bool budget(struct h2conn *h, unsigned *n, unsigned max)
 	return ++*n <= max;
 }
 
-static void stream_free(struct h2s *st)
+static void stream_free(struct h2conn *h, struct h2s *st)
 {
 	if (!st)
 		return;
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		h->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
 	if (st->sh.file >= 0)
 		close(st->sh.file);
 	free(st->sh.mem);
@@ -139,7 +147,10 @@ static int on_begin_headers(nghttp2_session *sess, const nghttp2_frame *frame, v
 		free(st);       /* no such stream (refused): nothing to answer */
 		return 0;
 	}
-	(void)h;
+	st->next = h->streams;
+	if (h->streams)
+		h->streams->prev = st;
+	h->streams = st;
 	return 0;
 }
 
@@ -363,7 +374,7 @@ static int on_stream_close(nghttp2_session *sess, int32_t id, uint32_t err, void
 	if (st->answered)
 		log_access(h->w->srv, &st->sh);
 	nghttp2_session_set_stream_user_data(sess, id, NULL);
-	stream_free(st);
+	stream_free(h, st);
 	return 0;
 }
 
@@ -421,8 +432,11 @@ void h2_free(hconn *c)
 	struct h2conn *h = c->h2;
 	if (!h)
 		return;
-	/* The streams' data go with the session's stream-close callbacks. */
 	nghttp2_session_del(h->sess);
+	/* Streams still open: the session's deletion calls no callback
+	 * for them, and each may hold a file descriptor. */
+	while (h->streams)
+		stream_free(h, h->streams);
 	free(h);
 	c->h2 = NULL;
 }
