@@ -39,6 +39,20 @@ async function post(page, action, fields) {
 	});
 	try {
 		const page = await browser.newPage();
+		if (process.argv[3] === 'revoked') {
+			let refused = false, why = '';
+			try {
+				const rr = await page.goto(url + 'bank/', { waitUntil: 'load' });
+				const t = await page.evaluate(() => document.body.innerText);
+				refused = rr.status() !== 200 || /alice/.test(t) === false;
+				why = 'status ' + rr.status();
+			} catch (e) {
+				refused = true;
+				why = e.message.split('\n')[0];
+			}
+			check('after the revocation the bank is refused (' + why + ')', refused);
+			return;
+		}
 		const res = await page.goto(url + 'bank/', { waitUntil: 'load' });
 		const text = await page.evaluate(() => document.body.innerText);
 		check('the bank through sigil serve: 200', res.status() === 200);

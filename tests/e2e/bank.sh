@@ -50,8 +50,9 @@ SOCK=$TMP/bank.sock
 DB=$TMP/bank.db
 start_bg "$TMP/bank.log" 300 "$BUILD/sigil-bank" --listen "unix:$SOCK" --db "$DB" --prefix /bank/ -v
 wait_for "$TMP/bank.log" '^sigil-bank: listening' 10 || { fail "the bank starts" "$TMP/bank.log"; finish; }
-start_bg "$TMP/serve.log" 300 "$SIGIL" serve --listen "127.0.0.1:$PORT" --threads 2 -v \
-	--client-ca "$CA/root.crt" --request-client-cert --client-crl "$CA/crl.pem" --proxy "/bank/=unix:$SOCK"
+start_bg "$TMP/serve.log" 300 "$SIGIL" serve --require-client-cert --listen "127.0.0.1:$PORT" --threads 2 -v \
+	--client-ca "$CA/root.crt" --client-crl "$CA/crl.pem" --proxy "/bank/=unix:$SOCK"
+SPID=$BG
 wait_for "$TMP/serve.log" '^sigil serve: https:' 10 || { fail "sigil serve starts" "$TMP/serve.log"; finish; }
 
 NODE_PATH=$NPMDIR/node_modules timeout 120 node "$HERE/bank.js" "https://localhost:$PORT/" >"$TMP/js.out" 2>&1
@@ -68,4 +69,15 @@ SER=$(openssl x509 -in "$TMP/alice.crt" -noout -serial | sed 's/serial=//' | tr 
 ops=$(sqlite3 "$DB" "select kind from transactions where kind in ('purchase','bill','buy') and lower(cert_serial) like '%${SER#0}' order by id" 2>&1 | tr '\n' ' ')
 check "the ledger recorded purchase, bill, buy with alice's serial (got: $ops)" '[ "$ops" = "purchase bill buy " ]'
 check "the statement lists the purchase, the bill and the trade" 'grep -q "STATEMENT" "$TMP/js.out" && grep "STATEMENT" "$TMP/js.out" | grep -qi "pen" && grep "STATEMENT" "$TMP/js.out" | grep -q "12.34" && grep "STATEMENT" "$TMP/js.out" | grep -q "SGL"'
+# Revoked: sigil ca revoke, a new CRL, SIGHUP; a new browser (no session
+# to resume) is refused at the TLS layer.
+"$SIGIL" ca revoke "$CA" "$SER" >/dev/null 2>&1
+"$SIGIL" ca crl "$CA" --out "$CA/crl.pem" >/dev/null 2>&1
+kill -HUP "$(pgrep -P "$SPID" || echo "$SPID")"
+sleep 1
+rm -rf "$HOME/profile"
+NODE_PATH=$NPMDIR/node_modules timeout 120 node "$HERE/bank.js" "https://localhost:$PORT/" revoked >"$TMP/js2.out" 2>&1
+grep -q '^ok after the revocation' "$TMP/js2.out" && ok "$(sed -n 's/^ok //p' "$TMP/js2.out")" ||
+	fail "after the revocation the bank is refused" "$TMP/js2.out" "$TMP/serve.log"
+check "sigil serve said why (revoked)" 'grep -qi "client refused.*revoked" "$TMP/serve.log"'
 finish
