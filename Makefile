@@ -117,8 +117,25 @@ $(BUILD)/man/%: man/%.in man/gen.sh $(BUILD)/sigil
 
 # The README's first command: the local secure web site, with a development
 # CA made on first run (in $$SIGIL_HOME, default ~/.local/share/sigil).
+# With it, the demonstration bank (docs/bank.md) behind --proxy /bank/ on a
+# Unix socket, and on first run alice's client certificate and a CRL.
+RUN_HOME = $${SIGIL_HOME:-$$HOME/.local/share/sigil}
 run: all
-	$(BUILD)/sigil serve $(SERVE_ARGS)
+	@H=$(RUN_HOME); set -e; mkdir -p "$$H/client" "$$H/bank"; chmod 700 "$$H/client" "$$H/bank"; \
+	$(BUILD)/sigil ca dev "$$H" >/dev/null; \
+	if [ ! -f "$$H/client/alice.p12" ]; then \
+		$(BUILD)/sigil ca issue "$$H/ca" --client alice --p12 --out "$$H/client/alice"; \
+		echo "Import $$H/client/alice.p12 into your browser (Chromium: chrome://settings/certificates,"; \
+		echo "  Your certificates, Import; Firefox: Settings, Certificates, Your Certificates, Import)"; \
+		echo "  with the password above, then open https://localhost:8443/bank/"; \
+	fi; \
+	[ -f "$$H/ca/crl.pem" ] || $(BUILD)/sigil ca crl "$$H/ca" --out "$$H/ca/crl.pem" >/dev/null; \
+	[ -f "$$H/bank/csrf.key" ] || (umask 077; openssl rand -hex 32 >"$$H/bank/csrf.key"); \
+	$(BUILD)/sigil-bank --listen "unix:$$H/bank/bank.sock" --db "$$H/bank/bank.db" --prefix /bank/ \
+		--secret-file "$$H/bank/csrf.key" & BANK=$$!; \
+	trap 'kill $$BANK 2>/dev/null' EXIT INT TERM; \
+	$(BUILD)/sigil serve --client-ca "$$H/ca/root.crt" --request-client-cert --client-crl "$$H/ca/crl.pem" \
+		--proxy "/bank/=unix:$$H/bank/bank.sock" $(SERVE_ARGS)
 
 # The test command of the README.
 check: tests

@@ -135,6 +135,20 @@ code=$($C $A -o /dev/null -w '%{http_code}' -H "Origin: $URL" -H 'Sec-Fetch-Site
 	--data-urlencode "csrf=$tok" -d from=checking -d to=savings -d amount=12.34 "$URL/bank/transfer")
 check "a POST through the proxy moves money (303, got $code)" '[ "$code" = 303 ] && $C $A "$URL/bank/statement" | grep -q "12.34"'
 
+# --proxy-client-cert: the leaf as URL-encoded PEM.
+PORT2=$(free_port)
+start_bg "$TMP/serve2.log" 120 "$SIGIL" serve --listen "127.0.0.1:$PORT2" --threads 1 \
+	--client-ca "$CA/root.crt" --request-client-cert --proxy-client-cert --proxy "/=http://127.0.0.1:$UPORT"
+wait_for "$TMP/serve2.log" '^sigil serve: https:' 10
+$C $A -o "$TMP/echo2" "https://localhost:$PORT2/echo"
+python3 -c 'import sys, urllib.parse
+for l in open(sys.argv[1], encoding="latin-1"):
+    if l.lower().startswith("x-client-cert:"):
+        sys.stdout.write(urllib.parse.unquote(l.split(":", 1)[1].strip()))' "$TMP/echo2" >"$TMP/cert2.pem"
+check "--proxy-client-cert: X-Client-Cert is alice's certificate, URL-encoded PEM" \
+	'[ "$(openssl x509 -in "$TMP/cert2.pem" -outform DER 2>/dev/null | openssl dgst -sha256 | sed "s/.*= //")" = "$FP" ]'
+check "--proxy-client-cert: the newlines encoded (%0A), one field line" '[ "$(grep -ci "^x-client-cert:" "$TMP/echo2")" = 1 ] && grep -i "^x-client-cert:" "$TMP/echo2" | grep -q "CERTIFICATE-----%0A"'
+
 # 1 GiB streamed through with a small RSS.
 rss_max=0
 $C -o /dev/null "$URL/huge?n=1073741824" -w '%{size_download}\n' >"$TMP/gib" &
