@@ -160,4 +160,15 @@ while kill -0 $CPID 2>/dev/null; do
 done
 check "1 GiB response streamed whole ($(cat "$TMP/gib") bytes)" '[ "$(cat "$TMP/gib")" = 1073741824 ]'
 check "sigil serve's RSS stayed under 64 MiB while it streamed (max ${rss_max} KiB)" '[ "$rss_max" -gt 0 ] && [ "$rss_max" -lt 65536 ]'
+# The proxy speaks HTTP/1.1 to clients: with --proxy, h2 is not offered
+# (curl, which prefers h2, gets HTTP/1.1 and the application), and asking
+# for it is a usage error rather than h2 streams answered by the wrong
+# handler.
+v=$($C -o /dev/null -w '%{http_version}' "$URL/up/echo" 2>/dev/null)
+check "with --proxy, curl (h2 preferred) gets HTTP/1.1 (got $v)" '[ "$v" = 1.1 ]'
+"$SIGIL" serve --listen "127.0.0.1:$(free_port)" --alpn h2,http/1.1 --proxy "/=http://127.0.0.1:$UPORT" \
+	--check >"$TMP/h2proxy.out" 2>&1
+rc=$?
+check "--alpn h2 with --proxy is a usage error (exit $rc)" \
+	'[ $rc -eq 2 ] && grep -q "h2 and --proxy" "$TMP/h2proxy.out"' "$TMP/h2proxy.out"
 finish

@@ -468,6 +468,25 @@ static void on_ready(worker *w, hconn *c)
 					fprintf(stderr, "sigil serve: %s: client refused: %s\n", c->peer, sigil_conn_error(c->tls));
 				else
 					logv(s, "%s: handshake failed: %s", c->peer, sigil_conn_error(c->tls));
+				/* A lingering close, as plain.c does for its 400:
+				 * a TLS 1.3 client has sent its request (an h2
+				 * client at once) by the time it could read our
+				 * alert, and a close with those bytes unread is a
+				 * reset that destroys the alert on its way, so the
+				 * client would report a broken pipe instead of
+				 * why it was refused.  Half-close, then drain for
+				 * at most 2 s (the sweep resets it after). */
+				if (sigil_conn_error_alert(c->tls) != 0) {
+					shutdown(c->fd, SHUT_WR);
+					free(c->mem);
+					c->mem = NULL;
+					c->mem_len = c->mem_off = 0;
+					c->plain_sent = true;
+					c->st = C_PLAIN;
+					c->deadline = mono_ms() + 2000;
+					want(w, c, SIGIL_WANT_READ);
+					return;
+				}
 				conn_free(w, c);
 				return;
 			}
