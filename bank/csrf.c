@@ -30,16 +30,6 @@ static int mac(const struct bank *b, const char *action, const char *fingerprint
 	return sg_hmac(&sg_sha256, b->key, sizeof b->key, (const uint8_t *)msg, (size_t)n, out);
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 void csrf_make(const struct bank *b, const char *action, const char *fingerprint, int64_t now,
                char out[CSRF_TOKEN_MAX])
 {
@@ -51,7 +41,7 @@ void csrf_make(const struct bank *b, const char *action, const char *fingerprint
 		out[0] = 0;
 		return;
 	}
-	hex(m, sizeof m, h);
+	sg_hex(m, sizeof m, h);
 	snprintf(out, CSRF_TOKEN_MAX, "%s.%s", t, h);
 }
 
@@ -80,7 +70,7 @@ int csrf_check(const struct bank *b, const char *action, const char *fingerprint
 		*why = "the form's security token could not be checked";
 		return -1;
 	}
-	hex(m, sizeof m, h);
+	sg_hex(m, sizeof m, h);
 	/* Constant time: a byte-by-byte early exit would let a forger learn
 	 * the MAC one byte at a time.  Lower-case hex only, as made. */
 	if (!sg_ct_eq(h, dot + 1, 64)) {

@@ -434,16 +434,6 @@ err:
 
 /* ---- serial numbers ---- */
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 /* Serial text as stored: lower-case hex of the magnitude, no leading zero
  * octets. Accepts "0x", colons and upper case. */
 static int serial_normalize(const char *in, char *out, size_t cap)
@@ -508,7 +498,7 @@ static int new_serial(sqlite3 *db, uint8_t s[16], size_t *len, char *shex, char 
 		 * DER with the sign octet), and hex text stable. */
 		if (s[0] == 0)
 			continue;
-		hex(s, 16, shex);
+		sg_hex(s, 16, shex);
 		*len = 16;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, shex, -1, SQLITE_STATIC);
@@ -643,7 +633,7 @@ static int ca_create(const char *dir, const struct init_opts *o, struct ca *pare
 		}
 		serial[0] |= 0x01;      /* never zero; see new_serial */
 		slen = sizeof serial;
-		hex(serial, slen, shex);
+		sg_hex(serial, slen, shex);
 	}
 	s.serial = serial;
 	s.serial_len = slen;

@@ -110,4 +110,7 @@ static inline void sg_store64(uint8_t *p, uint64_t v)
 	}
 }
 
+/* n bytes as 2n lower-case hex digits and a NUL: out holds 2n + 1. */
+void sg_hex(const uint8_t *p, size_t n, char *out);
+
 #endif

@@ -381,16 +381,6 @@ static bool dropped(const sg_http_header *f, size_t nf, sg_http_str name, bool r
 	return named_in_connection(f, nf, name);
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 /* The leaf as PEM, URL-encoded (every byte but unreserved ones as %XX). */
 static void cert_pem_urlenc(sg_wr *o, const uint8_t *der, size_t len)
 {
@@ -460,7 +450,7 @@ static bool identity_fields(struct server *s, hconn *c, sg_wr *o)
 	    sg_hash(&sg_sha256, chain[0].der, chain[0].len, d) < 0 ||
 	    sigil_conn_peer_identity(c->tls, &id) != SIGIL_OK)
 		return false;
-	hex(d, sizeof d, fp);
+	sg_hex(d, sizeof d, fp);
 	put_field(o, "X-Client-Verify", "SUCCESS");
 	put_field(o, "X-Client-Subject", subj);
 	put_field(o, "X-Client-Issuer", iss);
