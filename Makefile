@@ -7,9 +7,11 @@ OPT     ?= -O2 -g
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
           -Wpointer-arith -Wvla -Wformat=2
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -fPIC -Iinclude -Isrc $(EXTRA_CFLAGS)
-LDLIBS  += -lcrypto -lsqlite3 -lpthread
+# Certificate compression (RFC 8879, src/tls/certcomp.c).
+COMP_LDLIBS = -lbrotlienc -lbrotlidec -lz -lzstd
+LDLIBS  += -lcrypto $(COMP_LDLIBS) -lsqlite3 -lpthread
 # What the library itself needs (the tools add sqlite3 for the CA).
-LIB_LDLIBS = -lcrypto -lpthread
+LIB_LDLIBS = -lcrypto $(COMP_LDLIBS) -lpthread
 
 # The version of libsigil, set here only: the shared library's file name
 # (libsigil.so.$(VERSION)), its soname (libsigil.so.MAJOR) and sigil.pc.

@@ -32,7 +32,7 @@ $(FUZZ_BUILD)/libsigil-fuzz.a: $(FUZZ_LIBOBJS)
 # Targets depend on every fuzz/*.h (fuzz_common.h) as well.
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FUZZ_BUILD)/libsigil-fuzz.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libsigil-fuzz.a \
-	  -lcrypto -lsqlite3 -lpthread
+	  -lcrypto $(COMP_LDLIBS) -lsqlite3 -lpthread
 
 fuzz: $(FUZZ_BINS)
 

@@ -67,6 +67,7 @@ void sigil_config_free(sigil_config *cfg)
 	for (size_t i = 0; i < cfg->ncerts; i++) {
 		free(cfg->certs[i].der);
 		sg_pkey_free(cfg->certs[i].key);
+		sg_certcomp_free(&cfg->certs[i]);
 	}
 	sg_wipe(cfg->ticket_keys, sizeof cfg->ticket_keys);
 	sg_x509_store_free(cfg->trust);

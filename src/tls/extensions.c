@@ -754,6 +754,45 @@ static int cas_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
 	return cas_read(c, d, &list);
 }
 
+/* ---- compress_certificate, RFC 8879 3 ---- */
+
+/* TLS 1.3 only (3): a client's hello (sigil's client speaks only TLS
+ * 1.3), a server's CertificateRequest (a TLS 1.3 message); a TLS 1.2
+ * server ignores the client's offer, as its Certificate is never
+ * compressed (tls12_handshake.c writes it). */
+static int certcomp_build(sigil_conn *c, unsigned msg, sg_wr *w)
+{
+	(void)msg;
+	/* CertificateCompressionAlgorithm algorithms<2..2^8-2>: all we
+	 * can decompress, in our order of preference (certcomp.c). */
+	sg_wr_mark l = sg_wr_open(w, 1);
+	for (size_t i = 0; i < sizeof sg_certcomp_prefs / sizeof sg_certcomp_prefs[0]; i++) {
+		sg_wr_u16(w, sg_certcomp_prefs[i]);
+		c->hs->comp_offered |= (uint8_t)(1u << sg_certcomp_prefs[i]);
+	}
+	sg_wr_close(w, l);
+	return 0;
+}
+
+/* The algorithms the peer can decompress, those we know; it may then
+ * get our Certificate compressed (certcomp.c chooses). */
+static int certcomp_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	(void)msg;
+	sg_rd list;
+	if (!sg_rd_vec8(d, &list) || sg_rd_done(&list) || sg_rd_left(&list) % 2 || !sg_rd_done(d))
+		return SG_DECODE(c, "compress_certificate");
+	c->hs->comp_peer = 0;
+	while (!sg_rd_done(&list)) {
+		uint16_t v;
+		if (!sg_rd_u16(&list, &v))
+			return SG_DECODE(c, "compress_certificate");
+		if (sg_certcomp_name(v))
+			c->hs->comp_peer |= (uint8_t)(1u << v);
+	}
+	return 0;
+}
+
 /* ---- early_data, RFC 8446 4.2.10 ---- */
 
 /* Offered 0-RTT, which we refuse: its records are skipped (record.c). */
@@ -989,6 +1028,9 @@ static const sg_ext table[] = {
 	{ .type = SG_EXT_SIGNATURE_ALGORITHMS_CERT, .name = "signature_algorithms_cert", .messages = CH | CR,
 	  .client = { NULL, NULL, sigalgs_cert_process },
 	  .server = { NULL, NULL, sigalgs_cert_process } },
+	{ .type = SG_EXT_COMPRESS_CERTIFICATE, .name = "compress_certificate", .messages = CH | CR,
+	  .client = { always, certcomp_build, certcomp_process },
+	  .server = { always, certcomp_build, certcomp_process } },
 	/* TLS 1.2 only (RFC 8422, 7627, 5077, 5746). */
 	{ .type = SG_EXT_EC_POINT_FORMATS, .name = "ec_point_formats", .messages = CH | SH12,
 	  .server = { sh12_points_needs, points_server_build, points_server_process } },

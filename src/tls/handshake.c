@@ -305,7 +305,11 @@ static int send_ours(sigil_conn *c)
 		/* TLS 1.2: change_cipher_spec before our Finished (RFC 5246 7.1). */
 		if ((m == SG_M_SFIN12 || m == SG_M_CFIN12) && sg_tls12_ccs_send(c) < 0)
 			return SIGIL_ERROR;
-		if (sg_hs_send_message(c, a->type, a->send) < 0)
+		/* RFC 8879 4: CompressedCertificate in place of Certificate,
+		 * when the peer can decompress it. */
+		bool comp = (m == SG_M_SCERT || m == SG_M_CCERT) && sg_certcomp_choose(c);
+		if (comp ? sg_hs_send_message(c, SG_HT_COMPRESSED_CERTIFICATE, sg_compressed_certificate_send) < 0 :
+			   sg_hs_send_message(c, a->type, a->send) < 0)
 			return SIGIL_ERROR;
 		c->hs->pos++;
 		if (a->after && a->after(c) < 0)
@@ -363,7 +367,10 @@ static const struct { uint8_t want, got; unsigned flag; sigil_role receiver; } b
  * SG_HS_FLAGS when it is not. */
 static bool from_peer(const sigil_conn *c, enum sg_msg m, uint8_t type)
 {
-	return m < SG_M_COUNT && actions[m].sender != c->role && actions[m].type == type;
+	/* A TLS 1.3 Certificate may come compressed (RFC 8879 4). */
+	return m < SG_M_COUNT && actions[m].sender != c->role &&
+	       (actions[m].type == type ||
+		(type == SG_HT_COMPRESSED_CERTIFICATE && (m == SG_M_SCERT || m == SG_M_CCERT)));
 }
 
 static unsigned expect(const sigil_conn *c, uint8_t type)
@@ -417,6 +424,9 @@ static const struct sg_msg_limit {
 	{ SG_HT_CERTIFICATE_REQUEST, 1 + 0xff + 2 + 0xffff },
 	/* A chain may be long (2^24 - 1 by syntax): SIGIL_MAX_HANDSHAKE_MSG. */
 	{ SG_HT_CERTIFICATE, SIGIL_MAX_HANDSHAKE_MSG },
+	/* algorithm, uncompressed_length, compressed_certificate_message
+	 * (RFC 8879 4): no larger than the Certificate it stands for. */
+	{ SG_HT_COMPRESSED_CERTIFICATE, SIGIL_MAX_HANDSHAKE_MSG },
 	/* algorithm, signature<0..2^16-1> (4.4.3). */
 	{ SG_HT_CERTIFICATE_VERIFY, 2 + 2 + 0xffff },
 	/* TLS 1.2 (RFC 8422 5.4): curve_type, namedcurve, point<1..255>,
@@ -454,6 +464,7 @@ static const char *type_name(uint8_t type)
 	case SG_HT_CERTIFICATE: return "Certificate";
 	case SG_HT_CERTIFICATE_REQUEST: return "CertificateRequest";
 	case SG_HT_CERTIFICATE_VERIFY: return "CertificateVerify";
+	case SG_HT_COMPRESSED_CERTIFICATE: return "CompressedCertificate";
 	case SG_HT_FINISHED: return "Finished";
 	case SG_HT_KEY_UPDATE: return "KeyUpdate";
 	case SG_HT_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
@@ -504,7 +515,7 @@ int sg_hs_message(sigil_conn *c, uint8_t type, const uint8_t *msg, size_t len)
 	const sg_action *a = &actions[current(c)];
 	sg_rd r;
 	sg_rd_init(&r, msg + 4, len - 4);
-	if (a->recv(c, &r) < 0)
+	if ((type == SG_HT_COMPRESSED_CERTIFICATE ? sg_compressed_certificate_recv(c, &r) : a->recv(c, &r)) < 0)
 		return SIGIL_ERROR;
 	if (!c->hs)     /* the receive function may have failed the connection */
 		return SIGIL_ERROR;

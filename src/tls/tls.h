@@ -30,6 +30,7 @@ enum {
 	SG_HT_CLIENT_KEY_EXCHANGE = 16,  /* TLS 1.2 (7.4.7) */
 	SG_HT_FINISHED = 20,
 	SG_HT_KEY_UPDATE = 24,
+	SG_HT_COMPRESSED_CERTIFICATE = 25,  /* RFC 8879 4 */
 	SG_HT_MESSAGE_HASH = 254,
 };
 
@@ -43,6 +44,7 @@ enum {
 	SG_EXT_ALPN = 16,
 	SG_EXT_SCT = 18,
 	SG_EXT_EXTENDED_MASTER_SECRET = 23,     /* TLS 1.2, RFC 7627 */
+	SG_EXT_COMPRESS_CERTIFICATE = 27,       /* RFC 8879 3 */
 	SG_EXT_RECORD_SIZE_LIMIT = 28,
 	SG_EXT_SESSION_TICKET = 35,             /* TLS 1.2, RFC 5077 */
 	SG_EXT_PRE_SHARED_KEY = 41,
@@ -125,6 +127,11 @@ typedef struct sg_certkey {
 	size_t n;
 	sg_pkey *key;
 	sg_key_type type;
+	/* The CompressedCertificate body (RFC 8879 4) of this chain's
+	 * Certificate message with an empty certificate_request_context,
+	 * one per algorithm (SG_CERTCOMP_*), made on first use and freed
+	 * with the config (certcomp.c). */
+	_Atomic(struct sg_certcomp_msg *) comp[4];
 } sg_certkey;
 
 /* Test-only hooks (tests/, fuzz/): deterministic values. */
@@ -266,6 +273,10 @@ typedef struct sg_hs {
 	size_t cr_context_len;
 	bool sent_ccs;
 	bool peer_sent_cert;
+	/* Certificate compression (RFC 8879), bits 1 << SG_CERTCOMP_*:
+	 * what we offered (client: ClientHello; server: CertificateRequest)
+	 * and what the peer can decompress. */
+	uint8_t comp_offered, comp_peer;
 
 	/* Resumption (ticket.c). */
 	uint8_t psk[SG_MAX_HASH];       /* the PSK in use, when SG_HS_PSK */
@@ -337,6 +348,7 @@ struct sigil_conn {
 	size_t npeer;
 	uint8_t resumption[SG_MAX_HASH];
 	bool resumed;
+	uint16_t cert_comp;             /* RFC 8879 algorithm of the server's Certificate, 0: none */
 	sg_hash_ctx *pha;               /* client: transcript through its Finished */
 	struct sg_session *session;     /* client: offered, then the latest ticket */
 
@@ -546,6 +558,33 @@ int sg_tls12_finished_send(sigil_conn *c, sg_wr *w);
 int sg_tls12_finished_recv(sigil_conn *c, sg_rd *r);
 /* The TLS 1.2 suite of this id (ours), or NULL. */
 const sg_suite *sg_suite12_find(uint16_t id);
+
+/* ---- certificate compression, RFC 8879 (certcomp.c) ---- */
+/* CertificateCompressionAlgorithm (RFC 8879 3, 7.3). */
+enum { SG_CERTCOMP_ZLIB = 1, SG_CERTCOMP_BROTLI = 2, SG_CERTCOMP_ZSTD = 3 };
+#define SG_CERTCOMP_ALL ((1u << SG_CERTCOMP_ZLIB) | (1u << SG_CERTCOMP_BROTLI) | (1u << SG_CERTCOMP_ZSTD))
+struct sg_certcomp_msg {
+	size_t len;
+	uint8_t body[];                 /* algorithm, uncompressed_length, compressed_certificate_message */
+};
+/* Our algorithms in our order of preference, n of them. */
+extern const uint16_t sg_certcomp_prefs[3];
+/* Compress in[n] with alg into a new buffer (*out, *outlen; free());
+ * 0 or -1. */
+int sg_certcomp_compress(uint16_t alg, const uint8_t *in, size_t n, uint8_t **out, size_t *outlen) SG_MUST_CHECK;
+/* Decompress in[n] into out[want]: 0 only when it is a valid stream of
+ * alg that gives exactly `want` bytes; never writes or allocates more
+ * than `want` bytes of output (the decoders' own state aside, bounded:
+ * certcomp.c). */
+int sg_certcomp_decompress(uint16_t alg, const uint8_t *in, size_t n, uint8_t *out, size_t want) SG_MUST_CHECK;
+/* The algorithm our TLS 1.3 Certificate of the handshake is to be
+ * compressed with (0: none, send it plain). */
+uint16_t sg_certcomp_choose(const sigil_conn *c);
+/* Its name ("brotli"), or NULL. */
+const char *sg_certcomp_name(uint16_t alg);
+int sg_compressed_certificate_send(sigil_conn *c, sg_wr *w);
+int sg_compressed_certificate_recv(sigil_conn *c, sg_rd *r);
+void sg_certcomp_free(sg_certkey *ck);
 
 /* Choose our certificate for the peer's signature_algorithms. */
 int sg_choose_certificate(sigil_conn *c);
