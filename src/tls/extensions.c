@@ -760,16 +760,30 @@ static int cas_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
  * 1.3), a server's CertificateRequest (a TLS 1.3 message); a TLS 1.2
  * server ignores the client's offer, as its Certificate is never
  * compressed (tls12_handshake.c writes it). */
+static unsigned certcomp_offer(const sigil_conn *c)
+{
+	unsigned t = c->cfg->hooks ? c->cfg->hooks->certcomp : 0;
+	return t ? t & SG_CERTCOMP_ALL : SG_CERTCOMP_ALL;
+}
+
+static bool certcomp_needs(const sigil_conn *c, unsigned msg)
+{
+	(void)msg;
+	return certcomp_offer(c) != 0;
+}
+
 static int certcomp_build(sigil_conn *c, unsigned msg, sg_wr *w)
 {
 	(void)msg;
 	/* CertificateCompressionAlgorithm algorithms<2..2^8-2>: all we
 	 * can decompress, in our order of preference (certcomp.c). */
+	unsigned offer = certcomp_offer(c);
 	sg_wr_mark l = sg_wr_open(w, 1);
-	for (size_t i = 0; i < sizeof sg_certcomp_prefs / sizeof sg_certcomp_prefs[0]; i++) {
-		sg_wr_u16(w, sg_certcomp_prefs[i]);
-		c->hs->comp_offered |= (uint8_t)(1u << sg_certcomp_prefs[i]);
-	}
+	for (size_t i = 0; i < sizeof sg_certcomp_prefs / sizeof sg_certcomp_prefs[0]; i++)
+		if (offer & (1u << sg_certcomp_prefs[i])) {
+			sg_wr_u16(w, sg_certcomp_prefs[i]);
+			c->hs->comp_offered |= (uint8_t)(1u << sg_certcomp_prefs[i]);
+		}
 	sg_wr_close(w, l);
 	return 0;
 }
@@ -1029,8 +1043,8 @@ static const sg_ext table[] = {
 	  .client = { NULL, NULL, sigalgs_cert_process },
 	  .server = { NULL, NULL, sigalgs_cert_process } },
 	{ .type = SG_EXT_COMPRESS_CERTIFICATE, .name = "compress_certificate", .messages = CH | CR,
-	  .client = { always, certcomp_build, certcomp_process },
-	  .server = { always, certcomp_build, certcomp_process } },
+	  .client = { certcomp_needs, certcomp_build, certcomp_process },
+	  .server = { certcomp_needs, certcomp_build, certcomp_process } },
 	/* TLS 1.2 only (RFC 8422, 7627, 5077, 5746). */
 	{ .type = SG_EXT_EC_POINT_FORMATS, .name = "ec_point_formats", .messages = CH | SH12,
 	  .server = { sh12_points_needs, points_server_build, points_server_process } },

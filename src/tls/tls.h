@@ -148,7 +148,12 @@ typedef struct sg_test_hooks {
 	 * groups (at most SG_MAX_OWN_SHARES; 0: what a client sends without
 	 * the hook, client_hello.c's make_shares). */
 	unsigned client_shares;
+	/* The certificate compression algorithms we offer (RFC 8879), bits
+	 * 1 << SG_CERTCOMP_*; 0: all of them; SG_CERTCOMP_OFF: none (no
+	 * compress_certificate extension). */
+	unsigned certcomp;
 } sg_test_hooks;
+#define SG_CERTCOMP_OFF 1u
 
 struct sigil_config {
 	atomic_int refs;
