@@ -31,6 +31,7 @@
 #include <zstd.h>
 
 #include "tls/tls.h"
+#include "tls/certcomp.h"
 
 /*
  * Our order of preference, as a server choosing among the client's and
@@ -327,4 +328,9 @@ void sg_certcomp_free(sg_certkey *ck)
 		free(atomic_load_explicit(&ck->comp[i], memory_order_relaxed));
 		atomic_store_explicit(&ck->comp[i], NULL, memory_order_relaxed);
 	}
+}
+
+const char *sg_conn_cert_compression(const sigil_conn *c)
+{
+	return c ? sg_certcomp_name(c->cert_comp) : NULL;
 }

@@ -17,7 +17,9 @@
  *          --close          (client) send close_notify after --send/--bulk,
  *                           then read until the peer closes
  *
- * It prints "handshake ok suite=... group=... sigscheme=... alpn=... hrr=..."
+ * It prints "handshake ok suite=... group=... sigscheme=... alpn=... hrr=...
+ * certcomp=... sni=..." (certcomp: RFC 8879 compression of the server's
+ * Certificate, sent or received, or -)
  * on success and "error: <class> alert=<n>: <sentence>" on failure (exit 1).
  */
 #include <arpa/inet.h>
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "sigil.h"
+#include "tls/certcomp.h"
 
 static const char *opt(int argc, char **argv, const char *name)
 {
@@ -65,10 +68,11 @@ static void report(sigil_conn *c)
 {
 	const char *alpn = sigil_conn_alpn(c);
 	const char *sni = sigil_conn_server_name(c);
-	printf("handshake ok suite=%s group=%s sigscheme=%s alpn=%s hrr=%d sni=%s\n",
+	printf("handshake ok suite=%s group=%s sigscheme=%s alpn=%s hrr=%d certcomp=%s sni=%s\n",
 	       sigil_suite_name(sigil_conn_suite(c)), sigil_group_name(sigil_conn_group(c)),
 	       sigil_sigscheme_name(sigil_conn_sigscheme(c)) ? sigil_sigscheme_name(sigil_conn_sigscheme(c)) : "-",
-	       alpn ? alpn : "-", sigil_conn_hrr(c), sni ? sni : "-");
+	       alpn ? alpn : "-", sigil_conn_hrr(c),
+	       sg_conn_cert_compression(c) ? sg_conn_cert_compression(c) : "-", sni ? sni : "-");
 	fflush(stdout);
 }
 

@@ -447,9 +447,11 @@ static void on_ready(worker *w, hconn *c)
 				hs_done(w, c);
 				c->st = C_READ;
 				c->deadline = mono_ms() + s->o.idle_timeout * 1000LL;
-				logv(s, "%s: TLS %s %s %s%s", c->peer,
+				const char *cc = sg_conn_cert_compression(c->tls);
+				logv(s, "%s: TLS %s %s %s%s%s%s", c->peer,
 				     sigil_conn_version(c->tls) == SIGIL_TLS12 ? "1.2" : "1.3", sigil_suite_name(sigil_conn_suite(c->tls)),
-				     sigil_group_name(sigil_conn_group(c->tls)), sigil_conn_resumed(c->tls) ? " resumed" : "");
+				     sigil_group_name(sigil_conn_group(c->tls)), sigil_conn_resumed(c->tls) ? " resumed" : "",
+				     cc ? " certificate compressed with " : "", cc ? cc : "");
 				note_identity(w, c);
 				if (h2_chosen(c)) {
 					if (h2_start(w, c) < 0) {

@@ -98,6 +98,7 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 			 "<tr><td>Cipher suite</td><td>%s</td></tr>\n"
 			 "<tr><td>Key exchange</td><td>%s%s%s</td></tr>\n"
 			 "<tr><td>Server signature</td><td>%s</td></tr>\n"
+			 "<tr><td>Certificate compression</td><td>%s</td></tr>\n"
 			 "<tr><td>ALPN</td><td>%s</td></tr>\n"
 			 "<tr><td>Server name (SNI)</td><td>%s</td></tr>\n"
 			 "<tr><td>Your address</td><td>%s</td></tr>\n"
@@ -111,6 +112,9 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 										   " (not post-quantum)",
 			 sigil_conn_hrr(c->tls) ? " (after HelloRetryRequest)" : "",
 			 sigil_sigscheme_name(sigil_conn_sigscheme(c->tls)) ? sigil_sigscheme_name(sigil_conn_sigscheme(c->tls)) : "?",
+			 /* RFC 8879: resumed handshakes send no certificate. */
+			 sg_conn_cert_compression(c->tls) ? sg_conn_cert_compression(c->tls) :
+			 sigil_conn_resumed(c->tls) ? "(resumed: no certificate sent)" : "(none)",
 			 alpn ? alpn : "(none)", esni, c->peer, euser, ebuf);
 	free(c->mem);
 	c->mem = page;

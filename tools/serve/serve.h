@@ -29,6 +29,7 @@
 
 #include "sigil.h"
 #include "http/http.h"
+#include "tls/certcomp.h"
 
 #define REQ_MAX 16384             /* request head limit (431 beyond) */
 #define BODY_CHUNK (64 * 1024)    /* file bytes read per call */
