@@ -73,6 +73,33 @@ hello chain-brotli tls13 2
 check "a two-certificate chain, brotli" 'grep -q "^type=25 alg=2 .*finished=ok$" "$TMP/chain-brotli"' "$TMP/chain-brotli"
 echo "NOTE leaf + CA chain: server flight $(bytes chain-plain) bytes plain, $(bytes chain-brotli) with brotli"
 
+# RSA-2048 throughout, the shape of most public CA chains (leaf and
+# intermediate), made here with openssl.
+if have openssl; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/rca.key" -out "$TMP/rca.crt" -days 30 \
+		-subj "/C=US/O=Example Trust Services/CN=Example RSA Intermediate CA 2026" \
+		-addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		>/dev/null 2>&1
+	openssl req -newkey rsa:2048 -nodes -keyout "$TMP/rleaf.key" -out "$TMP/rleaf.csr" \
+		-subj "/CN=www.shop.example" >/dev/null 2>&1
+	printf 'subjectAltName=DNS:www.shop.example,DNS:shop.example\nextendedKeyUsage=serverAuth\nauthorityInfoAccess=caIssuers;URI:http://ca.example/int.crt,OCSP;URI:http://ocsp.ca.example\ncrlDistributionPoints=URI:http://crl.ca.example/int.crl\n' \
+		>"$TMP/rleaf.ext"
+	openssl x509 -req -in "$TMP/rleaf.csr" -CA "$TMP/rca.crt" -CAkey "$TMP/rca.key" -CAcreateserial -days 30 \
+		-extfile "$TMP/rleaf.ext" -out "$TMP/rleaf.crt" >/dev/null 2>&1
+	cat "$TMP/rleaf.crt" "$TMP/rca.crt" >"$TMP/rchain.crt"
+	PORT=$(free_port)
+	start_bg "$TMP/rchain.log" 30 "$PEER" server "$PORT" --cert "$TMP/rchain.crt" --key "$TMP/rleaf.key" --count 4
+	wait_for "$TMP/rchain.log" listening
+	hello rchain-plain tls13 -
+	hello rchain-zlib tls13 1
+	hello rchain-brotli tls13 2
+	hello rchain-zstd tls13 3
+	check "an RSA-2048 leaf and intermediate, brotli" 'grep -q "^type=25 alg=2 .*finished=ok$" "$TMP/rchain-brotli"' \
+		"$TMP/rchain-brotli" "$TMP/rchain.log"
+	echo "NOTE RSA-2048 leaf + intermediate: server flight $(bytes rchain-plain) bytes plain," \
+		"zlib $(bytes rchain-zlib), brotli $(bytes rchain-brotli), zstd $(bytes rchain-zstd)"
+fi
+
 # --- sigil to sigil over TCP, mutual TLS ---
 PORT=$(free_port)
 start_bg "$TMP/ps.log" 30 "$PEER" server "$PORT" --cert "$D/ec256.crt" --key "$D/ec256.key" --client-auth require
