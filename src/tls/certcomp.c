@@ -293,9 +293,13 @@ int sg_compressed_certificate_recv(sigil_conn *c, sg_rd *r)
 	sg_rd z;
 	if (!sg_rd_u16(r, &alg) || !sg_rd_u24(r, &len) || !sg_rd_vec24(r, &z) || sg_rd_done(&z) || !sg_rd_done(r))
 		return SG_DECODE(c, "CompressedCertificate");
-	/* 4: "If the received CompressedCertificate message cannot be
-	 * decompressed, [...] bad_certificate"; an algorithm we did not
-	 * offer is illegal_parameter. */
+	/* 4: "The algorithm MUST be one of the algorithms listed in the
+	 * peer's compress_certificate extension": another one breaks a rule
+	 * of the protocol, illegal_parameter (RFC 8446 6.2).  A length after
+	 * decompression other than uncompressed_length (that of the
+	 * Certificate structure without its handshake header, errata 8753)
+	 * "MUST abort the connection with the bad_certificate alert"; so
+	 * does a stream that does not decompress at all. */
 	if (alg > 7 || !(c->hs->comp_offered & (1u << alg)))
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 				"the peer compressed its Certificate with algorithm %u, which we did not offer", alg);
