@@ -505,6 +505,10 @@ const char *sigil_conn_server_name(const sigil_conn *c);
  * learns with it which site a client reached (see
  * sigil_config_add_cert_key_pem).  Since 0.3.0 (SIGIL_0.3). */
 int sigil_conn_cert_index(const sigil_conn *c);
+/* The chain of that pair as it was sent, end-entity first (valid until
+ * the connection is freed): *n certificates; NULL and 0 when none was
+ * sent (as sigil_conn_cert_index returns -1).  Since 0.3.0 (SIGIL_0.3). */
+const sigil_der *sigil_conn_own_chain(const sigil_conn *c, size_t *n);
 /* The peer's certificate chain as received (valid until the connection
  * is freed): *n certificates, end-entity first; NULL and 0 when none. */
 const sigil_der *sigil_conn_peer_chain(const sigil_conn *c, size_t *n);

@@ -158,6 +158,19 @@ int sigil_conn_cert_index(const sigil_conn *c)
 	return c->own_cert ? c->own_cert - 1 : -1;
 }
 
+/* The pair lives in the config, which the connection holds a reference
+ * to until it is freed. */
+const sigil_der *sigil_conn_own_chain(const sigil_conn *c, size_t *n)
+{
+	if (!c->own_cert) {
+		*n = 0;
+		return NULL;
+	}
+	const sg_certkey *ck = &c->cfg->certs[c->own_cert - 1];
+	*n = ck->n;
+	return ck->chain;
+}
+
 /* 4.4.2.2: among the candidates, the first whose key can sign with a
  * scheme the peer accepts, with the first such scheme of ours. */
 int sg_choose_certificate(sigil_conn *c)

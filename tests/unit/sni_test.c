@@ -184,8 +184,19 @@ static int connect_to(sigil_config *sc, const char *sni, const char *sigalgs, co
 	move(s, c);
 	snprintf(why, cap, "client: %s / server: %s", sigil_conn_error(c), sigil_conn_error(s));
 	int idx = r == 0 ? sigil_conn_cert_index(s) : sigil_conn_error_class(s) == SIGIL_ECLASS_LOCAL_ALERT ? -2 : -1;
-	if (r == 0)
+	size_t n, pn;
+	const sigil_der *own = sigil_conn_own_chain(s, &n), *peer = sigil_conn_peer_chain(c, &pn);
+	if (r == 0) {
 		CHECK(sigil_conn_cert_index(c) == -1);  /* the client sent none */
+		CHECK(sigil_conn_own_chain(c, &n) == NULL && n == 0);
+		/* What the server says it sent is what the client got. */
+		own = sigil_conn_own_chain(s, &n);
+		CHECK(own && peer && n == pn && n == 1 && own[0].len == peer[0].len &&
+		      memcmp(own[0].der, peer[0].der, own[0].len) == 0);
+		CHECK(own == sc->certs[idx].chain);
+	} else if (idx == -2) {
+		CHECK(own == NULL && n == 0 && sigil_conn_cert_index(s) == -1);   /* refused: nothing sent */
+	}
 	sigil_conn_free(c);
 	sigil_conn_free(s);
 	sigil_config_free(cc);
