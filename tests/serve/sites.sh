@@ -226,4 +226,83 @@ rc=$?
 check "--config with a cert line and no key for it: usage error" \
 	'[ $rc -eq 2 ] && grep -q "2 --cert and 1 --key" "$TMP/odd.err"' "$TMP/odd.err"
 
+# ---------------------------------------------------------------------------
+# 5. ETag (RFC 9110 8.8.3, 13): a strong validator of inode, size and
+# mtime; If-None-Match (weak comparison, over If-Modified-Since),
+# If-Match and If-Unmodified-Since (412), If-Range; HTTP/1.1 and h2.
+ROOT=$TMP/root
+mkdir -p "$ROOT"
+printf '0123456789abcdef' >"$ROOT/f.txt"
+serve "$TMP/e.log" --root "$ROOT" --cert "$TMP/alpha.crt" --key "$TMP/alpha.key" ||
+	fail "the file server starts" "$TMP/e.log"
+E=$PORT
+# get PROTO NAME [CURL ARGS...]: GET /f.txt; the status in $code, the
+# head in $TMP/NAME.h, the body in $TMP/NAME.b.
+get() {
+	proto=$1
+	n=$2
+	shift 2
+	rm -f "$TMP/$n.b"       # curl writes no file for a response without a body
+	code=$(timeout $T curl -sS "--$proto" --resolve "alpha.test:$E:127.0.0.1" --cacert "$CA" -D "$TMP/$n.h" \
+		-o "$TMP/$n.b" -w '%{http_code} %{http_version}' "$@" "https://alpha.test:$E/f.txt" 2>"$TMP/$n.err")
+}
+hdr() {
+	tr -d '\r' <"$TMP/$1.h" | sed -n "s/^$2: //Ip" | head -n 1
+}
+get http1.1 plain
+ET=$(hdr plain etag)
+LM=$(hdr plain last-modified)
+check "HTTP/1.1: a file has a strong ETag (quoted, not W/)" \
+	'[ "$code" = "200 1.1" ] && echo "$ET" | grep -Eq "^\"[0-9a-f]+-10-[0-9a-f]+\"\$"' "$TMP/plain.h"
+for proto in http1.1 http2; do
+	v=${proto#http}
+	[ "$v" = 2 ] && v=2
+	# name  want  curl header args
+	while IFS='|' read -r what want h1 h2; do
+		if [ -n "$h2" ]; then
+			get "$proto" c -H "$h1" -H "$h2"
+		elif [ -n "$h1" ]; then
+			get "$proto" c -H "$h1"
+		else
+			get "$proto" c
+		fi
+		check "$proto: $what: $want" \
+			'[ "${code% *}" = "$want" ] && [ "${code#* }" = "$v" ] &&
+			 { [ "$want" != 304 ] || { [ ! -s "$TMP/c.b" ] && [ "$(hdr c etag)" = "$ET" ]; }; } &&
+			 { [ "$want" != 206 ] || [ "$(cat "$TMP/c.b")" = 234 ]; } &&
+			 { [ "$want" != 200 ] || [ "$(cat "$TMP/c.b")" = 0123456789abcdef ]; }' "$TMP/c.h" "$TMP/c.err"
+	done <<EOF2
+If-None-Match its ETag|304|If-None-Match: $ET|
+If-None-Match W/ its ETag (weak comparison)|304|If-None-Match: W/$ET|
+If-None-Match a list holding it|304|If-None-Match: "x", $ET , "y"|
+If-None-Match *|304|If-None-Match: *|
+If-None-Match another|200|If-None-Match: "0-0-0"|
+If-None-Match malformed (ignored)|200|If-None-Match: abc|
+If-None-Match over an older If-Modified-Since|304|If-None-Match: $ET|If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT
+If-None-Match another, If-Modified-Since its date (INM wins)|200|If-None-Match: "0-0-0"|If-Modified-Since: $LM
+If-Match its ETag|200|If-Match: $ET|
+If-Match *|200|If-Match: *|
+If-Match another|412|If-Match: "0-0-0"|
+If-Match W/ its ETag (strong comparison)|412|If-Match: W/$ET|
+If-Match malformed|412|If-Match: "x|
+If-Unmodified-Since an older date|412|If-Unmodified-Since: Sat, 01 Jan 2000 00:00:00 GMT|
+If-Unmodified-Since its date|200|If-Unmodified-Since: $LM|
+If-Range its ETag with a Range|206|If-Range: $ET|Range: bytes=2-4
+If-Range another ETag: the whole file|200|If-Range: "0-0-0"|Range: bytes=2-4
+If-Range W/ its ETag: the whole file|200|If-Range: W/$ET|Range: bytes=2-4
+If-Range its Last-Modified|206|If-Range: $LM|Range: bytes=2-4
+If-Range another date: the whole file|200|If-Range: Sat, 01 Jan 2000 00:00:00 GMT|Range: bytes=2-4
+EOF2
+done
+get http1.1 head -I -H "If-None-Match: $ET"
+check "HEAD with If-None-Match its ETag: 304" '[ "$code" = "304 1.1" ]' "$TMP/head.h"
+# A new version of the file: a new ETag, and the old one no longer matches.
+sleep 0.02
+printf '0123456789abcdef!' >"$ROOT/f.txt.new"
+mv "$ROOT/f.txt.new" "$ROOT/f.txt"
+get http2 after -H "If-None-Match: $ET"
+check "a changed file: 200 with another ETag for the old one" \
+	'[ "$code" = "200 2" ] && [ -n "$(hdr after etag)" ] && [ "$(hdr after etag)" != "$ET" ]' "$TMP/after.h"
+kill "$SPID" 2>/dev/null
+
 finish
