@@ -162,6 +162,11 @@ static const char *shown_text(const struct opt *o, const char *t)
 	return t ? t : "(not set)";
 }
 
+static void free_list(struct opt_list *l)
+{
+	free(l->v);
+}
+
 /* The list of a repeatable option of a parsed table (the command's or
  * an opt_shadow's). */
 static struct opt_list *list_of(const struct opt_cmd *cmd, const char *name)
@@ -272,7 +277,11 @@ int do_serve(int argc, char **argv)
 	struct serve_opts *o = &s->o;
 	int require = 0, request = 0, check = 0;
 	const char *config = NULL;
-	struct opt_list proxies = { 0 }, certs = { 0 }, keys = { 0 };
+	struct opt_list proxies = { 0 };
+	/* The pairs' lists are the command's (opt.h): freed on every path
+	 * do_serve returns by. */
+	struct opt_list certs __attribute__((cleanup(free_list))) = { 0 };
+	struct opt_list keys __attribute__((cleanup(free_list))) = { 0 };
 	struct opt opts[] = {
 		OPTION("--config", 0, OPT_CONFIG, "FILE", NULL,
 		  "read options from FILE, one 'name value' a line, e.g. 'listen 0.0.0.0:443' (see sigil-serve(1)); "
@@ -597,8 +606,6 @@ int do_serve(int argc, char **argv)
 	}
 	free(s->workers);
 	free(s->authz);
-	free(certs.v);
-	free(keys.v);
 	sigil_config_free(s->cfg);
 	if (s->access_fd >= 0)
 		close(s->access_fd);
