@@ -214,7 +214,25 @@ c1=$(cn)
 leaf "$PORT" -
 check "--config with two cert/key pairs: both served, the first the default" \
 	'[ "$c1" = gamma.test ] && [ "$(cn)" = alpha.test ] && grep -q "certificate 2 of 2" "$TMP/c.log"' "$TMP/c.log"
+# SIGHUP re-reads the file: a third pair comes in; then a file whose
+# lines do not pair up changes nothing.
+printf 'cert %s\nkey %s\n' "$TMP/wild.crt" "$TMP/wild.key" >>"$TMP/sites.conf"
+sighup
+wait_for "$TMP/c.log" "reloaded .*wild.crt" 10
+anyleaf "$PORT" shop.example.test
+check "SIGHUP with a third cert/key pair in the --config file: it is served" \
+	'[ "$(cn)" = "*.example.test" ] && grep -q "certificate 3 of 3" "$TMP/c.log"' "$TMP/c.log" "$TMP/leaf"
+printf 'cert %s\n' "$TMP/beta-ec.crt" >>"$TMP/sites.conf"
+sighup
+wait_for "$TMP/c.log" "nothing reloaded" 10
+anyleaf "$PORT" shop.example.test
+check "SIGHUP with a cert line without its key: nothing reloaded, says why; the three pairs stay" \
+	'grep -q "sites.conf: cert and key go together, in pairs in the same order: 4 cert and 3 key lines: nothing reloaded" "$TMP/c.log" &&
+	 [ "$(cn)" = "*.example.test" ]' "$TMP/c.log" "$TMP/leaf"
 kill "$SPID" 2>/dev/null
+# Back to the two pairs.
+head -n 5 "$TMP/sites.conf" >"$TMP/sites2.conf"
+mv "$TMP/sites2.conf" "$TMP/sites.conf"
 serve "$TMP/c2.log" --config "$TMP/sites.conf" --cert "$TMP/wild.crt" --key "$TMP/wild.key"
 anyleaf "$PORT" gamma.test
 check "--cert/--key on the command line replace the file's pairs" \
