@@ -21,7 +21,7 @@ LIB_LDLIBS = -lcrypto $(COMP_LDLIBS) -lpthread
 #          enum changed (a new soname: programs must be rebuilt)
 #   MINOR  functions added (programs built before keep working)
 #   PATCH  a release with the same ABI
-VERSION = 0.2.0
+VERSION = 0.3.0
 SOMAJOR = $(firstword $(subst ., ,$(VERSION)))
 SONAME  = libsigil.so.$(SOMAJOR)
 SOFILE  = libsigil.so.$(VERSION)

@@ -202,6 +202,9 @@ const char *sigil_sigscheme_name(uint16_t scheme);
 #define SIGIL_MAX_CLIENT_HELLO (16u * 1024u)
 /* Largest number of certificates accepted in a peer's chain. */
 #define SIGIL_MAX_CHAIN 10
+/* Most certificate/key pairs in one config (sigil_config_add_cert_key_pem):
+ * a hosting server's sites.  Since 0.3.0; 4 before. */
+#define SIGIL_MAX_CERT_KEYS 256
 /* Most application-protocol names in an ALPN list. */
 #define SIGIL_MAX_ALPN 8
 /* A sending direction updates its keys after this many records, far below
@@ -237,9 +240,41 @@ const char *sigil_config_error(const sigil_config *cfg);
 /* Add a certificate chain and its private key: the chain is PEM text with
  * the end-entity certificate first, then its intermediates; the key is a
  * PEM private key (PKCS#8, SEC1 or PKCS#1, unencrypted) matching the
- * certificate.  Up to 4 pairs may be added (e.g. ECDSA and RSA); a server
- * picks the first whose signature scheme the client accepts.  A client
- * uses them to answer a CertificateRequest. */
+ * certificate.  Up to SIGIL_MAX_CERT_KEYS (256) pairs may be added: the
+ * sites of one server, and for a site several key types (ECDSA and RSA).
+ * The dNSNames of each end-entity certificate's subjectAltName are read
+ * once, here.
+ *
+ * Which pair a server sends (RFC 6066 3, RFC 8446 4.4.2.2):
+ *   1. The client's server_name (SNI) against those names, as the
+ *      client's own check does (RFC 9525 6.3: case-insensitive, a
+ *      wildcard "*." only as the whole left-most label and covering one
+ *      label): the pairs with the exact name; if none, the pairs with a
+ *      wildcard that covers it.  The subject's Common Name is never
+ *      used.  When some pairs match, only they may be sent: if none of
+ *      them suits the client (step 3), the handshake fails with
+ *      handshake_failure rather than sending a certificate for another
+ *      name.
+ *   2. No server_name, or a name no pair covers: the default site, which
+ *      is the first pair added together with every pair whose names are
+ *      exactly its names (its other key types); then, for a client that
+ *      can verify none of those, every other pair in the order added.
+ *   3. Among the pairs of step 1 or of the default site, the key type
+ *      that comes first in the config's signature_algorithms
+ *      (sigil_config_set_sigalgs; the default puts ECDSA P-256, P-384,
+ *      Ed25519 before RSA), the order added on a tie; the first of them
+ *      whose key signs with a scheme the client accepts, and in TLS 1.2
+ *      offered in a cipher suite the client offers and, for ECDSA, on a
+ *      curve in its supported_groups (RFC 8422 5.1.1).  So an ECDSA and
+ *      an RSA chain for one host: ECDSA to clients that accept it, RSA to
+ *      the rest, whichever was added first.
+ * sigil_conn_cert_index tells which pair a connection sent.  The cost:
+ * a handshake compares the name with every pair's names, lengths first
+ * (a few microseconds for 256 pairs of a few names; no parsing).
+ *
+ * A client uses the pairs, in the order added, to answer a
+ * CertificateRequest (the first that leads to an authority the server
+ * names and signs with a scheme it accepts). */
 int sigil_config_add_cert_key_pem(sigil_config *cfg, const char *chain_pem, size_t chain_len,
 				  const char *key_pem, size_t key_len) SIGIL_MUST_CHECK;
 int sigil_config_add_cert_key_file(sigil_config *cfg, const char *chain_path,
@@ -477,6 +512,17 @@ int sigil_conn_hrr(const sigil_conn *c);
 const char *sigil_conn_alpn(const sigil_conn *c);
 /* Server: the SNI host name the client sent; client: the name it set. */
 const char *sigil_conn_server_name(const sigil_conn *c);
+/* Which of the config's certificate/key pairs this connection sent: its
+ * index in the order they were added (0 for the first), or -1 when none
+ * was sent (the handshake is not that far, a resumed session, which
+ * sends no certificate, or a client that had none to send).  A server
+ * learns with it which site a client reached (see
+ * sigil_config_add_cert_key_pem).  Since 0.3.0 (SIGIL_0.3). */
+int sigil_conn_cert_index(const sigil_conn *c);
+/* The chain of that pair as it was sent, end-entity first (valid until
+ * the connection is freed): *n certificates; NULL and 0 when none was
+ * sent (as sigil_conn_cert_index returns -1).  Since 0.3.0 (SIGIL_0.3). */
+const sigil_der *sigil_conn_own_chain(const sigil_conn *c, size_t *n);
 /* The peer's certificate chain as received (valid until the connection
  * is freed): *n certificates, end-entity first; NULL and 0 when none. */
 const sigil_der *sigil_conn_peer_chain(const sigil_conn *c, size_t *n);

@@ -116,6 +116,30 @@ static const char *form(const struct opt *o, char *buf, size_t cap)
 	}
 }
 
+/* Opened here, so that a missing or unreadable file is reported as
+ * itself, before anything else happens; what it must hold is checked by
+ * the command (tools/files.c). */
+static int check_file(const struct opt_cmd *cmd, const struct opt *o, const char *shown, const char *v)
+{
+	struct stat st;
+	int fd = open(v, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		fprintf(stderr, "sigil %s: %s %s: %s\n", cmd->name, shown, v, strerror(errno));
+		return EX_FILE;
+	}
+	int r = fstat(fd, &st);
+	close(fd);
+	if (r == 0 && S_ISDIR(st.st_mode) && !(o->dir_ok && o->kind == OPT_FILE)) {
+		fprintf(stderr, "sigil %s: %s %s: is a directory, not a file\n", cmd->name, shown, v);
+		return EX_FILE;
+	}
+	if (r == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "sigil %s: %s %s: not a regular file\n", cmd->name, shown, v);
+		return EX_FILE;
+	}
+	return OPT_GO;
+}
+
 /* The display name: "--output" or "-o" as the user typed it. */
 static int set_value(struct opt_cmd *cmd, struct opt *o, const char *shown, const char *v)
 {
@@ -152,30 +176,17 @@ static int set_value(struct opt_cmd *cmd, struct opt *o, const char *shown, cons
 	}
 	case OPT_FILE:
 	case OPT_CONFIG: {
-		/* Opened here, so that a missing or unreadable file is
-		 * reported as itself, before anything else happens; what it
-		 * must hold is checked by the command (tools/files.c). */
-		struct stat st;
-		int fd = open(v, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0) {
-			fprintf(stderr, "sigil %s: %s %s: %s\n", cmd->name, shown, v, strerror(errno));
-			return EX_FILE;
-		}
-		int r = fstat(fd, &st);
-		close(fd);
-		if (r == 0 && S_ISDIR(st.st_mode) && !(o->dir_ok && o->kind == OPT_FILE)) {
-			fprintf(stderr, "sigil %s: %s %s: is a directory, not a file\n", cmd->name, shown, v);
-			return EX_FILE;
-		}
-		if (r == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-			fprintf(stderr, "sigil %s: %s %s: not a regular file\n", cmd->name, shown, v);
-			return EX_FILE;
-		}
+		int r = check_file(cmd, o, shown, v);
+		if (r != OPT_GO)
+			return r;
 		*(const char **)o->dest = v;
 		return OPT_GO;
 	}
 	case OPT_LIST: {
 		struct opt_list *l = o->dest;
+		int r = o->files ? check_file(cmd, o, shown, v) : OPT_GO;
+		if (r != OPT_GO)
+			return r;
 		const char **nv = realloc(l->v, (l->n + 1) * sizeof *nv);
 		if (!nv) {
 			fprintf(stderr, "sigil %s: out of memory\n", cmd->name);

@@ -73,6 +73,7 @@ struct opt {
 	void *dest;
 	long min, max;          /* OPT_INT */
 	bool dir_ok;            /* OPT_FILE: a directory is fine too */
+	bool files;             /* OPT_LIST: each value is checked as OPT_FILE's */
 	bool cmdline_only;      /* refused in a --config file */
 	/* Set by the parser: how often the command line gave it, the line of
 	 * the --config file that did (0: none), and the value as given (the

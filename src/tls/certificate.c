@@ -32,31 +32,178 @@ static bool chain_fits_cas(const sg_certkey *ck, sg_rd cas)
 	return false;
 }
 
-/* 4.4.2.2: a certificate whose key can sign with a scheme the peer
- * accepts; our order of preference. */
+/* ---- which of our pairs (the rule is sigil.h's, at
+ * sigil_config_add_cert_key_pem) ---- */
+
+/* The host name the client asked for, without one trailing dot, and its
+ * length; 0 when it sent none. */
+static size_t sni_len(const sigil_conn *c)
+{
+	size_t n = strlen(c->sni);
+	return n && c->sni[n - 1] == '.' ? n - 1 : n;
+}
+
+/* Whether one of the pair's names covers the host: exact names when
+ * !wild, wildcards when wild (tail: the host from its first dot, and
+ * its hash).  Length and hash only skip names that cannot match; the
+ * match itself is host.c's (RFC 9525 6.3), the one the client's
+ * verifier applies. */
+static bool names_cover(const sg_certkey *ck, const char *host, size_t len, uint32_t hash, bool wild)
+{
+	if (wild ? ck->nwild == 0 : ck->nnames == ck->nwild)
+		return false;
+	for (size_t i = 0; i < ck->nnames; i++) {
+		const sg_certname *e = &ck->names[i];
+		if (e->wild == wild && e->hash == hash && (size_t)e->len - wild == len &&
+		    sg_x509_dns_match(e->p, e->len, host))
+			return true;
+	}
+	return false;
+}
+
+/* The place of the pair's key type in our signature_algorithms: where
+ * several pairs serve one name, the one we prefer to sign with comes
+ * first (ECDSA before RSA with the default list), whatever the order
+ * they were added in. */
+static size_t key_rank(const sigil_config *cfg, const sg_certkey *ck)
+{
+	for (size_t i = 0; i < cfg->nsigalgs; i++) {
+		const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i]);
+		if (s && s->handshake && s->key == ck->type)
+			return i;
+	}
+	return cfg->nsigalgs;
+}
+
+/* idx[from..n) in key_rank order, stable (the order added on a tie). */
+static void rank_sort(const sigil_config *cfg, uint16_t *idx, size_t from, size_t n)
+{
+	for (size_t i = from + 1; i < n; i++) {
+		uint16_t v = idx[i];
+		size_t r = key_rank(cfg, &cfg->certs[v]), j = i;
+		for (; j > from && key_rank(cfg, &cfg->certs[idx[j - 1]]) > r; j--)
+			idx[j] = idx[j - 1];
+		idx[j] = v;
+	}
+}
+
+/* Two pairs with the same names, in the same order: one site's ECDSA
+ * and RSA chains. */
+static bool same_names(const sg_certkey *a, const sg_certkey *b)
+{
+	if (a->nnames != b->nnames)
+		return false;
+	for (size_t i = 0; i < a->nnames; i++)
+		if (a->names[i].hash != b->names[i].hash || a->names[i].len != b->names[i].len ||
+		    memcmp(a->names[i].p, b->names[i].p, a->names[i].len) != 0)
+			return false;
+	return true;
+}
+
+size_t sg_cert_candidates(const sigil_conn *c, uint16_t *idx, bool *strict)
+{
+	const sigil_config *cfg = c->cfg;
+	size_t n = 0;
+	*strict = false;
+	if (c->role == SIGIL_CLIENT) {
+		for (size_t k = 0; k < cfg->ncerts; k++)
+			idx[n++] = (uint16_t)k;
+		return n;
+	}
+	/* RFC 6066 3: the server_name picks the certificate; exact names
+	 * first, then wildcards (a name the operator wrote out wins over a
+	 * pattern that also covers it). */
+	size_t hlen = sni_len(c);
+	if (hlen) {
+		const uint8_t *h = (const uint8_t *)c->sni;
+		const uint8_t *dot = memchr(h, '.', hlen);
+		size_t tail = dot ? hlen - (size_t)(dot - h) : 0;
+		uint32_t hash[2] = { sg_name_hash(h, hlen), dot ? sg_name_hash(dot, tail) : 0 };
+		for (int wild = 0; wild < 2 && n == 0; wild++)
+			for (size_t k = 0; k < cfg->ncerts; k++)
+				if ((!wild || tail) && names_cover(&cfg->certs[k], c->sni, wild ? tail : hlen,
+								   hash[wild], wild))
+					idx[n++] = (uint16_t)k;
+		if (n) {
+			*strict = true;
+			rank_sort(cfg, idx, 0, n);
+			return n;
+		}
+	}
+	/* No server_name, or one no certificate covers: the default site,
+	 * the first pair added and those with its names, then every other
+	 * pair in the order added, for a client that can verify none of
+	 * the default's. */
+	if (cfg->ncerts == 0)
+		return 0;
+	for (size_t k = 0; k < cfg->ncerts; k++)
+		if (same_names(&cfg->certs[k], &cfg->certs[0]))
+			idx[n++] = (uint16_t)k;
+	rank_sort(cfg, idx, 0, n);
+	for (size_t k = 1; k < cfg->ncerts; k++)
+		if (!same_names(&cfg->certs[k], &cfg->certs[0]))
+			idx[n++] = (uint16_t)k;
+	return n;
+}
+
+void sg_own_set(sigil_conn *c, const sg_certkey *ck, uint16_t scheme)
+{
+	c->hs->own = ck;
+	c->hs->own_scheme = scheme;
+	c->own_cert = (uint16_t)(ck - c->cfg->certs + 1);
+}
+
+int sigil_conn_cert_index(const sigil_conn *c)
+{
+	return c->own_cert ? c->own_cert - 1 : -1;
+}
+
+/* The pair lives in the config, which the connection holds a reference
+ * to until it is freed. */
+const sigil_der *sigil_conn_own_chain(const sigil_conn *c, size_t *n)
+{
+	if (!c->own_cert) {
+		*n = 0;
+		return NULL;
+	}
+	const sg_certkey *ck = &c->cfg->certs[c->own_cert - 1];
+	*n = ck->n;
+	return ck->chain;
+}
+
+/* 4.4.2.2: among the candidates, the first whose key can sign with a
+ * scheme the peer accepts, with the first such scheme of ours. */
 int sg_choose_certificate(sigil_conn *c)
 {
 	const sigil_config *cfg = c->cfg;
 	sg_hs *hs = c->hs;
-	for (size_t k = 0; k < cfg->ncerts; k++)
+	uint16_t idx[SG_MAX_CERTKEYS];
+	bool strict;
+	size_t n = sg_cert_candidates(c, idx, &strict);
+	for (size_t j = 0; j < n; j++) {
+		const sg_certkey *ck = &cfg->certs[idx[j]];
 		for (size_t i = 0; i < cfg->nsigalgs; i++) {
 			const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i]);
-			if (!scheme_fits(s, &cfg->certs[k]))
+			if (!scheme_fits(s, ck))
 				continue;
-			if (c->role == SIGIL_CLIENT && !chain_fits_cas(&cfg->certs[k], hs->ca_names))
+			if (c->role == SIGIL_CLIENT && !chain_fits_cas(ck, hs->ca_names))
 				break;
-			for (size_t j = 0; j < hs->npeer_sigalgs; j++)
-				if (hs->peer_sigalgs[j] == s->id) {
-					hs->own = &cfg->certs[k];
-					hs->own_scheme = s->id;
+			for (size_t m = 0; m < hs->npeer_sigalgs; m++)
+				if (hs->peer_sigalgs[m] == s->id) {
+					sg_own_set(c, ck, s->id);
 					return 0;
 				}
 		}
+	}
 	if (c->role == SIGIL_CLIENT)
 		return 0;       /* we answer with an empty Certificate */
 	if (cfg->ncerts == 0)
 		return sg_fail(c, SIGIL_ECLASS_USAGE, SIGIL_ALERT_INTERNAL_ERROR,
 			       "the server has no certificate configured");
+	if (strict)
+		return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
+				"none of our certificates for %s can sign with a signature algorithm the client "
+				"accepts", c->sni);
 	return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
 			"none of our certificates can sign with a signature algorithm the client accepts");
 }

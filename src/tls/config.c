@@ -66,9 +66,11 @@ void sigil_config_free(sigil_config *cfg)
 		return;
 	for (size_t i = 0; i < cfg->ncerts; i++) {
 		free(cfg->certs[i].der);
+		free(cfg->certs[i].names);
 		sg_pkey_free(cfg->certs[i].key);
 		sg_certcomp_free(&cfg->certs[i]);
 	}
+	free(cfg->certs);
 	sg_wipe(cfg->ticket_keys, sizeof cfg->ticket_keys);
 	sg_x509_store_free(cfg->trust);
 	sg_x509_crls_free(cfg->crls);
@@ -117,6 +119,66 @@ static sg_key_type key_type_of_spki(const sg_x509_cert *leaf)
 	return t;
 }
 
+uint32_t sg_name_hash(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i] >= 'A' && p[i] <= 'Z' ? (uint8_t)(p[i] + 32) : p[i];
+		h = (h ^ c) * 16777619u;
+	}
+	return h;
+}
+
+/* The leaf's dNSNames for the choice by server_name (certificate.c):
+ * gathered once here, so that a handshake reads a short array instead
+ * of parsing every certificate. */
+struct names_ctx {
+	sg_certkey *ck;
+	size_t cap;
+	bool oom;
+};
+
+static int collect_name(void *vctx, uint8_t tag, sg_rd v)
+{
+	struct names_ctx *x = vctx;
+	sg_certkey *ck = x->ck;
+	/* Over 253 bytes is no host name (RFC 1035 2.3.4): never matched. */
+	if (tag != SG_DER_CTX(2) || v.n == 0 || v.n > 253)
+		return 0;
+	if (ck->nnames == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 4;
+		sg_certname *n = realloc(ck->names, cap * sizeof *n);
+		if (!n) {
+			x->oom = true;
+			return 1;
+		}
+		ck->names = n;
+		x->cap = cap;
+	}
+	bool wild = v.n > 2 && v.p[0] == '*' && v.p[1] == '.';
+	sg_certname *e = &ck->names[ck->nnames++];
+	e->p = v.p;
+	e->len = (uint8_t)v.n;
+	e->wild = wild;
+	e->hash = wild ? sg_name_hash(v.p + 1, v.n - 1) : sg_name_hash(v.p, v.n);
+	ck->nwild += wild;
+	return 0;
+}
+
+static int leaf_names(sg_certkey *ck, const sg_x509_cert *leaf)
+{
+	struct names_ctx x = { .ck = ck };
+	ck->names = NULL;
+	ck->nnames = ck->nwild = 0;
+	if (leaf->san_present && sg_x509_general_names(leaf->san, collect_name, &x) != 0) {
+		free(ck->names);
+		ck->names = NULL;
+		ck->nnames = ck->nwild = 0;
+		return -1;
+	}
+	return 0;
+}
+
 int sigil_config_add_cert_key_pem(sigil_config *cfg, const char *chain_pem, size_t chain_len,
 				  const char *key_pem, size_t key_len)
 {
@@ -124,7 +186,18 @@ int sigil_config_add_cert_key_pem(sigil_config *cfg, const char *chain_pem, size
 		return SIGIL_ERROR;
 	if (cfg->ncerts == SG_MAX_CERTKEYS)
 		return cfg_fail(cfg, "at most %d certificate/key pairs", SG_MAX_CERTKEYS);
+	if (cfg->ncerts == cfg->certs_cap) {
+		/* No connection holds a pointer into the array yet: a frozen
+		 * config takes no more pairs (writable above). */
+		size_t cap = cfg->certs_cap ? 2 * cfg->certs_cap : 4;
+		sg_certkey *n = realloc(cfg->certs, cap * sizeof *n);
+		if (!n)
+			return cfg_fail(cfg, "out of memory");
+		cfg->certs = n;
+		cfg->certs_cap = cap;
+	}
 	sg_certkey *ck = &cfg->certs[cfg->ncerts];
+	memset(ck, 0, sizeof *ck);
 	sg_wr der;
 	sg_wr_init(&der, NULL, 0, SIGIL_MAX_HANDSHAKE_MSG);
 	size_t ends[SIGIL_MAX_CHAIN];
@@ -186,6 +259,13 @@ int sigil_config_add_cert_key_pem(sigil_config *cfg, const char *chain_pem, size
 		ck->key = NULL;
 		ck->der = NULL;
 		return cfg_fail(cfg, "the private key does not match the first certificate of the chain");
+	}
+	if (leaf_names(ck, &leaf) < 0) {
+		sg_pkey_free(ck->key);
+		free(ck->der);
+		ck->key = NULL;
+		ck->der = NULL;
+		return cfg_fail(cfg, "the subjectAltName of the first certificate cannot be read");
 	}
 	cfg->ncerts++;
 	return SIGIL_OK;

@@ -119,14 +119,31 @@ int sg_parse_name_list(const char *list, int kind, uint16_t *out, size_t cap, si
 enum { SG_LIST_SUITES, SG_LIST_GROUPS, SG_LIST_SIGALGS };
 
 /* ---- config ---- */
-#define SG_MAX_CERTKEYS 4
+#define SG_MAX_CERTKEYS SIGIL_MAX_CERT_KEYS
 #define SG_MAX_TICKET_KEYS 8
+/* One dNSName of a pair's leaf: p points into the pair's der.  hash is
+ * sg_name_hash of the name, or for a wildcard of what follows its '*'
+ * (".example.com"): a look-up compares lengths and hashes, and only a
+ * name that passes both goes to the real match (sg_x509_dns_match). */
+typedef struct sg_certname {
+	const uint8_t *p;
+	uint32_t hash;
+	uint8_t len;
+	bool wild;
+} sg_certname;
+/* FNV-1a over the bytes lower-cased (ASCII), as host names compare. */
+uint32_t sg_name_hash(const uint8_t *p, size_t n);
 typedef struct sg_certkey {
 	uint8_t *der;                   /* all certificates, concatenated */
 	sigil_der chain[SIGIL_MAX_CHAIN];
 	size_t n;
 	sg_pkey *key;
 	sg_key_type type;
+	/* The leaf's subjectAltName dNSNames, read once when the pair is
+	 * added, for the choice by server_name (certificate.c); nwild of
+	 * the nnames are wildcards ("*."); NULL when it has none. */
+	struct sg_certname *names;
+	size_t nnames, nwild;
 	/* The CompressedCertificate body (RFC 8879 4) of this chain's
 	 * Certificate message with an empty certificate_request_context,
 	 * one per algorithm (SG_CERTCOMP_*), made on first use and freed
@@ -166,8 +183,8 @@ struct sigil_config {
 	size_t nsigalgs;
 	uint8_t alpn[SIGIL_MAX_ALPN * 256];     /* wire form: u8-prefixed names */
 	size_t alpn_len;
-	sg_certkey certs[SG_MAX_CERTKEYS];
-	size_t ncerts;
+	sg_certkey *certs;              /* ncerts pairs in the order added, room for certs_cap */
+	size_t ncerts, certs_cap;
 	sigil_client_auth client_auth;
 	sigil_verify_fn verify;
 	void *verify_arg;
@@ -345,6 +362,7 @@ struct sigil_conn {
 	const sg_suite *suite;
 	uint16_t group;
 	uint16_t sigscheme;
+	uint16_t own_cert;              /* 1 + index in cfg->certs of the chain we sent; 0: none */
 	bool hrr;
 	char alpn[256];
 	char sni[256];
@@ -593,5 +611,13 @@ void sg_certcomp_free(sg_certkey *ck);
 
 /* Choose our certificate for the peer's signature_algorithms. */
 int sg_choose_certificate(sigil_conn *c);
+/* The pairs a server may send this client, best first (the rule is in
+ * sigil.h at sigil_config_add_cert_key_pem): indexes into cfg->certs,
+ * at most cfg->ncerts of them.  *strict is set when the client's
+ * server_name chose them (no other pair may stand in).  A client: every
+ * pair, in the order added. */
+size_t sg_cert_candidates(const sigil_conn *c, uint16_t *idx, bool *strict);
+/* Record ck as the chain sent with scheme (sigil_conn_cert_index). */
+void sg_own_set(sigil_conn *c, const sg_certkey *ck, uint16_t scheme);
 
 #endif

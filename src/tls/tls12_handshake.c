@@ -81,17 +81,20 @@ static bool scheme_fits12(const sg_sigscheme *s, const sg_certkey *ck)
 	return s->key == ck->type;
 }
 
-/* Our certificate, its scheme and the suite: certificates in our order,
- * each with the first of our schemes the client accepts, then the first
+/* Our certificate, its scheme and the suite: the certificates the
+ * client's server_name selects, best first (sg_cert_candidates), each
+ * with the first of our schemes the client accepts, then the first
  * of our AEADs (the TLS 1.3 suite list's order) in a suite the client
  * offers for that certificate's kind. */
 static int choose(sigil_conn *c, sg_rd suites)
 {
 	const sigil_config *cfg = c->cfg;
 	sg_hs *hs = c->hs;
-	bool any_suite = false;
-	for (size_t k = 0; k < cfg->ncerts; k++) {
-		const sg_certkey *ck = &cfg->certs[k];
+	bool any_suite = false, strict;
+	uint16_t idx[SG_MAX_CERTKEYS];
+	size_t ncand = sg_cert_candidates(c, idx, &strict);
+	for (size_t k = 0; k < ncand; k++) {
+		const sg_certkey *ck = &cfg->certs[idx[k]];
 		bool ecdsa = ck->type != SG_KEY_RSA;
 		const sg_suite *suite = NULL;
 		for (size_t i = 0; i < cfg->nsuites && !suite; i++) {
@@ -113,8 +116,7 @@ static int choose(sigil_conn *c, sg_rd suites)
 			if (!scheme_fits12(s, ck) || (i < cfg->nsigalgs && s->key != ck->type) ||
 			    !in_list(hs->peer_sigalgs, hs->npeer_sigalgs, s->id))
 				continue;
-			hs->own = ck;
-			hs->own_scheme = s->id;
+			sg_own_set(c, ck, s->id);
 			c->suite = suite;
 			return 0;
 		}
@@ -126,8 +128,8 @@ static int choose(sigil_conn *c, sg_rd suites)
 				"no cipher suite in common with the TLS 1.2 client (sigil offers only ECDHE with "
 				"AES-GCM or ChaCha20-Poly1305: no CBC, no RSA key transport)");
 	return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
-			"none of our certificates suits the TLS 1.2 client (its signature algorithms, or for "
-			"ECDSA its supported_groups)");
+			"none of our certificates%s%s suits the TLS 1.2 client (its signature algorithms, or for "
+			"ECDSA its supported_groups)", strict ? " for " : "", strict ? c->sni : "");
 }
 
 /* RFC 8422 5.1.1: the first of our groups that the client lists;

@@ -1,6 +1,7 @@
 /*
  * Files under --root: no escape from it, MIME types, Last-Modified and
- * If-Modified-Since, Range, index.html or a listing for a directory.
+ * If-Modified-Since, ETag with If-None-Match, If-Match and If-Range,
+ * Range, index.html or a listing for a directory.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -143,6 +145,156 @@ static int open_beneath(const struct server *s, const char *rel)
 	return fd >= 0 ? (int)fd : -errno;
 }
 
+/* ---- validators (RFC 9110 8.8, 13) ---- */
+
+/*
+ * A file's ETag: a strong validator (8.8.3) made of its inode, size and
+ * modification time in nanoseconds, in hex: "ino-size-mtime".  Any write
+ * that changes the size or the time changes it, and so does replacing
+ * the file (a new inode: how deployments rename a new version into
+ * place).  What it cannot see is a rewrite of the same size within one
+ * tick of the file system's clock (nanoseconds on ext4 and XFS, the
+ * kernel's clock tick in practice, a few milliseconds), the trade nginx
+ * and Apache make too; strong, so that If-Range (which needs a strong
+ * validator, 13.1.5) can resume a download.  Directory listings get
+ * none.
+ */
+static void file_etag(const struct stat *st, char *out, size_t cap)
+{
+	unsigned long long ns = (unsigned long long)st->st_mtim.tv_sec * 1000000000ull +
+				(unsigned long long)st->st_mtim.tv_nsec;
+	snprintf(out, cap, "\"%llx-%llx-%llx\"", (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
+		 ns);
+}
+
+static bool ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* etagc (8.8.3): %x21 / %x23-7E / obs-text. */
+static bool etagc(unsigned char c)
+{
+	return c == 0x21 || (c >= 0x23 && c != 0x7f);
+}
+
+/* One entity-tag at p[0..n): its opaque-tag (with the quotes) in *tag,
+ * *tlen, and whether it is weak; false when it is not one. */
+static bool parse_etag(const char *p, size_t n, const char **tag, size_t *tlen, bool *weak)
+{
+	*weak = n >= 2 && p[0] == 'W' && p[1] == '/';
+	if (*weak) {
+		p += 2;
+		n -= 2;
+	}
+	if (n < 2 || p[0] != '"' || p[n - 1] != '"')
+		return false;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (!etagc((unsigned char)p[i]))
+			return false;
+	*tag = p;
+	*tlen = n;
+	return true;
+}
+
+/*
+ * If-Match (13.1.1, strong comparison) or If-None-Match (13.1.2, weak
+ * comparison) against our ETag: "*" or a comma-separated list of
+ * entity-tags, over any number of field lines (5.3).  1 when one matches,
+ * 0 when none does, -1 when the field is absent, -2 when a line is not
+ * that syntax.  Empty list elements are allowed and ignored (5.6.1).
+ */
+enum { NO_FIELD = -1, BAD_FIELD = -2 };
+static int etag_list(const sg_http_request *req, const char *name, const char *ours, bool strong)
+{
+	int found = NO_FIELD;
+	size_t olen = strlen(ours);
+	for (uint32_t i = 0; i < req->nfields; i++) {
+		const sg_http_header *f = &req->fields[i];
+		if (f->name.n != strlen(name) || strncasecmp(f->name.p, name, f->name.n) != 0)
+			continue;
+		if (found == NO_FIELD)
+			found = 0;
+		const char *p = f->value.p, *end = p + f->value.n;
+		size_t elems = 0;
+		bool star = false;
+		while (p < end) {
+			while (p < end && (ows(*p) || *p == ','))
+				p++;
+			if (p == end)
+				break;
+			/* An element runs to the next comma outside quotes. */
+			const char *e = p;
+			bool q = false;
+			while (e < end && (q || *e != ',')) {
+				q ^= *e == '"';
+				e++;
+			}
+			const char *t = e;
+			while (t > p && ows(t[-1]))
+				t--;
+			elems++;
+			const char *tag;
+			size_t tlen;
+			bool weak;
+			if (t - p == 1 && *p == '*') {
+				star = true;
+			} else if (!parse_etag(p, (size_t)(t - p), &tag, &tlen, &weak)) {
+				return BAD_FIELD;
+			} else if (tlen == olen && memcmp(tag, ours, olen) == 0 && !(strong && weak)) {
+				found = 1;
+			}
+			p = e;
+		}
+		/* "*" stands alone (13.1.1, 13.1.2): the file exists. */
+		if (star && elems != 1)
+			return BAD_FIELD;
+		if (star)
+			found = 1;
+		if (elems == 0)
+			return BAD_FIELD;
+	}
+	return found;
+}
+
+/* The single value of a field, or NULL; *many when it came more than
+ * once. */
+static const sg_http_str *one_field(const sg_http_request *req, const char *name, bool *many)
+{
+	const sg_http_str *v = NULL;
+	*many = false;
+	for (uint32_t i = 0; i < req->nfields; i++) {
+		const sg_http_header *f = &req->fields[i];
+		if (f->name.n == strlen(name) && strncasecmp(f->name.p, name, f->name.n) == 0) {
+			*many = v != NULL;
+			v = &f->value;
+		}
+	}
+	return v;
+}
+
+/* 13.1.5: If-Range holds an entity-tag (strong comparison) or the
+ * HTTP-date of Last-Modified, exactly.  True when the Range may be
+ * served; false means the whole file, 200.  Anything unreadable, or the
+ * field twice, is no match (the whole file is always a right answer). */
+static bool if_range_holds(const sg_http_request *req, const char *etag, time_t mtime)
+{
+	bool many;
+	const sg_http_str *v = one_field(req, "if-range", &many);
+	if (!v)
+		return true;
+	if (many)
+		return false;
+	const char *tag;
+	size_t tlen;
+	bool weak;
+	if (v->n && (v->p[0] == '"' || v->p[0] == 'W'))
+		return parse_etag(v->p, v->n, &tag, &tlen, &weak) && !weak && tlen == strlen(etag) &&
+		       memcmp(tag, etag, tlen) == 0;
+	int64_t t;
+	return sg_http_date_parse(v->p, v->n, &t) && t == (int64_t)mtime;
+}
+
 void respond_file(struct server *s, hconn *c, const sg_http_request *req, int head_only)
 {
 	char rel[4096];
@@ -216,22 +368,38 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 		respond_text(c, 403, "forbidden: not a regular file\n", head_only);
 		return;
 	}
-	char lm[SG_HTTP_DATE_LEN + 1], cr[96];
+	char lm[SG_HTTP_DATE_LEN + 1], cr[96], etag[80];
 	sg_http_date_format(st.st_mtime, lm);
-	sg_http_header f[3] = { field("Last-Modified", lm), field("Accept-Ranges", "bytes") };
-	/* RFC 9110 13.1.3: If-Modified-Since, for GET and HEAD. */
-	if (req->has_ims && st.st_mtime <= req->if_modified_since) {
+	file_etag(&st, etag, sizeof etag);
+	sg_http_header f[4] = { field("Last-Modified", lm), field("ETag", etag), field("Accept-Ranges", "bytes") };
+	/* RFC 9110 13.2.2, in its order: If-Match, else If-Unmodified-Since
+	 * (412 when it fails); If-None-Match, else If-Modified-Since (304
+	 * for GET and HEAD, with the validators a 200 would carry, 15.4.5);
+	 * then If-Range for a Range. */
+	int im = etag_list(req, "if-match", etag, true);
+	bool many;
+	const sg_http_str *ius = im == NO_FIELD ? one_field(req, "if-unmodified-since", &many) : NULL;
+	int64_t t;
+	if (im == 0 || im == BAD_FIELD ||
+	    (ius && !many && sg_http_date_parse(ius->p, ius->n, &t) && st.st_mtime > t)) {
+		close(fd);
+		respond_text(c, 412, "precondition failed: the file is not the version the request names\n", head_only);
+		return;
+	}
+	/* A malformed If-None-Match is ignored (and with it, as the parser
+	 * already did, If-Modified-Since): the file is sent. */
+	int inm = etag_list(req, "if-none-match", etag, false);
+	if (inm == 1 || (inm == NO_FIELD && req->has_ims && st.st_mtime <= req->if_modified_since)) {
 		close(fd);
 		free(c->mem);
 		c->mem = NULL;
 		c->mem_len = 0;
-		set_head(c, 304, NULL, NO_LENGTH, f, 1);      /* 304 has no body (9110 15.4.5) */
+		set_head(c, 304, NULL, NO_LENGTH, f, 2);      /* 304 has no body (9110 15.4.5) */
 		return;
 	}
 	uint64_t first = 0, last = st.st_size ? (uint64_t)st.st_size - 1 : 0;
 	int status = 200;
-	/* Range is ignored with If-Range, which we do not evaluate (13.1.5). */
-	if (req->has_range && !req->has_if_range && st.st_size > 0) {
+	if (req->has_range && st.st_size > 0 && (!req->has_if_range || if_range_holds(req, etag, st.st_mtime))) {
 		int r = sg_http_parse_range(req->range.p, req->range.n, (uint64_t)st.st_size, &first, &last);
 		if (r > 0) {
 			status = 206;
@@ -247,7 +415,7 @@ void respond_file(struct server *s, hconn *c, const sg_http_request *req, int he
 		}
 	}
 	uint64_t len = st.st_size ? last - first + 1 : 0;
-	size_t nf = 2;
+	size_t nf = 3;
 	if (status == 206) {
 		snprintf(cr, sizeof cr, "bytes %llu-%llu/%lld", (unsigned long long)first, (unsigned long long)last,
 			 (long long)st.st_size);

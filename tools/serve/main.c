@@ -162,12 +162,49 @@ static const char *shown_text(const struct opt *o, const char *t)
 	return t ? t : "(not set)";
 }
 
+static void free_list(struct opt_list *l)
+{
+	free(l->v);
+}
+
+/* The list of a repeatable option of a parsed table (the command's or
+ * an opt_shadow's). */
+static struct opt_list *list_of(const struct opt_cmd *cmd, const char *name)
+{
+	for (size_t i = 0; i < cmd->nopts; i++)
+		if (strcmp(cmd->opts[i].name, name) == 0 && cmd->opts[i].kind == OPT_LIST)
+			return cmd->opts[i].dest;
+	return NULL;
+}
+
+/* --cert on the command line replaces the --config file's cert lines,
+ * all of them, and --key its key lines (as the command line wins over
+ * the file for a single-valued option): the parser gives the file's
+ * values first. */
+static void drop_file_values(const struct opt_cmd *cmd, const char *name, struct opt_list *l)
+{
+	for (size_t i = 0; i < cmd->nopts; i++) {
+		const struct opt *o = &cmd->opts[i];
+		if (strcmp(o->name, name) != 0 || !o->seen || l->n <= (size_t)o->seen)
+			continue;
+		size_t skip = l->n - (size_t)o->seen;
+		memmove(l->v, l->v + skip, (size_t)o->seen * sizeof *l->v);
+		l->n = (size_t)o->seen;
+	}
+}
+
+static void cmdline_wins(const struct opt_cmd *cmd, struct opt_list *certs, struct opt_list *keys)
+{
+	drop_file_values(cmd, "--cert", certs);
+	drop_file_values(cmd, "--key", keys);
+}
+
 /*
  * SIGHUP with --config: the file again, under the same command line (which
  * still wins).  The certificate, key, client CRL and ticket keys follow
  * the file (config_reload then loads them); any other option that changed
  * is said to take a restart and keeps its running value.  A file with an
- * error reloads nothing.  run is the start-up parse, *live the last
+ * error, or cert and key lines that do not pair up, reloads nothing.  run is the start-up parse, *live the last
  * re-read (the reloaded paths point into it) or NULL.  Whether to go on
  * with config_reload.
  */
@@ -183,11 +220,19 @@ static bool reread_config(const struct opt_cmd *run, struct opt_cmd **live, stru
 		opt_shadow_free(n);
 		return false;
 	}
-	const char *cert = opt_text(n, "--cert"), *key = opt_text(n, "--key"), *crl = opt_text(n, "--client-crl");
+	struct opt_list *certs = list_of(n, "--cert"), *keys = list_of(n, "--key");
+	const char *crl = opt_text(n, "--client-crl");
 	const char *why = NULL;
-	if (!cert != !key)
-		why = "cert and key go together";
-	else if (crl && !o->client_ca)
+	char whybuf[160];
+	cmdline_wins(n, certs, keys);
+	if (certs->n != keys->n) {
+		snprintf(whybuf, sizeof whybuf, "cert and key go together, in pairs in the same order: %zu cert and %zu key line%s",
+			 certs->n, keys->n, keys->n == 1 ? "" : "s");
+		why = whybuf;
+	} else if (certs->n > SIGIL_MAX_CERT_KEYS) {
+		snprintf(whybuf, sizeof whybuf, "at most %d cert/key pairs", SIGIL_MAX_CERT_KEYS);
+		why = whybuf;
+	} else if (crl && !o->client_ca)
 		why = "client-crl needs the client-ca the server started with (client-ca takes a restart)";
 	if (why) {
 		fprintf(stderr, "sigil serve: SIGHUP: %s: %s: nothing reloaded, the running configuration stays\n",
@@ -197,8 +242,8 @@ static bool reread_config(const struct opt_cmd *run, struct opt_cmd **live, stru
 	}
 	/* Between the development certificate and a --cert: a restart
 	 * (the development CA is set up at start-up only). */
-	bool dev = !opt_text(run, "--cert");
-	bool dev_switch = dev != !cert;
+	bool dev = list_of(run, "--cert")->n == 0;
+	bool dev_switch = dev != (certs->n == 0);
 	for (size_t i = 0; i < run->nopts; i++) {
 		const struct opt *r = &run->opts[i];
 		bool reload = is_reloadable(r->name) &&
@@ -214,8 +259,9 @@ static bool reread_config(const struct opt_cmd *run, struct opt_cmd **live, stru
 				shown_text(r, opt_text(n, r->name)));
 	}
 	if (!dev_switch && !dev) {
-		o->cert = cert;
-		o->key = key;
+		o->cert = certs->v;
+		o->key = keys->v;
+		o->ncerts = certs->n;
 	}
 	o->client_crl = crl;
 	o->ticket_keys = opt_text(n, "--ticket-keys");
@@ -232,6 +278,10 @@ int do_serve(int argc, char **argv)
 	int require = 0, request = 0, check = 0;
 	const char *config = NULL;
 	struct opt_list proxies = { 0 };
+	/* The pairs' lists are the command's (opt.h): freed on every path
+	 * do_serve returns by. */
+	struct opt_list certs __attribute__((cleanup(free_list))) = { 0 };
+	struct opt_list keys __attribute__((cleanup(free_list))) = { 0 };
 	struct opt opts[] = {
 		OPTION("--config", 0, OPT_CONFIG, "FILE", NULL,
 		  "read options from FILE, one 'name value' a line, e.g. 'listen 0.0.0.0:443' (see sigil-serve(1)); "
@@ -241,10 +291,13 @@ int do_serve(int argc, char **argv)
 		  "'FILE: ok' and exit without listening", &check, .cmdline_only = true),
 		OPTION("--listen", 0, OPT_ADDR, "HOST:PORT", "127.0.0.1:8443",
 		  "address to listen on: an IPv4 address or a host name, or [IPv6], and a port", &o->listen),
-		OPTION("--cert", 0, OPT_FILE, "CHAIN.pem", NULL,
-		  "certificate chain, leaf first (default: a certificate for localhost from the "
-		  "development CA in $SIGIL_HOME)", &o->cert),
-		OPTION("--key", 0, OPT_FILE, "KEY.pem", NULL, "the private key of --cert", &o->key),
+		OPTION("--cert", 0, OPT_LIST, "CHAIN.pem", NULL,
+		  "certificate chain, leaf first; one per site and key type, each with its --key in the same "
+		  "order, chosen by the client's SNI against the names of each, the first the default "
+		  "(default: a certificate for localhost from the development CA in $SIGIL_HOME)", &certs,
+		  .files = true),
+		OPTION("--key", 0, OPT_LIST, "KEY.pem", NULL, "the private key of the --cert in the same place",
+		  &keys, .files = true),
 		OPTION("--root", 0, OPT_STRING, "DIR", NULL,
 		  "serve the static files of DIR (default: a built-in page showing the visitor's TLS "
 		  "parameters)", &o->root),
@@ -340,8 +393,15 @@ int do_serve(int argc, char **argv)
 	s->lock_fd = -1;
 	pthread_mutex_init(&s->cfg_lock, NULL);
 	pthread_mutex_init(&s->log_lock, NULL);
-	if (!o->cert != !o->key)
-		return opt_usage_error(&cmd, "--cert and --key go together");
+	cmdline_wins(&cmd, &certs, &keys);
+	if (certs.n != keys.n)
+		return opt_usage_error(&cmd, "--cert and --key go together, in pairs in the same order: %zu --cert "
+				       "and %zu --key given", certs.n, keys.n);
+	if (certs.n > SIGIL_MAX_CERT_KEYS)
+		return opt_usage_error(&cmd, "at most %d --cert/--key pairs (%zu given)", SIGIL_MAX_CERT_KEYS, certs.n);
+	o->cert = certs.v;
+	o->key = keys.v;
+	o->ncerts = certs.n;
 	if ((o->client_crl || require) && !o->client_ca)
 		return opt_usage_error(&cmd, "%s needs --client-ca (the CA whose clients to check)",
 				       o->client_crl ? "--client-crl" : "--require-client-cert");
@@ -390,13 +450,15 @@ int do_serve(int argc, char **argv)
 	char err[1024];
 	/* The files of --cert/--key first: a bad one is reported as itself
 	 * (exit 7), before a development CA is made or anything listens. */
-	if (o->cert && check_cert_key(o->cert, o->key, err, sizeof err) != EX_OK) {
-		fprintf(stderr, "sigil serve: %s\n", err);
-		return EX_FILE;
-	}
+	for (size_t i = 0; i < o->ncerts; i++)
+		if (check_cert_key(o->cert[i], o->key[i], err, sizeof err) != EX_OK) {
+			fprintf(stderr, "sigil serve: %s\n", err);
+			return EX_FILE;
+		}
 	char dev_cert[4096], dev_key[4096];
+	const char *dev_certs[1] = { dev_cert }, *dev_keys[1] = { dev_key };
 	bool check_tls = true;
-	if (!o->cert && check) {
+	if (!o->ncerts && check) {
 		/* --check changes nothing: it uses the development certificate
 		 * if there is one, and does not make it. */
 		char path[4096];
@@ -404,14 +466,15 @@ int do_serve(int argc, char **argv)
 		snprintf(dev_cert, sizeof dev_cert, "%s/ca/localhost.crt", home);
 		snprintf(dev_key, sizeof dev_key, "%s/ca/localhost.key", home);
 		if (access(dev_cert, R_OK) == 0 && access(dev_key, R_OK) == 0) {
-			o->cert = dev_cert;
-			o->key = dev_key;
+			o->cert = dev_certs;
+			o->key = dev_keys;
+			o->ncerts = 1;
 		} else {
 			check_tls = false;
 			fprintf(stderr, "sigil serve: --check: no --cert, and no development CA in %s yet: start-up "
 				"would make it; the TLS files are not checked without a certificate\n", home);
 		}
-	} else if (!o->cert) {
+	} else if (!o->ncerts) {
 		char path[4096];
 		const char *home = sigil_home(path, sizeof path);
 		make_parents(home);
@@ -420,8 +483,9 @@ int do_serve(int argc, char **argv)
 			fprintf(stderr, "sigil serve: development CA: %s\n", err);
 			return EX_FAIL;
 		}
-		o->cert = dev_cert;
-		o->key = dev_key;
+		o->cert = dev_certs;
+		o->key = dev_keys;
+		o->ncerts = 1;
 		printf("Development CA: %s\n  trust it with: curl --cacert %s https://localhost:%s/\n", s->ca_cert_shown,
 		       s->ca_cert_shown, strrchr(o->listen, ':') ? strrchr(o->listen, ':') + 1 : "8443");
 	}

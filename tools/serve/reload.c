@@ -65,10 +65,14 @@ int config_load(const struct server *s, sigil_config **out, char *err, size_t ca
 {
 	const struct serve_opts *o = &s->o;
 	*out = NULL;
-	/* Each file first, so that a bad one is named (also on SIGHUP). */
+	/* Each file first, so that a bad one is named (also on SIGHUP):
+	 * every pair, and all of them or none (a reload that fails for one
+	 * keeps every old one). */
 	int r;
-	if ((r = check_cert_key(o->cert, o->key, err, cap)) != EX_OK ||
-	    (o->client_ca && (r = check_certs("--client-ca", o->client_ca, err, cap)) != EX_OK) ||
+	for (size_t i = 0; i < o->ncerts; i++)
+		if ((r = check_cert_key(o->cert[i], o->key[i], err, cap)) != EX_OK)
+			return r;
+	if ((o->client_ca && (r = check_certs("--client-ca", o->client_ca, err, cap)) != EX_OK) ||
 	    (o->client_crl && (r = check_crl("--client-crl", o->client_crl, err, cap)) != EX_OK))
 		return r;
 	uint8_t keys[8 * SIGIL_TICKET_KEY_LEN];
@@ -84,7 +88,9 @@ int config_load(const struct server *s, sigil_config **out, char *err, size_t ca
 	}
 	int tr = sigil_config_set_ticket_keys(cfg, keys, nkeys);
 	sg_wipe(keys, sizeof keys);
-	if (tr < 0 || sigil_config_add_cert_key_file(cfg, o->cert, o->key) < 0 ||
+	for (size_t i = 0; i < o->ncerts && tr == 0; i++)
+		tr = sigil_config_add_cert_key_file(cfg, o->cert[i], o->key[i]);
+	if (tr < 0 ||
 	    (o->alpn && sigil_config_set_alpn(cfg, o->alpn) < 0) ||
 	    (o->groups && sigil_config_set_groups(cfg, o->groups) < 0) ||
 	    sigil_config_set_versions(cfg, strcmp(o->tls_min, "1.3") == 0 ? SIGIL_TLS13 : SIGIL_TLS12, SIGIL_TLS13) < 0 ||
@@ -100,23 +106,56 @@ int config_load(const struct server *s, sigil_config **out, char *err, size_t ca
 	return EX_OK;
 }
 
-void cert_warnings(const struct server *s)
+void cert_label(const uint8_t *der, size_t len, char *out, size_t cap)
 {
-	const char *path = s->o.cert;
-	char err[256], label[64], name[512], when[64];
+	sg_x509_cert x;
+	char err[64], name[512], san[2048];
+	if (sg_x509_cert_parse(&x, der, len, err, sizeof err) < 0) {
+		snprintf(out, cap, "(unreadable: %s)", err);
+		return;
+	}
+	sg_x509_cert_label(&x, name, sizeof name);
+	if (sg_x509_san_to_string(&x, san, sizeof san) < 0)
+		snprintf(san, sizeof san, "(names too long to show)");
+	snprintf(out, cap, "%s; %s", name, san[0] ? san : "no subjectAltName: only a default");
+}
+
+/* The first certificate of a PEM file as DER into der; 0, or -1. */
+static int first_cert(const char *path, sg_wr *der)
+{
+	char err[256], label[64];
 	size_t len;
 	char *text = sg_x509_read_file(path, &len, err, sizeof err);
 	if (!text)
-		return;
+		return -1;
 	sg_rd t;
-	sg_wr der;
 	sg_rd_init(&t, (const uint8_t *)text, len);
-	sg_wr_init(&der, NULL, 0, SIGIL_MAX_HANDSHAKE_MSG);
 	int r;
-	while ((r = sg_pem_next(&t, label, sizeof label, &der, err, sizeof err)) == 1 && strcmp(label, "CERTIFICATE"))
-		sg_wr_reset(&der);
-	sg_x509_cert x;
-	if (r == 1 && sg_x509_cert_parse(&x, der.buf, der.len, err, sizeof err) == 0) {
+	while ((r = sg_pem_next(&t, label, sizeof label, der, err, sizeof err)) == 1 && strcmp(label, "CERTIFICATE"))
+		sg_wr_reset(der);
+	free(text);
+	return r == 1 ? 0 : -1;
+}
+
+/* The names each --cert serves, which one is the default (the first:
+ * clients without SNI or with a name none covers), then the warnings of
+ * each. */
+void cert_warnings(const struct server *s)
+{
+	for (size_t i = 0; i < s->o.ncerts; i++) {
+		const char *path = s->o.cert[i];
+		char err[256], name[512], when[64], shown[2600];
+		sg_wr der;
+		sg_wr_init(&der, NULL, 0, SIGIL_MAX_HANDSHAKE_MSG);
+		sg_x509_cert x;
+		if (first_cert(path, &der) < 0 || sg_x509_cert_parse(&x, der.buf, der.len, err, sizeof err) < 0) {
+			sg_wr_free(&der);
+			continue;
+		}
+		cert_label(der.buf, der.len, shown, sizeof shown);
+		if (s->o.ncerts > 1 || s->o.verbose)
+			fprintf(stderr, "sigil serve: certificate %zu of %zu%s: %s: %s\n", i + 1, s->o.ncerts,
+				i == 0 ? " (the default)" : "", path, shown);
 		int64_t now = (int64_t)time(NULL);
 		sg_x509_cert_label(&x, name, sizeof name);
 		/* RFC 5280 4.1.2.5: valid from notBefore to notAfter, both
@@ -136,9 +175,11 @@ void cert_warnings(const struct server *s)
 			fprintf(stderr, "sigil serve: warning: --cert %s (%s) expires on %s, in %lld day%s: renew it and "
 				"send SIGHUP\n", path, name, when, days, days == 1 ? "" : "s");
 		}
+		if (!x.san_present)
+			fprintf(stderr, "sigil serve: warning: --cert %s (%s) has no subjectAltName: browsers refuse it, "
+				"and it serves only as the default\n", path, name);
+		sg_wr_free(&der);
 	}
-	sg_wr_free(&der);
-	free(text);
 }
 
 /* Each worker keeps its own reference to the current config and takes
@@ -159,14 +200,16 @@ sigil_config *config_get(worker *w)
 	return w->cfg;
 }
 
-/* SIGHUP: the certificate, key, client CA, CRL and ticket keys again.
- * A failure keeps the old config and says why, in one line. */
+/* SIGHUP: the certificates, keys, client CA, CRL and ticket keys again.
+ * All of them or none: a failure keeps the whole old config and says
+ * why, in one line. */
 void config_reload(struct server *s)
 {
 	sigil_config *n;
 	char err[1024];
 	if (config_load(s, &n, err, sizeof err) != EX_OK) {
-		fprintf(stderr, "sigil serve: SIGHUP: reload failed, keeping the old certificate: %s\n", err);
+		fprintf(stderr, "sigil serve: SIGHUP: reload failed, keeping the old certificate%s: %s\n",
+			s->o.ncerts > 1 ? "s (every one of them)" : "", err);
 		return;
 	}
 	pthread_mutex_lock(&s->cfg_lock);
@@ -175,6 +218,9 @@ void config_reload(struct server *s)
 	atomic_fetch_add_explicit(&s->cfg_gen, 1, memory_order_release);
 	pthread_mutex_unlock(&s->cfg_lock);
 	sigil_config_free(old);
-	fprintf(stderr, "sigil serve: reloaded %s\n", s->o.cert);
+	fprintf(stderr, "sigil serve: reloaded");
+	for (size_t i = 0; i < s->o.ncerts; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", s->o.cert[i]);
+	fprintf(stderr, "\n");
 	cert_warnings(s);
 }

@@ -82,6 +82,19 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 	const char *alpn = sigil_conn_alpn(c->tls), *sni = sigil_conn_server_name(c->tls);
 	char esni[600], ebuf[5000], euser[1200];
 	html_escape(esni, sizeof esni, sni ? sni : "(none)");
+	/* Which of the --cert chains this visitor got (sites by SNI). */
+	char label[2600], ecert[3200];
+	size_t nchain;
+	const sigil_der *chain = sigil_conn_own_chain(c->tls, &nchain);
+	int ci = sigil_conn_cert_index(c->tls);
+	if (chain) {
+		char what[2400];
+		cert_label(chain[0].der, chain[0].len, what, sizeof what);
+		snprintf(label, sizeof label, "%s (--cert number %d%s)", what, ci + 1, ci == 0 ? ", the default" : "");
+	} else {
+		snprintf(label, sizeof label, "none sent on this connection (a resumed session)");
+	}
+	html_escape(ecert, sizeof ecert, label);
 	html_escape(euser, sizeof euser, c->user ? c->user : "(no client certificate)");
 	char *page = malloc(16384);
 	if (!page) {
@@ -101,6 +114,7 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 			 "<tr><td>Certificate compression</td><td>%s</td></tr>\n"
 			 "<tr><td>ALPN</td><td>%s</td></tr>\n"
 			 "<tr><td>Server name (SNI)</td><td>%s</td></tr>\n"
+			 "<tr><td>Certificate served</td><td>%s</td></tr>\n"
 			 "<tr><td>Your address</td><td>%s</td></tr>\n"
 			 "<tr><td>Signed in as</td><td>%s</td></tr>\n"
 			 "</table>\n<p>The certificate authority of this site: <code>%s</code></p>\n</body></html>\n",
@@ -115,7 +129,7 @@ static void respond_builtin(const struct server *s, hconn *c, int head_only)
 			 /* RFC 8879: resumed handshakes send no certificate. */
 			 sg_conn_cert_compression(c->tls) ? sg_conn_cert_compression(c->tls) :
 			 sigil_conn_resumed(c->tls) ? "(resumed: no certificate sent)" : "(none)",
-			 alpn ? alpn : "(none)", esni, c->peer, euser, ebuf);
+			 alpn ? alpn : "(none)", esni, ecert, c->peer, euser, ebuf);
 	free(c->mem);
 	c->mem = page;
 	c->mem_len = head_only ? 0 : (size_t)n;

@@ -7,7 +7,7 @@
  *   respond.c  response heads (through src/http's writer), the built-in page
  *   files.c    files and directory listings under --root
  *   authz.c    --authz rules and the client's identity
- *   reload.c   the TLS config: certificate, key, client CA, CRL, ticket keys
+ *   reload.c   the TLS config: certificates and keys, client CA, CRL, ticket keys
  *   log.c      the error log (stderr) and the access log
  *   h2.c       HTTP/2 over libnghttp2, answered by respond.c as HTTP/1.1 is
  *
@@ -68,7 +68,10 @@ struct proxy_route {
 
 struct serve_opts {
 	const char *listen;
-	const char *cert, *key;
+	/* --cert/--key pairs in the order given, ncerts of each; the first
+	 * is the default site (sigil.h, sigil_config_add_cert_key_pem). */
+	const char *const *cert, *const *key;
+	size_t ncerts;
 	const char *root;
 	const char *alpn;
 	const char *groups;             /* key-exchange groups, or NULL: the library's order */
@@ -266,9 +269,12 @@ void note_identity(worker *w, hconn *c);
 /* reload.c: the config from the files (each checked and named when bad);
  * EX_OK, or EX_FILE / EX_FAIL with a sentence in err. */
 int config_load(const struct server *s, sigil_config **out, char *err, size_t cap);
-/* A warning on stderr when --cert has expired, is not yet valid, or
- * expires within 7 days. */
+/* On stderr, each --cert with its names, which is the default, and a
+ * warning when it has expired, is not yet valid, or expires within 7
+ * days. */
 void cert_warnings(const struct server *s);
+/* "CN=a.test; DNS:a.test, DNS:www.a.test" of a DER certificate. */
+void cert_label(const uint8_t *der, size_t len, char *out, size_t cap);
 sigil_config *config_get(worker *w);
 void config_reload(struct server *s);
 
