@@ -395,6 +395,32 @@ static void test_handshakes(void)
 	}
 }
 
+/* Several pairs: each chain has its own compressed message, made only
+ * when that chain is sent. */
+static void test_two_chains(void)
+{
+	sigil_config *sc = config("ec256", NULL), *cc = config(NULL, NULL);
+	CHECK(sigil_config_add_cert_key_file(sc, "tests/data/tls/rsa.crt", "tests/data/tls/rsa.key") == 0);
+	CHECK(sigil_config_set_sigalgs(cc, "rsa_pss_rsae_sha256") == 0);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t sent = 0;
+	CHECK_MSG(pump(c, s, &sent) == 0, "%s / %s", sigil_conn_error(c), sigil_conn_error(s));
+	CHECK(sc->ncerts == 2 && atomic_load(&sc->certs[0].comp[SG_CERTCOMP_BROTLI]) == NULL &&
+	      atomic_load(&sc->certs[1].comp[SG_CERTCOMP_BROTLI]) != NULL);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	cc = config(NULL, NULL);
+	c = sigil_conn_new(cc, SIGIL_CLIENT);
+	s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK(pump(c, s, &sent) == 0 && c->cert_comp == SG_CERTCOMP_BROTLI);
+	CHECK(atomic_load(&sc->certs[0].comp[SG_CERTCOMP_BROTLI]) != NULL);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
 int main(void)
 {
 	fz_cc = fuzz_client_config(1);
@@ -404,6 +430,7 @@ int main(void)
 	test_message(FZ_S_CERT);
 	test_not_offered();
 	test_handshakes();
+	test_two_chains();
 	sigil_config_free(fz_cc);
 	sigil_config_free(fz_sc);
 	return TEST_END();
