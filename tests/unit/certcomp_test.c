@@ -421,6 +421,38 @@ static void test_two_chains(void)
 	sigil_config_free(sc);
 }
 
+/* The first connections of a config, at once on several threads: one
+ * compressed message, the same for all (ThreadSanitizer checks the
+ * lock and the atomics when this test is built with it). */
+static sigil_config *race_sc, *race_cc;
+static const void *race_seen[4];
+
+static void *race_one(void *arg)
+{
+	size_t i = (size_t)(uintptr_t)arg, sent = 0;
+	sigil_conn *c = sigil_conn_new(race_cc, SIGIL_CLIENT), *s = sigil_conn_new(race_sc, SIGIL_SERVER);
+	if (pump(c, s, &sent) == 0 && c->cert_comp == SG_CERTCOMP_BROTLI)
+		race_seen[i] = atomic_load(&race_sc->certs[0].comp[SG_CERTCOMP_BROTLI]);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	race_sc = config("rsa", NULL);
+	race_cc = config(NULL, NULL);
+	pthread_t t[4];
+	for (size_t i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL, race_one, (void *)(uintptr_t)i) == 0);
+	for (size_t i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (size_t i = 0; i < 4; i++)
+		CHECK(race_seen[i] != NULL && race_seen[i] == race_seen[0]);
+	sigil_config_free(race_cc);
+	sigil_config_free(race_sc);
+}
+
 int main(void)
 {
 	fz_cc = fuzz_client_config(1);
@@ -431,6 +463,7 @@ int main(void)
 	test_not_offered();
 	test_handshakes();
 	test_two_chains();
+	test_threads();
 	sigil_config_free(fz_cc);
 	sigil_config_free(fz_sc);
 	return TEST_END();
