@@ -52,7 +52,8 @@
  *   peer that makes us send (KeyUpdate requests) but never reads fails the
  *   connection there; sigil_conn_write_app stops taking data at 64 KiB.
  *
- *   Security defaults.  TLS 1.3 only.  Certificate verification is on; the
+ *   Security defaults.  TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites
+ *   only (sigil_config_set_versions).  Certificate verification is on; the
  *   one switch that turns it off has "insecure" in its name.  Renegotiation,
  *   compression, RSA key transport, CBC and 0-RTT early data do not exist:
  *   a server skips, unread, the early data of a client that attempts 0-RTT
@@ -63,14 +64,15 @@
  *   compresses only the Certificate message, which holds nothing secret,
  *   and is on for both sides in TLS 1.3.  A client offers brotli, zstd and
  *   zlib in its ClientHello, a server in its CertificateRequest; each
- *   sends its chain compressed with the first of brotli, zstd, zlib that
- *   the peer offered, made once per chain (on its first use, then kept in
+ *   sends its chain compressed with the first of brotli, zstd, zlib (or
+ *   of sigil_config_set_cert_compression's list) that the peer offered,
+ *   made once per chain (on its first use, then kept in
  *   the config) and never per connection.  A peer's CompressedCertificate
  *   may declare at most SIGIL_MAX_HANDSHAKE_MSG bytes uncompressed, and
  *   must decompress to exactly what it declares (else bad_certificate); an
  *   algorithm we did not offer is illegal_parameter.  It costs a chain
  *   about 10-20% of its bytes (tests/interop/certcomp.sh prints them).
- *   There is no switch to turn it off.
+ *   sigil_config_set_cert_compression(cfg, "") turns it off.
  */
 #ifndef SIGIL_H
 #define SIGIL_H
@@ -324,6 +326,15 @@ int sigil_config_set_suites(sigil_config *cfg, const char *list) SIGIL_MUST_CHEC
  * Since 0.2.0 (SIGIL_0.2). */
 int sigil_config_set_versions(sigil_config *cfg, uint16_t min, uint16_t max) SIGIL_MUST_CHECK;
 int sigil_config_set_groups(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
+/* Certificate compression (RFC 8879, TLS 1.3 only), as a colon-separated
+ * list of "brotli", "zstd", "zlib", most preferred first (the default is
+ * all three in that order).  A client offers these in its ClientHello and
+ * a server in its CertificateRequest; each side compresses its own
+ * Certificate with the first algorithm in its list that the peer offered.
+ * "" turns compression off in both directions: nothing offered, every
+ * Certificate sent plain.  Unknown or repeated names fail with a message
+ * naming them; the list is unchanged then.  Since 0.3.0 (SIGIL_0.3). */
+int sigil_config_set_cert_compression(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
 int sigil_config_set_sigalgs(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;
 
 /* ALPN (RFC 7301) protocol names, comma-separated: "h2,http/1.1".  A

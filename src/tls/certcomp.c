@@ -218,9 +218,10 @@ uint16_t sg_certcomp_choose(const sigil_conn *c)
 	 * post-handshake one (a context) go plain. */
 	if (c->version != SIGIL_TLS13 || !hs->own || hs->cr_context_len != 0)
 		return 0;
-	for (size_t i = 0; i < sizeof sg_certcomp_prefs / sizeof sg_certcomp_prefs[0]; i++)
-		if (hs->comp_peer & (1u << sg_certcomp_prefs[i]))
-			return sg_certcomp_prefs[i];
+	const sigil_config *cfg = c->cfg;
+	for (size_t i = 0; i < cfg->ncertcomp; i++)
+		if (hs->comp_peer & (1u << cfg->certcomp[i]))
+			return cfg->certcomp[i];
 	return 0;
 }
 

@@ -39,6 +39,8 @@ sigil_config *sigil_config_new(void)
 	cfg->ngroups = sizeof default_groups / sizeof default_groups[0];
 	memcpy(cfg->sigalgs, default_sigalgs, sizeof default_sigalgs);
 	cfg->nsigalgs = sizeof default_sigalgs / sizeof default_sigalgs[0];
+	memcpy(cfg->certcomp, sg_certcomp_prefs, sizeof sg_certcomp_prefs);
+	cfg->ncertcomp = sizeof sg_certcomp_prefs / sizeof sg_certcomp_prefs[0];
 	cfg->compat = true;
 	pthread_mutex_init(&cfg->lock, NULL);
 	/* One random ticket key: resumption works within this config. */
@@ -334,6 +336,11 @@ int sigil_config_set_versions(sigil_config *cfg, uint16_t min, uint16_t max)
 int sigil_config_set_groups(sigil_config *cfg, const char *list)
 {
 	return set_list(cfg, list, SG_LIST_GROUPS, cfg->groups, 4, &cfg->ngroups);
+}
+
+int sigil_config_set_cert_compression(sigil_config *cfg, const char *list)
+{
+	return set_list(cfg, list, SG_LIST_CERTCOMP, cfg->certcomp, 3, &cfg->ncertcomp);
 }
 
 int sigil_config_set_sigalgs(sigil_config *cfg, const char *list)

@@ -762,8 +762,11 @@ static int cas_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
  * compressed (tls12_handshake.c writes it). */
 static unsigned certcomp_offer(const sigil_conn *c)
 {
+	unsigned mine = 0;
+	for (size_t i = 0; i < c->cfg->ncertcomp; i++)
+		mine |= 1u << c->cfg->certcomp[i];
 	unsigned t = c->cfg->hooks ? c->cfg->hooks->certcomp : 0;
-	return t ? t & SG_CERTCOMP_ALL : SG_CERTCOMP_ALL;
+	return t ? t & mine : mine;
 }
 
 static bool certcomp_needs(const sigil_conn *c, unsigned msg)
@@ -779,10 +782,10 @@ static int certcomp_build(sigil_conn *c, unsigned msg, sg_wr *w)
 	 * can decompress, in our order of preference (certcomp.c). */
 	unsigned offer = certcomp_offer(c);
 	sg_wr_mark l = sg_wr_open(w, 1);
-	for (size_t i = 0; i < sizeof sg_certcomp_prefs / sizeof sg_certcomp_prefs[0]; i++)
-		if (offer & (1u << sg_certcomp_prefs[i])) {
-			sg_wr_u16(w, sg_certcomp_prefs[i]);
-			c->hs->comp_offered |= (uint8_t)(1u << sg_certcomp_prefs[i]);
+	for (size_t i = 0; i < c->cfg->ncertcomp; i++)
+		if (offer & (1u << c->cfg->certcomp[i])) {
+			sg_wr_u16(w, c->cfg->certcomp[i]);
+			c->hs->comp_offered |= (uint8_t)(1u << c->cfg->certcomp[i]);
 		}
 	sg_wr_close(w, l);
 	return 0;

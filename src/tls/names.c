@@ -83,6 +83,16 @@ const char *sigil_sigscheme_name(uint16_t id)
 
 static int lookup(int kind, const char *name, size_t len, uint16_t *id)
 {
+	if (kind == SG_LIST_CERTCOMP) {
+		for (uint16_t a = 1; a <= 3; a++) {
+			const char *nm = sg_certcomp_name(a);
+			if (nm && strlen(nm) == len && strncasecmp(nm, name, len) == 0) {
+				*id = a;
+				return 0;
+			}
+		}
+		return -1;
+	}
 	size_t n = kind == SG_LIST_SUITES ? COUNT(suites) : kind == SG_LIST_GROUPS ? COUNT(groups) : COUNT(schemes);
 	for (size_t i = 0; i < n; i++) {
 		const char *nm = kind == SG_LIST_SUITES ? suites[i].name :
@@ -104,7 +114,8 @@ static int lookup(int kind, const char *name, size_t len, uint16_t *id)
 int sg_parse_name_list(const char *list, int kind, uint16_t *out, size_t cap, size_t *n,
 		       char *err, size_t errlen)
 {
-	static const char *what[] = { "cipher suite", "group", "signature scheme" };
+	static const char *what[] = { "cipher suite", "group", "signature scheme",
+				      "certificate compression algorithm" };
 	size_t k = 0;
 	const char *p = list;
 	while (*p) {
@@ -131,7 +142,8 @@ next:
 		if (*p)
 			p++;
 	}
-	if (k == 0) {
+	/* Only certificate compression may be turned off with "". */
+	if (k == 0 && kind != SG_LIST_CERTCOMP) {
 		snprintf(err, errlen, "empty %s list", what[kind]);
 		return -1;
 	}

@@ -116,7 +116,7 @@ const sg_sigscheme *sg_sigscheme_find(uint16_t id);
 /* Parse a colon-separated name list into ids; -1 with the bad name in err. */
 int sg_parse_name_list(const char *list, int kind, uint16_t *out, size_t cap, size_t *n,
 		       char *err, size_t errlen);
-enum { SG_LIST_SUITES, SG_LIST_GROUPS, SG_LIST_SIGALGS };
+enum { SG_LIST_SUITES, SG_LIST_GROUPS, SG_LIST_SIGALGS, SG_LIST_CERTCOMP };
 
 /* ---- config ---- */
 #define SG_MAX_CERTKEYS SIGIL_MAX_CERT_KEYS
@@ -179,6 +179,10 @@ struct sigil_config {
 	size_t nsuites;
 	uint16_t groups[4];
 	size_t ngroups;
+	/* Certificate compression algorithms (RFC 8879), ours first: what a
+	 * client offers and a server prefers; none: never compressed. */
+	uint16_t certcomp[3];
+	size_t ncertcomp;
 	uint16_t sigalgs[SG_MAX_LIST];
 	size_t nsigalgs;
 	uint8_t alpn[SIGIL_MAX_ALPN * 256];     /* wire form: u8-prefixed names */

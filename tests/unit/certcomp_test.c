@@ -395,6 +395,47 @@ static void test_handshakes(void)
 	}
 }
 
+/* sigil_config_set_cert_compression: the server's own order decides, ""
+ * turns it off on either side, bad lists change nothing. */
+static void test_setter(void)
+{
+	static const struct { const char *server, *client; uint16_t want; } cases[] = {
+		{ "zlib:brotli", NULL, SG_CERTCOMP_ZLIB },      /* the server's order, not the client's */
+		{ "zstd", NULL, SG_CERTCOMP_ZSTD },
+		{ NULL, "zlib", SG_CERTCOMP_ZLIB },             /* what the client offers bounds it */
+		{ "brotli", "zstd:zlib", 0 },                   /* nothing in common: plain */
+		{ "", NULL, 0 },                                /* off on the server */
+		{ NULL, "", 0 },                                /* off on the client */
+		{ "ZSTD:Brotli", NULL, SG_CERTCOMP_ZSTD },      /* names without regard to case */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sigil_config *sc = config("rsa", NULL), *cc = config(NULL, NULL);
+		CHECK(!cases[i].server || sigil_config_set_cert_compression(sc, cases[i].server) == 0);
+		CHECK(!cases[i].client || sigil_config_set_cert_compression(cc, cases[i].client) == 0);
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		size_t sent = 0;
+		CHECK_MSG(pump(c, s, &sent) == 0, "case %zu: %s / %s", i, sigil_conn_error(c), sigil_conn_error(s));
+		CHECK_MSG(c->cert_comp == cases[i].want && s->cert_comp == cases[i].want, "case %zu: %u %u", i,
+			  c->cert_comp, s->cert_comp);
+		/* Off on the client: nothing offered, so nothing to decompress. */
+		CHECK(!(cases[i].client && !*cases[i].client) || c->hs == NULL || c->hs->comp_offered == 0);
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+	sigil_config *cfg = sigil_config_new();
+	static const char *bad[] = { "gzip", "brotli:brotli", "zlib:zstd:brotli:zlib", "lz4:zlib" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK_MSG(sigil_config_set_cert_compression(cfg, bad[i]) == SIGIL_ERROR, "%s", bad[i]);
+		CHECK_MSG(*sigil_config_error(cfg) != 0, "%s: no message", bad[i]);
+	}
+	CHECK(strstr(sigil_config_error(cfg), "lz4") != NULL);
+	CHECK(cfg->ncertcomp == 3 && cfg->certcomp[0] == SG_CERTCOMP_BROTLI);
+	CHECK(sigil_config_set_cert_compression(cfg, NULL) == SIGIL_ERROR);
+	sigil_config_free(cfg);
+}
+
 /* Several pairs: each chain has its own compressed message, made only
  * when that chain is sent. */
 static void test_two_chains(void)
@@ -462,6 +503,7 @@ int main(void)
 	test_message(FZ_S_CERT);
 	test_not_offered();
 	test_handshakes();
+	test_setter();
 	test_two_chains();
 	test_threads();
 	sigil_config_free(fz_cc);

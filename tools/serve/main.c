@@ -307,6 +307,9 @@ int do_serve(int argc, char **argv)
 		OPTION("--groups", 0, OPT_STRING, "LIST", NULL,
 		  "key-exchange groups, most preferred first, colon-separated (default: X25519MLKEM768:x25519:"
 		  "secp256r1:secp384r1; leave X25519MLKEM768 out to turn the post-quantum hybrid off)", &o->groups),
+		OPTION("--cert-compression", 0, OPT_STRING, "LIST", "brotli:zstd:zlib",
+		  "certificate compression (RFC 8879, TLS 1.3), most preferred first, colon-separated; "
+		  "\"\" sends every certificate plain", &o->cert_compression),
 		OPTION("--tls-min", 0, OPT_STRING, "1.2|1.3", "1.2",
 		  "the lowest protocol version served: 1.2 serves clients that have nothing newer (ECDHE with "
 		  "AES-GCM or ChaCha20-Poly1305 only), 1.3 refuses them", &o->tls_min),
@@ -438,6 +441,12 @@ int do_serve(int argc, char **argv)
 	if (probe && o->groups && sigil_config_set_groups(probe, o->groups) < 0) {
 		int r = opt_usage_error(&cmd, "--groups %s: %s (known: X25519MLKEM768, x25519, secp256r1 or P-256, "
 					"secp384r1 or P-384)", o->groups, sigil_config_error(probe));
+		sigil_config_free(probe);
+		return r;
+	}
+	if (probe && o->cert_compression && sigil_config_set_cert_compression(probe, o->cert_compression) < 0) {
+		int r = opt_usage_error(&cmd, "--cert-compression %s: %s (known: brotli, zstd, zlib; \"\" for none)",
+					o->cert_compression, sigil_config_error(probe));
 		sigil_config_free(probe);
 		return r;
 	}

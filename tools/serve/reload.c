@@ -93,6 +93,7 @@ int config_load(const struct server *s, sigil_config **out, char *err, size_t ca
 	if (tr < 0 ||
 	    (o->alpn && sigil_config_set_alpn(cfg, o->alpn) < 0) ||
 	    (o->groups && sigil_config_set_groups(cfg, o->groups) < 0) ||
+	    (o->cert_compression && sigil_config_set_cert_compression(cfg, o->cert_compression) < 0) ||
 	    sigil_config_set_versions(cfg, strcmp(o->tls_min, "1.3") == 0 ? SIGIL_TLS13 : SIGIL_TLS12, SIGIL_TLS13) < 0 ||
 	    (o->client_ca && (sigil_config_add_trust(cfg, o->client_ca) < 0 ||
 			      sigil_config_set_client_auth(cfg, o->client_auth) < 0)) ||

@@ -75,6 +75,7 @@ struct serve_opts {
 	const char *root;
 	const char *alpn;
 	const char *groups;             /* key-exchange groups, or NULL: the library's order */
+	const char *cert_compression;   /* RFC 8879 algorithms, or NULL: the library's */
 	const char *tls_min;            /* "1.2" (default) or "1.3" */
 	const char *access_log;
 	const char *client_ca;
