@@ -320,9 +320,21 @@ int sigil_config_set_suites(sigil_config *cfg, const char *list) SIGIL_MUST_CHEC
  * TLS_FALLBACK_SCSV client gets inappropriate_fallback (RFC 7507).  An
  * ECDSA certificate serves a TLS 1.2 client only if its curve is in the
  * client's supported_groups.  min SIGIL_TLS13 refuses TLS 1.2 clients
- * with protocol_version.  A client offers TLS 1.3 only, whatever min
- * is; a client config with max SIGIL_TLS12 fails its handshakes (no
- * TLS 1.2 client yet).  -1 (sigil_config_error) for other values.
+ * with protocol_version.  A client offers TLS 1.3, and TLS 1.2 too when
+ * min is SIGIL_TLS12 (supported_versions 0x0304 then 0x0303, the
+ * TLS 1.2 suites after TLS 1.3's, ec_point_formats,
+ * extended_master_secret and renegotiation_info; with min SIGIL_TLS13
+ * its ClientHello has none of them).  A TLS 1.2 server must send the
+ * extended master secret and renegotiation_info, choose a group other
+ * than X25519MLKEM768 and a signature scheme of the list; one whose
+ * ServerHello carries the downgrade sentinel is refused with
+ * illegal_parameter ("downgrade"), a HelloRequest after the handshake
+ * with a fatal handshake_failure (no renegotiation).  The server's
+ * chain is verified as for TLS 1.3; a CertificateRequest is answered
+ * with the config's certificate and a TLS 1.2 CertificateVerify.  A
+ * client config with max SIGIL_TLS12 fails its handshakes (a sigil
+ * client always offers TLS 1.3).  -1 (sigil_config_error) for other
+ * values.
  * Since 0.2.0 (SIGIL_0.2). */
 int sigil_config_set_versions(sigil_config *cfg, uint16_t min, uint16_t max) SIGIL_MUST_CHECK;
 int sigil_config_set_groups(sigil_config *cfg, const char *list) SIGIL_MUST_CHECK;

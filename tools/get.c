@@ -37,6 +37,7 @@ typedef struct get_opts {
 	const char *cert, *key;
 	const char *session;
 	const char *groups;                 /* key-exchange groups, or NULL: the library's order */
+	const char *tls_min;                /* "1.2" (default) or "1.3" */
 	struct opt_list headers, resolve, connect_to;
 	int verbose, insecure, follow;
 	int connect_timeout, max_time;      /* seconds; max_time 0: no limit */
@@ -552,6 +553,7 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 	    (o->crl && sigil_config_add_crl_file(cfg, o->crl, 1) < 0) ||
 	    (o->cert && sigil_config_add_cert_key_file(cfg, o->cert, o->key ? o->key : o->cert) < 0) ||
 	    (o->groups && sigil_config_set_groups(cfg, o->groups) < 0) ||
+	    sigil_config_set_versions(cfg, strcmp(o->tls_min, "1.3") == 0 ? SIGIL_TLS13 : SIGIL_TLS12, SIGIL_TLS13) < 0 ||
 	    sigil_config_set_alpn(cfg, "http/1.1") < 0) {
 		/* The files were checked at start-up: only a change since. */
 		fprintf(stderr, "sigil get: %s\n", sigil_config_error(cfg));
@@ -576,8 +578,8 @@ static int fetch(const get_opts *o, const url *u, FILE *out, struct clock *clk, 
 	int64_t t1 = mono_ms();
 	if (o->verbose) {
 		const char *alpn = sigil_conn_alpn(c);
-		fprintf(stderr, "* TLS 1.3, %s, group %s%s, signature %s, ALPN %s\n",
-			sigil_suite_name(sigil_conn_suite(c)), sigil_group_name(sigil_conn_group(c)),
+		fprintf(stderr, "* TLS %s, %s, group %s%s, signature %s, ALPN %s\n",
+			sigil_conn_version(c) == SIGIL_TLS12 ? "1.2" : "1.3", sigil_suite_name(sigil_conn_suite(c)), sigil_group_name(sigil_conn_group(c)),
 			sigil_conn_hrr(c) ? " (after HelloRetryRequest)" : "",
 			sigil_sigscheme_name(sigil_conn_sigscheme(c)) ? sigil_sigscheme_name(sigil_conn_sigscheme(c)) : "?",
 			alpn ? alpn : "(none)");
@@ -933,6 +935,10 @@ int do_get(int argc, char **argv)
 		       "key-exchange groups to offer, most preferred first, colon-separated (default: "
 		       "X25519MLKEM768:x25519:secp256r1:secp384r1; leave X25519MLKEM768 out to turn the "
 		       "post-quantum hybrid off)", &o.groups),
+		OPTION("--tls-min", 0, OPT_STRING, "1.2|1.3", "1.2",
+		       "the lowest protocol version offered: 1.2 also reaches servers that have nothing newer "
+		       "(ECDHE with AES-GCM or ChaCha20-Poly1305 only, extended master secret required), 1.3 "
+		       "refuses them", &o.tls_min),
 		OPTION("--output", 'o', OPT_STRING, "FILE", NULL, "write the body to FILE (default: standard output)",
 		       &o.out),
 		OPTION("--request", 'X', OPT_STRING, "METHOD", NULL, "the request method (default GET, or POST with -d)",
@@ -990,6 +996,10 @@ int do_get(int argc, char **argv)
 				       "(e.g. example.com:443:127.0.0.1:8443)", o.connect_to.v[i]);
 			goto done;
 		}
+	if (strcmp(o.tls_min, "1.2") != 0 && strcmp(o.tls_min, "1.3") != 0) {
+		opt_usage_error(&cmd, "--tls-min %s: 1.2 or 1.3", o.tls_min);
+		goto done;
+	}
 	if (o.key && !o.cert) {
 		opt_usage_error(&cmd, "--key goes with --cert");
 		goto done;

@@ -8,9 +8,13 @@
 #include "der/der.h"
 #include "x509/x509.h"
 
-static bool scheme_fits(const sg_sigscheme *s, const sg_certkey *ck)
+/* TLS 1.2 (RFC 5246 7.4.1.4.1) allows PKCS#1 v1.5, and its ECDSA
+ * schemes name only the hash, for a key on any curve. */
+static bool scheme_fits(const sigil_conn *c, const sg_sigscheme *s, const sg_certkey *ck)
 {
-	return s && s->handshake && s->key == ck->type;
+	if (s && c->version == SG_TLS12 && s->kind == SG_SIG_ECDSA)
+		return ck->type == SG_KEY_EC_P256 || ck->type == SG_KEY_EC_P384 || ck->type == SG_KEY_EC_P521;
+	return s && (s->handshake || c->version == SG_TLS12) && s->key == ck->type;
 }
 
 /* Client: does this chain lead to one of the authorities the server
@@ -184,7 +188,7 @@ int sg_choose_certificate(sigil_conn *c)
 		const sg_certkey *ck = &cfg->certs[idx[j]];
 		for (size_t i = 0; i < cfg->nsigalgs; i++) {
 			const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i]);
-			if (!scheme_fits(s, ck))
+			if (!scheme_fits(c, s, ck))
 				continue;
 			if (c->role == SIGIL_CLIENT && !chain_fits_cas(ck, hs->ca_names))
 				break;
@@ -210,6 +214,8 @@ int sg_choose_certificate(sigil_conn *c)
 
 int sg_certificate_send(sigil_conn *c, sg_wr *w)
 {
+	if (c->version == SG_TLS12)
+		return sg_tls12_certificate_send(c, w);
 	sg_hs *hs = c->hs;
 	/* certificate_request_context: empty for the server, the request's
 	 * for a client. */
@@ -288,7 +294,7 @@ int sg_certificate_recv(sigil_conn *c, sg_rd *r)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "wrong certificate_request_context");
 
 	sg_rd certs[SIGIL_MAX_CHAIN];
-	size_t n = 0, total = 0;
+	size_t n = 0;
 	while (!sg_rd_done(&list)) {
 		sg_rd der, exts;
 		if (!sg_rd_vec24(&list, &der) || sg_rd_done(&der) || !sg_rd_vec16(&list, &exts))
@@ -299,7 +305,6 @@ int sg_certificate_recv(sigil_conn *c, sg_rd *r)
 		if (sg_ext_process(c, SG_MSG_CT, exts, NULL) < 0)
 			return SIGIL_ERROR;
 		certs[n++] = der;
-		total += der.n;
 	}
 	if (n == 0) {
 		if (c->role == SIGIL_CLIENT)
@@ -311,6 +316,20 @@ int sg_certificate_recv(sigil_conn *c, sg_rd *r)
 		return 0;
 	}
 
+	if (sg_peer_chain_accept(c, certs, n) < 0)
+		return SIGIL_ERROR;
+	hs->peer_sent_cert = true;
+	if (c->role == SIGIL_SERVER)
+		hs->flags |= SG_HS_CCV;
+	return 0;
+}
+
+int sg_peer_chain_accept(sigil_conn *c, const sg_rd *certs, size_t n)
+{
+	sg_hs *hs = c->hs;
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += certs[i].n;
 	free(c->peer_der);
 	c->peer_der = malloc(total);
 	if (!c->peer_der)
@@ -332,12 +351,7 @@ int sg_certificate_recv(sigil_conn *c, sg_rd *r)
 	if (!hs->peer_key)
 		return SG_ALERT(c, SIGIL_ALERT_UNSUPPORTED_CERTIFICATE,
 				"the peer's certificate has a public key sigil cannot use");
-	if (verify_chain(c) < 0)
-		return SIGIL_ERROR;
-	hs->peer_sent_cert = true;
-	if (c->role == SIGIL_SERVER)
-		hs->flags |= SG_HS_CCV;
-	return 0;
+	return verify_chain(c);
 }
 
 int sg_certificate_request_send(sigil_conn *c, sg_wr *w)
@@ -361,6 +375,8 @@ int sg_certificate_request_extensions(sigil_conn *c, sg_rd exts)
 
 int sg_certificate_request_recv(sigil_conn *c, sg_rd *r)
 {
+	if (c->version == SG_TLS12)
+		return sg_tls12_certificate_request_recv(c, r);
 	sg_rd ctx, exts;
 	if (!sg_rd_vec8(r, &ctx) || !sg_rd_vec16(r, &exts) || !sg_rd_done(r))
 		return SG_DECODE(c, "CertificateRequest");

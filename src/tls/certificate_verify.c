@@ -21,6 +21,8 @@ static size_t signed_content(sigil_conn *c, sigil_role signer, uint8_t *out)
 
 int sg_certificate_verify_send(sigil_conn *c, sg_wr *w)
 {
+	if (c->version == SG_TLS12)
+		return sg_tls12_certificate_verify_send(c, w);
 	sg_hs *hs = c->hs;
 	const sg_sigscheme *s = sg_sigscheme_find(hs->own_scheme);
 	uint8_t content[64 + 34 + SG_MAX_HASH];

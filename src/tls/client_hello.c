@@ -122,6 +122,8 @@ int sg_client_hello_send(sigil_conn *c, sg_wr *w)
 	sg_wr_mark m = sg_wr_open(w, 2);
 	for (size_t i = 0; i < cfg->nsuites; i++)
 		sg_wr_u16(w, cfg->suites[i]);
+	if (cfg->min_version <= SG_TLS12)
+		sg_tls12_client_suites(c, w);   /* after TLS 1.3's (tls12_client.c) */
 	sg_wr_close(w, m);
 	sg_wr_u8(w, 1);                         /* legacy_compression_methods: null */
 	sg_wr_u8(w, 0);

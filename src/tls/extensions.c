@@ -511,12 +511,15 @@ static int key_share_server_process(sigil_conn *c, unsigned msg, sg_rd *d)
 
 /* ---- supported_versions, RFC 8446 4.2.1 ---- */
 
+/* TLS 1.3 first, then TLS 1.2 when the minimum allows it (4.2.1). */
 static int versions_client_build(sigil_conn *c, unsigned msg, sg_wr *w)
 {
-	(void)c;
 	(void)msg;
-	sg_wr_u8(w, 2);
+	bool v12 = c->cfg->min_version <= SG_TLS12;
+	sg_wr_u8(w, v12 ? 4 : 2);
 	sg_wr_u16(w, SIGIL_TLS13);
+	if (v12)
+		sg_wr_u16(w, SG_TLS12);
 	return 0;
 }
 
@@ -997,6 +1000,46 @@ static bool sh12_ticket_needs(const sigil_conn *c, unsigned msg)
 	return msg == SG_MSG_SH12 && c->hs->send_ticket12;
 }
 
+/* The client's side (tls12_client.c decides once the ServerHello is
+ * read): offered in a ClientHello only when the minimum version is
+ * TLS 1.2, so a TLS 1.3-only hello is what it was before TLS 1.2. */
+static bool ch12_needs(const sigil_conn *c, unsigned msg)
+{
+	return msg == SG_MSG_CH && c->cfg->min_version <= SG_TLS12;
+}
+
+/* RFC 7627 5.1: the server's answer is empty too. */
+static int ems_client_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	return ems_server_process(c, msg, d);
+}
+
+/* RFC 5746 3.4: the client "MUST check that the length of the
+ * renegotiated_connection field is zero", else handshake_failure. */
+static int reneg_client_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	sg_rd rc;
+	(void)msg;
+	if (!sg_rd_vec8(d, &rc) || !sg_rd_done(d))
+		return SG_DECODE(c, "renegotiation_info");
+	if (!sg_rd_done(&rc))
+		return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
+				"the server's renegotiation_info is not empty in an initial handshake (RFC 5746 3.4)");
+	c->hs->reneg_ok = true;
+	return 0;
+}
+
+/* RFC 8422 5.2: the server's list, which must hold uncompressed. */
+static int points_client_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	if (points_server_process(c, msg, d) < 0)
+		return SIGIL_ERROR;
+	if (!c->hs->ch_uncompressed)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the server's ec_point_formats lacks uncompressed (RFC 8422 5.2)");
+	return 0;
+}
+
 /* ---- the table ---- */
 
 #define CH SG_MSG_CH
@@ -1050,12 +1093,15 @@ static const sg_ext table[] = {
 	  .server = { certcomp_needs, certcomp_build, certcomp_process } },
 	/* TLS 1.2 only (RFC 8422, 7627, 5077, 5746). */
 	{ .type = SG_EXT_EC_POINT_FORMATS, .name = "ec_point_formats", .messages = CH | SH12,
+	  .client = { ch12_needs, points_server_build, points_client_process },
 	  .server = { sh12_points_needs, points_server_build, points_server_process } },
 	{ .type = SG_EXT_EXTENDED_MASTER_SECRET, .name = "extended_master_secret", .messages = CH | SH12,
+	  .client = { ch12_needs, build_empty, ems_client_process },
 	  .server = { sh12_ems_needs, build_empty, ems_server_process } },
 	{ .type = SG_EXT_SESSION_TICKET, .name = "session_ticket", .messages = CH | SH12,
 	  .server = { sh12_ticket_needs, build_empty, ticket12_server_process } },
 	{ .type = SG_EXT_RENEGOTIATION_INFO, .name = "renegotiation_info", .messages = CH | SH12,
+	  .client = { ch12_needs, reneg_server_build, reneg_client_process },
 	  .server = { sh12_reneg_needs, reneg_server_build, reneg_server_process } },
 	/* Never sent; a client's offer is skipped unread. */
 	{ .type = SG_EXT_STATUS_REQUEST, .name = "status_request", .messages = CH | CR | CT },

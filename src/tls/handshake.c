@@ -110,6 +110,12 @@ static const uint8_t sequences[SG_HS_FLAGS][SEQ_MAX] = {
 	 * change_cipher_spec before each Finished is not a handshake
 	 * message (tls12_handshake.c). */
 	[SG_HS_NEGOTIATED | SG_HS_TLS12] = { CH, SH12, SC12, SKE, SHD, CKE, CF12, SF12, DONE },
+	/* With a CertificateRequest (7.4.4): the client's Certificate (empty
+	 * when it has none that fits), and CertificateVerify when not empty
+	 * (7.4.8).  CR, CC and CCV hand over to tls12_client.c. */
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR] = { CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CF12, SF12, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_CCV] =
+		{ CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CCV, CF12, SF12, DONE },
 };
 
 const uint8_t *sg_hs_sequence(unsigned flags, size_t *n)
@@ -148,6 +154,8 @@ static enum sg_msg current(const sigil_conn *c)
 int sg_transcript_add(sigil_conn *c, const uint8_t *p, size_t n)
 {
 	sg_hs *hs = c->hs;
+	if (hs->keep_raw12 && !sg_wr_bytes(&hs->raw12, p, n))
+		return SG_INTERNAL(c, "transcript buffer");
 	if (hs->transcript)
 		return sg_hash_update(hs->transcript, p, n) < 0 ? SG_INTERNAL(c, "hash") : 0;
 	return sg_wr_bytes(&hs->pending, p, n) ? 0 : SG_INTERNAL(c, "transcript buffer");
@@ -348,6 +356,7 @@ void sg_hs_free(sigil_conn *c)
 		return;
 	sg_hash_free(hs->transcript);
 	sg_wr_free(&hs->pending);
+	sg_wr_free(&hs->raw12);
 	sg_shares_free(hs);
 	sg_pkey_free(hs->peer_key);
 	sg_wipe(hs, sizeof *hs);
@@ -360,6 +369,8 @@ void sg_hs_free(sigil_conn *c)
  * is optional). */
 static const struct { uint8_t want, got; unsigned flag; sigil_role receiver; } branches[] = {
 	{ SG_M_SCERT, SG_HT_CERTIFICATE_REQUEST, SG_HS_CR, SIGIL_CLIENT },
+	/* TLS 1.2: between ServerKeyExchange and ServerHelloDone (RFC 5246 7.3). */
+	{ SG_M_SHD, SG_HT_CERTIFICATE_REQUEST, SG_HS_CR, SIGIL_CLIENT },
 };
 
 /* The flags under which a message of `type` from the peer is the next

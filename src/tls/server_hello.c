@@ -108,6 +108,7 @@ int sg_server_hello_recv(sigil_conn *c, sg_rd *r)
 	uint8_t comp;
 	sg_rd sid, exts;
 
+	sg_rd whole = *r;
 	if (!sg_rd_u16(r, &legacy_version) || !sg_rd_bytes(r, &random, 32) || !sg_rd_vec8(r, &sid) ||
 	    !sg_rd_u16(r, &suite) || !sg_rd_u8(r, &comp))
 		return SG_DECODE(c, "ServerHello");
@@ -133,9 +134,12 @@ int sg_server_hello_recv(sigil_conn *c, sg_rd *r)
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 					"downgrade detected: the server answered with TLS 1.2 although it supports TLS 1.3 "
 					"(someone may be tampering with the connection)");
+		/* RFC 5246 7.4.1.3: a TLS 1.2 ServerHello (tls12_client.c). */
+		if (cfg->min_version <= SG_TLS12 && !is_hrr)
+			return sg_tls12_server_hello_recv(c, &whole);
 		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
-				"the server does not speak TLS 1.3 (it chose version 0x%04x); sigil speaks TLS 1.3 only",
-				legacy_version);
+				"the server does not speak TLS 1.3 (it chose version 0x%04x)%s", legacy_version,
+				cfg->min_version <= SG_TLS12 ? "" : "; this client's minimum version is TLS 1.3");
 	}
 	if (legacy_version != 0x0303)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "ServerHello legacy_version 0x%04x", legacy_version);

@@ -326,6 +326,11 @@ typedef struct sg_hs {
 	uint8_t master12[48];
 	/* Keys waiting for change_cipher_spec: the key block (6.3). */
 	uint8_t kb_key[2][32], kb_iv[2][SG_AEAD_NONCE];  /* [0] client write, [1] server write */
+	/* Client with a certificate: the handshake messages themselves,
+	 * which a TLS 1.2 CertificateVerify signs (RFC 5246 7.4.8); kept
+	 * from the ServerHello while keep_raw12 (tls12_client.c). */
+	sg_wr raw12;
+	bool keep_raw12;
 } sg_hs;
 
 /* ---- the connection ---- */
@@ -583,6 +588,15 @@ int sg_tls12_cke_recv(sigil_conn *c, sg_rd *r);
 int sg_tls12_after_cke(sigil_conn *c);
 int sg_tls12_finished_send(sigil_conn *c, sg_wr *w);
 int sg_tls12_finished_recv(sigil_conn *c, sg_rd *r);
+/* Client (tls12_client.c): our TLS 1.2 suites for the ClientHello,
+ * after TLS 1.3's; the CertificateRequest and CertificateVerify of
+ * TLS 1.2 (certificate.c and certificate_verify.c hand them over). */
+void sg_tls12_client_suites(sigil_conn *c, sg_wr *w);
+int sg_tls12_certificate_request_recv(sigil_conn *c, sg_rd *r);
+int sg_tls12_certificate_verify_send(sigil_conn *c, sg_wr *w);
+/* The peer's chain (DER certificates, leaf first): kept in c->peer_chain,
+ * its key in hs->peer_key, verified as the config says (certificate.c). */
+int sg_peer_chain_accept(sigil_conn *c, const sg_rd *certs, size_t n);
 /* The TLS 1.2 suite of this id (ours), or NULL. */
 const sg_suite *sg_suite12_find(uint16_t id);
 

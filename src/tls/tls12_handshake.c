@@ -2,7 +2,8 @@
  * TLS 1.2 (RFC 5246), the modern subset: the choice of suite, certificate
  * and group for a ClientHello that chose TLS 1.2, the ServerHello, the
  * Certificate, ServerHelloDone, change_cipher_spec and Finished.  The key
- * exchange messages and the key derivation are in tls12_kex.c.  Only
+ * exchange messages and the key derivation are in tls12_kex.c, what only
+ * a client reads in tls12_client.c.  Only
  * ECDHE with an AEAD (RFC 8422, 5288, 7905); no renegotiation (RFC 5746:
  * the indication is sent, every renegotiation is refused).
  */
@@ -205,12 +206,6 @@ int sg_tls12_server_hello_send(sigil_conn *c, sg_wr *w)
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ServerHello");
 }
 
-int sg_tls12_server_hello_recv(sigil_conn *c, sg_rd *r)
-{
-	(void)r;
-	return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION, "the server chose TLS 1.2, which this client does not speak");
-}
-
 /* RFC 5246 7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. */
 int sg_tls12_certificate_send(sigil_conn *c, sg_wr *w)
 {
@@ -223,12 +218,6 @@ int sg_tls12_certificate_send(sigil_conn *c, sg_wr *w)
 	if (!sg_wr_close(w, list) || !sg_wr_ok(w))
 		return SG_INTERNAL(c, "Certificate too large");
 	return 0;
-}
-
-int sg_tls12_certificate_recv(sigil_conn *c, sg_rd *r)
-{
-	(void)r;
-	return SG_INTERNAL(c, "TLS 1.2 client");
 }
 
 /* RFC 5246 7.4.5: empty. */

@@ -53,18 +53,6 @@ int sg_tls12_ske_send(sigil_conn *c, sg_wr *w)
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "ServerKeyExchange");
 }
 
-int sg_tls12_ske_recv(sigil_conn *c, sg_rd *r)
-{
-	(void)r;
-	return SG_INTERNAL(c, "TLS 1.2 client");
-}
-
-int sg_tls12_cke_send(sigil_conn *c, sg_wr *w)
-{
-	(void)w;
-	return SG_INTERNAL(c, "TLS 1.2 client");
-}
-
 /* RFC 8422 5.7: ClientECDiffieHellmanPublic, ECPoint ecdh_Yc<1..2^8-1>;
  * the point is checked (on the curve, not the identity; X25519's
  * all-zero result refused) by sg_kex_derive. */

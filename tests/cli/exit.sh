@@ -52,7 +52,7 @@ st "inspect: connection refused" 3 "$SIGIL" inspect "https://127.0.0.1:$CLOSED/"
 if have python3; then
 	start_bg "$TMP/tls12.log" 30 python3 "$HERE/peer.py" tls12 "$TMP/site.crt" "$TMP/site.key"
 	wait_for "$TMP/tls12.log" '^port ' 10
-	st "get: a TLS failure (a TLS 1.2-only server)" 4 "$SIGIL" get --cacert "$CA" \
+	st "get: a TLS failure (a TLS 1.2-only server, --tls-min 1.3)" 4 "$SIGIL" get --tls-min 1.3 --cacert "$CA" \
 		"https://127.0.0.1:$(sed -n 's/^port //p' "$TMP/tls12.log")/"
 	start_bg "$TMP/silent.log" 30 python3 "$HERE/peer.py" silent
 	wait_for "$TMP/silent.log" '^port ' 10

@@ -4,7 +4,7 @@
  *   tlspeer server PORT --cert F --key F [options]   serve one connection
  *   tlspeer client HOST PORT [options]               connect once
  *
- * Options: --suites L --groups L --sigalgs L --alpn L --sni NAME
+ * Options: --suites L --groups L --sigalgs L --alpn L --tls-min 1.2|1.3 --sni NAME
  *          --insecure (client) --client-auth request|require (server)
  *          --cert F --key F (client: a client certificate)
  *          --send TEXT      send TEXT after the handshake
@@ -86,6 +86,8 @@ static sigil_config *make_config(int argc, char **argv, int server)
 	    ((v = opt(argc, argv, "--groups")) && sigil_config_set_groups(cfg, v) < 0) ||
 	    ((v = opt(argc, argv, "--sigalgs")) && sigil_config_set_sigalgs(cfg, v) < 0) ||
 	    ((v = opt(argc, argv, "--alpn")) && sigil_config_set_alpn(cfg, v) < 0) ||
+	    ((v = opt(argc, argv, "--tls-min")) &&
+	     sigil_config_set_versions(cfg, strcmp(v, "1.3") == 0 ? SIGIL_TLS13 : SIGIL_TLS12, SIGIL_TLS13) < 0) ||
 	    (opt(argc, argv, "--cert") &&
 	     sigil_config_add_cert_key_file(cfg, opt(argc, argv, "--cert"), opt(argc, argv, "--key")) < 0) ||
 	    ((server || flag(argc, argv, "--insecure")) && sigil_config_insecure_noverify(cfg) < 0)) {

@@ -13,7 +13,8 @@
 static bool server_sends(uint8_t m)
 {
 	return m == SG_M_HRR || m == SG_M_SH || m == SG_M_EE || m == SG_M_CR || m == SG_M_SCERT ||
-	       m == SG_M_SCV || m == SG_M_SFIN;
+	       m == SG_M_SCV || m == SG_M_SFIN || m == SG_M_SH12 || m == SG_M_SCERT12 || m == SG_M_SKE ||
+	       m == SG_M_SHD || m == SG_M_SFIN12;
 }
 
 static int index_of(const uint8_t *s, size_t n, uint8_t m)
@@ -26,9 +27,11 @@ static int index_of(const uint8_t *s, size_t n, uint8_t m)
 
 static bool possible(unsigned f)
 {
-	/* TLS 1.2: one full handshake so far (no HRR, CR or resumption). */
+	/* TLS 1.2: the full handshake, with or without a CertificateRequest
+	 * (and the client's CertificateVerify); no HRR or resumption. */
 	if (f & SG_HS_TLS12)
-		return f == (SG_HS_TLS12 | SG_HS_NEGOTIATED);
+		return f == (SG_HS_TLS12 | SG_HS_NEGOTIATED) || f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_CR) ||
+		       f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_CR | SG_HS_CCV);
 	/* CertificateRequest needs a negotiated handshake, a client
 	 * CertificateVerify needs a CertificateRequest.  Before the
 	 * ServerHello (no NEGOTIATED) only the retry is known. */
@@ -297,6 +300,14 @@ int main(void)
 	static const uint8_t full12[] = { SG_M_CH, SG_M_SH12, SG_M_SCERT12, SG_M_SKE, SG_M_SHD, SG_M_CKE,
 					  SG_M_CFIN12, SG_M_SFIN12, SG_M_DONE };
 	check_exact(SG_HS_NEGOTIATED | SG_HS_TLS12, full12, sizeof full12, "RFC 5246 7.3 full handshake");
+	static const uint8_t cr12[] = { SG_M_CH, SG_M_SH12, SG_M_SCERT12, SG_M_SKE, SG_M_CR, SG_M_SHD, SG_M_CCERT,
+					SG_M_CKE, SG_M_CFIN12, SG_M_SFIN12, SG_M_DONE };
+	static const uint8_t cr12_cert[] = { SG_M_CH, SG_M_SH12, SG_M_SCERT12, SG_M_SKE, SG_M_CR, SG_M_SHD,
+					     SG_M_CCERT, SG_M_CKE, SG_M_CCV, SG_M_CFIN12, SG_M_SFIN12, SG_M_DONE };
+	check_exact(SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR, cr12, sizeof cr12,
+		    "RFC 5246 7.3 CertificateRequest, no client certificate (7.4.6)");
+	check_exact(SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_CCV, cr12_cert, sizeof cr12_cert,
+		    "RFC 5246 7.3 client certificate and CertificateVerify");
 
 	/* Names for diagnostics. */
 	for (unsigned m = 0; m < SG_M_COUNT; m++) {
@@ -307,7 +318,7 @@ int main(void)
 	}
 	CHECK(strcmp(sg_msg_name(SG_M_COUNT), "?") == 0);
 
-	CHECK(rows == 11 && impossible == SG_HS_FLAGS - 11);
+	CHECK(rows == 13 && impossible == SG_HS_FLAGS - 13);
 	printf("NOTE %u sequences, %u impossible combinations\n", rows, impossible);
 	test_extension_table();
 	test_message_limits();

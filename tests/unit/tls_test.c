@@ -983,8 +983,11 @@ static void test_bad_server(void)
 	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "did not offer"), "%d %s", a, why);
 	a = client_alert(sh_downgrade, NULL, why, sizeof why);
 	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "downgrade"), "%d %s", a, why);
+	/* Without supported_versions it is a TLS 1.2 ServerHello, which the
+	 * default minimum reads (tls12_client.c): this one echoes our
+	 * compatibility-mode session id, a resumption we never offered. */
 	a = client_alert(sh_tls12, NULL, why, sizeof why);
-	CHECK_MSG(a == SIGIL_ALERT_PROTOCOL_VERSION && strstr(why, "TLS 1.3"), "%d %s", a, why);
+	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "never offered"), "%d %s", a, why);
 	/* The last record is the encrypted flight: its tag fails. */
 	a = client_alert(flip_last, NULL, why, sizeof why);
 	CHECK_MSG(a == SIGIL_ALERT_BAD_RECORD_MAC, "%d %s", a, why);

@@ -1,0 +1,675 @@
+/*
+ * The TLS 1.2 client (src/tls/tls12_client.c): a sigil client against a
+ * sigil server in memory, for every suite, group and certificate kind;
+ * the ClientHello with and without TLS 1.2; the downgrade sentinel both
+ * ways; and every message of a TLS 1.2 server's first flight made wrong,
+ * with the alert and the sentence the client answers with.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sigil.h"
+#include "test.h"
+
+static sigil_config *config(const char *key, uint16_t min, uint16_t max)
+{
+	sigil_config *cfg = sigil_config_new();
+	char crt[128], k[128];
+	CHECK(cfg != NULL);
+	if (key) {
+		snprintf(crt, sizeof crt, "tests/data/tls/%s.crt", key);
+		snprintf(k, sizeof k, "tests/data/tls/%s.key", key);
+		CHECK_MSG(sigil_config_add_cert_key_file(cfg, crt, k) == 0, "%s", sigil_config_error(cfg));
+	}
+	CHECK(sigil_config_set_versions(cfg, min, max) == 0);
+	CHECK(sigil_config_insecure_noverify(cfg) == 0);
+	return cfg;
+}
+
+static size_t move(sigil_conn *a, sigil_conn *b)
+{
+	size_t n, moved = 0, used;
+	const uint8_t *p = sigil_conn_send_buf(a, &n);
+	while (p && n) {
+		if (sigil_conn_recv_net(b, p, n, &used) < 0) {
+			sigil_conn_send_ack(a, n);
+			return moved;
+		}
+		if (used == 0)
+			return moved;
+		sigil_conn_send_ack(a, used);
+		moved += used;
+		p = sigil_conn_send_buf(a, &n);
+	}
+	return moved;
+}
+
+static int pump(sigil_conn *c, sigil_conn *s)
+{
+	for (int i = 0; i < 20; i++) {
+		size_t m = move(c, s) + move(s, c);
+		unsigned cs = sigil_conn_state(c), ss = sigil_conn_state(s);
+		if ((cs | ss) & SIGIL_ST_FAILED)
+			return -1;
+		if ((cs & SIGIL_ST_CONNECTED) && (ss & SIGIL_ST_CONNECTED) && m == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Application data both ways. */
+static bool talk(sigil_conn *c, sigil_conn *s)
+{
+	static const uint8_t a[] = "GET / HTTP/1.1\r\n\r\n", b[] = "HTTP/1.1 200 OK\r\n\r\n";
+	uint8_t got[64];
+	size_t used, n;
+	if (sigil_conn_write_app(c, a, sizeof a, &used) < 0 || used != sizeof a)
+		return false;
+	move(c, s);
+	if (sigil_conn_read_app(s, got, sizeof got, &n) < 0 || n != sizeof a || memcmp(got, a, n) != 0)
+		return false;
+	if (sigil_conn_write_app(s, b, sizeof b, &used) < 0 || used != sizeof b)
+		return false;
+	move(s, c);
+	return sigil_conn_read_app(c, got, sizeof got, &n) == 0 && n == sizeof b && memcmp(got, b, n) == 0;
+}
+
+/* sigil client (default versions) and a sigil server speaking TLS 1.2 only. */
+static void test_pairs(void)
+{
+	static const struct { const char *key, *suite, *group; uint16_t want; } cases[] = {
+		{ "ec256", "TLS_AES_128_GCM_SHA256", "x25519", 0xc02b },
+		{ "ec256", "TLS_AES_256_GCM_SHA384", "secp256r1", 0xc02c },
+		{ "ec256", "TLS_CHACHA20_POLY1305_SHA256", "secp384r1", 0xcca9 },
+		{ "ec384", "TLS_AES_128_GCM_SHA256", "x25519:secp384r1", 0xc02b },
+		{ "rsa", "TLS_AES_128_GCM_SHA256", "secp256r1", 0xc02f },
+		{ "rsa", "TLS_AES_256_GCM_SHA384", "x25519", 0xc030 },
+		{ "rsa", "TLS_CHACHA20_POLY1305_SHA256", "secp384r1", 0xcca8 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sigil_config *sc = config(cases[i].key, SIGIL_TLS12, SIGIL_TLS12);
+		sigil_config *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
+		CHECK(sigil_config_set_suites(cc, cases[i].suite) == 0 && sigil_config_set_groups(sc, cases[i].group) == 0);
+		sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+		int r = pump(c, s);
+		CHECK_MSG(r == 0, "case %zu: %s / %s", i, sigil_conn_error(c), sigil_conn_error(s));
+		CHECK_MSG(sigil_conn_version(c) == SIGIL_TLS12 && sigil_conn_suite(c) == cases[i].want &&
+			  sigil_conn_suite(s) == cases[i].want && sigil_conn_group(c) == sigil_conn_group(s) &&
+			  sigil_conn_group(c) != SIGIL_GROUP_X25519MLKEM768,
+			  "case %zu: version %04x suite %04x/%04x group %04x", i, sigil_conn_version(c),
+			  sigil_conn_suite(c), sigil_conn_suite(s), sigil_conn_group(c));
+		CHECK_MSG(r == 0 && talk(c, s), "case %zu: application data", i);
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		sigil_config_free(cc);
+		sigil_config_free(sc);
+	}
+	/* The same pair with a server that also speaks TLS 1.3 agrees on 1.3. */
+	sigil_config *sc = config("ec256", SIGIL_TLS12, SIGIL_TLS13), *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK(pump(c, s) == 0 && sigil_conn_version(c) == SIGIL_TLS13);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+	/* A TLS 1.2-only server refuses a client whose minimum is TLS 1.3
+	 * (no suite in common); test_bad_flight shows the client refusing a
+	 * TLS 1.2 ServerHello. */
+	sc = config("ec256", SIGIL_TLS12, SIGIL_TLS12);
+	cc = config(NULL, SIGIL_TLS13, SIGIL_TLS13);
+	c = sigil_conn_new(cc, SIGIL_CLIENT);
+	s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK(pump(c, s) < 0);
+	CHECK_MSG(sigil_conn_error_alert(s) == SIGIL_ALERT_HANDSHAKE_FAILURE, "%s", sigil_conn_error(s));
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
+/* ---- the ClientHello ---- */
+
+static size_t client_hello(uint16_t min, uint8_t *out, size_t cap)
+{
+	sigil_config *cc = config(NULL, min, SIGIL_TLS13);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT);
+	size_t n = 0;
+	const uint8_t *p = sigil_conn_send_buf(c, &n);
+	if (!p || n > cap)
+		n = 0;
+	else
+		memcpy(out, p, n);
+	sigil_conn_free(c);
+	sigil_config_free(cc);
+	return n;
+}
+
+/* Offsets in a ClientHello record: header 5 + 4, version, random, sid. */
+static bool ch_find_ext(const uint8_t *ch, size_t n, unsigned type, const uint8_t **data, size_t *len)
+{
+	size_t p = 9 + 2 + 32;
+	if (p >= n)
+		return false;
+	p += 1 + ch[p];
+	if (p + 2 > n)
+		return false;
+	p += 2 + (size_t)(ch[p] << 8 | ch[p + 1]);
+	if (p + 1 > n)
+		return false;
+	p += 1 + ch[p];
+	if (p + 2 > n)
+		return false;
+	size_t end = p + 2 + (size_t)(ch[p] << 8 | ch[p + 1]);
+	for (p += 2; p + 4 <= end && end <= n; p += 4 + (size_t)(ch[p + 2] << 8 | ch[p + 3]))
+		if ((unsigned)(ch[p] << 8 | ch[p + 1]) == type) {
+			*data = ch + p + 4;
+			*len = (size_t)(ch[p + 2] << 8 | ch[p + 3]);
+			return true;
+		}
+	return false;
+}
+
+static bool ch_has_suite(const uint8_t *ch, size_t n, unsigned id)
+{
+	size_t p = 9 + 2 + 32;
+	p += 1 + ch[p];
+	size_t len = (size_t)(ch[p] << 8 | ch[p + 1]);
+	for (size_t i = p + 2; i + 1 < p + 2 + len && i + 1 < n; i += 2)
+		if ((unsigned)(ch[i] << 8 | ch[i + 1]) == id)
+			return true;
+	return false;
+}
+
+static void test_client_hello(void)
+{
+	uint8_t a[4096], b[4096];
+	size_t na = client_hello(SIGIL_TLS12, a, sizeof a), nb = client_hello(SIGIL_TLS13, b, sizeof b);
+	const uint8_t *d;
+	size_t dl;
+	CHECK(na > 0 && nb > 0);
+	/* supported_versions: 0x0304 then 0x0303; only 0x0304 with minimum 1.3. */
+	CHECK(ch_find_ext(a, na, 43, &d, &dl) && dl == 5 && d[0] == 4 && d[1] == 3 && d[2] == 4 && d[3] == 3 && d[4] == 3);
+	CHECK(ch_find_ext(b, nb, 43, &d, &dl) && dl == 3 && d[0] == 2 && d[1] == 3 && d[2] == 4);
+	/* The TLS 1.2 extensions: EMS and renegotiation_info empty,
+	 * ec_point_formats uncompressed; none of them with minimum 1.3. */
+	CHECK(ch_find_ext(a, na, 23, &d, &dl) && dl == 0);
+	CHECK(ch_find_ext(a, na, 0xff01, &d, &dl) && dl == 1 && d[0] == 0);
+	CHECK(ch_find_ext(a, na, 11, &d, &dl) && dl == 2 && d[0] == 1 && d[1] == 0);
+	CHECK(!ch_find_ext(b, nb, 23, &d, &dl) && !ch_find_ext(b, nb, 0xff01, &d, &dl) && !ch_find_ext(b, nb, 11, &d, &dl));
+	/* The suites: TLS 1.3's first, then the six ECDHE AEAD ones. */
+	static const unsigned s12[] = { 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8 };
+	for (size_t i = 0; i < 6; i++)
+		CHECK_MSG(ch_has_suite(a, na, s12[i]) && !ch_has_suite(b, nb, s12[i]), "suite %04x", s12[i]);
+	CHECK(ch_has_suite(a, na, 0x1301) && a[9 + 2 + 32 + 1 + a[9 + 2 + 32] + 2] == 0x13);
+	/* rsa_pkcs1_sha256 and ecdsa_secp256r1_sha256 for old servers. */
+	CHECK(ch_find_ext(a, na, 13, &d, &dl));
+	bool pkcs1 = false, ecdsa = false;
+	for (size_t i = 2; i + 1 < dl; i += 2) {
+		pkcs1 |= d[i] == 4 && d[i + 1] == 1;
+		ecdsa |= d[i] == 4 && d[i + 1] == 3;
+	}
+	CHECK(pkcs1 && ecdsa);
+}
+
+/* ---- a server's first flight, made wrong ---- */
+
+#define MAXMSG 8
+typedef struct flight {
+	struct { uint8_t type; uint8_t body[4096]; size_t n; } m[MAXMSG];
+	size_t n;
+} flight;
+
+/* Split plaintext handshake records into messages. */
+static bool flight_parse(const uint8_t *p, size_t n, flight *f)
+{
+	static uint8_t hs[8 * 4096];
+	size_t hn = 0;
+	f->n = 0;
+	for (size_t i = 0; i + 5 <= n;) {
+		size_t len = (size_t)(p[i + 3] << 8 | p[i + 4]);
+		if (p[i] != 22 || i + 5 + len > n || hn + len > sizeof hs)
+			return false;
+		memcpy(hs + hn, p + i + 5, len);
+		hn += len;
+		i += 5 + len;
+	}
+	for (size_t i = 0; i + 4 <= hn && f->n < MAXMSG;) {
+		size_t len = (size_t)hs[i + 1] << 16 | (size_t)hs[i + 2] << 8 | hs[i + 3];
+		if (i + 4 + len > hn || len > sizeof f->m[0].body)
+			return false;
+		f->m[f->n].type = hs[i];
+		memcpy(f->m[f->n].body, hs + i + 4, len);
+		f->m[f->n++].n = len;
+		i += 4 + len;
+	}
+	return true;
+}
+
+/* One record per message. */
+static size_t flight_write(const flight *f, uint8_t *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		size_t len = f->m[i].n;
+		if (o + 9 + len > cap)
+			return 0;
+		uint8_t h[9] = { 22, 3, 3, (uint8_t)((len + 4) >> 8), (uint8_t)(len + 4), f->m[i].type,
+				 (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
+		memcpy(out + o, h, 9);
+		memcpy(out + o + 9, f->m[i].body, len);
+		o += 9 + len;
+	}
+	return o;
+}
+
+static int find(const flight *f, uint8_t type)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->m[i].type == type)
+			return (int)i;
+	return -1;
+}
+
+/* The ServerHello's extension block: offset of its u16 length. */
+static size_t sh_exts(const flight *f)
+{
+	const uint8_t *b = f->m[0].body;
+	return 2 + 32 + 1 + b[34] + 2 + 1;
+}
+
+static void put16(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Remove extension `type` from the ServerHello. */
+static void sh_drop(flight *f, unsigned type)
+{
+	uint8_t *b = f->m[0].body;
+	size_t e = sh_exts(f), end = e + 2 + (size_t)(b[e] << 8 | b[e + 1]);
+	for (size_t p = e + 2; p + 4 <= end;) {
+		size_t len = 4 + (size_t)(b[p + 2] << 8 | b[p + 3]);
+		if ((unsigned)(b[p] << 8 | b[p + 1]) == type) {
+			memmove(b + p, b + p + len, f->m[0].n - p - len);
+			f->m[0].n -= len;
+			put16(b + e, (size_t)(b[e] << 8 | b[e + 1]) - len);
+			return;
+		}
+		p += len;
+	}
+}
+
+/* Add an extension to the end of the ServerHello. */
+static void sh_add(flight *f, unsigned type, const uint8_t *data, size_t n)
+{
+	uint8_t *b = f->m[0].body;
+	size_t e = sh_exts(f), at = f->m[0].n;
+	b[at] = (uint8_t)(type >> 8);
+	b[at + 1] = (uint8_t)type;
+	put16(b + at + 2, n);
+	memcpy(b + at + 4, data, n);
+	f->m[0].n += 4 + n;
+	put16(b + e, (size_t)(b[e] << 8 | b[e + 1]) + 4 + n);
+}
+
+static void insert(flight *f, size_t at, uint8_t type, const uint8_t *body, size_t n)
+{
+	memmove(&f->m[at + 1], &f->m[at], (f->n - at) * sizeof f->m[0]);
+	f->m[at].type = type;
+	memcpy(f->m[at].body, body, n);
+	f->m[at].n = n;
+	f->n++;
+}
+
+static void sentinel(flight *f) { memcpy(f->m[0].body + 2 + 24, "DOWNGRD\x01", 8); }
+static void sentinel11(flight *f) { memcpy(f->m[0].body + 2 + 24, "DOWNGRD\x00", 8); }
+static void sh_version(flight *f) { f->m[0].body[1] = 2; }
+static void sh_suite_cbc(flight *f) { put16(f->m[0].body + 35 + f->m[0].body[34], 0xc013); }
+static void sh_suite_13(flight *f) { put16(f->m[0].body + 35 + f->m[0].body[34], 0x1301); }
+static void sh_suite_rsa(flight *f) { put16(f->m[0].body + 35 + f->m[0].body[34], 0xc02f); }
+static void sh_comp(flight *f) { f->m[0].body[37 + f->m[0].body[34]] = 1; }
+static void sh_no_ems(flight *f) { sh_drop(f, 23); }
+static void sh_no_reneg(flight *f) { sh_drop(f, 0xff01); }
+static void sh_reneg_full(flight *f)
+{
+	static const uint8_t d[] = { 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	sh_no_reneg(f);
+	sh_add(f, 0xff01, d, sizeof d);
+}
+static void sh_points_compressed(flight *f)
+{
+	static const uint8_t d[] = { 1, 1 };
+	sh_drop(f, 11);
+	sh_add(f, 11, d, sizeof d);
+}
+static void sh_key_share(flight *f)
+{
+	static const uint8_t d[] = { 0, 29, 0, 1, 9 };
+	sh_add(f, 51, d, sizeof d);
+}
+static void sh_unasked(flight *f) { sh_add(f, 35, NULL, 0); }  /* session_ticket: never offered yet */
+static void sh_truncated(flight *f) { f->m[0].n = 36; }
+static void sh_trailing(flight *f) { f->m[0].body[f->m[0].n++] = 0; }
+static void sh_echo_sid(flight *f)
+{
+	/* Our compatibility-mode session id, echoed: a resumption we never offered. */
+	(void)f;
+}
+static void cert_empty(flight *f)
+{
+	int i = find(f, 11);
+	memset(f->m[i].body, 0, 3);
+	f->m[i].n = 3;
+}
+static void cert_garbage(flight *f)
+{
+	static const uint8_t b[] = { 0, 0, 7, 0, 0, 4, 0x30, 0x02, 0x05, 0x00 };
+	int i = find(f, 11);
+	memcpy(f->m[i].body, b, sizeof b);
+	f->m[i].n = sizeof b;
+}
+static void cert_bad_length(flight *f) { f->m[find(f, 11)].body[2] ^= 1; }
+static void ske_curve_type(flight *f) { f->m[find(f, 12)].body[0] = 1; }
+static void ske_hybrid(flight *f) { put16(f->m[find(f, 12)].body + 1, SIGIL_GROUP_X25519MLKEM768); }
+static void ske_unknown_group(flight *f) { put16(f->m[find(f, 12)].body + 1, 0x0019); }
+static void ske_other_group(flight *f) { put16(f->m[find(f, 12)].body + 1, SIGIL_GROUP_SECP256R1); }
+static size_t ske_sig_at(const flight *f)
+{
+	const uint8_t *b = f->m[find(f, 12)].body;
+	return 4 + b[3];
+}
+static void ske_scheme_sha1(flight *f) { put16(f->m[find(f, 12)].body + ske_sig_at(f), 0x0203); }
+static void ske_scheme_rsa(flight *f) { put16(f->m[find(f, 12)].body + ske_sig_at(f), 0x0401); }
+static void ske_sig_flip(flight *f)
+{
+	int i = find(f, 12);
+	f->m[i].body[f->m[i].n - 5] ^= 0x40;
+}
+static void ske_point_flip(flight *f) { f->m[find(f, 12)].body[5] ^= 1; }
+static void ske_truncated(flight *f) { f->m[find(f, 12)].n = 3; }
+static void ske_trailing(flight *f)
+{
+	int i = find(f, 12);
+	f->m[i].body[f->m[i].n++] = 0;
+}
+static void shd_body(flight *f)
+{
+	int i = find(f, 14);
+	f->m[i].body[0] = 0;
+	f->m[i].n = 1;
+}
+static void no_ske(flight *f)
+{
+	int i = find(f, 12);
+	memmove(&f->m[i], &f->m[i + 1], (f->n - (size_t)i - 1) * sizeof f->m[0]);
+	f->n--;
+}
+static void hello_request(flight *f) { insert(f, 1, 0, NULL, 0); }
+static void finished_early(flight *f)
+{
+	static const uint8_t vd[12] = { 0 };
+	insert(f, (size_t)find(f, 14), 20, vd, sizeof vd);
+}
+static void cr_empty_types(flight *f)
+{
+	static const uint8_t b[] = { 0, 0, 2, 4, 3, 0, 0 };
+	insert(f, (size_t)find(f, 14), 13, b, sizeof b);
+}
+static void cr_odd_algs(flight *f)
+{
+	static const uint8_t b[] = { 1, 64, 0, 3, 4, 3, 1, 0, 0 };
+	insert(f, (size_t)find(f, 14), 13, b, sizeof b);
+}
+static void cr_bad_cas(flight *f)
+{
+	static const uint8_t b[] = { 1, 64, 0, 2, 4, 3, 0, 3, 0, 5, 1 };
+	insert(f, (size_t)find(f, 14), 13, b, sizeof b);
+}
+static void cr_after_shd(flight *f)
+{
+	static const uint8_t b[] = { 1, 64, 0, 2, 4, 3, 0, 0 };
+	insert(f, f->n, 13, b, sizeof b);
+}
+
+static bool client_min13;
+
+/* Run a TLS 1.2-only sigil server's first flight through `tamper` into a
+ * client: the alert the client failed with (-1: none), its sentence in
+ * why; with out, what the client sent back. */
+static int client_run(const char *key, void (*tamper)(flight *f), const char *ccert, char *why, size_t cap,
+		      uint8_t *out, size_t *outn)
+{
+	sigil_config *sc = config(key, SIGIL_TLS12, SIGIL_TLS12), *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
+	if (ccert) {
+		char crt[128], k[128];
+		snprintf(crt, sizeof crt, "tests/data/tls/%s.crt", ccert);
+		snprintf(k, sizeof k, "tests/data/tls/%s.key", ccert);
+		CHECK(sigil_config_add_cert_key_file(cc, crt, k) == 0);
+	}
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t n, used;
+	const uint8_t *p = sigil_conn_send_buf(c, &n);
+	uint8_t ch[4096];
+	memcpy(ch, p, n < sizeof ch ? n : sizeof ch);
+	size_t chn = n;
+	move(c, s);
+	p = sigil_conn_send_buf(s, &n);
+	static flight f;
+	static uint8_t rec[sizeof f.m];
+	CHECK(flight_parse(p, n, &f) && f.n == 4);
+	sigil_conn_send_ack(s, n);
+	if (tamper == sh_echo_sid) {
+		/* The hello's session id is at 5 + 4 + 2 + 32. */
+		uint8_t *b = f.m[0].body;
+		size_t old = b[34];
+		CHECK(ch[43] == 32);
+		memmove(b + 35 + 32, b + 35 + old, f.m[0].n - 35 - old);
+		memcpy(b + 35, ch + 44, 32);
+		b[34] = 32;
+		f.m[0].n += 32 - old;
+	} else if (tamper) {
+		tamper(&f);
+	}
+	(void)chn;
+	size_t rn = flight_write(&f, rec, sizeof rec);
+	if (client_min13) {
+		/* The same flight to a client whose minimum is TLS 1.3. */
+		sigil_conn_free(c);
+		sigil_config_free(cc);
+		cc = config(NULL, SIGIL_TLS13, SIGIL_TLS13);
+		c = sigil_conn_new(cc, SIGIL_CLIENT);
+		p = sigil_conn_send_buf(c, &n);
+		sigil_conn_send_ack(c, n);
+	}
+	if (sigil_conn_recv_net(c, rec, rn, &used) < 0) { /* checked below */ }
+	int alert = (sigil_conn_state(c) & SIGIL_ST_FAILED) ? sigil_conn_error_alert(c) : -1;
+	snprintf(why, cap, "%s", sigil_conn_error(c));
+	if (out) {
+		p = sigil_conn_send_buf(c, &n);
+		*outn = n < 8192 ? n : 0;
+		if (*outn)
+			memcpy(out, p, n);
+	}
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+	return alert;
+}
+
+static void test_bad_flight(void)
+{
+	static const struct {
+		const char *name, *key;
+		void (*tamper)(flight *f);
+		int alert;
+		const char *words;
+	} cases[] = {
+		{ "good", "ec256", NULL, -1, "" },
+		{ "good rsa", "rsa", NULL, -1, "" },
+		/* RFC 8446 4.1.3: the sentinels, in a TLS 1.2 ServerHello to a
+		 * client that offered TLS 1.3. */
+		{ "sentinel 1.2", "ec256", sentinel, SIGIL_ALERT_ILLEGAL_PARAMETER, "downgrade" },
+		{ "sentinel 1.1", "ec256", sentinel11, SIGIL_ALERT_ILLEGAL_PARAMETER, "downgrade" },
+		/* ServerHello (RFC 5246 7.4.1.3). */
+		{ "TLS 1.1", "ec256", sh_version, SIGIL_ALERT_PROTOCOL_VERSION, "0x0302" },
+		{ "CBC suite", "ec256", sh_suite_cbc, SIGIL_ALERT_ILLEGAL_PARAMETER, "did not offer" },
+		{ "TLS 1.3 suite", "ec256", sh_suite_13, SIGIL_ALERT_ILLEGAL_PARAMETER, "did not offer" },
+		{ "compression", "ec256", sh_comp, SIGIL_ALERT_ILLEGAL_PARAMETER, "compression" },
+		{ "no EMS", "ec256", sh_no_ems, SIGIL_ALERT_HANDSHAKE_FAILURE, "extended_master_secret (RFC 7627)" },
+		{ "no renegotiation_info", "ec256", sh_no_reneg, SIGIL_ALERT_HANDSHAKE_FAILURE, "renegotiation_info" },
+		{ "renegotiation_info not empty", "ec256", sh_reneg_full, SIGIL_ALERT_HANDSHAKE_FAILURE, "RFC 5746 3.4" },
+		{ "compressed points only", "ec256", sh_points_compressed, SIGIL_ALERT_ILLEGAL_PARAMETER, "uncompressed" },
+		{ "key_share in a TLS 1.2 hello", "ec256", sh_key_share, SIGIL_ALERT_ILLEGAL_PARAMETER, "not allowed" },
+		{ "unasked extension", "ec256", sh_unasked, SIGIL_ALERT_UNSUPPORTED_EXTENSION, "never offered" },
+		{ "truncated", "ec256", sh_truncated, SIGIL_ALERT_DECODE_ERROR, "ServerHello" },
+		{ "trailing byte", "ec256", sh_trailing, SIGIL_ALERT_DECODE_ERROR, "ServerHello" },
+		{ "our session id echoed", "ec256", sh_echo_sid, SIGIL_ALERT_ILLEGAL_PARAMETER, "never offered" },
+		/* Certificate (7.4.2). */
+		{ "empty chain", "ec256", cert_empty, SIGIL_ALERT_DECODE_ERROR, "empty certificate chain" },
+		{ "not a certificate", "ec256", cert_garbage, SIGIL_ALERT_BAD_CERTIFICATE, "cannot be parsed" },
+		{ "bad length", "ec256", cert_bad_length, SIGIL_ALERT_DECODE_ERROR, "Certificate" },
+		{ "ECDSA key for ECDHE_RSA", "ec256", sh_suite_rsa, SIGIL_ALERT_UNSUPPORTED_CERTIFICATE, "needs an RSA" },
+		/* ServerKeyExchange (RFC 8422 5.4). */
+		{ "explicit curve", "ec256", ske_curve_type, SIGIL_ALERT_ILLEGAL_PARAMETER, "named_curve" },
+		{ "hybrid group in TLS 1.2", "ec256", ske_hybrid, SIGIL_ALERT_ILLEGAL_PARAMETER, "did not offer for TLS 1.2" },
+		{ "unknown group", "ec256", ske_unknown_group, SIGIL_ALERT_ILLEGAL_PARAMETER, "0x0019" },
+		{ "group changed (signed)", "ec256", ske_other_group, SIGIL_ALERT_DECRYPT_ERROR, "signature" },
+		{ "SHA-1 scheme", "ec256", ske_scheme_sha1, SIGIL_ALERT_ILLEGAL_PARAMETER, "0x0203" },
+		{ "RSA scheme, ECDSA key", "ec256", ske_scheme_rsa, SIGIL_ALERT_ILLEGAL_PARAMETER, "0x0401" },
+		{ "signature flipped", "ec256", ske_sig_flip, SIGIL_ALERT_DECRYPT_ERROR, "ServerKeyExchange signature" },
+		{ "signature flipped (RSA)", "rsa", ske_sig_flip, SIGIL_ALERT_DECRYPT_ERROR, "ServerKeyExchange signature" },
+		{ "point changed", "ec256", ske_point_flip, SIGIL_ALERT_DECRYPT_ERROR, "signature" },
+		{ "truncated", "ec256", ske_truncated, SIGIL_ALERT_DECODE_ERROR, "ServerKeyExchange" },
+		{ "trailing byte", "ec256", ske_trailing, SIGIL_ALERT_DECODE_ERROR, "ServerKeyExchange" },
+		{ "no ServerKeyExchange", "ec256", no_ske, SIGIL_ALERT_UNEXPECTED_MESSAGE, "ServerKeyExchange" },
+		/* ServerHelloDone (7.4.5), and messages out of place. */
+		{ "ServerHelloDone with a body", "ec256", shd_body, SIGIL_ALERT_DECODE_ERROR, "ServerHelloDone" },
+		{ "HelloRequest in the handshake", "ec256", hello_request, SIGIL_ALERT_UNEXPECTED_MESSAGE, "type 0" },
+		{ "Finished before ServerHelloDone", "ec256", finished_early, SIGIL_ALERT_UNEXPECTED_MESSAGE, "type 20" },
+		/* CertificateRequest (7.4.4). */
+		{ "CR without types", "ec256", cr_empty_types, SIGIL_ALERT_DECODE_ERROR, "CertificateRequest" },
+		{ "CR odd algorithms", "ec256", cr_odd_algs, SIGIL_ALERT_DECODE_ERROR, "CertificateRequest" },
+		{ "CR bad authorities", "ec256", cr_bad_cas, SIGIL_ALERT_DECODE_ERROR, "certificate_authorities" },
+		{ "CR after ServerHelloDone", "ec256", cr_after_shd, SIGIL_ALERT_UNEXPECTED_MESSAGE, "type 13" },
+	};
+	char why[800];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int a = client_run(cases[i].key, cases[i].tamper, NULL, why, sizeof why, NULL, NULL);
+		CHECK_MSG(a == cases[i].alert, "%s: alert %d, want %d (%s)", cases[i].name, a, cases[i].alert, why);
+		CHECK_MSG(strstr(why, cases[i].words) != NULL, "%s: \"%s\" lacks \"%s\"", cases[i].name, why,
+			  cases[i].words);
+	}
+	/* With minimum TLS 1.3, a TLS 1.2 ServerHello is protocol_version;
+	 * with the sentinel, still the downgrade. */
+	client_min13 = true;
+	int a = client_run("ec256", NULL, NULL, why, sizeof why, NULL, NULL);
+	CHECK_MSG(a == SIGIL_ALERT_PROTOCOL_VERSION && strstr(why, "minimum version is TLS 1.3"), "%d %s", a, why);
+	a = client_run("ec256", sentinel, NULL, why, sizeof why, NULL, NULL);
+	CHECK_MSG(a == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(why, "downgrade"), "%d %s", a, why);
+	client_min13 = false;
+}
+
+/* A good CertificateRequest: the client answers with its chain and a
+ * CertificateVerify (or an empty Certificate without one that fits). */
+static void cr_good(flight *f)
+{
+	static const uint8_t b[] = { 2, 1, 64, 0, 4, 4, 3, 4, 1, 0, 0 };
+	insert(f, (size_t)find(f, 14), 13, b, sizeof b);
+}
+static void cr_rsa_only(flight *f)
+{
+	static const uint8_t b[] = { 1, 1, 0, 2, 4, 1, 0, 0 };
+	insert(f, (size_t)find(f, 14), 13, b, sizeof b);
+}
+
+/* The client's handshake records (plaintext up to its CCS): types in order. */
+static size_t types_sent(const uint8_t *p, size_t n, uint8_t *types, size_t cap, size_t *cert_len)
+{
+	size_t k = 0;
+	for (size_t i = 0; i + 5 <= n && k < cap;) {
+		size_t len = (size_t)(p[i + 3] << 8 | p[i + 4]);
+		if (p[i] != 22)
+			break;
+		for (size_t j = i + 5; j + 4 <= i + 5 + len && k < cap;) {
+			size_t ml = (size_t)p[j + 1] << 16 | (size_t)p[j + 2] << 8 | p[j + 3];
+			if (p[j] == 11)
+				*cert_len = ml;
+			types[k++] = p[j];
+			j += 4 + ml;
+		}
+		i += 5 + len;
+	}
+	return k;
+}
+
+static void test_client_auth(void)
+{
+	static uint8_t out[8192];
+	uint8_t types[8];
+	size_t n = 0, cl = 99, k;
+	char why[800];
+	int a = client_run("ec256", cr_good, "ec256", why, sizeof why, out, &n);
+	CHECK_MSG(a == -1, "%s", why);
+	k = types_sent(out, n, types, sizeof types, &cl);
+	CHECK_MSG(k == 3 && types[0] == 11 && types[1] == 16 && types[2] == 15 && cl > 3,
+		  "sent %zu messages, certificate %zu bytes", k, cl);
+	/* RSA client key, PKCS#1 (only TLS 1.2 allows it in CertificateVerify). */
+	a = client_run("ec256", cr_rsa_only, "rsa", why, sizeof why, out, &n);
+	CHECK_MSG(a == -1, "%s", why);
+	k = types_sent(out, n, types, sizeof types, &cl);
+	CHECK_MSG(k == 3 && types[0] == 11 && types[2] == 15, "rsa: sent %zu messages", k);
+	/* No certificate that fits (ECDSA key, the server asks for RSA): an
+	 * empty Certificate and no CertificateVerify (7.4.6). */
+	a = client_run("ec256", cr_rsa_only, "ec256", why, sizeof why, out, &n);
+	CHECK_MSG(a == -1, "%s", why);
+	cl = 99;
+	k = types_sent(out, n, types, sizeof types, &cl);
+	CHECK_MSG(k == 2 && types[0] == 11 && types[1] == 16 && cl == 3, "no fit: sent %zu messages, cert %zu", k, cl);
+	a = client_run("ec256", cr_good, NULL, why, sizeof why, out, &n);
+	cl = 99;
+	k = types_sent(out, n, types, sizeof types, &cl);
+	CHECK_MSG(a == -1 && k == 2 && cl == 3, "no certificate: sent %zu messages (%s)", k, why);
+}
+
+/* RFC 8446 4.1.3 end to end: an attacker removes TLS 1.3 from the
+ * ClientHello's supported_versions (0x0304 becomes 0x0303); the sigil
+ * server, able to speak TLS 1.3, answers TLS 1.2 with the sentinel, and
+ * the client, which offered TLS 1.3, refuses it.  Without the attacker a
+ * TLS 1.2-only server sends no sentinel (test_pairs). */
+static void test_downgrade_attack(void)
+{
+	sigil_config *sc = config("ec256", SIGIL_TLS12, SIGIL_TLS13), *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	size_t n, used;
+	const uint8_t *p = sigil_conn_send_buf(c, &n);
+	static uint8_t ch[4096];
+	const uint8_t *d;
+	size_t dl;
+	CHECK(n <= sizeof ch);
+	memcpy(ch, p, n);
+	sigil_conn_send_ack(c, n);
+	CHECK(ch_find_ext(ch, n, 43, &d, &dl) && dl == 5);
+	ch[d - ch + 2] = 3;             /* 0x0304 -> 0x0303 */
+	CHECK(sigil_conn_recv_net(s, ch, n, &used) == 0);
+	p = sigil_conn_send_buf(s, &n);
+	CHECK(n > 43 && memcmp(p + 9 + 2 + 24, "DOWNGRD\x01", 8) == 0);
+	if (sigil_conn_recv_net(c, p, n, &used) < 0) { /* checked below */ }
+	CHECK_MSG(sigil_conn_error_alert(c) == SIGIL_ALERT_ILLEGAL_PARAMETER && strstr(sigil_conn_error(c), "downgrade"),
+		  "%s", sigil_conn_error(c));
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
+int main(void)
+{
+	test_downgrade_attack();
+	test_client_hello();
+	test_pairs();
+	test_bad_flight();
+	test_client_auth();
+	return TEST_END();
+}
