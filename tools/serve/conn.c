@@ -120,12 +120,16 @@ static void conn_reset(worker *w, hconn *c)
 static void on_ready(worker *w, hconn *c);
 
 /* Count what arrived for c's handshake; past the budget, drop the
- * oldest unfinished handshakes.  1 when c itself was dropped. */
-static int hs_account(worker *w, hconn *c)
+ * oldest unfinished handshakes.  1 when c itself was dropped.  known is
+ * the number of bytes waiting when the caller has just seen it (the
+ * first read's peek), -1 to ask the kernel (FIONREAD). */
+static int hs_account(worker *w, hconn *c, int known)
 {
 	struct server *s = w->srv;
-	int pending = 0;
-	if (ioctl(c->fd, FIONREAD, &pending) < 0 || pending <= 0)
+	int pending = known;
+	if (known < 0 && ioctl(c->fd, FIONREAD, &pending) < 0)
+		return 0;
+	if (pending <= 0)
 		return 0;
 	c->hs_bytes += (size_t)pending;
 	w->hs_bytes += (size_t)pending;
@@ -145,7 +149,7 @@ static int hs_account(worker *w, hconn *c)
 		old->st = C_DEAD;
 		old->dead_next = w->dead;
 		w->dead = old;
-		/* Its memory goes now: accept_all may take many connections
+		/* Its memory goes now: a batch of events may bring many connections
 		 * within one batch. */
 		sigil_conn_free(old->tls);
 		old->tls = NULL;
@@ -190,10 +194,16 @@ static void accept_resume(worker *w)
 	epoll_ctl(w->ep, EPOLL_CTL_ADD, w->lfd, &lev);
 }
 
-static void accept_all(worker *w)
+/* One connection per wake of the listener (nginx's default, no
+ * multi_accept): the listener is level-triggered, so epoll_wait reports
+ * it again while the backlog holds more, and the accept4 that would only
+ * have said EAGAIN is saved (one system call per connection when
+ * connections come one at a time; in a burst, one epoll_wait per
+ * connection instead, which also hands out the events of the others). */
+static void accept_one(worker *w)
 {
 	struct server *s = w->srv;
-	for (;;) {
+	{
 		struct sockaddr_storage sa;
 		socklen_t sl = sizeof sa;
 		int fd = accept4(w->lfd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -209,7 +219,7 @@ static void accept_all(worker *w)
 		}
 		if (w->nconns >= s->o.max_conns || stopping(s)) {
 			close(fd);
-			continue;
+			return;
 		}
 		if (atomic_load_explicit(&s->fd_exhausted, memory_order_relaxed) && atomic_exchange(&s->fd_exhausted, 0))
 			fprintf(stderr, "sigil serve: accepting new connections again\n");
@@ -222,7 +232,7 @@ static void accept_all(worker *w)
 				sigil_conn_free(c->tls);
 			free(c);
 			close(fd);
-			continue;
+			return;
 		}
 		c->fd = fd;
 		c->file = -1;
@@ -243,11 +253,13 @@ static void accept_all(worker *w)
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 		epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev);
 		c->events = EPOLLIN;
-		/* The ClientHello often came with the connection: try it now
-		 * rather than after another trip through epoll_wait.  (No
-		 * TCP_DEFER_ACCEPT: a silent client would then sit in the kernel
-		 * out of reach of --handshake-timeout.) */
-		on_ready(w, c);
+		/* Not read now: the listener wakes on the client's ACK, and
+		 * its ClientHello is a separate segment that has seldom
+		 * arrived a few microseconds later (strace over 1,000
+		 * connections: the recv right after accept said EAGAIN every
+		 * time), so epoll_wait tells when it is there, as nginx does.
+		 * (No TCP_DEFER_ACCEPT: a silent client would then sit in the
+		 * kernel out of reach of --handshake-timeout.) */
 	}
 }
 
@@ -427,20 +439,27 @@ static void on_ready(worker *w, hconn *c)
 	for (;;) {
 		switch (c->st) {
 		case C_HANDSHAKE: {
+			int known = -1;
 			if (!c->sniffed) {
-				uint8_t b;
-				ssize_t k = recv(c->fd, &b, 1, MSG_PEEK);
+				/* One peek gives the first byte (TLS or plain
+				 * HTTP?) and, when it does not fill the buffer,
+				 * the number of bytes waiting that FIONREAD would
+				 * tell: a ClientHello is 200 bytes to 2 KB. */
+				uint8_t b[2048];
+				ssize_t k = recv(c->fd, b, sizeof b, MSG_PEEK);
 				if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 					want(w, c, SIGIL_WANT_READ);
 					return;
 				}
 				c->sniffed = true;
-				if (k == 1 && plain_http_first(b)) {
+				if (k >= 1 && plain_http_first(b[0])) {
 					plain_start(w, c);
 					continue;
 				}
+				if (k >= 0 && (size_t)k < sizeof b)
+					known = (int)k;
 			}
-			if (hs_account(w, c))
+			if (hs_account(w, c, known))
 				return;
 			int r = sigil_io_handshake(c->tls);
 			if (r == SIGIL_OK) {
@@ -674,7 +693,7 @@ void *worker_main(void *arg)
 		int n = epoll_wait(w->ep, evs, 256, 250);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == w) {
-				accept_all(w);
+				accept_one(w);
 			} else if (evs[i].data.ptr == &w->efd) {
 				uint64_t v;
 				if (read(w->efd, &v, sizeof v) < 0) { /* woken anyway */ }
