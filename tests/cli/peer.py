@@ -9,7 +9,8 @@
       Answer 200 with a Content-Length of 100 and send the body one byte
       every 2 s.
   peer.py tls12 CERT KEY
-      A TLS 1.2-only server (sigil get must fail with a protocol alert).
+      A TLS 1.2-only server: answers "hello over TLS 1.2" (sigil get
+      connects by default and fails with a protocol alert at --tls-min 1.3).
   peer.py redir CERT KEY
       Two HTTPS origins, A and B (printed "port A" and "port B"):
       /rNNN answers NNN with Location https://localhost:B/echo (another
@@ -154,7 +155,11 @@ def main():
                 time.sleep(2)
         serve(drip, ctx)
     elif mode == "tls12":
-        serve(lambda c: read_head(c), ctx)
+        def hello12(c):
+            read_head(c)
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\nConnection: close\r\n\r\nhello over TLS 1.2\r\n")
+            c.close()
+        serve(hello12, ctx)
     elif mode == "redir":
         redir(ctx)
     else:
