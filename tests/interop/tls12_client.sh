@@ -33,7 +33,8 @@ oss() {
 	wait_for "$log" '^ACCEPT' 5
 }
 
-# get NAME "get args" REGEX SERVER-ARGS...: sigil get -v against s_server;
+# get NAME "get args" REGEX SERVER-ARGS...: sigil get -v against s_server
+# (https://127.0.0.1:PORT/, or https://localhost:PORT/ when BY_NAME is set);
 # the exit status 0, the page (s_server's account: TLS 1.2 with the
 # extended master secret), and sigil's output matching REGEX.
 get() {
@@ -42,8 +43,10 @@ get() {
 	re=$3
 	shift 3
 	oss "$TMP/$name.srv" "$@"
+	host=127.0.0.1
+	[ -n "$BY_NAME" ] && { host=localhost; gargs="$gargs --resolve localhost:$PORT:127.0.0.1"; }
 	# shellcheck disable=SC2086
-	run "$TMP/$name.cli" "$SIGIL" get -v $gargs "https://127.0.0.1:$PORT/"
+	run "$TMP/$name.cli" "$SIGIL" get -v $gargs "https://$host:$PORT/"
 	kill "$SPID" 2>/dev/null
 	wait_bg "$SPID" 2>/dev/null
 	check "$name" '[ "$RC" -eq 0 ] && grep -q "^ *Protocol *: *TLSv1.2" "$TMP/$name.cli" &&
@@ -103,6 +106,15 @@ get sig-ecdsa-p384-sha256 --insecure "signature ecdsa_secp256r1_sha256," -cert "
 check "setup: sigil ca" '[ -s "$TMP/site.crt" ] && [ -s "$TMP/alice.crt" ] && [ -s "$TMP/bob.crt" ]' "$TMP/ca.log"
 CA=$TMP/ca/root.crt
 get verified "--cacert $CA" "^\* certificate chain \(verified\)" -cert "$TMP/site.crt" -key "$TMP/site.key"
+# server_name (its empty answer in the TLS 1.2 ServerHello, from an
+# s_server with a second certificate for the name; BY_NAME: the URL names
+# localhost) and ALPN.
+BY_NAME=1
+get sni "--cacert $CA" "^\* TLS 1\.2" -cert "$TMP/site.crt" -key "$TMP/site.key" \
+	-servername localhost -cert2 "$TMP/site.crt" -key2 "$TMP/site.key"
+check "sni: s_server took the name (and answered server_name)" 'grep -q "Switching server context" "$TMP/sni.srv"' "$TMP/sni.srv"
+get alpn "--cacert $CA" "ALPN http/1.1" -cert "$TMP/site.crt" -key "$TMP/site.key" -alpn h2,http/1.1
+BY_NAME=
 refused wrong-ca 5 "--cacert $C/p256.crt" "certificate verify failed" -cert "$TMP/site.crt" -key "$TMP/site.key"
 pin=$("$SIGIL" inspect "$TMP/site.crt" 2>/dev/null | sed -n 's/.*\(sha256\/\/[A-Za-z0-9+\/=]*\).*/\1/p' | head -n 1)
 if [ -n "$pin" ]; then
