@@ -102,8 +102,11 @@ get sig-ecdsa-p384-sha256 --insecure "signature ecdsa_secp256r1_sha256," -cert "
 "$SIGIL" ca init "$TMP/ca" >"$TMP/ca.log" 2>&1 &&
 	"$SIGIL" ca issue "$TMP/ca" --server localhost,127.0.0.1 --out "$TMP/site" >>"$TMP/ca.log" 2>&1 &&
 	"$SIGIL" ca issue "$TMP/ca" --client alice --out "$TMP/alice" >>"$TMP/ca.log" 2>&1 &&
-	"$SIGIL" ca issue "$TMP/ca" --client bob --key-type rsa-2048 --out "$TMP/bob" >>"$TMP/ca.log" 2>&1
-check "setup: sigil ca" '[ -s "$TMP/site.crt" ] && [ -s "$TMP/alice.crt" ] && [ -s "$TMP/bob.crt" ]' "$TMP/ca.log"
+	"$SIGIL" ca issue "$TMP/ca" --client bob --key-type rsa-2048 --out "$TMP/bob" >>"$TMP/ca.log" 2>&1 &&
+	"$SIGIL" ca issue "$TMP/ca" --client carol --key-type ed25519 --out "$TMP/carol" >>"$TMP/ca.log" 2>&1 &&
+	"$SIGIL" ca issue "$TMP/ca" --client dave --key-type ec-p384 --out "$TMP/dave" >>"$TMP/ca.log" 2>&1
+check "setup: sigil ca" '[ -s "$TMP/site.crt" ] && [ -s "$TMP/alice.crt" ] && [ -s "$TMP/bob.crt" ] &&
+	[ -s "$TMP/carol.crt" ] && [ -s "$TMP/dave.crt" ]' "$TMP/ca.log"
 CA=$TMP/ca/root.crt
 get verified "--cacert $CA" "^\* certificate chain \(verified\)" -cert "$TMP/site.crt" -key "$TMP/site.key"
 # server_name (its empty answer in the TLS 1.2 ServerHello, from an
@@ -125,7 +128,8 @@ else
 	fail "pin (sigil inspect printed no sha256// pin)"
 fi
 
-# Mutual TLS (RFC 5246 7.4.4, 7.4.8): ECDSA and RSA client certificates;
+# Mutual TLS (RFC 5246 7.4.4, 7.4.8): ECDSA (P-256, P-384), RSA and
+# Ed25519 (RFC 8422 5.10: it signs the messages themselves) client certificates;
 # the server checks them against the CA and says whom it verified.
 mtls() {
 	name=$1
@@ -137,6 +141,8 @@ mtls() {
 }
 mtls mtls-ecdsa alice
 mtls mtls-rsa bob
+mtls mtls-ed25519 carol
+mtls mtls-ecdsa-p384 dave
 refused mtls-no-cert 4 "--cacert $CA" "alert|handshake" -cert "$TMP/site.crt" -key "$TMP/site.key" \
 	-Verify 1 -verify_return_error -CAfile "$CA"
 
