@@ -24,7 +24,7 @@
  * sg_ext_build(c, bit, w) and read it with sg_ext_process (or
  * sg_ext_parse, a step of its own, sg_ext_run).
  *
- * TLS 1.2 (a later step) adds its extensions to this table, each with
+ * TLS 1.2 has its extensions in this table too, each with
  * messages SG_MSG_CH | SG_MSG_SH12: extended_master_secret (RFC 7627),
  * renegotiation_info (RFC 5746), ec_point_formats (RFC 8422),
  * session_ticket (RFC 5077).  A TLS 1.2 ServerHello is built and read as

@@ -450,8 +450,8 @@ const char *sg_msg_name(enum sg_msg m);
 /* ---- extensions (extensions.c) ---- */
 /* The messages an extension may appear in (RFC 8446 4.2), one bit each.
  * A ClientHello is the same message in TLS 1.2 and 1.3; a ServerHello is
- * not, so SG_MSG_SH12 is the TLS 1.2 one (RFC 5246 7.4.1.3), kept for the
- * TLS 1.2 extensions: nothing builds or reads it yet. */
+ * not, so SG_MSG_SH12 is the TLS 1.2 one (RFC 5246 7.4.1.3): a server
+ * builds it (tls12_handshake.c), a client reads it (tls12_client.c). */
 #define SG_MSG_CH   0x01        /* ClientHello */
 #define SG_MSG_SH   0x02        /* TLS 1.3 ServerHello */
 #define SG_MSG_HRR  0x04        /* HelloRetryRequest */

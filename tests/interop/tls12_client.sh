@@ -33,7 +33,8 @@ oss() {
 	wait_for "$log" '^ACCEPT' 5
 }
 
-# get NAME "get args" REGEX SERVER-ARGS...: sigil get -v against s_server;
+# get NAME "get args" REGEX SERVER-ARGS...: sigil get -v against s_server
+# (https://127.0.0.1:PORT/, or https://localhost:PORT/ when BY_NAME is set);
 # the exit status 0, the page (s_server's account: TLS 1.2 with the
 # extended master secret), and sigil's output matching REGEX.
 get() {
@@ -42,8 +43,10 @@ get() {
 	re=$3
 	shift 3
 	oss "$TMP/$name.srv" "$@"
+	host=127.0.0.1
+	[ -n "$BY_NAME" ] && { host=localhost; gargs="$gargs --resolve localhost:$PORT:127.0.0.1"; }
 	# shellcheck disable=SC2086
-	run "$TMP/$name.cli" "$SIGIL" get -v $gargs "https://127.0.0.1:$PORT/"
+	run "$TMP/$name.cli" "$SIGIL" get -v $gargs "https://$host:$PORT/"
 	kill "$SPID" 2>/dev/null
 	wait_bg "$SPID" 2>/dev/null
 	check "$name" '[ "$RC" -eq 0 ] && grep -q "^ *Protocol *: *TLSv1.2" "$TMP/$name.cli" &&
@@ -99,10 +102,22 @@ get sig-ecdsa-p384-sha256 --insecure "signature ecdsa_secp256r1_sha256," -cert "
 "$SIGIL" ca init "$TMP/ca" >"$TMP/ca.log" 2>&1 &&
 	"$SIGIL" ca issue "$TMP/ca" --server localhost,127.0.0.1 --out "$TMP/site" >>"$TMP/ca.log" 2>&1 &&
 	"$SIGIL" ca issue "$TMP/ca" --client alice --out "$TMP/alice" >>"$TMP/ca.log" 2>&1 &&
-	"$SIGIL" ca issue "$TMP/ca" --client bob --key-type rsa-2048 --out "$TMP/bob" >>"$TMP/ca.log" 2>&1
-check "setup: sigil ca" '[ -s "$TMP/site.crt" ] && [ -s "$TMP/alice.crt" ] && [ -s "$TMP/bob.crt" ]' "$TMP/ca.log"
+	"$SIGIL" ca issue "$TMP/ca" --client bob --key-type rsa-2048 --out "$TMP/bob" >>"$TMP/ca.log" 2>&1 &&
+	"$SIGIL" ca issue "$TMP/ca" --client carol --key-type ed25519 --out "$TMP/carol" >>"$TMP/ca.log" 2>&1 &&
+	"$SIGIL" ca issue "$TMP/ca" --client dave --key-type ec-p384 --out "$TMP/dave" >>"$TMP/ca.log" 2>&1
+check "setup: sigil ca" '[ -s "$TMP/site.crt" ] && [ -s "$TMP/alice.crt" ] && [ -s "$TMP/bob.crt" ] &&
+	[ -s "$TMP/carol.crt" ] && [ -s "$TMP/dave.crt" ]' "$TMP/ca.log"
 CA=$TMP/ca/root.crt
 get verified "--cacert $CA" "^\* certificate chain \(verified\)" -cert "$TMP/site.crt" -key "$TMP/site.key"
+# server_name (its empty answer in the TLS 1.2 ServerHello, from an
+# s_server with a second certificate for the name; BY_NAME: the URL names
+# localhost) and ALPN.
+BY_NAME=1
+get sni "--cacert $CA" "^\* TLS 1\.2" -cert "$TMP/site.crt" -key "$TMP/site.key" \
+	-servername localhost -cert2 "$TMP/site.crt" -key2 "$TMP/site.key"
+check "sni: s_server took the name (and answered server_name)" 'grep -q "Switching server context" "$TMP/sni.srv"' "$TMP/sni.srv"
+get alpn "--cacert $CA" "ALPN http/1.1" -cert "$TMP/site.crt" -key "$TMP/site.key" -alpn h2,http/1.1
+BY_NAME=
 refused wrong-ca 5 "--cacert $C/p256.crt" "certificate verify failed" -cert "$TMP/site.crt" -key "$TMP/site.key"
 pin=$("$SIGIL" inspect "$TMP/site.crt" 2>/dev/null | sed -n 's/.*\(sha256\/\/[A-Za-z0-9+\/=]*\).*/\1/p' | head -n 1)
 if [ -n "$pin" ]; then
@@ -113,7 +128,8 @@ else
 	fail "pin (sigil inspect printed no sha256// pin)"
 fi
 
-# Mutual TLS (RFC 5246 7.4.4, 7.4.8): ECDSA and RSA client certificates;
+# Mutual TLS (RFC 5246 7.4.4, 7.4.8): ECDSA (P-256, P-384), RSA and
+# Ed25519 (RFC 8422 5.10: it signs the messages themselves) client certificates;
 # the server checks them against the CA and says whom it verified.
 mtls() {
 	name=$1
@@ -125,6 +141,8 @@ mtls() {
 }
 mtls mtls-ecdsa alice
 mtls mtls-rsa bob
+mtls mtls-ed25519 carol
+mtls mtls-ecdsa-p384 dave
 refused mtls-no-cert 4 "--cacert $CA" "alert|handshake" -cert "$TMP/site.crt" -key "$TMP/site.key" \
 	-Verify 1 -verify_return_error -CAfile "$CA"
 
