@@ -148,6 +148,27 @@ done:
 	return p;
 }
 
+/* The peer's X25519 public key as a key object, through the thread's
+ * X25519 context: EVP_PKEY_new_raw_public_key_ex fetches the key manager
+ * by name on every call (31,600 Ir per handshake under callgrind, against
+ * about 15,000 for this import). */
+static EVP_PKEY *x25519_peer(const uint8_t *peer, size_t plen)
+{
+	EVP_PKEY_CTX *c = sg_thread_x25519_gen();
+	EVP_PKEY *p = NULL;
+	OSSL_PARAM prm[2];
+
+	if (!c || EVP_PKEY_fromdata_init(c) != 1)
+		return NULL;
+	prm[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, plen);
+	prm[1] = OSSL_PARAM_construct_end();
+	if (EVP_PKEY_fromdata(c, &p, EVP_PKEY_PUBLIC_KEY, prm) != 1) {
+		EVP_PKEY_free(p);
+		p = NULL;
+	}
+	return p;
+}
+
 sg_kex_key *sg_kex_generate(const sg_kex_class *k)
 {
 	EVP_PKEY *p = NULL;
@@ -245,7 +266,7 @@ int sg_kex_derive(sg_kex_key *key, const uint8_t *peer, size_t plen, uint8_t *ou
 	if (!key || !peer || plen != key->k->pub_len)
 		return -1;
 	if (key->k == &sg_x25519) {
-		pp = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, plen);
+		pp = x25519_peer(peer, plen);
 	} else {
 		/* Only the uncompressed form; 0x00 (infinity), 0x02/0x03
 		 * (compressed) and 0x06/0x07 (hybrid) are refused. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "tls/tls.h"
 #include "json.h"
 #include "test.h"
 
@@ -398,6 +399,37 @@ static void test_hash(void)
 	CHECK(sg_hash_new(NULL) == NULL);
 	CHECK(sg_hash_update(NULL, "a", 1) == -1);
 	CHECK(sg_hash_peek(NULL, got) == -1);
+}
+
+/* The constants src/tls/keysched.c keeps for a handshake without a PSK
+ * (RFC 8446 section 7.1): Hash("") and the handshake secret's salt,
+ * Derive-Secret(HKDF-Extract(0, 0^HashLen), "derived", ""), recomputed
+ * here; the SHA-256 salt is RFC 8448 section 3's. */
+static void test_keysched_constants(void)
+{
+	static const struct {
+		const sg_hash_class *h;
+		const char *empty, *salt;
+	} v[] = {
+		{ &sg_sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		  "6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba" },
+		{ &sg_sha384, "38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da"
+			      "274edebfe76f65fbd51ad2f14898b95b",
+		  "1591dac5cbbf0330a4a84de9c753330e92d01f0a88214b4464972fd668049e93"
+		  "e52f2b16fad922fdc0584478428f282b" },
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		const sg_hash_class *h = v[i].h;
+		uint8_t zero[SG_MAX_HASH] = { 0 }, empty[SG_MAX_HASH], early[SG_MAX_HASH], salt[SG_MAX_HASH],
+			want[SG_MAX_HASH];
+		CHECK(sg_hash(h, "", 0, empty) == 0);
+		CHECK(sg_test_unhex(v[i].empty, want, sizeof want) == h->out_len &&
+		      memcmp(empty, want, h->out_len) == 0);
+		CHECK(sg_hkdf_extract(h, NULL, 0, zero, h->out_len, early) == 0);
+		CHECK(sg_derive_secret(h, early, "derived", empty, salt) == 0);
+		CHECK(sg_test_unhex(v[i].salt, want, sizeof want) == h->out_len &&
+		      memcmp(salt, want, h->out_len) == 0);
+	}
 }
 
 static void test_hmac_hkdf(void)
@@ -1115,6 +1147,7 @@ int main(void)
 	test_wycheproof();
 	test_hash();
 	test_hmac_hkdf();
+	test_keysched_constants();
 	test_aead();
 	test_kex();
 	test_pem_files();
