@@ -11,22 +11,7 @@
 
 #include "test.h"
 
-/* Stubs: respond_file is not called here. */
-int set_head(hconn *c, int status, const char *type, uint64_t len, const sg_http_header *extra, size_t nextra)
-{
-	(void)c, (void)status, (void)type, (void)len, (void)extra, (void)nextra;
-	return 0;
-}
-
-void respond_text(hconn *c, int status, const char *body, int head_only)
-{
-	(void)c, (void)status, (void)body, (void)head_only;
-}
-
-void html_escape(char *out, size_t cap, const char *in)
-{
-	snprintf(out, cap, "%s", in);
-}
+#include "../../fuzz/serve_stubs.h"
 
 /* A request with the field lines given as "name", "value", ..., NULL. */
 static void req_of(sg_http_request *r, const char *const *nv)
