@@ -361,6 +361,10 @@ typedef enum sigil_client_auth {
 	SIGIL_CLIENT_AUTH_REQUEST,   /* ask; a client without one may go on */
 	SIGIL_CLIENT_AUTH_REQUIRE,   /* ask; refuse with certificate_required */
 } sigil_client_auth;
+/* Client certificates are asked for in TLS 1.3 only.  A client that
+ * offers TLS 1.2 and nothing newer is refused with protocol_version by a
+ * server that requires one (it could not be asked), and served as a
+ * client without a certificate by one that requests. */
 int sigil_config_set_client_auth(sigil_config *cfg, sigil_client_auth mode) SIGIL_MUST_CHECK;
 
 /* One certificate of a chain, DER-encoded, as the peer sent it. */

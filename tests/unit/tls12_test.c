@@ -294,6 +294,36 @@ static void test_versions_api(void)
 	CHECK(sigil_suite_name(0xc013) == NULL);        /* CBC: not ours */
 }
 
+/* A server that requires a client certificate cannot ask for one in
+ * TLS 1.2 (sigil's 1.2 server sends no CertificateRequest), so a 1.2-only
+ * hello must not get around it: protocol_version.  One that only
+ * requests serves the client without a certificate. */
+static void test_client_auth12(void)
+{
+	static const sigil_client_auth modes[] = { SIGIL_CLIENT_AUTH_REQUIRE, SIGIL_CLIENT_AUTH_REQUEST };
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t ch[512];
+		size_t n = build_ch12(ch, 0), used, len;
+		sigil_config *cfg = server_config(SIGIL_TLS12);
+		CHECK(sigil_config_add_trust(cfg, "tests/data/tls/ec256.crt") == 0);
+		CHECK(sigil_config_set_client_auth(cfg, modes[i]) == 0);
+		sigil_conn *s = sigil_conn_new(cfg, SIGIL_SERVER);
+		if (sigil_conn_recv_net(s, ch, n, &used) < 0) { /* checked below */ }
+		const uint8_t *out = sigil_conn_send_buf(s, &len);
+		bool failed = (sigil_conn_state(s) & SIGIL_ST_FAILED) != 0;
+		if (modes[i] == SIGIL_CLIENT_AUTH_REQUIRE) {
+			CHECK_MSG(failed && sigil_conn_error_alert(s) == SIGIL_ALERT_PROTOCOL_VERSION,
+				  "require: %s", sigil_conn_error(s));
+			CHECK(strstr(sigil_conn_error(s), "requires a client certificate") != NULL);
+			CHECK(len == 7 && out[0] == 21 && out[6] == SIGIL_ALERT_PROTOCOL_VERSION);
+		} else {
+			CHECK_MSG(!failed && len > 5 && out[0] == 22 && out[5] == 2, "request: %s", sigil_conn_error(s));
+		}
+		sigil_conn_free(s);
+		sigil_config_free(cfg);
+	}
+}
+
 int main(void)
 {
 	CHECK(sg_crypto_init() == 0);
@@ -301,5 +331,6 @@ int main(void)
 	test_versions_api();
 	test_server_hello12();
 	test_second_flight12();
+	test_client_auth12();
 	return TEST_END();
 }
