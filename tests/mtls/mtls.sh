@@ -163,6 +163,20 @@ check "require: no certificate: the alert is number 116" 'grep -q "SSL alert num
 refused "another CA's certificate" sc.eve "unknown ca" "unknown issuer.*unknown_ca" -cert eve.crt -key eve.key
 refused "an expired certificate" sc.carol "certificate expired" "expired.*CN=carol.*certificate_expired" \
 	-cert carol.crt -key carol.key
+# TLS 1.2 cannot carry the request for a certificate here (sigil's 1.2
+# server sends no CertificateRequest), so a 1.2-only client must not get
+# around the requirement: protocol_version, with or without a certificate.
+for with in none alice; do
+	args=-tls1_2
+	[ $with = alice ] && args="-tls1_2 -cert alice.crt -key alice.key"
+	# shellcheck disable=SC2086
+	sclient "sc.tls12.$with" "$REQ" $args
+	check "require: a TLS 1.2-only client ($with) is refused with protocol version, no page" \
+		'[ $rc -ne 0 ] && grep -q "alert protocol version" "sc.tls12.$with" && ! grep -q "^HTTP/" "sc.tls12.$with"' \
+		"sc.tls12.$with"
+done
+check "require: the server logs why a TLS 1.2-only client is refused" \
+	'[ "$(grep -c "handshake failed: the client offers TLS 1.2 only, and this server requires a client certificate" req.log)" -eq 2 ]' req.log
 BOB_HEX=$(echo "$BOB_SERIAL" | tr 'A-F' 'a-f' | sed 's/^0*//')
 refused "a revoked certificate" sc.bob "certificate revoked" "revoked .serial 0x0*$BOB_HEX.*certificate_revoked" \
 	-cert bob.crt -key bob.key
