@@ -50,7 +50,7 @@ static void test_prf(void)
 enum {
 	B_NO_SIGALGS = 1 << 0, B_NO_GROUPS = 1 << 1, B_POINTS_COMPRESSED = 1 << 2, B_RENEG_NONEMPTY = 1 << 3,
 	B_FALLBACK = 1 << 4, B_CBC_ONLY = 1 << 5, B_NO_NULL = 1 << 6, B_HYBRID_ONLY = 1 << 7, B_RSA_ONLY = 1 << 8,
-	B_EMS_DATA = 1 << 9, B_POINTS_EMPTY = 1 << 10,
+	B_EMS_DATA = 1 << 9, B_POINTS_EMPTY = 1 << 10, B_TICKET = 1 << 11,
 };
 
 static void put16(uint8_t *b, size_t *n, unsigned v)
@@ -132,6 +132,10 @@ static size_t build_ch12(uint8_t *b, unsigned bad)
 		put16(b, &n, 1);
 		b[n++] = 0;
 	} else {
+		put16(b, &n, 0);
+	}
+	if (bad & B_TICKET) {
+		put16(b, &n, 35);                       /* session_ticket, empty: asks for one */
 		put16(b, &n, 0);
 	}
 	if (bad & B_RENEG_NONEMPTY) {
@@ -347,8 +351,10 @@ static void test_client_auth12(void)
 	static const sigil_client_auth modes[] = { SIGIL_CLIENT_AUTH_REQUIRE, SIGIL_CLIENT_AUTH_REQUEST };
 	for (size_t i = 0; i < 2; i++) {
 		uint8_t ch[512], types[8];
-		size_t n = build_ch12(ch, 0), used, len, blen = 0;
-		const uint8_t *body = NULL;
+		/* The client asks for a session ticket (RFC 5077): 1.3 issues
+		 * none under client authentication (ticket.c), nor does 1.2. */
+		size_t n = build_ch12(ch, B_TICKET), used, len, blen = 0, shn = 0;
+		const uint8_t *body = NULL, *sh = NULL;
 		sigil_config *cfg = server_config(SIGIL_TLS12);
 		CHECK(sigil_config_add_trust(cfg, "tests/data/tls/ec256.crt") == 0);
 		CHECK(sigil_config_set_client_auth(cfg, modes[i]) == 0);
@@ -359,6 +365,8 @@ static void test_client_auth12(void)
 		size_t k = hs_types(out, len, types, sizeof types, 13, &body, &blen);
 		CHECK_MSG(k == 5 && types[0] == 2 && types[1] == 11 && types[2] == 12 && types[3] == 13 && types[4] == 14,
 			  "mode %zu: %zu messages", i, k);
+		hs_types(out, len, types, sizeof types, 2, &sh, &shn);
+		CHECK(sh && has_ext(sh - 4, shn + 4, 23) && !has_ext(sh - 4, shn + 4, 35));
 		/* certificate_types: ecdsa_sign, rsa_sign. */
 		CHECK(body && blen > 3 && body[0] == 2 && body[1] == 64 && body[2] == 1);
 		/* supported_signature_algorithms: the nine defaults, ECDSA first,
