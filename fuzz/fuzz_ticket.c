@@ -224,8 +224,11 @@ static int state_engine(const uint8_t *p, size_t n)
 	(void)whole;
 	if (issued > FUZZ_NOW || FUZZ_NOW - issued >= MAX_LIFETIME_MS)
 		issued = FUZZ_NOW;
-	if (n > 20)
-		memcpy(psk, p + 20, n - 20 < hl ? n - 20 : hl);
+	/* The PSK after version, suite, issued, lifetime, age_add, protocol,
+	 * flags, the name's hash and the PSK's length (ticket.c). */
+	enum { PSK_AT = 1 + 2 + 8 + 4 + 4 + 2 + 1 + SG_TICKET_SNI_HASH + 1 };
+	if (n > PSK_AT)
+		memcpy(psk, p + PSK_AT, n - PSK_AT < hl ? n - PSK_AT : hl);
 	size_t bl = blob(b, sizeof b, suites[k], issued, 604800, age_add, psk, hl, ticket, tlen);
 	int r = bl ? offer(b, bl) : -1;
 	if (bl && r < 0)

@@ -4,8 +4,17 @@
  *
  * A ticket is  key_name[16] || nonce[12] || AES-256-GCM(state) || tag[16]
  * with the key name as additional data, and state =
- *   u8 version (1) || u16 suite || u64 issued (ms since the epoch) ||
- *   u32 lifetime (s) || u32 age_add || opaque psk<1..48>
+ *   u8 version (2) || u16 suite || u64 issued (ms since the epoch) ||
+ *   u32 lifetime (s) || u32 age_add || u16 protocol (0x0304 or 0x0303) ||
+ *   u8 flags (1: extended master secret) || sni_hash[32] ||
+ *   opaque psk<1..48>
+ * protocol keeps a TLS 1.2 ticket from resuming a TLS 1.3 session and the
+ * reverse; sni_hash, SHA-256 of the lowercased server name (of the empty
+ * string when there was none), binds the session to the site it was
+ * authenticated for (RFC 8446 4.6.1, RFC 6066 3): one server may serve
+ * several (sg_cert_candidates), and another name is a full handshake.
+ * Version 1 (no protocol, no name) no longer decodes: a full handshake.
+ * For TLS 1.2 (RFC 5077 4) psk is the master secret and age_add is 0.
  * The server keeps nothing per session; any server holding the ticket key
  * can resume it.  0-RTT is never offered nor accepted.
  */
@@ -18,7 +27,8 @@
 #include "tls/tls.h"
 
 #define TICKET_NAME 16
-#define TICKET_VERSION 1
+#define TICKET_VERSION 2
+#define STATE_MAX 128                   /* the longest state we open */
 #define AGE_TOLERANCE_MS 10000u         /* clock and RTT slack (8.3) */
 #define MAX_LIFETIME 604800u            /* 7 days (4.6.1) */
 /* The longest ticket a client keeps.  A NewSessionTicket may carry up to
@@ -58,6 +68,16 @@ static int ticket_psk(const sigil_conn *c, const uint8_t *nonce, size_t nlen, ui
 	return sg_hkdf_expand_label(h, c->resumption, "resumption", nonce, nlen, psk, h->out_len);
 }
 
+/* SHA-256 of the lowercased name: what a ticket is bound to. */
+int sg_ticket_sni_hash(const char *sni, uint8_t out[SG_TICKET_SNI_HASH])
+{
+	char low[256];
+	size_t n = strnlen(sni, sizeof low - 1);
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)(sni[i] >= 'A' && sni[i] <= 'Z' ? sni[i] - 'A' + 'a' : sni[i]);
+	return sg_hash(&sg_sha256, (const uint8_t *)low, n, out);
+}
+
 /* ---- server: issuing ---- */
 
 static int seal(sigil_conn *c, const uint8_t *state, size_t n, sg_wr *w)
@@ -88,10 +108,11 @@ int sg_tickets_send(sigil_conn *c)
 		return 0;
 	const sg_hash_class *h = c->suite->hash;
 	for (unsigned i = 0; i < cfg->tickets; i++) {
-		uint8_t nonce[8], psk[SG_MAX_HASH], state[96], msg[256];
+		uint8_t nonce[8], psk[SG_MAX_HASH], state[STATE_MAX], msg[256], sh[SG_TICKET_SNI_HASH];
 		uint32_t age_add;
 		sg_store64(nonce, i);
-		if (sg_conn_random(c, (uint8_t *)&age_add, sizeof age_add) < 0 || ticket_psk(c, nonce, sizeof nonce, psk) < 0)
+		if (sg_conn_random(c, (uint8_t *)&age_add, sizeof age_add) < 0 || ticket_psk(c, nonce, sizeof nonce, psk) < 0 ||
+		    sg_ticket_sni_hash(c->sni, sh) < 0)
 			return SG_INTERNAL(c, "ticket");
 		sg_wr st, m;
 		sg_wr_init_fixed(&st, state, sizeof state);
@@ -100,6 +121,9 @@ int sg_tickets_send(sigil_conn *c)
 		sg_wr_u64(&st, sg_now_ms(c));
 		sg_wr_u32(&st, cfg->ticket_lifetime);
 		sg_wr_u32(&st, age_add);
+		sg_wr_u16(&st, SIGIL_TLS13);
+		sg_wr_u8(&st, 0);
+		sg_wr_bytes(&st, sh, sizeof sh);
 		sg_wr_u8(&st, (uint8_t)h->out_len);
 		sg_wr_bytes(&st, psk, h->out_len);
 		sg_wipe(psk, sizeof psk);
@@ -159,11 +183,19 @@ int sg_ticket_decode(const uint8_t *state, size_t n, sg_ticket *t)
 	sg_rd_init(&st, state, n);
 	if (!sg_rd_u8(&st, &ver) || ver != TICKET_VERSION || !sg_rd_u16(&st, &t->suite) ||
 	    !sg_rd_u64(&st, &t->issued) || !sg_rd_u32(&st, &t->lifetime) || !sg_rd_u32(&st, &t->age_add) ||
-	    !sg_rd_vec8(&st, &psk) || !sg_rd_done(&st))
+	    !sg_rd_u16(&st, &t->protocol) || !sg_rd_u8(&st, &t->flags) ||
+	    !sg_rd_bytes(&st, &t->sni_hash, SG_TICKET_SNI_HASH) || !sg_rd_vec8(&st, &psk) || !sg_rd_done(&st))
 		return -1;
 	t->psk = psk.p;
 	t->psk_len = psk.n;
 	return 0;
+}
+
+/* The ticket was made under the name this hello asks for. */
+bool sg_ticket_sni_ok(const sigil_conn *c, const sg_ticket *t)
+{
+	uint8_t sh[SG_TICKET_SNI_HASH];
+	return sg_ticket_sni_hash(c->sni, sh) == 0 && sg_ct_eq(sh, t->sni_hash, sizeof sh);
 }
 
 int sg_psk_accept(sigil_conn *c)
@@ -180,13 +212,13 @@ int sg_psk_accept(sigil_conn *c)
 	uint32_t obf_age;
 	if (!sg_rd_vec16(&ids, &id) || !sg_rd_u32(&ids, &obf_age) || !sg_rd_vec8(&binders, &binder))
 		return SG_DECODE(c, "pre_shared_key");
-	uint8_t state[128];
+	uint8_t state[STATE_MAX];
 	size_t n;
 	if (sg_ticket_open(c->cfg, id.p, id.n, state, sizeof state, &n) < 0)
 		return 0;
 	sg_ticket t;
 	int ret = 0;
-	if (sg_ticket_decode(state, n, &t) < 0)
+	if (sg_ticket_decode(state, n, &t) < 0 || t.protocol != SIGIL_TLS13 || !sg_ticket_sni_ok(c, &t))
 		goto out;
 	/* The PSK's hash must be the suite's (4.2.11). */
 	const sg_suite *ts = sg_suite_find(t.suite);

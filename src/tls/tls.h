@@ -554,16 +554,25 @@ int sg_psk_accept(sigil_conn *c);
  * (fuzz/fuzz_ticket.c) and the constant-time check: open ticket t[n]
  * with the config's keys into state[cap] (*len bytes), 0 or -1; decode
  * that state, 0 or -1 (psk points into it). */
+#define SG_TICKET_SNI_HASH 32
+#define SG_TICKET_EMS 0x01              /* flags: extended master secret (RFC 7627) */
 typedef struct sg_ticket {
 	uint16_t suite;
 	uint64_t issued;                /* ms since the epoch */
 	uint32_t lifetime, age_add;
-	const uint8_t *psk;
+	uint16_t protocol;              /* SIGIL_TLS13 or SG_TLS12 */
+	uint8_t flags;
+	const uint8_t *sni_hash;        /* SG_TICKET_SNI_HASH bytes, into the state */
+	const uint8_t *psk;             /* TLS 1.2: the master secret */
 	size_t psk_len;
 } sg_ticket;
 int sg_ticket_open(const sigil_config *cfg, const uint8_t *t, size_t n, uint8_t *state, size_t cap,
 		   size_t *len) SG_MUST_CHECK;
 int sg_ticket_decode(const uint8_t *state, size_t n, sg_ticket *t) SG_MUST_CHECK;
+/* SHA-256 of the lowercased server name, which a ticket is bound to;
+ * whether ticket t was made under the name c's hello asks for. */
+int sg_ticket_sni_hash(const char *sni, uint8_t out[SG_TICKET_SNI_HASH]) SG_MUST_CHECK;
+bool sg_ticket_sni_ok(const sigil_conn *c, const sg_ticket *t);
 /* The binder for a PSK over a transcript hash (4.2.11.2). */
 int sg_ks_binder(const sg_hash_class *h, const uint8_t *psk, const uint8_t *thash, uint8_t *out) SG_MUST_CHECK;
 

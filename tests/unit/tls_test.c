@@ -542,12 +542,13 @@ static size_t first_session(sigil_config *sc, sigil_config *cc, uint8_t *blob, s
 	return n;
 }
 
-/* Offer blob; returns 1 resumed, 0 full handshake, -1 failed. */
-static int resume(sigil_config *sc, sigil_config *cc, const uint8_t *blob, size_t n, int *alert)
+/* Offer blob under server name `name`; returns 1 resumed, 0 full
+ * handshake, -1 failed. */
+static int resume_as(sigil_config *sc, sigil_config *cc, const uint8_t *blob, size_t n, const char *name, int *alert)
 {
 	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
 	int r = -1;
-	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
+	CHECK(sigil_conn_set_server_name(c, name) == 0);
 	CHECK(sigil_conn_set_session(c, blob, n) == 0);
 	if (pump(c, s, 0) == 0 && transfer(c, s, 1000) == 0 && transfer(s, c, 1000) == 0) {
 		CHECK(sigil_conn_resumed(c) == sigil_conn_resumed(s));
@@ -560,6 +561,22 @@ static int resume(sigil_config *sc, sigil_config *cc, const uint8_t *blob, size_
 	sigil_conn_free(c);
 	sigil_conn_free(s);
 	return r;
+}
+
+static int resume(sigil_config *sc, sigil_config *cc, const uint8_t *blob, size_t n, int *alert)
+{
+	return resume_as(sc, cc, blob, n, "localhost", alert);
+}
+
+/* The blob of a "localhost" session (its server name last) renamed, so
+ * that the client offers it under `name`: the server must check. */
+static size_t blob_rename(const uint8_t *blob, size_t n, const char *name, uint8_t *out)
+{
+	size_t k = n - 1 - strlen("localhost"), l = strlen(name);
+	memcpy(out, blob, k);
+	out[k] = (uint8_t)l;
+	memcpy(out + k + 1, name, l);
+	return k + 1 + l;
 }
 
 static void test_resumption(void)
@@ -575,6 +592,17 @@ static void test_resumption(void)
 	CHECK(resume(sc, cc, blob, n, &alert) == 1);
 	fake_now += 3600 * 1000;                /* within the 2 h lifetime */
 	CHECK(resume(sc, cc, blob, n, &alert) == 1);
+	/* Bound to the server name (RFC 8446 4.6.1, RFC 6066 3): the same
+	 * name in other case resumes, another name is a full handshake. */
+	{
+		uint8_t other[1024];
+		size_t on = blob_rename(blob, n, "LocalHost", other);
+		CHECK(resume_as(sc, cc, other, on, "LocalHost", &alert) == 1);
+		on = blob_rename(blob, n, "b.example", other);
+		CHECK(resume_as(sc, cc, other, on, "b.example", &alert) == 0);
+		on = blob_rename(blob, n, "localhost.", other);
+		CHECK(resume_as(sc, cc, other, on, "localhost.", &alert) == 0);
+	}
 
 	/* A tampered ticket: not ours, so a full handshake (4.2.11). */
 	memcpy(bad, blob, n);
