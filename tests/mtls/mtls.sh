@@ -234,6 +234,15 @@ check "authz: no certificate gets 403" '[ "$c_none" = 403 ]' authz.log
 check "authz: '*' lets any certificate in, not none" '[ "$c_bob_members" = 200 ] && [ "$c_none_members" = 403 ]' \
 	authz.log
 check "authz: paths without a rule stay public" '[ "$c_none_pub" = 200 ]' authz.log
+# The same rules over TLS 1.2: the identity comes from the 1.2 handshake.
+# shellcheck disable=SC2086
+{
+	c12_alice=$(code --tls-max 1.2 $A "$AZ/admin/")
+	c12_bob=$(code --tls-max 1.2 $B "$AZ/admin/")
+	c12_none=$(code --tls-max 1.2 "$AZ/members/")
+}
+check "authz: TLS 1.2: the allowed subject gets 200, another 403, none 403" \
+	'[ "$c12_alice" = 200 ] && [ "$c12_bob" = 403 ] && [ "$c12_none" = 403 ]' authz.log
 check "authz: the server logs the 403 and whom for" 'grep -q "403 for CN=bob" authz.log' authz.log
 # The rule holds for every spelling of the path (the bypass found here).
 bad=
