@@ -40,6 +40,9 @@
  *   secret is known), and about 12 KiB for a client waiting for the
  *   ServerHello with its default shares (the ML-KEM-768 key pair, 3.5 KiB,
  *   wiped once the ServerHello's share is used; 5 KiB with x25519 alone).
+ *   A TLS 1.2 server that asks for a client certificate also keeps the
+ *   handshake's messages until the client's CertificateVerify (about 2
+ *   KiB; see sigil_config_set_client_auth).
  *   A handshake message is copied only when it
  *   spans records, into a buffer no larger than that message type's limit
  *   (see Limits), and plaintext records (the hellos) are never buffered

@@ -204,6 +204,21 @@ check "require: curl without a certificate is refused (certificate required)" \
 # Four requests got in: curl's and s_client's in TLS 1.3 and in TLS 1.2.
 check "require: no request reached the site from a refused client" \
 	'[ "$(wc -l <access.log)" -eq 4 ] && [ "$(grep -c " - alice \[" access.log)" -eq 4 ]' access.log
+# gnutls-cli limited to TLS 1.2, with the certificate and without.
+if have gnutls-cli; then
+	for with in alice none; do
+		set -- --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' --x509cafile "$CA" -p "$REQ"
+		[ $with = alice ] && set -- "$@" --x509certfile alice.crt --x509keyfile alice.key
+		printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+			timeout $T gnutls-cli "$@" localhost >"gt12.$with" 2>&1
+	done
+	check "require: TLS 1.2: gnutls-cli with the certificate is signed in as alice" \
+		'grep -q "Signed in as</td><td>CN=alice<" gt12.alice' gt12.alice
+	check "require: TLS 1.2: gnutls-cli without one gets alert 40, no page" \
+		'grep -q "Received alert \[40\]" gt12.none && ! grep -q "^HTTP/" gt12.none' gt12.none
+else
+	skip "require: TLS 1.2: gnutls-cli is not installed"
+fi
 kill "$SPID" 2>/dev/null
 
 # ---------------------------------------------------------------------------
@@ -234,6 +249,15 @@ check "authz: no certificate gets 403" '[ "$c_none" = 403 ]' authz.log
 check "authz: '*' lets any certificate in, not none" '[ "$c_bob_members" = 200 ] && [ "$c_none_members" = 403 ]' \
 	authz.log
 check "authz: paths without a rule stay public" '[ "$c_none_pub" = 200 ]' authz.log
+# The same rules over TLS 1.2: the identity comes from the 1.2 handshake.
+# shellcheck disable=SC2086
+{
+	c12_alice=$(code --tls-max 1.2 $A "$AZ/admin/")
+	c12_bob=$(code --tls-max 1.2 $B "$AZ/admin/")
+	c12_none=$(code --tls-max 1.2 "$AZ/members/")
+}
+check "authz: TLS 1.2: the allowed subject gets 200, another 403, none 403" \
+	'[ "$c12_alice" = 200 ] && [ "$c12_bob" = 403 ] && [ "$c12_none" = 403 ]' authz.log
 check "authz: the server logs the 403 and whom for" 'grep -q "403 for CN=bob" authz.log' authz.log
 # The rule holds for every spelling of the path (the bypass found here).
 bad=

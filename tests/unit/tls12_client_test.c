@@ -311,7 +311,8 @@ static void sh_add(flight *f, unsigned type, const uint8_t *data, size_t n)
 	b[at] = (uint8_t)(type >> 8);
 	b[at + 1] = (uint8_t)type;
 	put16(b + at + 2, n);
-	memcpy(b + at + 4, data, n);
+	if (n)          /* data may be NULL: memcpy's arguments may not */
+		memcpy(b + at + 4, data, n);
 	f->m[0].n += 4 + n;
 	put16(b + e, (size_t)(b[e] << 8 | b[e + 1]) + 4 + n);
 }
@@ -320,7 +321,8 @@ static void insert(flight *f, size_t at, uint8_t type, const uint8_t *body, size
 {
 	memmove(&f->m[at + 1], &f->m[at], (f->n - at) * sizeof f->m[0]);
 	f->m[at].type = type;
-	memcpy(f->m[at].body, body, n);
+	if (n)
+		memcpy(f->m[at].body, body, n);
 	f->m[at].n = n;
 	f->n++;
 }
