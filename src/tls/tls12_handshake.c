@@ -318,9 +318,11 @@ int sg_tls12_client_certificate_recv(sigil_conn *c, sg_rd *r)
 	if (n == 0) {
 		raw12_drop(hs);
 		if (c->cfg->client_auth == SIGIL_CLIENT_AUTH_REQUIRE)
-			return SG_ALERT(c, SIGIL_ALERT_HANDSHAKE_FAILURE,
-					"the client sent no certificate, and one is required (TLS 1.2: handshake_failure, "
-					"RFC 5246 7.4.6)");
+			/* Class VERIFY: the client's certificate is what was
+			 * refused, as certificate_required says in TLS 1.3. */
+			return sg_fail(c, SIGIL_ECLASS_VERIFY, SIGIL_ALERT_HANDSHAKE_FAILURE,
+				       "the client sent no certificate, and one is required (TLS 1.2: handshake_failure, "
+				       "RFC 5246 7.4.6)");
 		return 0;
 	}
 	if (sg_peer_chain_accept(c, certs, n) < 0)

@@ -177,9 +177,9 @@ sclient sc.tls12.none "$REQ" -tls1_2
 check "require: TLS 1.2: no certificate is refused with handshake failure, no page" \
 	'[ $rc -ne 0 ] && grep -q "alert handshake failure" sc.tls12.none && ! grep -q "^HTTP/" sc.tls12.none' \
 	sc.tls12.none
-wait_for req.log "handshake failed: the client sent no certificate, and one is required" 2
-check "require: TLS 1.2: the server logs why (no certificate)" \
-	'grep -q "handshake failed: the client sent no certificate, and one is required" req.log' req.log
+wait_for req.log "client refused: the client sent no certificate, and one is required" 2
+check "require: TLS 1.2: the server logs why (no certificate) as a refused client" \
+	'grep -q "client refused: the client sent no certificate, and one is required" req.log' req.log
 refused "TLS 1.2: another CA's certificate" sc.tls12.eve "unknown ca" "unknown issuer.*unknown_ca" \
 	-tls1_2 -cert eve.crt -key eve.key
 timeout $T curl -sS --tls-max 1.2 --cacert "$CA" --cert alice.crt --key alice.key -o page12.html \
