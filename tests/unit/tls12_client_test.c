@@ -348,7 +348,7 @@ static void sh_key_share(flight *f)
 	static const uint8_t d[] = { 0, 29, 0, 1, 9 };
 	sh_add(f, 51, d, sizeof d);
 }
-static void sh_unasked(flight *f) { sh_add(f, 35, NULL, 0); }  /* session_ticket: never offered yet */
+static void sh_unasked(flight *f) { sh_add(f, 22, NULL, 0); }  /* encrypt_then_mac: never offered */
 static void sh_truncated(flight *f) { f->m[0].n = 36; }
 static void sh_trailing(flight *f) { f->m[0].body[f->m[0].n++] = 0; }
 static void sh_echo_sid(flight *f)
