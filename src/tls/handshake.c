@@ -121,10 +121,15 @@ static const uint8_t sequences[SG_HS_FLAGS][SEQ_MAX] = {
 	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_CCV] =
 		{ CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CCV, CF12, SF12, DONE },
 	/* Session tickets (RFC 5077 3.3, 3.4): NewSessionTicket before the
-	 * server's change_cipher_spec; never with a CertificateRequest
-	 * (ticket.c).  The abbreviated handshake (RFC 5246 7.3): the server's
+	 * server's change_cipher_spec (sigil sends none with a
+	 * CertificateRequest, ticket.c, but other servers do).  The
+	 * abbreviated handshake (RFC 5246 7.3): the server's
 	 * change_cipher_spec and Finished first, then the client's. */
 	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_NST] = { CH, SH12, SC12, SKE, SHD, CKE, CF12, NST12, SF12, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_NST] =
+		{ CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CF12, NST12, SF12, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_CCV | SG_HS_NST] =
+		{ CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CCV, CF12, NST12, SF12, DONE },
 	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_PSK] = { CH, SH12, SF12, CF12, DONE },
 	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_PSK | SG_HS_NST] = { CH, SH12, NST12, SF12, CF12, DONE },
 };
