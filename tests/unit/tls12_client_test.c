@@ -792,6 +792,65 @@ static void test_tickets(void)
 	sigil_config_free(sc);
 }
 
+/* The server's last flight (NewSessionTicket, change_cipher_spec,
+ * Finished), changed by `edit` before the client reads it; the client's
+ * alert, or 0 when it connected. */
+static int last_flight(sigil_config *sc, sigil_config *cc, size_t (*edit)(uint8_t *p, size_t n, size_t cap))
+{
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
+	static uint8_t buf[65536];
+	size_t n, used;
+	move(c, s);                             /* ClientHello */
+	move(s, c);                             /* ServerHello..ServerHelloDone */
+	move(c, s);                             /* ClientKeyExchange..Finished */
+	const uint8_t *p = sigil_conn_send_buf(s, &n);
+	CHECK(p && n > 5 && n < sizeof buf / 2);
+	memcpy(buf, p, n);
+	sigil_conn_send_ack(s, n);
+	n = edit(buf, n, sizeof buf);
+	int alert = 0;
+	if (sigil_conn_recv_net(c, buf, n, &used) < 0 || !(sigil_conn_state(c) & SIGIL_ST_CONNECTED))
+		alert = sigil_conn_error_alert(c);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	return alert;
+}
+
+static size_t keep(uint8_t *p, size_t n, size_t cap) { (void)p; (void)cap; return n; }
+/* The ticket's length made longer than the message (RFC 5077 3.3). */
+static size_t nst_overlong(uint8_t *p, size_t n, size_t cap)
+{
+	(void)cap;
+	CHECK(p[5] == 4);
+	p[5 + 4 + 4] = 0xff;
+	return n;
+}
+/* A NewSessionTicket (empty ticket) before the CCS from a server whose
+ * ServerHello had no session_ticket: 3.3 forbids it. */
+static size_t nst_unannounced(uint8_t *p, size_t n, size_t cap)
+{
+	static const uint8_t rec[] = { 22, 3, 3, 0, 10, 4, 0, 0, 6, 0, 0, 0x1c, 0x20, 0, 0 };
+	CHECK(n + sizeof rec <= cap);
+	memmove(p + sizeof rec, p, n);
+	memcpy(p, rec, sizeof rec);
+	return n + sizeof rec;
+}
+
+static void test_bad_ticket(void)
+{
+	sigil_config *sc = config("ec256", SIGIL_TLS12, SIGIL_TLS12), *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
+	CHECK(last_flight(sc, cc, keep) == 0);
+	CHECK_MSG(last_flight(sc, cc, nst_overlong) == SIGIL_ALERT_DECODE_ERROR, "overlong ticket");
+	sigil_config *none = config("ec256", SIGIL_TLS12, SIGIL_TLS12);
+	CHECK(sigil_config_set_tickets(none, 0, 7200) == 0);
+	CHECK(last_flight(none, cc, keep) == 0);
+	CHECK_MSG(last_flight(none, cc, nst_unannounced) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "unannounced ticket");
+	sigil_config_free(none);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
 int main(void)
 {
 	test_downgrade_attack();
@@ -800,5 +859,6 @@ int main(void)
 	test_bad_flight();
 	test_client_auth();
 	test_tickets();
+	test_bad_ticket();
 	return TEST_END();
 }
