@@ -83,6 +83,16 @@ printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
 check "TLS 1.2: the ticket offered for another server name is not resumed" \
 	'grep -q "^New, TLSv1.2" "$TMP/sc12.other.log"' "$TMP/sc12.other.log"
 
+# gnutls-cli -r (a second connection resuming the first) -> sigil serve, TLS 1.2.
+if have gnutls-cli; then
+	echo | timeout "$T" gnutls-cli --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' --x509cafile "$ROOT" -r \
+		-p "$PORT" localhost >"$TMP/gc12.log" 2>&1
+	check "TLS 1.2: gnutls-cli -r resumes against sigil serve" \
+		'grep -q "This is a resumed session" "$TMP/gc12.log"' "$TMP/gc12.log"
+else
+	skip "gnutls-cli not installed"
+fi
+
 # sigil get --tls-min 1.2 --session -> openssl s_server -tls1_2, and the
 # TLS 1.2 session offered to a TLS 1.3 server (s_server of the 1.3 part).
 P3=$(free_port)
