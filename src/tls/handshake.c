@@ -375,6 +375,7 @@ void sg_hs_free(sigil_conn *c)
 	sg_wr_free(&hs->raw12);
 	sg_shares_free(hs);
 	sg_pkey_free(hs->peer_key);
+	sg_session_free(hs->session12);
 	sg_wipe(hs, sizeof *hs);
 	free(hs);
 	c->hs = NULL;

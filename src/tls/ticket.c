@@ -425,8 +425,9 @@ int sg_tls12_ticket_accept(sigil_conn *c, const uint8_t *tk, size_t n, uint16_t 
 	return ok;
 }
 
-/* The client: keep the ticket as a TLS 1.2 session (its master secret
- * is known since the ClientKeyExchange, or is the resumed one). */
+/* The client: the ticket as a TLS 1.2 session (its master secret is
+ * known since the ClientKeyExchange, or is the resumed one), kept when
+ * the server's Finished verifies (sg_tls12_finished_recv). */
 int sg_tls12_ticket_recv(sigil_conn *c, sg_rd *r)
 {
 	uint32_t hint;
@@ -456,8 +457,10 @@ int sg_tls12_ticket_recv(sigil_conn *c, sg_rd *r)
 	memcpy(s->psk, c->hs->master12, 48);
 	s->psk_len = 48;
 	snprintf(s->sni, sizeof s->sni, "%s", c->sni);
-	sg_session_free(c->session);
-	c->session = s;
+	/* Plaintext, before the server's Finished: kept only once that
+	 * Finished (whose transcript covers it) verifies. */
+	sg_session_free(c->hs->session12);
+	c->hs->session12 = s;
 	return 0;
 }
 

@@ -326,6 +326,7 @@ typedef struct sg_hs {
 	bool send_ticket12;             /* NewSessionTicket follows (RFC 5077 3.2): the server's, or the
 					 * client's reading of the ServerHello's session_ticket */
 	bool ticket12_offered;          /* client: a TLS 1.2 ticket in our ClientHello */
+	struct sg_session *session12;   /* client: from NewSessionTicket, kept once the server's Finished verifies */
 	uint8_t master12[48];
 	/* Keys waiting for change_cipher_spec: the key block (6.3). */
 	uint8_t kb_key[2][32], kb_iv[2][SG_AEAD_NONCE];  /* [0] client write, [1] server write */

@@ -338,5 +338,12 @@ int sg_tls12_finished_recv(sigil_conn *c, sg_rd *r)
 	if (!sg_ct_eq(vd, r->p, sizeof vd))
 		return SG_ALERT(c, SIGIL_ALERT_DECRYPT_ERROR, "the peer's Finished does not match the handshake");
 	r->n = 0;
+	/* The server's Finished covers its NewSessionTicket: the session
+	 * is now the client's (ticket.c). */
+	if (c->hs->session12) {
+		sg_session_free(c->session);
+		c->session = c->hs->session12;
+		c->hs->session12 = NULL;
+	}
 	return 0;
 }

@@ -792,6 +792,8 @@ static void test_tickets(void)
 	sigil_config_free(sc);
 }
 
+static bool last_kept;  /* last_flight: the client kept a session */
+
 /* The server's last flight (NewSessionTicket, change_cipher_spec,
  * Finished), changed by `edit` before the client reads it; the client's
  * alert, or 0 when it connected. */
@@ -812,6 +814,8 @@ static int last_flight(sigil_config *sc, sigil_config *cc, size_t (*edit)(uint8_
 	int alert = 0;
 	if (sigil_conn_recv_net(c, buf, n, &used) < 0 || !(sigil_conn_state(c) & SIGIL_ST_CONNECTED))
 		alert = sigil_conn_error_alert(c);
+	uint8_t b[1024];
+	last_kept = sigil_conn_get_session(c, b, sizeof b, &n) == 0;
 	sigil_conn_free(c);
 	sigil_conn_free(s);
 	return alert;
@@ -837,10 +841,21 @@ static size_t nst_unannounced(uint8_t *p, size_t n, size_t cap)
 	return n + sizeof rec;
 }
 
+/* The server's Finished (the flight's last record) broken. */
+static size_t fin_flip(uint8_t *p, size_t n, size_t cap)
+{
+	(void)cap;
+	p[n - 1] ^= 1;
+	return n;
+}
+
 static void test_bad_ticket(void)
 {
 	sigil_config *sc = config("ec256", SIGIL_TLS12, SIGIL_TLS12), *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
-	CHECK(last_flight(sc, cc, keep) == 0);
+	CHECK(last_flight(sc, cc, keep) == 0 && last_kept);
+	/* The ticket arrived, but the Finished that covers it failed: no
+	 * session is kept. */
+	CHECK(last_flight(sc, cc, fin_flip) == SIGIL_ALERT_BAD_RECORD_MAC && !last_kept);
 	CHECK_MSG(last_flight(sc, cc, nst_overlong) == SIGIL_ALERT_DECODE_ERROR, "overlong ticket");
 	sigil_config *none = config("ec256", SIGIL_TLS12, SIGIL_TLS12);
 	CHECK(sigil_config_set_tickets(none, 0, 7200) == 0);
