@@ -40,6 +40,9 @@
  *   secret is known), and about 12 KiB for a client waiting for the
  *   ServerHello with its default shares (the ML-KEM-768 key pair, 3.5 KiB,
  *   wiped once the ServerHello's share is used; 5 KiB with x25519 alone).
+ *   A TLS 1.2 server that asks for a client certificate also keeps the
+ *   handshake's messages until the client's CertificateVerify (about 2
+ *   KiB; see sigil_config_set_client_auth).
  *   A handshake message is copied only when it
  *   spans records, into a buffer no larger than that message type's limit
  *   (see Limits), and plaintext records (the hellos) are never buffered
@@ -361,10 +364,19 @@ typedef enum sigil_client_auth {
 	SIGIL_CLIENT_AUTH_REQUEST,   /* ask; a client without one may go on */
 	SIGIL_CLIENT_AUTH_REQUIRE,   /* ask; refuse with certificate_required */
 } sigil_client_auth;
-/* Client certificates are asked for in TLS 1.3 only.  A client that
- * offers TLS 1.2 and nothing newer is refused with protocol_version by a
- * server that requires one (it could not be asked), and served as a
- * client without a certificate by one that requests. */
+/* Client certificates are asked for in TLS 1.3 and in TLS 1.2 alike,
+ * with the same client CAs named and the same verification; the
+ * identity is read the same way (sigil_conn_peer_identity,
+ * sigil_conn_peer_chain).  A TLS 1.2 client is asked with a
+ * CertificateRequest (RFC 5246 7.4.4) offering every scheme of
+ * sigil_config_set_sigalgs (rsa_pkcs1_* and ed25519 included: TLS 1.2
+ * allows them in CertificateVerify), and one that sends no certificate
+ * to a server that requires one is refused with handshake_failure (TLS
+ * 1.2 has no certificate_required, RFC 5246 7.4.6).  A TLS 1.2 server
+ * that asks keeps the handshake messages until the client's
+ * CertificateVerify (it signs them, not their hash): 2 KiB with
+ * one-certificate chains (openssl s_client), at most 4 times
+ * SIGIL_MAX_HANDSHAKE_MSG. */
 int sigil_config_set_client_auth(sigil_config *cfg, sigil_client_auth mode) SIGIL_MUST_CHECK;
 
 /* One certificate of a chain, DER-encoded, as the peer sent it. */

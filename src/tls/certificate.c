@@ -285,6 +285,11 @@ static int verify_chain(sigil_conn *c)
 
 int sg_certificate_recv(sigil_conn *c, sg_rd *r)
 {
+	/* TLS 1.2: a server reading its client's (a client reads the
+	 * server's through SG_M_SCERT12, tls12_client.c). */
+	if (c->version == SG_TLS12)
+		return c->role == SIGIL_SERVER ? sg_tls12_client_certificate_recv(c, r) :
+						 SG_INTERNAL(c, "TLS 1.2 Certificate");
 	sg_hs *hs = c->hs;
 	sg_rd ctx, list;
 	if (!sg_rd_vec8(r, &ctx) || !sg_rd_vec24(r, &list) || !sg_rd_done(r))
@@ -356,6 +361,8 @@ int sg_peer_chain_accept(sigil_conn *c, const sg_rd *certs, size_t n)
 
 int sg_certificate_request_send(sigil_conn *c, sg_wr *w)
 {
+	if (c->version == SG_TLS12)
+		return sg_tls12_certificate_request_send(c, w);
 	sg_wr_u8(w, 0);                         /* empty context in the handshake */
 	return sg_ext_build(c, SG_MSG_CR, w);
 }

@@ -1,4 +1,5 @@
-/* CertificateVerify, RFC 8446 4.4.3. */
+/* CertificateVerify, RFC 8446 4.4.3; TLS 1.2's (RFC 5246 7.4.8) is in
+ * tls12_client.c (a client's) and tls12_handshake.c (a server reads). */
 #include <string.h>
 
 #include "tls/tls.h"
@@ -44,6 +45,8 @@ int sg_certificate_verify_send(sigil_conn *c, sg_wr *w)
 
 int sg_certificate_verify_recv(sigil_conn *c, sg_rd *r)
 {
+	if (c->version == SG_TLS12)
+		return sg_tls12_certificate_verify_recv(c, r);
 	sg_hs *hs = c->hs;
 	uint16_t scheme;
 	sg_rd sig;

@@ -193,15 +193,6 @@ static int ch_version(sigil_conn *c, const ch_fields *ch, sg_ext_block *ext)
 	/* TLS 1.2 (RFC 5246 E.1): legacy_version 0x0303 or above without
 	 * TLS 1.3 in supported_versions, in a first hello. */
 	if (ch->legacy_version >= SG_TLS12 && c->cfg->min_version <= SG_TLS12 && !(c->hs->flags & SG_HS_HRR)) {
-		/* sigil's TLS 1.2 server does not ask for a client
-		 * certificate (tls12_handshake.c), so a server that requires
-		 * one must not let a client step around it by offering 1.2
-		 * only.  One that merely asks serves such a client as one
-		 * without a certificate, which it allows anyway. */
-		if (c->cfg->client_auth == SIGIL_CLIENT_AUTH_REQUIRE)
-			return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
-					"the client offers TLS 1.2 only, and this server requires a client "
-					"certificate, which it asks for in TLS 1.3 only");
 		c->version = SG_TLS12;
 		return 0;
 	}

@@ -730,6 +730,13 @@ static int cas_server_build(sigil_conn *c, unsigned msg, sg_wr *w)
 	return 0;
 }
 
+int sg_ca_names_build(sigil_conn *c, sg_wr *w)
+{
+	if (cas_server_needs(c, SG_MSG_CR))
+		return cas_server_build(c, SG_MSG_CR, w);
+	return sg_wr_u16(w, 0) ? 0 : SG_INTERNAL(c, "certificate_authorities");
+}
+
 /* DistinguishedName authorities<3..2^16-1>, each opaque<1..2^16-1>. */
 static int cas_read(sigil_conn *c, sg_rd *d, sg_rd *list)
 {

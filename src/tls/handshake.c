@@ -397,10 +397,12 @@ static const struct { uint8_t want, got; unsigned flag; sigil_role receiver; } b
  * SG_HS_FLAGS when it is not. */
 static bool from_peer(const sigil_conn *c, enum sg_msg m, uint8_t type)
 {
-	/* A TLS 1.3 Certificate may come compressed (RFC 8879 4). */
+	/* A TLS 1.3 Certificate may come compressed (RFC 8879 4); a TLS
+	 * 1.2 client's (SG_M_CCERT too) never. */
 	return m < SG_M_COUNT && actions[m].sender != c->role &&
 	       (actions[m].type == type ||
-		(type == SG_HT_COMPRESSED_CERTIFICATE && (m == SG_M_SCERT || m == SG_M_CCERT)));
+		(type == SG_HT_COMPRESSED_CERTIFICATE && (m == SG_M_SCERT || m == SG_M_CCERT) &&
+		 !(c->hs->flags & SG_HS_TLS12)));
 }
 
 static unsigned expect(const sigil_conn *c, uint8_t type)

@@ -332,7 +332,9 @@ typedef struct sg_hs {
 	uint8_t kb_key[2][32], kb_iv[2][SG_AEAD_NONCE];  /* [0] client write, [1] server write */
 	/* Client with a certificate: the handshake messages themselves,
 	 * which a TLS 1.2 CertificateVerify signs (RFC 5246 7.4.8); kept
-	 * from the ServerHello while keep_raw12 (tls12_client.c). */
+	 * from the ServerHello while keep_raw12 (tls12_client.c).  A server
+	 * that asks for a certificate: from the ClientHello until the
+	 * client's CertificateVerify is read (tls12_handshake.c). */
 	sg_wr raw12;
 	bool keep_raw12;
 } sg_hs;
@@ -621,6 +623,17 @@ int sg_tls12_finished_recv(sigil_conn *c, sg_rd *r);
 void sg_tls12_client_suites(sigil_conn *c, sg_wr *w);
 int sg_tls12_certificate_request_recv(sigil_conn *c, sg_rd *r);
 int sg_tls12_certificate_verify_send(sigil_conn *c, sg_wr *w);
+/* Server (tls12_handshake.c): client authentication when
+ * cfg->client_auth asks for it (RFC 5246 7.4.4, 7.4.6, 7.4.8; the same
+ * hand-over). */
+int sg_tls12_certificate_request_send(sigil_conn *c, sg_wr *w);
+int sg_tls12_client_certificate_recv(sigil_conn *c, sg_rd *r);
+int sg_tls12_certificate_verify_recv(sigil_conn *c, sg_rd *r);
+/* certificate_authorities (extensions.c): the u16-prefixed list of our
+ * client CAs' subjects that a TLS 1.3 CertificateRequest carries, or an
+ * empty list where TLS 1.3 leaves the extension out (TLS 1.2's
+ * CertificateRequest, RFC 5246 7.4.4). */
+int sg_ca_names_build(sigil_conn *c, sg_wr *w);
 /* The peer's chain (DER certificates, leaf first): kept in c->peer_chain,
  * its key in hs->peer_key, verified as the config says (certificate.c). */
 int sg_peer_chain_accept(sigil_conn *c, const sg_rd *certs, size_t n);

@@ -1,7 +1,9 @@
 /*
  * TLS 1.2 (RFC 5246), the modern subset: the choice of suite, certificate
  * and group for a ClientHello that chose TLS 1.2, the ServerHello, the
- * Certificate, ServerHelloDone, change_cipher_spec and Finished.  The key
+ * Certificate, ServerHelloDone, change_cipher_spec and Finished; a
+ * server's CertificateRequest and what it reads of the client's
+ * certificate (mutual TLS).  The key
  * exchange messages and the key derivation are in tls12_kex.c, what only
  * a client reads in tls12_client.c.  Only
  * ECDHE with an AEAD (RFC 8422, 5288, 7905); no renegotiation (RFC 5746:
@@ -158,6 +160,8 @@ static const sg_group *choose_group(const sigil_conn *c)
 	return NULL;
 }
 
+static int client_auth12_start(sigil_conn *c);
+
 int sg_tls12_client_hello(sigil_conn *c, const uint8_t *random, sg_rd suites, sg_rd compression,
 			  sg_ext_block *ext)
 {
@@ -222,6 +226,8 @@ int sg_tls12_client_hello(sigil_conn *c, const uint8_t *random, sg_rd suites, sg
 	c->group = g->id;
 	c->sigscheme = hs->own_scheme;
 	hs->flags |= SG_HS_NEGOTIATED | SG_HS_TLS12;
+	if (client_auth12_start(c) < 0)
+		return SIGIL_ERROR;
 	return sg_transcript_start(c, c->suite->hash);
 }
 
@@ -274,6 +280,129 @@ int sg_tls12_shd_recv(sigil_conn *c, sg_rd *r)
 {
 	if (!sg_rd_done(r))
 		return SG_DECODE(c, "ServerHelloDone");
+	return 0;
+}
+
+/* ---- client authentication, the server's side (RFC 5246 7.4.4, 7.4.6,
+ * 7.4.8): CertificateRequest after ServerKeyExchange, then the client's
+ * Certificate before its ClientKeyExchange and its CertificateVerify
+ * after it (handshake.c's TLS 1.2 rows with SG_HS_CR, SG_HS_CCV). ---- */
+
+/* From the ClientHello on, when we will ask for a certificate: a TLS 1.2
+ * CertificateVerify signs the handshake messages themselves (7.4.8),
+ * with any scheme we offer, so we keep them (the ClientHello is added
+ * when this returns, sg_hs_message) until it is read. */
+static int client_auth12_start(sigil_conn *c)
+{
+	sg_hs *hs = c->hs;
+	if (c->cfg->client_auth == SIGIL_CLIENT_AUTH_NONE)
+		return 0;
+	hs->flags |= SG_HS_CR;
+	sg_wr_init(&hs->raw12, NULL, 0, 4 * (size_t)SIGIL_MAX_HANDSHAKE_MSG);
+	if (!sg_wr_bytes(&hs->raw12, hs->pending.buf, hs->pending.len))
+		return SG_INTERNAL(c, "transcript buffer");
+	hs->keep_raw12 = true;
+	return 0;
+}
+
+static void raw12_drop(sg_hs *hs)
+{
+	hs->keep_raw12 = false;
+	sg_wr_free(&hs->raw12);
+}
+
+/* RFC 5246 7.4.4 (with RFC 8422 5.5): certificate_types ecdsa_sign(64)
+ * and rsa_sign(1); supported_signature_algorithms: every scheme of our
+ * signature_algorithms, all of which TLS 1.2 can carry (the ECDSA ones
+ * name the hash only; rsa_pss_rsae_* by RFC 8446 4.2.3; PKCS#1 v1.5,
+ * which TLS 1.3 keeps out of CertificateVerify, is TLS 1.2's own; and
+ * ed25519 under ecdsa_sign, RFC 8422 5.5, for a client that has such a
+ * key and can sign with it); certificate_authorities: the subjects of
+ * our client CAs, the list TLS 1.3's CertificateRequest carries
+ * (empty where TLS 1.3 leaves the extension out). */
+int sg_tls12_certificate_request_send(sigil_conn *c, sg_wr *w)
+{
+	const sigil_config *cfg = c->cfg;
+	static const uint8_t types[] = { 64, 1 };
+	sg_wr_u8(w, sizeof types);
+	sg_wr_bytes(w, types, sizeof types);
+	sg_wr_mark l = sg_wr_open(w, 2);
+	for (size_t i = 0; i < cfg->nsigalgs; i++)
+		if (sg_sigscheme_find(cfg->sigalgs[i]))
+			sg_wr_u16(w, cfg->sigalgs[i]);
+	sg_wr_close(w, l);
+	if (sg_ca_names_build(c, w) < 0)
+		return SIGIL_ERROR;
+	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "CertificateRequest");
+}
+
+/* RFC 5246 7.4.6: the client's certificate_list<0..2^24-1> of
+ * ASN.1Cert<1..2^24-1>, verified as in TLS 1.3 (certificate.c); an empty
+ * one when we require a certificate is the handshake_failure 7.4.6
+ * allows (TLS 1.2 has no certificate_required), and when we only
+ * request one, no CertificateVerify follows. */
+int sg_tls12_client_certificate_recv(sigil_conn *c, sg_rd *r)
+{
+	sg_hs *hs = c->hs;
+	sg_rd list, certs[SIGIL_MAX_CHAIN];
+	size_t n = 0;
+	if (!sg_rd_vec24(r, &list) || !sg_rd_done(r))
+		return SG_DECODE(c, "TLS 1.2 Certificate");
+	while (!sg_rd_done(&list)) {
+		sg_rd der;
+		if (!sg_rd_vec24(&list, &der) || sg_rd_done(&der))
+			return SG_DECODE(c, "TLS 1.2 Certificate entry");
+		if (n == SIGIL_MAX_CHAIN)
+			return SG_ALERT(c, SIGIL_ALERT_BAD_CERTIFICATE,
+					"the peer's certificate chain has more than %d certificates", SIGIL_MAX_CHAIN);
+		certs[n++] = der;
+	}
+	if (n == 0) {
+		raw12_drop(hs);
+		if (c->cfg->client_auth == SIGIL_CLIENT_AUTH_REQUIRE)
+			/* Class VERIFY: the client's certificate is what was
+			 * refused, as certificate_required says in TLS 1.3. */
+			return sg_fail(c, SIGIL_ECLASS_VERIFY, SIGIL_ALERT_HANDSHAKE_FAILURE,
+				       "the client sent no certificate, and one is required (TLS 1.2: handshake_failure, "
+				       "RFC 5246 7.4.6)");
+		return 0;
+	}
+	if (sg_peer_chain_accept(c, certs, n) < 0)
+		return SIGIL_ERROR;
+	hs->peer_sent_cert = true;
+	hs->flags |= SG_HS_CCV;
+	return 0;
+}
+
+/* RFC 5246 7.4.8: digitally-signed { handshake_messages }, every message
+ * before this one, with a scheme of our CertificateRequest that fits the
+ * certificate's key (scheme_fits12: an ECDSA scheme names the hash, for
+ * a key on any curve); a signature that does not verify is
+ * decrypt_error (7.4.8 names none; RFC 5246 7.2.2's meaning of it, as
+ * TLS 1.3 does, RFC 8446 4.4.3). */
+int sg_tls12_certificate_verify_recv(sigil_conn *c, sg_rd *r)
+{
+	sg_hs *hs = c->hs;
+	uint16_t scheme;
+	sg_rd sig;
+	if (!sg_rd_u16(r, &scheme) || !sg_rd_vec16(r, &sig) || !sg_rd_done(r) || sg_rd_done(&sig))
+		return SG_DECODE(c, "CertificateVerify");
+	if (!hs->keep_raw12 || !sg_wr_ok(&hs->raw12) || !hs->peer_key)
+		return SG_INTERNAL(c, "CertificateVerify");
+	const sg_sigscheme *s = sg_sigscheme_find(scheme);
+	if (!s || !in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme))
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the peer signed with scheme 0x%04x, which we did not offer", scheme);
+	sg_key_type t = sg_pkey_type(hs->peer_key);
+	if (s->kind == SG_SIG_ECDSA ? !is_ec(t) : s->key != t)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the peer signed with %s, which does not fit its certificate's key", s->name);
+	int v = sg_verify(hs->peer_key, s->kind, s->hash, hs->raw12.buf, hs->raw12.len, sig.p, sig.n);
+	raw12_drop(hs);
+	if (v < 0)
+		return SG_ALERT(c, SIGIL_ALERT_DECRYPT_ERROR,
+				"the peer's CertificateVerify signature (%s) is invalid: it does not hold "
+				"the key of its certificate", s->name);
 	return 0;
 }
 

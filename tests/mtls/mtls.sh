@@ -1,7 +1,7 @@
 #!/bin/sh
 # Mutual TLS end to end (issue 6): `sigil serve --client-ca` against curl and
 # openssl s_client with good, missing, foreign, expired, revoked and
-# serverAuth-only client certificates; --authz; `sigil get --cert` against
+# serverAuth-only client certificates, in TLS 1.3 and in TLS 1.2; --authz; `sigil get --cert` against
 # openssl s_server and gnutls-serv; post-handshake client authentication
 # (tlspeer against openssl s_server).  127.0.0.1 only; every command under
 # timeout.  Prints "N passed, N failed" last.
@@ -163,32 +163,62 @@ check "require: no certificate: the alert is number 116" 'grep -q "SSL alert num
 refused "another CA's certificate" sc.eve "unknown ca" "unknown issuer.*unknown_ca" -cert eve.crt -key eve.key
 refused "an expired certificate" sc.carol "certificate expired" "expired.*CN=carol.*certificate_expired" \
 	-cert carol.crt -key carol.key
-# TLS 1.2 cannot carry the request for a certificate here (sigil's 1.2
-# server sends no CertificateRequest), so a 1.2-only client must not get
-# around the requirement: protocol_version, with or without a certificate.
-for with in none alice; do
-	args=-tls1_2
-	[ $with = alice ] && args="-tls1_2 -cert alice.crt -key alice.key"
-	# shellcheck disable=SC2086
-	sclient "sc.tls12.$with" "$REQ" $args
-	check "require: a TLS 1.2-only client ($with) is refused with protocol version, no page" \
-		'[ $rc -ne 0 ] && grep -q "alert protocol version" "sc.tls12.$with" && ! grep -q "^HTTP/" "sc.tls12.$with"' \
-		"sc.tls12.$with"
-done
-check "require: the server logs why a TLS 1.2-only client is refused" \
-	'[ "$(grep -c "handshake failed: the client offers TLS 1.2 only, and this server requires a client certificate" req.log)" -eq 2 ]' req.log
+# TLS 1.2 (RFC 5246 7.4.4-7.4.8): the same certificate gets in, with the
+# same identity; none is handshake_failure (1.2 has no
+# certificate_required); another CA's is refused as in TLS 1.3.
+sclient sc.tls12.alice "$REQ" -tls1_2 -cert alice.crt -key alice.key
+check "require: TLS 1.2: openssl s_client -tls1_2 -cert gets 200, signed in as alice" \
+	'[ $rc -eq 0 ] && grep -q "^HTTP/1.1 200" sc.tls12.alice && grep -q "Signed in as</td><td>CN=alice<" sc.tls12.alice' \
+	sc.tls12.alice req.log
+check "require: TLS 1.2: the server logs the version and the verified identity" \
+	'grep -q ": TLS 1.2 TLS_ECDHE_" req.log && [ "$(grep -c "client certificate: CN=alice (serial" req.log)" -ge 3 ]' \
+	req.log
+sclient sc.tls12.none "$REQ" -tls1_2
+check "require: TLS 1.2: no certificate is refused with handshake failure, no page" \
+	'[ $rc -ne 0 ] && grep -q "alert handshake failure" sc.tls12.none && ! grep -q "^HTTP/" sc.tls12.none' \
+	sc.tls12.none
+wait_for req.log "client refused: the client sent no certificate, and one is required" 2
+check "require: TLS 1.2: the server logs why (no certificate) as a refused client" \
+	'grep -q "client refused: the client sent no certificate, and one is required" req.log' req.log
+refused "TLS 1.2: another CA's certificate" sc.tls12.eve "unknown ca" "unknown issuer.*unknown_ca" \
+	-tls1_2 -cert eve.crt -key eve.key
+timeout $T curl -sS --tls-max 1.2 --cacert "$CA" --cert alice.crt --key alice.key -o page12.html \
+	-w '%{http_code}' "https://localhost:$REQ/" >curl12.code 2>curl12.err
+check "require: TLS 1.2: curl --tls-max 1.2 --cert gets 200, signed in as alice" \
+	'[ "$(cat curl12.code)" = 200 ] && grep -q "Signed in as</td><td>CN=alice<" page12.html' curl12.err req.log
 BOB_HEX=$(echo "$BOB_SERIAL" | tr 'A-F' 'a-f' | sed 's/^0*//')
 refused "a revoked certificate" sc.bob "certificate revoked" "revoked .serial 0x0*$BOB_HEX.*certificate_revoked" \
 	-cert bob.crt -key bob.key
 refused "a serverAuth-only certificate" sc.srvonly "bad certificate" \
 	"not valid for TLS client authentication.*CN=mallory.example.*bad_certificate" -cert srvonly.crt -key srvonly.key
+refused "TLS 1.2: a revoked certificate" sc.tls12.bob "certificate revoked" \
+	"revoked .serial 0x0*$BOB_HEX.*certificate_revoked" -tls1_2 -cert bob.crt -key bob.key
+refused "TLS 1.2: a serverAuth-only certificate" sc.tls12.srvonly "bad certificate" \
+	"not valid for TLS client authentication.*CN=mallory.example.*bad_certificate" -tls1_2 \
+	-cert srvonly.crt -key srvonly.key
 
 timeout $T curl -sS --cacert "$CA" -o /dev/null "https://localhost:$REQ/" >/dev/null 2>curl.err
 rc=$?
 check "require: curl without a certificate is refused (certificate required)" \
 	'[ $rc -ne 0 ] && grep -qi "certificate required" curl.err' curl.err
+# Four requests got in: curl's and s_client's in TLS 1.3 and in TLS 1.2.
 check "require: no request reached the site from a refused client" \
-	'[ "$(wc -l <access.log)" -eq 2 ]' access.log
+	'[ "$(wc -l <access.log)" -eq 4 ] && [ "$(grep -c " - alice \[" access.log)" -eq 4 ]' access.log
+# gnutls-cli limited to TLS 1.2, with the certificate and without.
+if have gnutls-cli; then
+	for with in alice none; do
+		set -- --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' --x509cafile "$CA" -p "$REQ"
+		[ $with = alice ] && set -- "$@" --x509certfile alice.crt --x509keyfile alice.key
+		printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+			timeout $T gnutls-cli "$@" localhost >"gt12.$with" 2>&1
+	done
+	check "require: TLS 1.2: gnutls-cli with the certificate is signed in as alice" \
+		'grep -q "Signed in as</td><td>CN=alice<" gt12.alice' gt12.alice
+	check "require: TLS 1.2: gnutls-cli without one gets alert 40, no page" \
+		'grep -q "Received alert \[40\]" gt12.none && ! grep -q "^HTTP/" gt12.none' gt12.none
+else
+	skip "require: TLS 1.2: gnutls-cli is not installed"
+fi
 kill "$SPID" 2>/dev/null
 
 # ---------------------------------------------------------------------------
@@ -219,6 +249,15 @@ check "authz: no certificate gets 403" '[ "$c_none" = 403 ]' authz.log
 check "authz: '*' lets any certificate in, not none" '[ "$c_bob_members" = 200 ] && [ "$c_none_members" = 403 ]' \
 	authz.log
 check "authz: paths without a rule stay public" '[ "$c_none_pub" = 200 ]' authz.log
+# The same rules over TLS 1.2: the identity comes from the 1.2 handshake.
+# shellcheck disable=SC2086
+{
+	c12_alice=$(code --tls-max 1.2 $A "$AZ/admin/")
+	c12_bob=$(code --tls-max 1.2 $B "$AZ/admin/")
+	c12_none=$(code --tls-max 1.2 "$AZ/members/")
+}
+check "authz: TLS 1.2: the allowed subject gets 200, another 403, none 403" \
+	'[ "$c12_alice" = 200 ] && [ "$c12_bob" = 403 ] && [ "$c12_none" = 403 ]' authz.log
 check "authz: the server logs the 403 and whom for" 'grep -q "403 for CN=bob" authz.log' authz.log
 # The rule holds for every spelling of the path (the bypass found here).
 bad=

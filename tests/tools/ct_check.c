@@ -167,16 +167,20 @@ static int check_unpad(int control)
  * branch on the PSK.  0 when the binder matches as it should. */
 static int check_ticket(void)
 {
-	uint8_t state[1 + 2 + 8 + 4 + 4 + 1 + 32], th[32], want[32], binder[32];
+	/* version 2 || suite || issued || lifetime || age_add || protocol ||
+	 * flags || sni_hash[32] || psk<1..48>  (ticket.c) */
+	enum { PSK_AT = 1 + 2 + 8 + 4 + 4 + 2 + 1 + SG_TICKET_SNI_HASH + 1 };
+	uint8_t state[PSK_AT + 32], th[32], want[32], binder[32];
 	memset(state, 0, sizeof state);
-	state[0] = 1;                                   /* version */
+	state[0] = 2;                                   /* version */
 	sg_store16(state + 1, SIGIL_AES_128_GCM_SHA256);
-	state[19] = 32;
-	memset(state + 20, 0x33, 32);                   /* the PSK */
+	sg_store16(state + 19, SIGIL_TLS13);
+	state[PSK_AT - 1] = 32;
+	memset(state + PSK_AT, 0x33, 32);               /* the PSK */
 	memset(th, 0x44, sizeof th);
-	if (sg_ks_binder(&sg_sha256, state + 20, th, binder) < 0)
+	if (sg_ks_binder(&sg_sha256, state + PSK_AT, th, binder) < 0)
 		return 1;
-	secret(state + 20, 32);
+	secret(state + PSK_AT, 32);
 	sg_ticket t;
 	if (sg_ticket_decode(state, sizeof state, &t) < 0 || t.psk_len != 32 ||
 	    sg_ks_binder(&sg_sha256, t.psk, th, want) < 0)

@@ -3,8 +3,10 @@
  * sigil server in memory, for every suite, group and certificate kind;
  * the ClientHello with and without TLS 1.2; the downgrade sentinel both
  * ways; every message of a TLS 1.2 server's first flight made wrong,
- * with the alert and the sentence the client answers with; and session
- * tickets (RFC 5077), issued and resumed or refused.
+ * with the alert and the sentence the client answers with; the TLS 1.2
+ * server's client authentication against the sigil client, with every
+ * key type, no certificate, another CA's, and a CertificateVerify made
+ * wrong; and session tickets (RFC 5077), issued and resumed or refused.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -310,7 +312,8 @@ static void sh_add(flight *f, unsigned type, const uint8_t *data, size_t n)
 	b[at] = (uint8_t)(type >> 8);
 	b[at + 1] = (uint8_t)type;
 	put16(b + at + 2, n);
-	memcpy(b + at + 4, data, n);
+	if (n)          /* data may be NULL: memcpy's arguments may not */
+		memcpy(b + at + 4, data, n);
 	f->m[0].n += 4 + n;
 	put16(b + e, (size_t)(b[e] << 8 | b[e + 1]) + 4 + n);
 }
@@ -319,7 +322,8 @@ static void insert(flight *f, size_t at, uint8_t type, const uint8_t *body, size
 {
 	memmove(&f->m[at + 1], &f->m[at], (f->n - at) * sizeof f->m[0]);
 	f->m[at].type = type;
-	memcpy(f->m[at].body, body, n);
+	if (n)
+		memcpy(f->m[at].body, body, n);
 	f->m[at].n = n;
 	f->n++;
 }
@@ -635,6 +639,198 @@ static void test_client_auth(void)
 	CHECK_MSG(a == -1 && k == 2 && cl == 3, "no certificate: sent %zu messages (%s)", k, why);
 }
 
+/* ---- the TLS 1.2 server's client authentication (RFC 5246 7.4.4,
+ * 7.4.6, 7.4.8): the sigil client against it, in memory ---- */
+
+enum { CV_KEEP, CV_FLIP, CV_DROP, CV_SCHEME };
+
+/* In the client's second flight (plaintext handshake records, then its
+ * change_cipher_spec and encrypted Finished), the CertificateVerify:
+ * its scheme in *seen (0: none sent), and changed as `how` says (a
+ * signature byte flipped, the message removed, its scheme replaced by
+ * `scheme`).  Returns the new length. */
+static size_t cv_tamper(uint8_t *p, size_t n, int how, uint16_t scheme, uint16_t *seen)
+{
+	*seen = 0;
+	for (size_t i = 0; i + 5 <= n && p[i] == 22;) {
+		size_t len = (size_t)(p[i + 3] << 8 | p[i + 4]);
+		for (size_t j = i + 5; j + 4 <= i + 5 + len;) {
+			size_t ml = (size_t)p[j + 1] << 16 | (size_t)p[j + 2] << 8 | p[j + 3];
+			if (p[j] != 15) {
+				j += 4 + ml;
+				continue;
+			}
+			*seen = (uint16_t)(p[j + 4] << 8 | p[j + 5]);
+			if (how == CV_FLIP)
+				p[j + 4 + ml - 1] ^= 0x01;
+			if (how == CV_SCHEME)
+				put16(p + j + 4, scheme);
+			if (how == CV_DROP) {
+				size_t cut = 4 + ml;
+				if (cut == len) {       /* the record holds it alone */
+					j = i;
+					cut += 5;
+				} else {
+					put16(p + i + 3, len - cut);
+				}
+				memmove(p + j, p + j + cut, n - j - cut);
+				return n - cut;
+			}
+			return n;
+		}
+		i += 5 + len;
+	}
+	return n;
+}
+
+typedef struct auth_case {
+	const char *name;
+	sigil_client_auth mode;
+	const char *ccert;              /* the client's certificate, or NULL */
+	const char *trust;              /* the server's client CA, or NULL: insecure_noverify */
+	const char *csigalgs, *ssigalgs;        /* the client's, the server's signature_algorithms */
+	int how;
+	uint16_t scheme;                /* CV_SCHEME: the one written in */
+	int alert;                      /* the server's (-1: the handshake succeeds) */
+	const char *words;              /* in the server's error, or the peer's subject */
+	uint16_t want_scheme;           /* the scheme the client signs with (0: it sends no CertificateVerify) */
+	sigil_error_class cls;          /* the server's error class when it refuses */
+} auth_case;
+
+static void auth_run(const auth_case *t)
+{
+	sigil_config *sc = sigil_config_new(), *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
+	CHECK(sc && sigil_config_add_cert_key_file(sc, "tests/data/tls/ec256.crt", "tests/data/tls/ec256.key") == 0);
+	CHECK(sigil_config_set_versions(sc, SIGIL_TLS12, SIGIL_TLS12) == 0);
+	if (t->trust) {
+		char ca[128];
+		snprintf(ca, sizeof ca, "tests/data/tls/%s.crt", t->trust);
+		CHECK(sigil_config_add_trust(sc, ca) == 0);
+	} else {
+		CHECK(sigil_config_insecure_noverify(sc) == 0);
+	}
+	CHECK(sigil_config_set_client_auth(sc, t->mode) == 0);
+	if (t->ssigalgs)
+		CHECK(sigil_config_set_sigalgs(sc, t->ssigalgs) == 0);
+	if (t->csigalgs)
+		CHECK(sigil_config_set_sigalgs(cc, t->csigalgs) == 0);
+	if (t->ccert) {
+		char crt[128], k[128];
+		snprintf(crt, sizeof crt, "tests/data/tls/%s.crt", t->ccert);
+		snprintf(k, sizeof k, "tests/data/tls/%s.key", t->ccert);
+		CHECK(sigil_config_add_cert_key_file(cc, crt, k) == 0);
+	}
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	move(c, s);
+	move(s, c);
+	/* The client's second flight, through cv_tamper. */
+	static uint8_t fl[16384];
+	size_t n, used;
+	const uint8_t *p = sigil_conn_send_buf(c, &n);
+	uint16_t seen = 0;
+	CHECK_MSG(p && n <= sizeof fl && !(sigil_conn_state(c) & SIGIL_ST_FAILED), "%s: client: %s", t->name,
+		  sigil_conn_error(c));
+	if (p && n <= sizeof fl) {
+		memcpy(fl, p, n);
+		sigil_conn_send_ack(c, n);
+		n = cv_tamper(fl, n, t->how, t->scheme, &seen);
+		if (sigil_conn_recv_net(s, fl, n, &used) < 0) { /* checked below */ }
+	}
+	CHECK_MSG(seen == t->want_scheme, "%s: the client signed with %04x, want %04x", t->name, seen, t->want_scheme);
+	int r = (sigil_conn_state(s) & SIGIL_ST_FAILED) ? -1 : pump(c, s);
+	sigil_peer_identity id;
+	size_t nchain = 99;
+	if (t->alert == -1) {
+		CHECK_MSG(r == 0, "%s: %s / %s", t->name, sigil_conn_error(c), sigil_conn_error(s));
+		CHECK_MSG(sigil_conn_version(s) == SIGIL_TLS12, "%s: version %04x", t->name, sigil_conn_version(s));
+		CHECK_MSG(r == 0 && talk(c, s), "%s: application data", t->name);
+		if (t->words[0]) {
+			/* The identity, as TLS 1.3 gives it (tls_test.c). */
+			CHECK_MSG(sigil_conn_peer_identity(s, &id) == 0 && strcmp(id.subject, t->words) == 0 &&
+				  strlen(id.spki_sha256) == 44 && id.serial[0], "%s: identity %s", t->name, id.subject);
+			CHECK(sigil_conn_peer_chain(s, &nchain) != NULL && nchain == 1);
+		} else {
+			CHECK_MSG(sigil_conn_peer_identity(s, &id) < 0 && sigil_conn_peer_chain(s, &nchain) == NULL &&
+				  nchain == 0, "%s: an identity without a certificate", t->name);
+		}
+	} else {
+		CHECK_MSG(r < 0 && sigil_conn_error_alert(s) == t->alert, "%s: alert %d, want %d (%s)", t->name,
+			  sigil_conn_error_alert(s), t->alert, sigil_conn_error(s));
+		CHECK_MSG(strstr(sigil_conn_error(s), t->words) != NULL, "%s: \"%s\" lacks \"%s\"", t->name,
+			  sigil_conn_error(s), t->words);
+		CHECK_MSG(sigil_conn_error_class(s) == t->cls, "%s: class %d", t->name, sigil_conn_error_class(s));
+		/* The alert reaches the client. */
+		move(s, c);
+		CHECK_MSG(sigil_conn_error_class(c) == SIGIL_ECLASS_PEER_ALERT && sigil_conn_error_alert(c) == t->alert,
+			  "%s: the client: %s", t->name, sigil_conn_error(c));
+		CHECK(sigil_conn_peer_identity(s, &id) < 0);
+	}
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
+static void test_server_client_auth(void)
+{
+	const sigil_client_auth RQ = SIGIL_CLIENT_AUTH_REQUIRE, RE = SIGIL_CLIENT_AUTH_REQUEST;
+	const sigil_error_class LA = SIGIL_ECLASS_LOCAL_ALERT, VE = SIGIL_ECLASS_VERIFY;
+	const auth_case cases[] = {
+		/* Verified against the client CA; every key type, and the
+		 * schemes TLS 1.2 adds: ECDSA names only the hash (P-384
+		 * with SHA-256, P-256 with SHA-384), PKCS#1 v1.5. */
+		{ "require, CA-issued", RQ, "leaf", "ca", NULL, NULL, CV_KEEP, 0, -1, "CN=localhost", 0x0403, 0 },
+		{ "request, CA-issued", RE, "leaf", "ca", NULL, NULL, CV_KEEP, 0, -1, "CN=localhost", 0x0403, 0 },
+		{ "P-384 with SHA-256", RQ, "ec384", NULL, NULL, NULL, CV_KEEP, 0, -1, "CN=sigil-test", 0x0403, 0 },
+		{ "P-256 with SHA-384", RQ, "leaf", "ca", NULL, "ecdsa_secp384r1_sha384", CV_KEEP, 0, -1, "CN=localhost",
+		  0x0503, 0 },
+		{ "RSA-PSS", RQ, "rsa", NULL, NULL, NULL, CV_KEEP, 0, -1, "CN=sigil-test", 0x0804, 0 },
+		{ "RSA PKCS#1", RE, "rsa", NULL, "ecdsa_secp256r1_sha256:rsa_pkcs1_sha256", NULL, CV_KEEP, 0, -1, "CN=sigil-test", 0x0401, 0 },
+		{ "Ed25519", RQ, "ed25519", NULL, NULL, NULL, CV_KEEP, 0, -1, "CN=sigil-test", 0x0807, 0 },
+		/* No certificate (7.4.6). */
+		{ "request, none", RE, NULL, "ca", NULL, NULL, CV_KEEP, 0, -1, "", 0, 0 },
+		{ "require, none", RQ, NULL, "ca", NULL, NULL, CV_KEEP, 0, SIGIL_ALERT_HANDSHAKE_FAILURE,
+		  "no certificate, and one is required", 0, VE },
+		/* The server offers no scheme the key can sign with: the
+		 * client sends none (7.4.6 lets it). */
+		{ "require, no scheme for Ed25519", RQ, "ed25519", NULL, NULL, "ecdsa_secp256r1_sha256", CV_KEEP, 0,
+		  SIGIL_ALERT_HANDSHAKE_FAILURE, "no certificate", 0, VE },
+		/* Another CA: the client sees certificate_authorities and
+		 * withholds it; one that names a CA we trust and is not
+		 * signed by it is sent and refused by verification. */
+		{ "require, another CA's (withheld)", RQ, "ec256", "ca", NULL, NULL, CV_KEEP, 0,
+		  SIGIL_ALERT_HANDSHAKE_FAILURE, "no certificate", 0, VE },
+		{ "request, another CA's (withheld)", RE, "ec256", "ca", NULL, NULL, CV_KEEP, 0, -1, "", 0, 0 },
+		{ "require, same name, another key", RQ, "ec256", "ec384", NULL, NULL, CV_KEEP, 0,
+		  SIGIL_ALERT_BAD_CERTIFICATE, "certificate verify failed", 0x0403, VE },
+		{ "request, same name, another key", RE, "ec256", "ec384", NULL, NULL, CV_KEEP, 0,
+		  SIGIL_ALERT_BAD_CERTIFICATE, "certificate verify failed", 0x0403, VE },
+		/* CertificateVerify (7.4.8) made wrong. */
+		{ "signature flipped (ECDSA)", RQ, "leaf", "ca", NULL, NULL, CV_FLIP, 0, SIGIL_ALERT_DECRYPT_ERROR,
+		  "CertificateVerify signature (ecdsa_secp256r1_sha256) is invalid", 0x0403, LA },
+		{ "signature flipped (RSA-PSS)", RE, "rsa", NULL, NULL, NULL, CV_FLIP, 0, SIGIL_ALERT_DECRYPT_ERROR,
+		  "CertificateVerify signature (rsa_pss_rsae_sha256) is invalid", 0x0804, LA },
+		{ "signature flipped (PKCS#1)", RQ, "rsa", NULL, "ecdsa_secp256r1_sha256:rsa_pkcs1_sha256", NULL, CV_FLIP, 0,
+		  SIGIL_ALERT_DECRYPT_ERROR, "is invalid", 0x0401, LA },
+		{ "signature flipped (Ed25519)", RQ, "ed25519", NULL, NULL, NULL, CV_FLIP, 0, SIGIL_ALERT_DECRYPT_ERROR,
+		  "is invalid", 0x0807, LA },
+		{ "CertificateVerify missing", RQ, "leaf", "ca", NULL, NULL, CV_DROP, 0, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+		  "change_cipher_spec", 0x0403, LA },
+		{ "CertificateVerify missing (request)", RE, "rsa", NULL, NULL, NULL, CV_DROP, 0,
+		  SIGIL_ALERT_UNEXPECTED_MESSAGE, "change_cipher_spec", 0x0804, LA },
+		{ "a scheme we did not offer", RQ, "leaf", "ca", NULL, "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256",
+		  CV_SCHEME, 0x0503, SIGIL_ALERT_ILLEGAL_PARAMETER, "scheme 0x0503, which we did not offer", 0x0403, LA },
+		{ "a scheme sigil does not know (SHA-1)", RQ, "leaf", "ca", NULL, NULL, CV_SCHEME, 0x0203,
+		  SIGIL_ALERT_ILLEGAL_PARAMETER, "scheme 0x0203, which we did not offer", 0x0403, LA },
+		{ "an RSA scheme for an ECDSA key", RQ, "leaf", "ca", NULL, NULL, CV_SCHEME, 0x0804,
+		  SIGIL_ALERT_ILLEGAL_PARAMETER, "does not fit its certificate's key", 0x0403, LA },
+		{ "an ECDSA scheme for an Ed25519 key", RQ, "ed25519", NULL, NULL, NULL, CV_SCHEME, 0x0403,
+		  SIGIL_ALERT_ILLEGAL_PARAMETER, "does not fit its certificate's key", 0x0807, LA },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		auth_run(&cases[i]);
+}
+
 /* RFC 8446 4.1.3 end to end: an attacker removes TLS 1.3 from the
  * ClientHello's supported_versions (0x0304 becomes 0x0303); the sigil
  * server, able to speak TLS 1.3, answers TLS 1.2 with the sentinel, and
@@ -873,6 +1069,7 @@ int main(void)
 	test_pairs();
 	test_bad_flight();
 	test_client_auth();
+	test_server_client_auth();
 	test_tickets();
 	test_bad_ticket();
 	return TEST_END();

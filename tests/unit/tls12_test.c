@@ -2,8 +2,10 @@
  * Tests of the TLS 1.2 pieces: the PRF (RFC 5246 section 5) against the
  * test vectors published on the IETF TLS list (SHA-256 and SHA-384, the
  * "test label" vectors), and its refusals; then the TLS 1.2 server's
- * answers to crafted ClientHellos and to a bad second flight: each
- * refusal with its alert, sent in the clear as the last record.
+ * answers to crafted ClientHellos and to a bad second flight, and with
+ * client authentication its CertificateRequest and its answers to a bad
+ * client Certificate: each refusal with its alert, sent in the clear as
+ * the last record.
  */
 #include <stdint.h>
 
@@ -48,7 +50,7 @@ static void test_prf(void)
 enum {
 	B_NO_SIGALGS = 1 << 0, B_NO_GROUPS = 1 << 1, B_POINTS_COMPRESSED = 1 << 2, B_RENEG_NONEMPTY = 1 << 3,
 	B_FALLBACK = 1 << 4, B_CBC_ONLY = 1 << 5, B_NO_NULL = 1 << 6, B_HYBRID_ONLY = 1 << 7, B_RSA_ONLY = 1 << 8,
-	B_EMS_DATA = 1 << 9, B_POINTS_EMPTY = 1 << 10,
+	B_EMS_DATA = 1 << 9, B_POINTS_EMPTY = 1 << 10, B_TICKET = 1 << 11,
 };
 
 static void put16(uint8_t *b, size_t *n, unsigned v)
@@ -132,6 +134,10 @@ static size_t build_ch12(uint8_t *b, unsigned bad)
 	} else {
 		put16(b, &n, 0);
 	}
+	if (bad & B_TICKET) {
+		put16(b, &n, 35);                       /* session_ticket, empty: asks for one */
+		put16(b, &n, 0);
+	}
 	if (bad & B_RENEG_NONEMPTY) {
 		put16(b, &n, 0xff01);
 		put16(b, &n, 3);
@@ -150,6 +156,10 @@ static size_t build_ch12(uint8_t *b, unsigned bad)
 	return n;
 }
 
+/* Client authentication for server_run's servers (the client CA:
+ * ec256.crt). */
+static sigil_client_auth run_auth = SIGIL_CLIENT_AUTH_NONE;
+
 static sigil_config *server_config(uint16_t min)
 {
 	sigil_config *cfg = sigil_config_new();
@@ -165,6 +175,10 @@ static int server_run(uint16_t min, const uint8_t *in, size_t n, const uint8_t *
 		      size_t cap, uint8_t *sh, size_t *shlen)
 {
 	sigil_config *cfg = server_config(min);
+	if (run_auth != SIGIL_CLIENT_AUTH_NONE) {
+		CHECK(sigil_config_add_trust(cfg, "tests/data/tls/ec256.crt") == 0);
+		CHECK(sigil_config_set_client_auth(cfg, run_auth) == 0);
+	}
 	sigil_conn *s = sigil_conn_new(cfg, SIGIL_SERVER);
 	size_t used, len;
 	if (sigil_conn_recv_net(s, in, n, &used) < 0) { /* checked below */ }
@@ -294,34 +308,134 @@ static void test_versions_api(void)
 	CHECK(sigil_suite_name(0xc013) == NULL);        /* CBC: not ours */
 }
 
-/* A server that requires a client certificate cannot ask for one in
- * TLS 1.2 (sigil's 1.2 server sends no CertificateRequest), so a 1.2-only
- * hello must not get around it: protocol_version.  One that only
- * requests serves the client without a certificate. */
+/* Mutual TLS in TLS 1.2 (RFC 5246 7.4.4, 7.4.6): a server that requests
+ * or requires a client certificate sends CertificateRequest between
+ * ServerKeyExchange and ServerHelloDone, with ecdsa_sign and rsa_sign,
+ * every scheme of its signature_algorithms (PKCS#1 included, which TLS
+ * 1.3 keeps out of CertificateVerify) and its client CA's subject; then
+ * an empty Certificate is handshake_failure when one is required, and
+ * TLS 1.2 has no CompressedCertificate.  tls12_client_test.c pairs the
+ * sigil client with it. */
+
+/* The handshake messages of plaintext handshake records: types[], and
+ * the body of the one of type `want` in *body (*blen bytes). */
+static size_t hs_types(const uint8_t *p, size_t n, uint8_t *types, size_t cap, uint8_t want, const uint8_t **body,
+		       size_t *blen)
+{
+	static uint8_t hs[16384];
+	size_t hn = 0, k = 0;
+	for (size_t i = 0; i + 5 <= n && p[i] == 22;) {
+		size_t len = (size_t)(p[i + 3] << 8 | p[i + 4]);
+		if (i + 5 + len > n || hn + len > sizeof hs)
+			break;
+		memcpy(hs + hn, p + i + 5, len);
+		hn += len;
+		i += 5 + len;
+	}
+	for (size_t i = 0; i + 4 <= hn && k < cap;) {
+		size_t len = (size_t)hs[i + 1] << 16 | (size_t)hs[i + 2] << 8 | hs[i + 3];
+		if (i + 4 + len > hn)
+			break;
+		if (hs[i] == want) {
+			*body = hs + i + 4;
+			*blen = len;
+		}
+		types[k++] = hs[i];
+		i += 4 + len;
+	}
+	return k;
+}
+
 static void test_client_auth12(void)
 {
 	static const sigil_client_auth modes[] = { SIGIL_CLIENT_AUTH_REQUIRE, SIGIL_CLIENT_AUTH_REQUEST };
 	for (size_t i = 0; i < 2; i++) {
-		uint8_t ch[512];
-		size_t n = build_ch12(ch, 0), used, len;
+		uint8_t ch[512], types[8];
+		/* The client asks for a session ticket (RFC 5077): 1.3 issues
+		 * none under client authentication (ticket.c), nor does 1.2. */
+		size_t n = build_ch12(ch, B_TICKET), used, len, blen = 0, shn = 0;
+		const uint8_t *body = NULL, *sh = NULL;
 		sigil_config *cfg = server_config(SIGIL_TLS12);
 		CHECK(sigil_config_add_trust(cfg, "tests/data/tls/ec256.crt") == 0);
 		CHECK(sigil_config_set_client_auth(cfg, modes[i]) == 0);
 		sigil_conn *s = sigil_conn_new(cfg, SIGIL_SERVER);
 		if (sigil_conn_recv_net(s, ch, n, &used) < 0) { /* checked below */ }
 		const uint8_t *out = sigil_conn_send_buf(s, &len);
-		bool failed = (sigil_conn_state(s) & SIGIL_ST_FAILED) != 0;
-		if (modes[i] == SIGIL_CLIENT_AUTH_REQUIRE) {
-			CHECK_MSG(failed && sigil_conn_error_alert(s) == SIGIL_ALERT_PROTOCOL_VERSION,
-				  "require: %s", sigil_conn_error(s));
-			CHECK(strstr(sigil_conn_error(s), "requires a client certificate") != NULL);
-			CHECK(len == 7 && out[0] == 21 && out[6] == SIGIL_ALERT_PROTOCOL_VERSION);
-		} else {
-			CHECK_MSG(!failed && len > 5 && out[0] == 22 && out[5] == 2, "request: %s", sigil_conn_error(s));
+		CHECK_MSG(!(sigil_conn_state(s) & SIGIL_ST_FAILED), "mode %zu: %s", i, sigil_conn_error(s));
+		size_t k = hs_types(out, len, types, sizeof types, 13, &body, &blen);
+		CHECK_MSG(k == 5 && types[0] == 2 && types[1] == 11 && types[2] == 12 && types[3] == 13 && types[4] == 14,
+			  "mode %zu: %zu messages", i, k);
+		hs_types(out, len, types, sizeof types, 2, &sh, &shn);
+		CHECK(sh && has_ext(sh - 4, shn + 4, 23) && !has_ext(sh - 4, shn + 4, 35));
+		/* certificate_types: ecdsa_sign, rsa_sign. */
+		CHECK(body && blen > 3 && body[0] == 2 && body[1] == 64 && body[2] == 1);
+		/* supported_signature_algorithms: the nine defaults, ECDSA first,
+		 * rsa_pkcs1_sha256 among them. */
+		size_t an = body && blen > 5 ? (size_t)(body[3] << 8 | body[4]) : 0;
+		CHECK_MSG(an == 18 && body[5] == 4 && body[6] == 3, "%zu bytes of schemes", an);
+		bool pkcs1 = false, ed = false;
+		for (size_t j = 0; j + 1 < an; j += 2) {
+			pkcs1 |= body[5 + j] == 4 && body[6 + j] == 1;
+			ed |= body[5 + j] == 8 && body[6 + j] == 7;
 		}
+		CHECK(pkcs1 && ed);
+		/* certificate_authorities: one name, the trusted CN=sigil-test. */
+		size_t at = 5 + an;
+		CHECK_MSG(blen > at + 4 && (size_t)(body[at] << 8 | body[at + 1]) == blen - at - 2 &&
+			  (size_t)(body[at + 2] << 8 | body[at + 3]) == blen - at - 4 && body[at + 4] == 0x30 &&
+			  memmem(body + at, blen - at, "sigil-test", 10) != NULL, "authorities");
 		sigil_conn_free(s);
 		sigil_config_free(cfg);
 	}
+}
+
+/* The client's answer to a CertificateRequest, wrong or empty. */
+static void test_client_certificate12(void)
+{
+	uint8_t ch[512];
+	size_t n = build_ch12(ch, 0);
+	char why[800];
+	static const struct {
+		sigil_client_auth mode;
+		uint8_t rec[20];
+		size_t n;
+		int alert;
+		const char *words;
+	} cases[] = {
+		/* An empty certificate_list (7.4.6): refused when required,
+		 * accepted when requested (the ClientKeyExchange is next). */
+		{ SIGIL_CLIENT_AUTH_REQUIRE, { 22, 3, 3, 0, 7, 11, 0, 0, 3, 0, 0, 0 }, 12, SIGIL_ALERT_HANDSHAKE_FAILURE,
+		  "no certificate, and one is required" },
+		{ SIGIL_CLIENT_AUTH_REQUEST, { 22, 3, 3, 0, 7, 11, 0, 0, 3, 0, 0, 0 }, 12, -1, "" },
+		/* TLS 1.3's form (a context byte first), and an empty entry. */
+		{ SIGIL_CLIENT_AUTH_REQUEST, { 22, 3, 3, 0, 8, 11, 0, 0, 4, 0, 0, 0, 0 }, 13, SIGIL_ALERT_DECODE_ERROR,
+		  "TLS 1.2 Certificate" },
+		{ SIGIL_CLIENT_AUTH_REQUEST, { 22, 3, 3, 0, 10, 11, 0, 0, 6, 0, 0, 3, 0, 0, 0 }, 15,
+		  SIGIL_ALERT_DECODE_ERROR, "Certificate entry" },
+		/* A list that is not a certificate. */
+		{ SIGIL_CLIENT_AUTH_REQUEST, { 22, 3, 3, 0, 12, 11, 0, 0, 8, 0, 0, 5, 0, 0, 2, 0x30, 0 }, 17,
+		  SIGIL_ALERT_BAD_CERTIFICATE, "cannot be parsed" },
+		/* RFC 5246 7.4.6: asked, the client sends a Certificate first;
+		 * not a ClientKeyExchange, nor a CertificateVerify. */
+		{ SIGIL_CLIENT_AUTH_REQUIRE, { 22, 3, 3, 0, 6, 16, 0, 0, 2, 1, 9 }, 11, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+		  "client Certificate" },
+		{ SIGIL_CLIENT_AUTH_REQUEST, { 22, 3, 3, 0, 9, 15, 0, 0, 5, 4, 3, 0, 1, 0 }, 14,
+		  SIGIL_ALERT_UNEXPECTED_MESSAGE, "client Certificate" },
+		/* TLS 1.2 has no certificate compression (RFC 8879 is TLS 1.3's). */
+		{ SIGIL_CLIENT_AUTH_REQUEST, { 22, 3, 3, 0, 11, 25, 0, 0, 7, 0, 1, 0, 0, 3, 0, 0, 0 }, 16,
+		  SIGIL_ALERT_UNEXPECTED_MESSAGE, "type 25" },
+		/* Without a CertificateRequest, a Certificate is out of place. */
+		{ SIGIL_CLIENT_AUTH_NONE, { 22, 3, 3, 0, 7, 11, 0, 0, 3, 0, 0, 0 }, 12, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+		  "ClientKeyExchange" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		run_auth = cases[i].mode;
+		int a = server_run(SIGIL_TLS12, ch, n, cases[i].rec, cases[i].n, why, sizeof why, NULL, NULL);
+		CHECK_MSG(a == cases[i].alert, "certificate case %zu: alert %d, want %d (%s)", i, a, cases[i].alert, why);
+		CHECK_MSG(strstr(why, cases[i].words) != NULL, "certificate case %zu: \"%s\" lacks \"%s\"", i, why,
+			  cases[i].words);
+	}
+	run_auth = SIGIL_CLIENT_AUTH_NONE;
 }
 
 int main(void)
@@ -332,5 +446,6 @@ int main(void)
 	test_server_hello12();
 	test_second_flight12();
 	test_client_auth12();
+	test_client_certificate12();
 	return TEST_END();
 }
