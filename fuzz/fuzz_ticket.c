@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: session tickets, both sides (RFC 8446 4.6.1, 4.2.11).
  *
- * Input: mode (first byte, modulo 5), then the rest.
+ * Input: mode (first byte, modulo 6), then the rest.
  *   0  a sealed ticket, opened by sg_ticket_open under the server's two
  *      ticket keys (lengths, key names; a seed from a real ticket opens)
  *      and, when it opens, its state decoded.
@@ -22,6 +22,11 @@
  *      pair to its client (sg_new_session_ticket_recv); the session the
  *      client keeps is then exported, imported into a new client, which
  *      must accept it, and offered to the server.
+ *   5  a TLS 1.2 ticket's state (RFC 5077) through the engine: sealed as
+ *      in mode 2, offered in session_ticket by a TLS 1.2-only client
+ *      whose session holds the state's suite and master secret, so that
+ *      a well-formed state (protocol 0x0303, EMS, this server name,
+ *      unexpired) gives the abbreviated handshake.
  * Checked beyond "no crash": no internal error on either side; a client
  * and server that both complete a handshake agree on whether it resumed;
  * blobs round-trip; what a client exports, a client imports.
@@ -41,7 +46,7 @@
 
 #include "fuzz_common.h"
 
-enum { M_SEALED, M_STATE, M_STATE_ENGINE, M_BLOB, M_NST, M_COUNT };
+enum { M_SEALED, M_STATE, M_STATE_ENGINE, M_BLOB, M_NST, M_STATE12, M_COUNT };
 
 /* 2026-01-01T00:00:00Z: ticket ages are computed against this clock. */
 #define FUZZ_NOW 1767225600000ull
@@ -75,7 +80,7 @@ static const char *const suite_names[3] = {
 /* A server that issues and accepts tickets (so it does not ask for
  * client certificates), and one client config per suite, offering only
  * that suite, so that a ticket of any suite can be resumed. */
-static sigil_config *sc, *cc[3];
+static sigil_config *sc, *cc[3], *sc12, *cc12;
 
 static int suite_index(uint16_t id)
 {
@@ -99,6 +104,17 @@ static void setup(void)
 		    sg_config_set_test_hooks(cc[i], &ticket_client_hooks) < 0)
 			abort();
 	}
+	/* TLS 1.2: the same server speaking TLS 1.2 only, the same keys. */
+	sc12 = sigil_config_new();
+	cc12 = fuzz_client_config(0);
+	if (!sc12 || !cc12 ||
+	    sigil_config_add_cert_key_pem(sc12, fuzz_cert_pem, sizeof fuzz_cert_pem - 1, fuzz_key_pem,
+					  sizeof fuzz_key_pem - 1) < 0 ||
+	    sigil_config_set_versions(sc12, SIGIL_TLS12, SIGIL_TLS12) < 0 ||
+	    sigil_config_set_ticket_keys(sc12, ticket_keys, 2) < 0 || sigil_config_set_tickets(sc12, 2, 7200) < 0 ||
+	    sg_config_set_test_hooks(sc12, &ticket_server_hooks) < 0 ||
+	    sg_config_set_test_hooks(cc12, &ticket_client_hooks) < 0)
+		abort();
 }
 
 /* Seal state[n] as sg_tickets_send does (key name || nonce ||
@@ -236,6 +252,44 @@ static int state_engine(const uint8_t *p, size_t n)
 	return r;
 }
 
+/* The PSK (TLS 1.2: the master secret) after version, suite, issued,
+ * lifetime, age_add, protocol, flags, the name's hash and its length
+ * (ticket.c). */
+#define STATE_PSK_AT (1 + 2 + 8 + 4 + 4 + 2 + 1 + SG_TICKET_SNI_HASH + 1)
+
+/* The state as a TLS 1.2 ticket (mode 5); -1 when not offered, else
+ * whether the handshake resumed. */
+static int state12_engine(const uint8_t *p, size_t n)
+{
+	uint8_t ticket[1024], b[256 + sizeof ticket], ms[48] = { 0 };
+	size_t tlen = seal(p, n, ticket, sizeof ticket);
+	if (!tlen)
+		return -1;
+	uint16_t suite = n >= 3 ? sg_load16(p + 1) : 0;
+	if (!sg_suite12_find(suite))
+		suite = 0xc02b;
+	uint64_t issued = FUZZ_NOW;
+	sg_rd st;
+	sg_rd_init(&st, p, n);
+	if (!sg_rd_skip(&st, 3) || !sg_rd_u64(&st, &issued) || issued > FUZZ_NOW || FUZZ_NOW - issued >= MAX_LIFETIME_MS)
+		issued = FUZZ_NOW;
+	if (n > STATE_PSK_AT)
+		memcpy(ms, p + STATE_PSK_AT, n - STATE_PSK_AT < 48 ? n - STATE_PSK_AT : 48);
+	size_t bl = blob(b, sizeof b, suite, issued, 604800, 0, ms, 48, ticket, tlen);
+	if (!bl)
+		return -1;
+	memcpy(b, "SGS2", 4);   /* a TLS 1.2 session */
+	sigil_conn *c = fuzz_client(cc12), *s = sigil_conn_new(sc12, SIGIL_SERVER);
+	int r = -1;
+	if (!c || !s || sigil_conn_set_session(c, b, bl) != 0)
+		abort();        /* a well-formed blob must be taken */
+	run(c, s);
+	r = sigil_conn_resumed(c);
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	return r;
+}
+
 static void blob_import(const uint8_t *p, size_t n)
 {
 	sigil_conn *c = fuzz_client(cc[0]);
@@ -294,6 +348,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case M_STATE_ENGINE: (void)state_engine(p, n); break;
 	case M_BLOB: blob_import(p, n); break;
 	case M_NST: (void)nst(p, n); break;
+	case M_STATE12: (void)state12_engine(p, n); break;
 	}
 	return 0;
 }
@@ -369,6 +424,26 @@ int main(int argc, char **argv)
 			need(nst(body, w.len + 8) == 1, "the NewSessionTicket seed with early_data");
 			save("nst-early-data", k, M_NST, body, w.len + 8);
 		}
+	}
+	/* TLS 1.2 (RFC 5077): a full handshake of the 1.2-only client, its
+	 * ticket's state resealed by the target resumes; the sealed ticket
+	 * and its blob too. */
+	{
+		sigil_conn *c = fuzz_client(cc12), *s = sigil_conn_new(sc12, SIGIL_SERVER);
+		need(c && s, "connections");
+		run(c, s);
+		uint8_t b[4096], state[128];
+		size_t bl, sl;
+		need(sigil_conn_get_session(c, b, sizeof b, &bl) == 0 && memcmp(b, "SGS2", 4) == 0, "no TLS 1.2 session");
+		sigil_conn_free(c);
+		sigil_conn_free(s);
+		size_t off = 22 + 1 + b[22], tl = sg_load16(b + off);
+		const uint8_t *ticket = b + off + 2;
+		need(sg_ticket_open(sc, ticket, tl, state, sizeof state, &sl) == 0, "the TLS 1.2 ticket does not open");
+		need(state12_engine(state, sl) == 1, "the TLS 1.2 state does not resume");
+		save("tls12-state-engine", 0, M_STATE12, state, sl);
+		save("tls12-sealed", 0, M_SEALED, ticket, tl);
+		save("tls12-blob", 0, M_BLOB, b, bl);
 	}
 	return 0;
 }

@@ -422,9 +422,13 @@ int sigil_config_set_verifier(sigil_config *cfg, sigil_verify_fn fn, void *arg) 
  * (CertificateVerify is always checked). */
 int sigil_config_insecure_noverify(sigil_config *cfg) SIGIL_MUST_CHECK;
 
-/* Session tickets (RFC 8446 4.6.1), server side.  A ticket is the
- * resumption secret and its parameters sealed with AES-256-GCM under a
- * ticket key; the server keeps no state per session.  A key is
+/* Session tickets (RFC 8446 4.6.1; RFC 5077 for TLS 1.2), server side.
+ * A ticket is the resumption secret (TLS 1.2: the master secret) and its
+ * parameters sealed with AES-256-GCM under a ticket key; the server keeps
+ * no state per session.  A ticket is bound to its protocol version and to
+ * the server name of its handshake (compared without regard to case):
+ * offered in the other version's hello, or for another name, it is not
+ * resumed (a full handshake follows).  A key is
  * SIGIL_TICKET_KEY_LEN bytes: a 16-byte name and a 32-byte AES key.  The
  * first key seals new tickets; all of them open tickets (so rotate by
  * putting a new key first and keeping the previous ones for a lifetime).
@@ -434,9 +438,13 @@ int sigil_config_insecure_noverify(sigil_config *cfg) SIGIL_MUST_CHECK;
 #define SIGIL_TICKET_KEY_LEN 48
 int sigil_config_set_ticket_keys(sigil_config *cfg, const uint8_t *keys, size_t n) SIGIL_MUST_CHECK;
 /* Tickets sent after each full handshake (default 2; 0: none) and their
- * lifetime in seconds (default 7200, at most 604800).  A server that asks
- * for client certificates sends none: a resumed session would skip the
- * client's certificate. */
+ * lifetime in seconds (default 7200, at most 604800).  TLS 1.2 has one
+ * NewSessionTicket, in the handshake, for a client that asks for it with
+ * extended_master_secret (RFC 7627 5.3), whatever the count above 0; an
+ * abbreviated TLS 1.2 handshake issues none, so a session's lifetime
+ * runs from its full handshake.  A server that asks for client
+ * certificates sends none: a resumed session would skip the client's
+ * certificate. */
 int sigil_config_set_tickets(sigil_config *cfg, unsigned count, uint32_t lifetime) SIGIL_MUST_CHECK;
 
 /* ------------------------------------------------------------------ */
@@ -497,7 +505,9 @@ int sigil_conn_key_update(sigil_conn *c, int request_peer) SIGIL_MUST_CHECK;
 
 /* Client sessions.  sigil_conn_get_session serialises the latest ticket the
  * server sent (after the handshake; SIGIL_ERROR when none came) into
- * buf[cap], *len bytes.  The blob holds the resumption secret: store it as
+ * buf[cap], *len bytes; the blob records the protocol version, and a TLS
+ * 1.2 session is offered only in a TLS 1.2 session_ticket (RFC 5077, with
+ * a random session id), a TLS 1.3 one only as a PSK.  The blob holds the resumption secret: store it as
  * you would a key.  sigil_conn_set_session, before the first I/O, offers
  * such a blob; the server may accept it (an abbreviated handshake, see
  * sigil_conn_resumed) or ignore it (a full handshake follows).  A blob

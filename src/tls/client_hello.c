@@ -109,8 +109,9 @@ int sg_client_hello_send(sigil_conn *c, sg_wr *w)
 	if (make_shares(c) < 0)
 		return SIGIL_ERROR;
 	/* D.4: a non-empty legacy_session_id puts us in middlebox
-	 * compatibility mode; the second hello repeats it. */
-	if (!(hs->flags & SG_HS_HRR) && cfg->compat) {
+	 * compatibility mode; the second hello repeats it.  A TLS 1.2 ticket
+	 * goes with a random one too (RFC 5077 3.4, ticket.c). */
+	if (!(hs->flags & SG_HS_HRR) && (cfg->compat || sg_tls12_session_offering(c))) {
 		hs->session_id_len = 32;
 		if (sg_conn_random(c, hs->session_id, 32) < 0)
 			return SG_INTERNAL(c, "random generator");

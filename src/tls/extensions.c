@@ -1007,6 +1007,29 @@ static bool sh12_ticket_needs(const sigil_conn *c, unsigned msg)
 	return msg == SG_MSG_SH12 && c->hs->send_ticket12;
 }
 
+/* The client's side: the ticket of a TLS 1.2 session when it has one
+ * to offer (ticket.c), else empty, asking for one (RFC 5077 3.2).  Sent
+ * whenever TLS 1.2 is offered (ch12_needs). */
+static int ticket12_client_build(sigil_conn *c, unsigned msg, sg_wr *w)
+{
+	(void)msg;
+	if (!sg_tls12_session_offering(c))
+		return 0;
+	sg_wr_bytes(w, c->session->ticket, c->session->ticket_len);
+	c->hs->ticket12_offered = true;
+	return 0;
+}
+
+/* The ServerHello's: empty (3.2), a NewSessionTicket will follow. */
+static int ticket12_client_process(sigil_conn *c, unsigned msg, sg_rd *d)
+{
+	(void)msg;
+	if (!sg_rd_done(d))
+		return SG_DECODE(c, "session_ticket");
+	c->hs->send_ticket12 = true;
+	return 0;
+}
+
 /* The client's side (tls12_client.c decides once the ServerHello is
  * read): offered in a ClientHello only when the minimum version is
  * TLS 1.2, so a TLS 1.3-only hello is what it was before TLS 1.2. */
@@ -1106,6 +1129,7 @@ static const sg_ext table[] = {
 	  .client = { ch12_needs, build_empty, ems_client_process },
 	  .server = { sh12_ems_needs, build_empty, ems_server_process } },
 	{ .type = SG_EXT_SESSION_TICKET, .name = "session_ticket", .messages = CH | SH12,
+	  .client = { ch12_needs, ticket12_client_build, ticket12_client_process },
 	  .server = { sh12_ticket_needs, build_empty, ticket12_server_process } },
 	{ .type = SG_EXT_RENEGOTIATION_INFO, .name = "renegotiation_info", .messages = CH | SH12,
 	  .client = { ch12_needs, reneg_server_build, reneg_client_process },

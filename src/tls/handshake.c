@@ -66,6 +66,9 @@ static const sg_action actions[SG_M_COUNT] = {
 			  sg_tls12_finished_send, sg_tls12_finished_recv, NULL },
 	[SG_M_SFIN12] = { SIGIL_SERVER, SG_HT_FINISHED, "TLS 1.2 server Finished",
 			  sg_tls12_finished_send, sg_tls12_finished_recv, NULL },
+	/* RFC 5077 3.3 (ticket.c). */
+	[SG_M_NST12] = { SIGIL_SERVER, SG_HT_NEW_SESSION_TICKET, "TLS 1.2 NewSessionTicket",
+			 sg_tls12_ticket_send, sg_tls12_ticket_recv, NULL },
 };
 
 #define SEQ_MAX 14
@@ -89,6 +92,7 @@ static const sg_action actions[SG_M_COUNT] = {
 #define CKE SG_M_CKE
 #define CF12 SG_M_CFIN12
 #define SF12 SG_M_SFIN12
+#define NST12 SG_M_NST12
 
 /* Every legal sequence, indexed by shape flags; an empty row is an
  * impossible combination.  Rows agree on their common prefixes, so a flag
@@ -116,6 +120,18 @@ static const uint8_t sequences[SG_HS_FLAGS][SEQ_MAX] = {
 	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR] = { CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CF12, SF12, DONE },
 	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_CCV] =
 		{ CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CCV, CF12, SF12, DONE },
+	/* Session tickets (RFC 5077 3.3, 3.4): NewSessionTicket before the
+	 * server's change_cipher_spec (sigil sends none with a
+	 * CertificateRequest, ticket.c, but other servers do).  The
+	 * abbreviated handshake (RFC 5246 7.3): the server's
+	 * change_cipher_spec and Finished first, then the client's. */
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_NST] = { CH, SH12, SC12, SKE, SHD, CKE, CF12, NST12, SF12, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_NST] =
+		{ CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CF12, NST12, SF12, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_CCV | SG_HS_NST] =
+		{ CH, SH12, SC12, SKE, CR, SHD, CC, CKE, CCV, CF12, NST12, SF12, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_PSK] = { CH, SH12, SF12, CF12, DONE },
+	[SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_PSK | SG_HS_NST] = { CH, SH12, NST12, SF12, CF12, DONE },
 };
 
 const uint8_t *sg_hs_sequence(unsigned flags, size_t *n)
@@ -359,6 +375,7 @@ void sg_hs_free(sigil_conn *c)
 	sg_wr_free(&hs->raw12);
 	sg_shares_free(hs);
 	sg_pkey_free(hs->peer_key);
+	sg_session_free(hs->session12);
 	sg_wipe(hs, sizeof *hs);
 	free(hs);
 	c->hs = NULL;
@@ -371,6 +388,8 @@ static const struct { uint8_t want, got; unsigned flag; sigil_role receiver; } b
 	{ SG_M_SCERT, SG_HT_CERTIFICATE_REQUEST, SG_HS_CR, SIGIL_CLIENT },
 	/* TLS 1.2: between ServerKeyExchange and ServerHelloDone (RFC 5246 7.3). */
 	{ SG_M_SHD, SG_HT_CERTIFICATE_REQUEST, SG_HS_CR, SIGIL_CLIENT },
+	/* TLS 1.2: NewSessionTicket before the server's Finished (RFC 5077 3.3). */
+	{ SG_M_SFIN12, SG_HT_NEW_SESSION_TICKET, SG_HS_NST, SIGIL_CLIENT },
 };
 
 /* The flags under which a message of `type` from the peer is the next

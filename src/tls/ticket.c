@@ -39,7 +39,9 @@
  * ticket is ignored, as one of lifetime 0 is; 32 KiB leaves ample room
  * and bounds what a server makes a client hold. */
 #define MAX_CLIENT_TICKET 32768u
-#define SESSION_MAGIC "SGS1"
+#define SESSION_MAGIC "SGS1"            /* a TLS 1.3 session */
+#define SESSION_MAGIC12 "SGS2"          /* a TLS 1.2 one: same fields, psk the master secret */
+#define LIFETIME12_DEFAULT 7200u        /* for a lifetime hint of 0, "unspecified" (RFC 5077 3.3) */
 
 uint64_t sg_now_ms(const sigil_conn *c)
 {
@@ -282,6 +284,7 @@ int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r)
 	}
 	memcpy(s->ticket, ticket.p, ticket.n);
 	s->ticket_len = ticket.n;
+	s->version = SIGIL_TLS13;
 	s->suite = c->suite->id;
 	s->received_ms = sg_now_ms(c);
 	s->lifetime = lifetime;
@@ -303,7 +306,8 @@ int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r)
 bool sg_psk_offering(const sigil_conn *c)
 {
 	const sg_session *s = c->session;
-	if (c->role != SIGIL_CLIENT || !s || !c->hs || strcasecmp(s->sni, c->sni) != 0)
+	/* A TLS 1.2 session goes in session_ticket only (RFC 5077). */
+	if (c->role != SIGIL_CLIENT || !s || s->version != SIGIL_TLS13 || !c->hs || strcasecmp(s->sni, c->sni) != 0)
 		return false;
 	const sg_suite *ss = sg_suite_find(s->suite);
 	bool offered = false;
@@ -357,6 +361,121 @@ int sg_psk_fill_binder(sigil_conn *c, sg_wr *w)
 	return 0;
 }
 
+/* ---- TLS 1.2 (RFC 5077) ---- */
+
+/* Tickets for this TLS 1.2 client: it asked (3.2), the server issues
+ * them, the session has the extended master secret (RFC 7627 5.3: never
+ * resumed without), and no client certificate is wanted (as for TLS
+ * 1.3, sg_tickets_send). */
+bool sg_tls12_tickets_on(const sigil_conn *c)
+{
+	const sigil_config *cfg = c->cfg;
+	return cfg->tickets && cfg->nticket_keys && c->hs->ch_ticket && c->hs->ems &&
+	       cfg->client_auth == SIGIL_CLIENT_AUTH_NONE;
+}
+
+/* RFC 5077 3.3: uint32 ticket_lifetime_hint, opaque ticket<0..2^16-1>;
+ * the state as for TLS 1.3, of protocol 0x0303, the master secret as
+ * its secret. */
+int sg_tls12_ticket_send(sigil_conn *c, sg_wr *w)
+{
+	const sigil_config *cfg = c->cfg;
+	uint8_t state[STATE_MAX], sh[SG_TICKET_SNI_HASH];
+	sg_wr st;
+	if (sg_ticket_sni_hash(c->sni, sh) < 0)
+		return SG_INTERNAL(c, "ticket");
+	sg_wr_init_fixed(&st, state, sizeof state);
+	sg_wr_u8(&st, TICKET_VERSION);
+	sg_wr_u16(&st, c->suite->id);
+	sg_wr_u64(&st, sg_now_ms(c));
+	sg_wr_u32(&st, cfg->ticket_lifetime);
+	sg_wr_u32(&st, 0);
+	sg_wr_u16(&st, SG_TLS12);
+	sg_wr_u8(&st, SG_TICKET_EMS);
+	sg_wr_bytes(&st, sh, sizeof sh);
+	sg_wr_u8(&st, 48);
+	sg_wr_bytes(&st, c->hs->master12, 48);
+	sg_wr_u32(w, cfg->ticket_lifetime);
+	sg_wr_mark t = sg_wr_open(w, 2);
+	int r = sg_wr_ok(&st) ? seal(c, state, st.len, w) : -1;
+	sg_wipe(state, sizeof state);
+	sg_wr_close(w, t);
+	return r < 0 || !sg_wr_ok(w) ? SG_INTERNAL(c, "ticket") : 0;
+}
+
+int sg_tls12_ticket_accept(sigil_conn *c, const uint8_t *tk, size_t n, uint16_t *suite)
+{
+	uint8_t state[STATE_MAX];
+	size_t len;
+	sg_ticket t;
+	int ok = 0;
+	if (c->cfg->client_auth != SIGIL_CLIENT_AUTH_NONE || !c->hs->ems)
+		return 0;
+	if (sg_ticket_open(c->cfg, tk, n, state, sizeof state, &len) < 0)
+		return 0;
+	uint64_t now = sg_now_ms(c);
+	if (sg_ticket_decode(state, len, &t) == 0 && t.protocol == SG_TLS12 && (t.flags & SG_TICKET_EMS) &&
+	    t.psk_len == 48 && sg_ticket_sni_ok(c, &t) && sg_suite12_find(t.suite) && now >= t.issued &&
+	    now - t.issued <= (uint64_t)t.lifetime * 1000u) {
+		memcpy(c->hs->master12, t.psk, 48);
+		*suite = t.suite;
+		ok = 1;
+	}
+	sg_wipe(state, sizeof state);
+	return ok;
+}
+
+/* The client: the ticket as a TLS 1.2 session (its master secret is
+ * known since the ClientKeyExchange, or is the resumed one), kept when
+ * the server's Finished verifies (sg_tls12_finished_recv). */
+int sg_tls12_ticket_recv(sigil_conn *c, sg_rd *r)
+{
+	uint32_t hint;
+	sg_rd ticket;
+	if (c->role != SIGIL_CLIENT)
+		return SG_INTERNAL(c, "TLS 1.2 NewSessionTicket");
+	/* 3.3: only after a ServerHello with session_ticket. */
+	if (!c->hs->send_ticket12)
+		return SG_ALERT(c, SIGIL_ALERT_UNEXPECTED_MESSAGE,
+				"NewSessionTicket, but the ServerHello had no session_ticket extension (RFC 5077 3.3)");
+	if (!sg_rd_u32(r, &hint) || !sg_rd_vec16(r, &ticket) || !sg_rd_done(r))
+		return SG_DECODE(c, "TLS 1.2 NewSessionTicket");
+	/* An empty ticket: the server will not issue one after all (3.3). */
+	if (ticket.n == 0 || ticket.n > MAX_CLIENT_TICKET)
+		return 0;
+	sg_session *s = calloc(1, sizeof *s);
+	if (!s || !(s->ticket = malloc(ticket.n))) {
+		free(s);
+		return SG_INTERNAL(c, "out of memory");
+	}
+	memcpy(s->ticket, ticket.p, ticket.n);
+	s->ticket_len = ticket.n;
+	s->version = SG_TLS12;
+	s->suite = c->suite->id;
+	s->received_ms = sg_now_ms(c);
+	s->lifetime = hint == 0 ? LIFETIME12_DEFAULT : hint > MAX_LIFETIME ? MAX_LIFETIME : hint;
+	memcpy(s->psk, c->hs->master12, 48);
+	s->psk_len = 48;
+	snprintf(s->sni, sizeof s->sni, "%s", c->sni);
+	/* Plaintext, before the server's Finished: kept only once that
+	 * Finished (whose transcript covers it) verifies. */
+	sg_session_free(c->hs->session12);
+	c->hs->session12 = s;
+	return 0;
+}
+
+/* A TLS 1.2 session to offer in session_ticket: same server name,
+ * unexpired, a suite we still offer (as sg_psk_offering). */
+bool sg_tls12_session_offering(const sigil_conn *c)
+{
+	const sg_session *s = c->session;
+	if (c->role != SIGIL_CLIENT || !s || s->version != SG_TLS12 || !c->hs || c->cfg->min_version > SG_TLS12 ||
+	    strcasecmp(s->sni, c->sni) != 0 || !sg_suite12_enabled(c->cfg, s->suite))
+		return false;
+	uint64_t now = sg_now_ms(c);
+	return now >= s->received_ms && now - s->received_ms < (uint64_t)s->lifetime * 1000u;
+}
+
 /* ---- the public calls ---- */
 
 int sigil_conn_get_session(const sigil_conn *c, uint8_t *buf, size_t cap, size_t *len)
@@ -367,7 +486,7 @@ int sigil_conn_get_session(const sigil_conn *c, uint8_t *buf, size_t cap, size_t
 		return SIGIL_ERROR;
 	sg_wr w;
 	sg_wr_init_fixed(&w, buf, cap);
-	sg_wr_bytes(&w, SESSION_MAGIC, 4);
+	sg_wr_bytes(&w, s->version == SG_TLS12 ? SESSION_MAGIC12 : SESSION_MAGIC, 4);
 	sg_wr_u16(&w, s->suite);
 	sg_wr_u64(&w, s->received_ms);
 	sg_wr_u32(&w, s->lifetime);
@@ -390,20 +509,28 @@ int sigil_conn_set_session(sigil_conn *c, const uint8_t *blob, size_t len)
 	if (c->started || c->role != SIGIL_CLIENT)
 		return sg_fail(c, SIGIL_ECLASS_USAGE, -1, "sigil_conn_set_session: a client, before any I/O");
 	sg_rd r, psk, ticket, sni;
-	const uint8_t *magic;
+	const uint8_t *magic = NULL;
 	sg_session *s = calloc(1, sizeof *s);
 	if (!s)
 		return sg_fail(c, SIGIL_ECLASS_INTERNAL, -1, "out of memory");
 	sg_rd_init(&r, blob, len);
-	if (!sg_rd_bytes(&r, &magic, 4) || memcmp(magic, SESSION_MAGIC, 4) != 0 || !sg_rd_u16(&r, &s->suite) ||
+	bool v12 = false;
+	if (sg_rd_bytes(&r, &magic, 4))
+		v12 = memcmp(magic, SESSION_MAGIC12, 4) == 0;
+	/* The suite of the session's version; a TLS 1.2 one's secret is
+	 * its master secret (RFC 5246 8.1). */
+	const sg_suite *ss = NULL;
+	if (!magic || (!v12 && memcmp(magic, SESSION_MAGIC, 4) != 0) || !sg_rd_u16(&r, &s->suite) ||
+	    !(ss = v12 ? sg_suite12_find(s->suite) : sg_suite_find(s->suite)) ||
 	    !sg_rd_u64(&r, &s->received_ms) || !sg_rd_u32(&r, &s->lifetime) || !sg_rd_u32(&r, &s->age_add) ||
 	    !sg_rd_vec8(&r, &psk) || !sg_rd_vec16(&r, &ticket) || !sg_rd_vec8(&r, &sni) || !sg_rd_done(&r) ||
-	    !sg_suite_find(s->suite) || psk.n != sg_suite_find(s->suite)->hash->out_len || ticket.n == 0 ||
+	    psk.n != (v12 ? 48 : ss->hash->out_len) || ticket.n == 0 ||
 	    ticket.n > MAX_CLIENT_TICKET || !(s->ticket = malloc(ticket.n))) {
 		/* Not sticky: a bad blob only means a full handshake. */
 		sg_session_free(s);
 		return SIGIL_ERROR;
 	}
+	s->version = v12 ? SG_TLS12 : SIGIL_TLS13;
 	memcpy(s->psk, psk.p, psk.n);
 	s->psk_len = psk.n;
 	memcpy(s->ticket, ticket.p, ticket.n);

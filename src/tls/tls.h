@@ -232,7 +232,7 @@ enum sg_msg {
 	SG_M_CH, SG_M_HRR, SG_M_CH2, SG_M_SH, SG_M_EE, SG_M_CR, SG_M_SCERT,
 	SG_M_SCV, SG_M_SFIN, SG_M_CCERT, SG_M_CCV, SG_M_CFIN, SG_M_DONE,
 	/* TLS 1.2 (tls12_handshake.c) */
-	SG_M_SH12, SG_M_SCERT12, SG_M_SKE, SG_M_SHD, SG_M_CKE, SG_M_CFIN12, SG_M_SFIN12,
+	SG_M_SH12, SG_M_SCERT12, SG_M_SKE, SG_M_SHD, SG_M_CKE, SG_M_CFIN12, SG_M_SFIN12, SG_M_NST12,
 	SG_M_COUNT
 };
 
@@ -243,7 +243,8 @@ enum sg_msg {
 #define SG_HS_CCV        0x08   /* client sent a certificate (and CertVerify) */
 #define SG_HS_PSK        0x10   /* resumed with a PSK: no certificates */
 #define SG_HS_TLS12      0x20   /* TLS 1.2 (RFC 5246 7.3) */
-#define SG_HS_FLAGS      0x40   /* number of combinations */
+#define SG_HS_NST        0x40   /* TLS 1.2: NewSessionTicket before the server's CCS (RFC 5077 3.3) */
+#define SG_HS_FLAGS      0x80   /* number of combinations */
 
 typedef struct sg_hs {
 	unsigned pos;                   /* index into the current sequence */
@@ -322,7 +323,10 @@ typedef struct sg_hs {
 	bool ch_uncompressed;           /* ec_point_formats absent or listing uncompressed */
 	bool ch_point_formats;          /* ec_point_formats present */
 	sg_rd ch_ticket_data;           /* its session_ticket, in the ClientHello being read */
-	bool send_ticket12;             /* server: NewSessionTicket follows (RFC 5077 3.2) */
+	bool send_ticket12;             /* NewSessionTicket follows (RFC 5077 3.2): the server's, or the
+					 * client's reading of the ServerHello's session_ticket */
+	bool ticket12_offered;          /* client: a TLS 1.2 ticket in our ClientHello */
+	struct sg_session *session12;   /* client: from NewSessionTicket, kept once the server's Finished verifies */
 	uint8_t master12[48];
 	/* Keys waiting for change_cipher_spec: the key block (6.3). */
 	uint8_t kb_key[2][32], kb_iv[2][SG_AEAD_NONCE];  /* [0] client write, [1] server write */
@@ -529,6 +533,7 @@ int sg_post_handshake_recv(sigil_conn *c, uint8_t type, sg_rd *r);
 int sg_key_update_send(sigil_conn *c, bool request);
 /* ---- resumption (ticket.c), RFC 8446 4.6.1, 4.2.11 ---- */
 typedef struct sg_session {
+	uint16_t version;               /* SIGIL_TLS13, or SG_TLS12: a RFC 5077 ticket, psk the master secret */
 	uint16_t suite;
 	uint64_t received_ms;
 	uint32_t lifetime, age_add;
@@ -597,6 +602,19 @@ int sg_tls12_shd_recv(sigil_conn *c, sg_rd *r);
 int sg_tls12_cke_send(sigil_conn *c, sg_wr *w);
 int sg_tls12_cke_recv(sigil_conn *c, sg_rd *r);
 int sg_tls12_after_cke(sigil_conn *c);
+int sg_tls12_key_block(sigil_conn *c);
+/* Session tickets (RFC 5077, ticket.c): NewSessionTicket, sent by the
+ * server and read by the client; the server's opening of an offered
+ * ticket (1 with hs->master12 and *suite set, 0 when it does not resume:
+ * not ours, expired, other name or version, no EMS); whether the client
+ * has a TLS 1.2 session to offer; whether a TLS 1.2 suite is one our
+ * TLS 1.3 suites' AEADs enable (tls12_handshake.c). */
+int sg_tls12_ticket_send(sigil_conn *c, sg_wr *w);
+int sg_tls12_ticket_recv(sigil_conn *c, sg_rd *r);
+int sg_tls12_ticket_accept(sigil_conn *c, const uint8_t *t, size_t n, uint16_t *suite);
+bool sg_tls12_tickets_on(const sigil_conn *c);
+bool sg_tls12_session_offering(const sigil_conn *c);
+bool sg_suite12_enabled(const sigil_config *cfg, uint16_t id);
 int sg_tls12_finished_send(sigil_conn *c, sg_wr *w);
 int sg_tls12_finished_recv(sigil_conn *c, sg_rd *r);
 /* Client (tls12_client.c): our TLS 1.2 suites for the ClientHello,

@@ -95,12 +95,20 @@ int sg_tls12_server_hello_recv(sigil_conn *c, sg_rd *r)
 	if (hs->flags & SG_HS_HRR)
 		return SG_ALERT(c, SIGIL_ALERT_PROTOCOL_VERSION,
 				"a TLS 1.2 ServerHello after a TLS 1.3 HelloRetryRequest");
-	/* Our legacy_session_id is the random one of middlebox
-	 * compatibility (RFC 8446 D.4), of no session: a server that echoes
-	 * it claims to resume one we never had (RFC 5246 7.4.1.3). */
-	if (sid.n && sid.n == hs->session_id_len && memcmp(sid.p, hs->session_id, sid.n) == 0)
+	/* Our legacy_session_id is random: of middlebox compatibility
+	 * (RFC 8446 D.4), or sent with a TLS 1.2 ticket (RFC 5077 3.4).  A
+	 * server that echoes it resumes that ticket's session, and must do
+	 * so with its suite (RFC 5246 7.4.1.3); without a ticket offered it
+	 * claims to resume a session we never had.  Another id: a full
+	 * handshake. */
+	bool resume = sid.n && sid.n == hs->session_id_len && memcmp(sid.p, hs->session_id, sid.n) == 0;
+	if (resume && !hs->ticket12_offered)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 				"the TLS 1.2 server resumes a session we never offered (it echoed our session id)");
+	if (resume && suite != c->session->suite)
+		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
+				"the TLS 1.2 server resumes our session with cipher suite 0x%04x, not its 0x%04x", suite,
+				c->session->suite);
 	const sg_suite *s = sg_suite12_find(suite);
 	if (!s || !offered12(c->cfg, suite))
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
@@ -128,6 +136,17 @@ int sg_tls12_server_hello_recv(sigil_conn *c, sg_rd *r)
 				"the TLS 1.2 server does not send renegotiation_info (RFC 5746), which sigil requires");
 	sg_shares_free(hs);             /* TLS 1.3's; ServerKeyExchange names the group */
 	hs->flags |= SG_HS_NEGOTIATED | SG_HS_TLS12;
+	/* Resumed (RFC 5246 7.3): keys from the session's master secret, no
+	 * certificate; the server's CCS and Finished come next.  EMS was
+	 * required above, as RFC 7627 5.3 requires for resumption. */
+	if (resume) {
+		memcpy(hs->master12, c->session->psk, 48);
+		hs->flags |= SG_HS_PSK;
+		c->resumed = true;
+		if (sg_tls12_key_block(c) < 0)
+			return SIGIL_ERROR;
+		return sg_transcript_start(c, s->hash);
+	}
 	/* A TLS 1.2 CertificateVerify signs the messages themselves: keep
 	 * them (the ClientHello is still in `pending`) when we may send one. */
 	if (c->cfg->ncerts) {

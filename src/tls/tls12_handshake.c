@@ -40,6 +40,19 @@ const sg_suite *sg_suite12_find(uint16_t id)
 	return NULL;
 }
 
+/* The TLS 1.2 suites for the AEADs of our TLS 1.3 suites:
+ * sigil_config_set_suites chooses both. */
+bool sg_suite12_enabled(const sigil_config *cfg, uint16_t id)
+{
+	const sg_suite *s12 = sg_suite12_find(id);
+	for (size_t i = 0; s12 && i < cfg->nsuites; i++) {
+		const sg_suite *s = sg_suite_find(cfg->suites[i]);
+		if (s && s->aead == s12->aead)
+			return true;
+	}
+	return false;
+}
+
 static bool offered(sg_rd suites, uint16_t id)
 {
 	for (size_t i = 0; i + 1 < suites.n; i += 2)
@@ -177,6 +190,31 @@ int sg_tls12_client_hello(sigil_conn *c, const uint8_t *random, sg_rd suites, sg
 	if (hs->ch_point_formats && !hs->ch_uncompressed)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 				"ec_point_formats without uncompressed (RFC 8422 5.1.2)");
+	/* RFC 5077 3.4: a ticket with a session id asks for the abbreviated
+	 * handshake (RFC 5246 7.3); we echo the id when the ticket is ours,
+	 * unexpired, of TLS 1.2 with EMS, for this server name, and its
+	 * suite one the client offers and we still enable.  Else a full
+	 * handshake.  (The id is the ClientHello's, after legacy_version and
+	 * random: client_hello.c read it.)  No new ticket then: the session
+	 * keeps its first issue time, so its lifetime is not stretched. */
+	const uint8_t *sid = hs->ch_start + 4 + 2 + 32;
+	uint16_t ts;
+	if (hs->ch_ticket && hs->ch_ticket_data.n && sid[0] && sid[0] <= 32 &&
+	    sg_tls12_ticket_accept(c, hs->ch_ticket_data.p, hs->ch_ticket_data.n, &ts) == 1) {
+		if (offered(suites, ts) && sg_suite12_enabled(c->cfg, ts)) {
+			c->suite = sg_suite12_find(ts);
+			memcpy(hs->session_id, sid + 1, sid[0]);
+			hs->session_id_len = sid[0];
+			c->resumed = true;
+			hs->flags |= SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_PSK;
+			return sg_transcript_start(c, c->suite->hash);
+		}
+		sg_wipe(hs->master12, sizeof hs->master12);
+	}
+	if (sg_tls12_tickets_on(c)) {
+		hs->send_ticket12 = true;       /* session_ticket in the ServerHello (3.2) */
+		hs->flags |= SG_HS_NST;
+	}
 	if (choose(c, suites) < 0)
 		return SIGIL_ERROR;
 	const sg_group *g = choose_group(c);
@@ -201,6 +239,10 @@ int sg_tls12_server_hello_send(sigil_conn *c, sg_wr *w)
 	static const uint8_t sentinel[8] = { 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01 };
 	if (c->cfg->max_version >= SIGIL_TLS13)
 		memcpy(hs->random + 24, sentinel, 8);
+	/* Resuming: the keys come from the session's master secret and
+	 * both randoms (RFC 5246 7.3), the server's CCS and Finished next. */
+	if ((hs->flags & SG_HS_PSK) && sg_tls12_key_block(c) < 0)
+		return SIGIL_ERROR;
 	sg_wr_u16(w, SG_TLS12);
 	sg_wr_bytes(w, hs->random, 32);
 	sg_wr_u8(w, (uint8_t)hs->session_id_len);
@@ -425,5 +467,12 @@ int sg_tls12_finished_recv(sigil_conn *c, sg_rd *r)
 	if (!sg_ct_eq(vd, r->p, sizeof vd))
 		return SG_ALERT(c, SIGIL_ALERT_DECRYPT_ERROR, "the peer's Finished does not match the handshake");
 	r->n = 0;
+	/* The server's Finished covers its NewSessionTicket: the session
+	 * is now the client's (ticket.c). */
+	if (c->hs->session12) {
+		sg_session_free(c->session);
+		c->session = c->hs->session12;
+		c->hs->session12 = NULL;
+	}
 	return 0;
 }

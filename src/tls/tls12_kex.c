@@ -74,19 +74,42 @@ int sg_tls12_cke_recv(sigil_conn *c, sg_rd *r)
 	return 0;
 }
 
+/* The key block from the master secret: client_write_key,
+ * server_write_key, client_write_IV, server_write_IV (RFC 5246 6.3; the
+ * IVs are 4 bytes of salt for GCM, RFC 5288 3, and 12 for
+ * ChaCha20-Poly1305, RFC 7905 2).  After the ClientKeyExchange, or in
+ * an abbreviated handshake from the resumed session's master secret
+ * (RFC 5246 7.4.1.3, 7.3) once both randoms are known. */
+int sg_tls12_key_block(sigil_conn *c)
+{
+	sg_hs *hs = c->hs;
+	const sg_hash_class *h = c->suite->hash;
+	const uint8_t *cr = c->role == SIGIL_SERVER ? hs->peer_random : hs->random;
+	const uint8_t *sr = c->role == SIGIL_SERVER ? hs->random : hs->peer_random;
+	uint8_t kb[2 * 32 + 2 * SG_AEAD_NONCE];
+	size_t kl = c->suite->aead->key_len, il = c->suite->aead == &sg_chacha20poly1305 ? 12 : 4;
+	int r = sg_tls12_prf(h, hs->master12, 48, "key expansion", sr, 32, cr, 32, kb, 2 * kl + 2 * il);
+	if (r == 0) {
+		memcpy(hs->kb_key[0], kb, kl);
+		memcpy(hs->kb_key[1], kb + kl, kl);
+		memcpy(hs->kb_iv[0], kb + 2 * kl, il);
+		memcpy(hs->kb_iv[1], kb + 2 * kl + il, il);
+	}
+	sg_wipe(kb, sizeof kb);
+	return r < 0 ? SG_INTERNAL(c, "PRF") : 0;
+}
+
 /* After the ClientKeyExchange: the master secret from the premaster
  * secret (the ECDH x-coordinate, RFC 8422 5.10), with RFC 7627 4's
  * session_hash when both sides use extended_master_secret, then the key
- * block: client_write_key, server_write_key, client_write_IV,
- * server_write_IV (RFC 5246 6.3; the IVs are 4 bytes of salt for GCM,
- * RFC 5288 3, and 12 for ChaCha20-Poly1305, RFC 7905 2). */
+ * block. */
 int sg_tls12_after_cke(sigil_conn *c)
 {
 	sg_hs *hs = c->hs;
 	const sg_hash_class *h = c->suite->hash;
 	const uint8_t *cr = c->role == SIGIL_SERVER ? hs->peer_random : hs->random;
 	const uint8_t *sr = c->role == SIGIL_SERVER ? hs->random : hs->peer_random;
-	uint8_t th[SG_MAX_HASH], kb[2 * 32 + 2 * SG_AEAD_NONCE];
+	uint8_t th[SG_MAX_HASH];
 	int r;
 	if (hs->ems) {
 		if (sg_transcript_hash(c, th) < 0)
@@ -97,15 +120,7 @@ int sg_tls12_after_cke(sigil_conn *c)
 		r = sg_tls12_prf(h, hs->shared, hs->shared_len, "master secret", cr, 32, sr, 32, hs->master12, 48);
 	}
 	sg_wipe(hs->shared, sizeof hs->shared);
-	size_t kl = c->suite->aead->key_len, il = c->suite->aead == &sg_chacha20poly1305 ? 12 : 4;
-	if (r == 0)
-		r = sg_tls12_prf(h, hs->master12, 48, "key expansion", sr, 32, cr, 32, kb, 2 * kl + 2 * il);
-	if (r == 0) {
-		memcpy(hs->kb_key[0], kb, kl);
-		memcpy(hs->kb_key[1], kb + kl, kl);
-		memcpy(hs->kb_iv[0], kb + 2 * kl, il);
-		memcpy(hs->kb_iv[1], kb + 2 * kl + il, il);
-	}
-	sg_wipe(kb, sizeof kb);
-	return r < 0 ? SG_INTERNAL(c, "PRF") : 0;
+	if (r < 0)
+		return SG_INTERNAL(c, "PRF");
+	return sg_tls12_key_block(c);
 }

@@ -47,6 +47,12 @@ get() {
 	[ -n "$BY_NAME" ] && { host=localhost; gargs="$gargs --resolve localhost:$PORT:127.0.0.1"; }
 	# shellcheck disable=SC2086
 	run "$TMP/$name.cli" "$SIGIL" get -v $gargs "https://$host:$PORT/"
+	# s_server (-naccept 1) exits by itself after the connection; killed
+	# before, its buffered output (the sni check's line) may be lost.
+	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
 	kill "$SPID" 2>/dev/null
 	wait_bg "$SPID" 2>/dev/null
 	check "$name" '[ "$RC" -eq 0 ] && grep -q "^ *Protocol *: *TLSv1.2" "$TMP/$name.cli" &&

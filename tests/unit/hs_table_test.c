@@ -14,7 +14,7 @@ static bool server_sends(uint8_t m)
 {
 	return m == SG_M_HRR || m == SG_M_SH || m == SG_M_EE || m == SG_M_CR || m == SG_M_SCERT ||
 	       m == SG_M_SCV || m == SG_M_SFIN || m == SG_M_SH12 || m == SG_M_SCERT12 || m == SG_M_SKE ||
-	       m == SG_M_SHD || m == SG_M_SFIN12;
+	       m == SG_M_SHD || m == SG_M_SFIN12 || m == SG_M_NST12;
 }
 
 static int index_of(const uint8_t *s, size_t n, uint8_t m)
@@ -28,10 +28,19 @@ static int index_of(const uint8_t *s, size_t n, uint8_t m)
 static bool possible(unsigned f)
 {
 	/* TLS 1.2: the full handshake, with or without a CertificateRequest
-	 * (and the client's CertificateVerify); no HRR or resumption. */
+	 * (and the client's CertificateVerify), each with a NewSessionTicket
+	 * or without; the abbreviated one (RFC 5077
+	 * 3.4), with or without a new ticket; no HRR. */
 	if (f & SG_HS_TLS12)
 		return f == (SG_HS_TLS12 | SG_HS_NEGOTIATED) || f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_CR) ||
-		       f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_CR | SG_HS_CCV);
+		       f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_CR | SG_HS_CCV) ||
+		       f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_NST) ||
+		       f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_CR | SG_HS_NST) ||
+		       f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_CR | SG_HS_CCV | SG_HS_NST) ||
+		       f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_PSK) ||
+		       f == (SG_HS_TLS12 | SG_HS_NEGOTIATED | SG_HS_PSK | SG_HS_NST);
+	if (f & SG_HS_NST)
+		return false;
 	/* CertificateRequest needs a negotiated handshake, a client
 	 * CertificateVerify needs a CertificateRequest.  Before the
 	 * ServerHello (no NEGOTIATED) only the retry is known. */
@@ -240,6 +249,7 @@ int main(void)
 		{ SG_HS_HRR, SG_M_HRR },
 		{ SG_HS_CR, SG_M_CR },
 		{ SG_HS_CCV, SG_M_CCV },
+		{ SG_HS_NST, SG_M_NST12 },
 	};
 	for (unsigned f = 0; f < SG_HS_FLAGS; f++)
 		for (size_t b = 0; b < sizeof learn / sizeof learn[0]; b++) {
@@ -309,6 +319,16 @@ int main(void)
 	check_exact(SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_CR | SG_HS_CCV, cr12_cert, sizeof cr12_cert,
 		    "RFC 5246 7.3 client certificate and CertificateVerify");
 
+	static const uint8_t nst12[] = { SG_M_CH, SG_M_SH12, SG_M_SCERT12, SG_M_SKE, SG_M_SHD, SG_M_CKE,
+					 SG_M_CFIN12, SG_M_NST12, SG_M_SFIN12, SG_M_DONE };
+	static const uint8_t abbr12[] = { SG_M_CH, SG_M_SH12, SG_M_SFIN12, SG_M_CFIN12, SG_M_DONE };
+	static const uint8_t abbr12_nst[] = { SG_M_CH, SG_M_SH12, SG_M_NST12, SG_M_SFIN12, SG_M_CFIN12, SG_M_DONE };
+	check_exact(SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_NST, nst12, sizeof nst12, "RFC 5077 3.3 new ticket");
+	check_exact(SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_PSK, abbr12, sizeof abbr12,
+		    "RFC 5246 7.3 abbreviated handshake");
+	check_exact(SG_HS_NEGOTIATED | SG_HS_TLS12 | SG_HS_PSK | SG_HS_NST, abbr12_nst, sizeof abbr12_nst,
+		    "RFC 5077 3.4 abbreviated handshake, ticket renewed");
+
 	/* Names for diagnostics. */
 	for (unsigned m = 0; m < SG_M_COUNT; m++) {
 		const char *name = sg_msg_name((enum sg_msg)m);
@@ -318,7 +338,7 @@ int main(void)
 	}
 	CHECK(strcmp(sg_msg_name(SG_M_COUNT), "?") == 0);
 
-	CHECK(rows == 13 && impossible == SG_HS_FLAGS - 13);
+	CHECK(rows == 18 && impossible == SG_HS_FLAGS - 18);
 	printf("NOTE %u sequences, %u impossible combinations\n", rows, impossible);
 	test_extension_table();
 	test_message_limits();

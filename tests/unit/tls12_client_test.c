@@ -3,16 +3,17 @@
  * sigil server in memory, for every suite, group and certificate kind;
  * the ClientHello with and without TLS 1.2; the downgrade sentinel both
  * ways; every message of a TLS 1.2 server's first flight made wrong,
- * with the alert and the sentence the client answers with; and the TLS
- * 1.2 server's client authentication against the sigil client, with
- * every key type, no certificate, another CA's, and a CertificateVerify
- * made wrong.
+ * with the alert and the sentence the client answers with; the TLS 1.2
+ * server's client authentication against the sigil client, with every
+ * key type, no certificate, another CA's, and a CertificateVerify made
+ * wrong; and session tickets (RFC 5077), issued and resumed or refused.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "sigil.h"
 #include "test.h"
+#include "tls/tls.h"             /* test hooks (the clock), ticket keys */
 
 static sigil_config *config(const char *key, uint16_t min, uint16_t max)
 {
@@ -353,7 +354,7 @@ static void sh_key_share(flight *f)
 	static const uint8_t d[] = { 0, 29, 0, 1, 9 };
 	sh_add(f, 51, d, sizeof d);
 }
-static void sh_unasked(flight *f) { sh_add(f, 35, NULL, 0); }  /* session_ticket: never offered yet */
+static void sh_unasked(flight *f) { sh_add(f, 22, NULL, 0); }  /* encrypt_then_mac: never offered */
 static void sh_truncated(flight *f) { f->m[0].n = 36; }
 static void sh_trailing(flight *f) { f->m[0].body[f->m[0].n++] = 0; }
 static void sh_echo_sid(flight *f)
@@ -789,16 +790,16 @@ static void test_server_client_auth(void)
 		/* No certificate (7.4.6). */
 		{ "request, none", RE, NULL, "ca", NULL, NULL, CV_KEEP, 0, -1, "", 0, 0 },
 		{ "require, none", RQ, NULL, "ca", NULL, NULL, CV_KEEP, 0, SIGIL_ALERT_HANDSHAKE_FAILURE,
-		  "no certificate, and one is required", 0, LA },
+		  "no certificate, and one is required", 0, VE },
 		/* The server offers no scheme the key can sign with: the
 		 * client sends none (7.4.6 lets it). */
 		{ "require, no scheme for Ed25519", RQ, "ed25519", NULL, NULL, "ecdsa_secp256r1_sha256", CV_KEEP, 0,
-		  SIGIL_ALERT_HANDSHAKE_FAILURE, "no certificate", 0, LA },
+		  SIGIL_ALERT_HANDSHAKE_FAILURE, "no certificate", 0, VE },
 		/* Another CA: the client sees certificate_authorities and
 		 * withholds it; one that names a CA we trust and is not
 		 * signed by it is sent and refused by verification. */
 		{ "require, another CA's (withheld)", RQ, "ec256", "ca", NULL, NULL, CV_KEEP, 0,
-		  SIGIL_ALERT_HANDSHAKE_FAILURE, "no certificate", 0, LA },
+		  SIGIL_ALERT_HANDSHAKE_FAILURE, "no certificate", 0, VE },
 		{ "request, another CA's (withheld)", RE, "ec256", "ca", NULL, NULL, CV_KEEP, 0, -1, "", 0, 0 },
 		{ "require, same name, another key", RQ, "ec256", "ec384", NULL, NULL, CV_KEEP, 0,
 		  SIGIL_ALERT_BAD_CERTIFICATE, "certificate verify failed", 0x0403, VE },
@@ -861,6 +862,206 @@ static void test_downgrade_attack(void)
 	sigil_config_free(sc);
 }
 
+/* ---- session tickets (RFC 5077), sigil to sigil ---- */
+
+static uint64_t srv_now, cli_now;
+static uint64_t srv_clock(void *arg) { (void)arg; return srv_now; }
+static uint64_t cli_clock(void *arg) { (void)arg; return cli_now; }
+static const sg_test_hooks srv_hooks = { .now_ms = srv_clock }, cli_hooks = { .now_ms = cli_clock };
+
+/* A handshake under server name `name`, offering blob[n] when n; 1
+ * resumed, 0 full, -1 failed; the session the client then holds in
+ * out[*on] when out. */
+static int connect12(sigil_config *sc, sigil_config *cc, const char *name, const uint8_t *blob, size_t n,
+		     uint8_t *out, size_t *on)
+{
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	int r = -1;
+	CHECK(sigil_conn_set_server_name(c, name) == 0);
+	CHECK(n == 0 || sigil_conn_set_session(c, blob, n) == 0);
+	if (pump(c, s) == 0 && talk(c, s)) {
+		r = sigil_conn_resumed(c);
+		CHECK(sigil_conn_resumed(s) == r);
+		size_t k;
+		CHECK(r == 0 || sigil_conn_peer_chain(c, &k) == NULL);        /* no Certificate resumed */
+	}
+	if (out && sigil_conn_get_session(c, out, 1024, on) < 0)
+		*on = 0;
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	return r;
+}
+
+/* The blob's server name is its last field. */
+static size_t rename_blob(const uint8_t *b, size_t n, const char *old, const char *name, uint8_t *out)
+{
+	size_t k = n - 1 - strlen(old), l = strlen(name);
+	memcpy(out, b, k);
+	out[k] = (uint8_t)l;
+	memcpy(out + k + 1, name, l);
+	return k + 1 + l;
+}
+
+static void test_tickets(void)
+{
+	uint8_t blob[1024], b2[1024], b13[1024];
+	size_t n = 0, n2 = 0, n13 = 0;
+	srv_now = cli_now = 1700000000000ull;
+	sigil_config *sc = config("ec256", SIGIL_TLS12, SIGIL_TLS12), *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
+	CHECK(sg_config_set_test_hooks(sc, &srv_hooks) == 0 && sg_config_set_test_hooks(cc, &cli_hooks) == 0);
+	/* Issued: a NewSessionTicket in the full handshake, kept as a TLS
+	 * 1.2 session. */
+	CHECK(connect12(sc, cc, "localhost", NULL, 0, blob, &n) == 0);
+	CHECK_MSG(n > 73 && memcmp(blob, "SGS2", 4) == 0, "no TLS 1.2 session (%zu bytes)", n);
+	/* Resumed (RFC 5246 7.3), twice: the session is kept. */
+	CHECK(connect12(sc, cc, "localhost", blob, n, b2, &n2) == 1);
+	CHECK(n2 == n && memcmp(b2, blob, n) == 0);
+	cli_now = srv_now += 3600 * 1000;       /* within the 2 h lifetime */
+	CHECK(connect12(sc, cc, "localhost", blob, n, NULL, NULL) == 1);
+	/* The name in other case resumes; another name does not (RFC 6066 3). */
+	n2 = rename_blob(blob, n, "localhost", "LOCALHOST", b2);
+	CHECK(connect12(sc, cc, "LOCALHOST", b2, n2, NULL, NULL) == 1);
+	n2 = rename_blob(blob, n, "localhost", "b.example", b2);
+	CHECK(connect12(sc, cc, "b.example", b2, n2, NULL, NULL) == 0);
+	/* Tampered inside the ticket (after magic, suite, received, lifetime,
+	 * age_add, master secret and the ticket's length): a full handshake,
+	 * which issues a new ticket. */
+	memcpy(b2, blob, n);
+	b2[73 + 20] ^= 1;
+	CHECK(connect12(sc, cc, "localhost", b2, n, b2, &n2) == 0 && n2 > 0 && memcmp(b2, blob, n) != 0);
+	/* Key rotation: the old key still opens; a server without it does not. */
+	uint8_t tkeys[2 * SIGIL_TICKET_KEY_LEN];
+	memset(tkeys, 7, SIGIL_TICKET_KEY_LEN);
+	memcpy(tkeys + SIGIL_TICKET_KEY_LEN, sc->ticket_keys[0], SIGIL_TICKET_KEY_LEN);
+	sigil_config *rot = config("ec256", SIGIL_TLS12, SIGIL_TLS12), *other = config("ec256", SIGIL_TLS12, SIGIL_TLS12);
+	CHECK(sigil_config_set_ticket_keys(rot, tkeys, 2) == 0 && sg_config_set_test_hooks(rot, &srv_hooks) == 0);
+	CHECK(connect12(rot, cc, "localhost", blob, n, NULL, NULL) == 1);
+	CHECK(connect12(other, cc, "localhost", blob, n, NULL, NULL) == 0);
+	/* Version crossing: the TLS 1.2 session against a TLS 1.3 server is
+	 * a full TLS 1.3 handshake (never a PSK), and a TLS 1.3 session
+	 * against the TLS 1.2 server a full TLS 1.2 one (never a ticket).
+	 * The same ticket keys, so only the version marker stops them. */
+	sigil_config *sc13 = config("ec256", SIGIL_TLS12, SIGIL_TLS13);
+	CHECK(sigil_config_set_ticket_keys(sc13, sc->ticket_keys[0], 1) == 0 &&
+	      sg_config_set_test_hooks(sc13, &srv_hooks) == 0);
+	CHECK(connect12(sc13, cc, "localhost", blob, n, b13, &n13) == 0);
+	CHECK_MSG(n13 > 4 && memcmp(b13, "SGS1", 4) == 0, "no TLS 1.3 session");
+	CHECK(connect12(sc13, cc, "localhost", b13, n13, NULL, NULL) == 1);
+	CHECK(connect12(sc, cc, "localhost", b13, n13, NULL, NULL) == 0);
+	/* A TLS 1.2 state sealed with a TLS 1.3 ticket's bytes: the 1.3
+	 * ticket put in a 1.2 session blob opens at the 1.2 server, and is
+	 * refused for its protocol. */
+	{
+		size_t tl13 = sg_load16(b13 + 4 + 2 + 8 + 4 + 4 + 1 + b13[22]);
+		const uint8_t *t13 = b13 + 4 + 2 + 8 + 4 + 4 + 1 + b13[22] + 2;
+		sg_wr w;
+		sg_wr_init_fixed(&w, b2, sizeof b2);
+		sg_wr_bytes(&w, blob, 71);
+		sg_wr_u16(&w, (uint16_t)tl13);
+		sg_wr_bytes(&w, t13, tl13);
+		sg_wr_bytes(&w, blob + 73 + sg_load16(blob + 71), n - 73 - sg_load16(blob + 71));
+		CHECK(sg_wr_ok(&w) && connect12(sc, cc, "localhost", b2, w.len, NULL, NULL) == 0);
+	}
+	/* Expired on the server's clock though the client still offers it. */
+	srv_now += 2 * 3600 * 1000;
+	CHECK(connect12(sc, cc, "localhost", blob, n, NULL, NULL) == 0);
+	cli_now = srv_now;
+	/* No tickets when the server wants client certificates, nor does it
+	 * resume one sealed by a server sharing its key. */
+	sigil_config *ca = config("ec256", SIGIL_TLS12, SIGIL_TLS12);
+	CHECK(sigil_config_set_client_auth(ca, SIGIL_CLIENT_AUTH_REQUEST) == 0 &&
+	      sigil_config_set_ticket_keys(ca, sc->ticket_keys[0], 1) == 0 && sg_config_set_test_hooks(ca, &srv_hooks) == 0);
+	CHECK(connect12(sc, cc, "localhost", NULL, 0, blob, &n) == 0 && n > 0);
+	CHECK(connect12(ca, cc, "localhost", NULL, 0, b2, &n2) == 0 && n2 == 0);
+	CHECK(connect12(ca, cc, "localhost", blob, n, NULL, NULL) == 0);
+	CHECK(connect12(sc, cc, "localhost", blob, n, NULL, NULL) == 1);
+	/* A server that issues no tickets. */
+	sigil_config *none = config("ec256", SIGIL_TLS12, SIGIL_TLS12);
+	CHECK(sigil_config_set_tickets(none, 0, 7200) == 0);
+	CHECK(connect12(none, cc, "localhost", NULL, 0, b2, &n2) == 0 && n2 == 0);
+	sigil_config_free(none);
+	sigil_config_free(ca);
+	sigil_config_free(sc13);
+	sigil_config_free(other);
+	sigil_config_free(rot);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
+static bool last_kept;  /* last_flight: the client kept a session */
+
+/* The server's last flight (NewSessionTicket, change_cipher_spec,
+ * Finished), changed by `edit` before the client reads it; the client's
+ * alert, or 0 when it connected. */
+static int last_flight(sigil_config *sc, sigil_config *cc, size_t (*edit)(uint8_t *p, size_t n, size_t cap))
+{
+	sigil_conn *c = sigil_conn_new(cc, SIGIL_CLIENT), *s = sigil_conn_new(sc, SIGIL_SERVER);
+	CHECK(sigil_conn_set_server_name(c, "localhost") == 0);
+	static uint8_t buf[65536];
+	size_t n, used;
+	move(c, s);                             /* ClientHello */
+	move(s, c);                             /* ServerHello..ServerHelloDone */
+	move(c, s);                             /* ClientKeyExchange..Finished */
+	const uint8_t *p = sigil_conn_send_buf(s, &n);
+	CHECK(p && n > 5 && n < sizeof buf / 2);
+	memcpy(buf, p, n);
+	sigil_conn_send_ack(s, n);
+	n = edit(buf, n, sizeof buf);
+	int alert = 0;
+	if (sigil_conn_recv_net(c, buf, n, &used) < 0 || !(sigil_conn_state(c) & SIGIL_ST_CONNECTED))
+		alert = sigil_conn_error_alert(c);
+	uint8_t b[1024];
+	last_kept = sigil_conn_get_session(c, b, sizeof b, &n) == 0;
+	sigil_conn_free(c);
+	sigil_conn_free(s);
+	return alert;
+}
+
+static size_t keep(uint8_t *p, size_t n, size_t cap) { (void)p; (void)cap; return n; }
+/* The ticket's length made longer than the message (RFC 5077 3.3). */
+static size_t nst_overlong(uint8_t *p, size_t n, size_t cap)
+{
+	(void)cap;
+	CHECK(p[5] == 4);
+	p[5 + 4 + 4] = 0xff;
+	return n;
+}
+/* A NewSessionTicket (empty ticket) before the CCS from a server whose
+ * ServerHello had no session_ticket: 3.3 forbids it. */
+static size_t nst_unannounced(uint8_t *p, size_t n, size_t cap)
+{
+	static const uint8_t rec[] = { 22, 3, 3, 0, 10, 4, 0, 0, 6, 0, 0, 0x1c, 0x20, 0, 0 };
+	CHECK(n + sizeof rec <= cap);
+	memmove(p + sizeof rec, p, n);
+	memcpy(p, rec, sizeof rec);
+	return n + sizeof rec;
+}
+
+/* The server's Finished (the flight's last record) broken. */
+static size_t fin_flip(uint8_t *p, size_t n, size_t cap)
+{
+	(void)cap;
+	p[n - 1] ^= 1;
+	return n;
+}
+
+static void test_bad_ticket(void)
+{
+	sigil_config *sc = config("ec256", SIGIL_TLS12, SIGIL_TLS12), *cc = config(NULL, SIGIL_TLS12, SIGIL_TLS13);
+	CHECK(last_flight(sc, cc, keep) == 0 && last_kept);
+	/* The ticket arrived, but the Finished that covers it failed: no
+	 * session is kept. */
+	CHECK(last_flight(sc, cc, fin_flip) == SIGIL_ALERT_BAD_RECORD_MAC && !last_kept);
+	CHECK_MSG(last_flight(sc, cc, nst_overlong) == SIGIL_ALERT_DECODE_ERROR, "overlong ticket");
+	sigil_config *none = config("ec256", SIGIL_TLS12, SIGIL_TLS12);
+	CHECK(sigil_config_set_tickets(none, 0, 7200) == 0);
+	CHECK(last_flight(none, cc, keep) == 0);
+	CHECK_MSG(last_flight(none, cc, nst_unannounced) == SIGIL_ALERT_UNEXPECTED_MESSAGE, "unannounced ticket");
+	sigil_config_free(none);
+	sigil_config_free(cc);
+	sigil_config_free(sc);
+}
+
 int main(void)
 {
 	test_downgrade_attack();
@@ -869,5 +1070,7 @@ int main(void)
 	test_bad_flight();
 	test_client_auth();
 	test_server_client_auth();
+	test_tickets();
+	test_bad_ticket();
 	return TEST_END();
 }
