@@ -62,6 +62,23 @@ void sg_session_free(sg_session *s)
 	free(s);
 }
 
+/* A client's new session from a ticket the server sent: the ticket
+ * copied, the version, suite and time of receipt; NULL without memory. */
+static sg_session *session_new(const sigil_conn *c, sg_rd ticket, uint16_t version)
+{
+	sg_session *s = calloc(1, sizeof *s);
+	if (!s || !(s->ticket = malloc(ticket.n))) {
+		free(s);
+		return NULL;
+	}
+	memcpy(s->ticket, ticket.p, ticket.n);
+	s->ticket_len = ticket.n;
+	s->version = version;
+	s->suite = c->suite->id;
+	s->received_ms = sg_now_ms(c);
+	return s;
+}
+
 /* psk = HKDF-Expand-Label(resumption_master_secret, "resumption",
  *                         ticket_nonce, Hash.length)            (4.6.1) */
 static int ticket_psk(const sigil_conn *c, const uint8_t *nonce, size_t nlen, uint8_t *psk)
@@ -277,16 +294,9 @@ int sg_new_session_ticket_recv(sigil_conn *c, sg_rd *r)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER, "ticket lifetime of %u s (more than 7 days)", lifetime);
 	if (lifetime == 0 || ticket.n > MAX_CLIENT_TICKET)
 		return 0;
-	sg_session *s = calloc(1, sizeof *s);
-	if (!s || !(s->ticket = malloc(ticket.n))) {
-		free(s);
+	sg_session *s = session_new(c, ticket, SIGIL_TLS13);
+	if (!s)
 		return SG_INTERNAL(c, "out of memory");
-	}
-	memcpy(s->ticket, ticket.p, ticket.n);
-	s->ticket_len = ticket.n;
-	s->version = SIGIL_TLS13;
-	s->suite = c->suite->id;
-	s->received_ms = sg_now_ms(c);
 	s->lifetime = lifetime;
 	s->age_add = age_add;
 	s->psk_len = c->suite->hash->out_len;
@@ -443,16 +453,9 @@ int sg_tls12_ticket_recv(sigil_conn *c, sg_rd *r)
 	/* An empty ticket: the server will not issue one after all (3.3). */
 	if (ticket.n == 0 || ticket.n > MAX_CLIENT_TICKET)
 		return 0;
-	sg_session *s = calloc(1, sizeof *s);
-	if (!s || !(s->ticket = malloc(ticket.n))) {
-		free(s);
+	sg_session *s = session_new(c, ticket, SG_TLS12);
+	if (!s)
 		return SG_INTERNAL(c, "out of memory");
-	}
-	memcpy(s->ticket, ticket.p, ticket.n);
-	s->ticket_len = ticket.n;
-	s->version = SG_TLS12;
-	s->suite = c->suite->id;
-	s->received_ms = sg_now_ms(c);
 	s->lifetime = hint == 0 ? LIFETIME12_DEFAULT : hint > MAX_LIFETIME ? MAX_LIFETIME : hint;
 	memcpy(s->psk, c->hs->master12, 48);
 	s->psk_len = 48;

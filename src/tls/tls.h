@@ -629,6 +629,9 @@ int sg_tls12_certificate_verify_send(sigil_conn *c, sg_wr *w);
 int sg_tls12_certificate_request_send(sigil_conn *c, sg_wr *w);
 int sg_tls12_client_certificate_recv(sigil_conn *c, sg_rd *r);
 int sg_tls12_certificate_verify_recv(sigil_conn *c, sg_rd *r);
+/* The certificate_list of a TLS 1.2 Certificate, either side
+ * (tls12_handshake.c). */
+int sg_tls12_cert_list(sigil_conn *c, sg_rd *r, sg_rd certs[SIGIL_MAX_CHAIN], size_t *n);
 /* certificate_authorities (extensions.c): the u16-prefixed list of our
  * client CAs' subjects that a TLS 1.3 CertificateRequest carries, or an
  * empty list where TLS 1.3 leaves the extension out (TLS 1.2's

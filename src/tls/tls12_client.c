@@ -164,19 +164,10 @@ int sg_tls12_server_hello_recv(sigil_conn *c, sg_rd *r)
  * RFC 5246 7.4.2: RSA for ECDHE_RSA). */
 int sg_tls12_certificate_recv(sigil_conn *c, sg_rd *r)
 {
-	sg_rd list, certs[SIGIL_MAX_CHAIN];
-	size_t n = 0;
-	if (!sg_rd_vec24(r, &list) || !sg_rd_done(r))
-		return SG_DECODE(c, "TLS 1.2 Certificate");
-	while (!sg_rd_done(&list)) {
-		sg_rd der;
-		if (!sg_rd_vec24(&list, &der) || sg_rd_done(&der))
-			return SG_DECODE(c, "TLS 1.2 Certificate entry");
-		if (n == SIGIL_MAX_CHAIN)
-			return SG_ALERT(c, SIGIL_ALERT_BAD_CERTIFICATE,
-					"the peer's certificate chain has more than %d certificates", SIGIL_MAX_CHAIN);
-		certs[n++] = der;
-	}
+	sg_rd certs[SIGIL_MAX_CHAIN];
+	size_t n;
+	if (sg_tls12_cert_list(c, r, certs, &n) < 0)
+		return SIGIL_ERROR;
 	if (c->role != SIGIL_CLIENT)
 		return SG_INTERNAL(c, "TLS 1.2 server Certificate");
 	if (n == 0)

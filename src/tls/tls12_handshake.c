@@ -336,6 +336,27 @@ int sg_tls12_certificate_request_send(sigil_conn *c, sg_wr *w)
 	return sg_wr_ok(w) ? 0 : SG_INTERNAL(c, "CertificateRequest");
 }
 
+/* RFC 5246 7.4.2 and 7.4.6, both sides: certificate_list<0..2^24-1> of
+ * ASN.1Cert<1..2^24-1>, split into at most SIGIL_MAX_CHAIN views into r's
+ * bytes; *n may be 0 (the caller decides whether that is allowed). */
+int sg_tls12_cert_list(sigil_conn *c, sg_rd *r, sg_rd certs[SIGIL_MAX_CHAIN], size_t *n)
+{
+	sg_rd list;
+	*n = 0;
+	if (!sg_rd_vec24(r, &list) || !sg_rd_done(r))
+		return SG_DECODE(c, "TLS 1.2 Certificate");
+	while (!sg_rd_done(&list)) {
+		sg_rd der;
+		if (!sg_rd_vec24(&list, &der) || sg_rd_done(&der))
+			return SG_DECODE(c, "TLS 1.2 Certificate entry");
+		if (*n == SIGIL_MAX_CHAIN)
+			return SG_ALERT(c, SIGIL_ALERT_BAD_CERTIFICATE,
+					"the peer's certificate chain has more than %d certificates", SIGIL_MAX_CHAIN);
+		certs[(*n)++] = der;
+	}
+	return 0;
+}
+
 /* RFC 5246 7.4.6: the client's certificate_list<0..2^24-1> of
  * ASN.1Cert<1..2^24-1>, verified as in TLS 1.3 (certificate.c); an empty
  * one when we require a certificate is the handshake_failure 7.4.6
@@ -344,19 +365,10 @@ int sg_tls12_certificate_request_send(sigil_conn *c, sg_wr *w)
 int sg_tls12_client_certificate_recv(sigil_conn *c, sg_rd *r)
 {
 	sg_hs *hs = c->hs;
-	sg_rd list, certs[SIGIL_MAX_CHAIN];
-	size_t n = 0;
-	if (!sg_rd_vec24(r, &list) || !sg_rd_done(r))
-		return SG_DECODE(c, "TLS 1.2 Certificate");
-	while (!sg_rd_done(&list)) {
-		sg_rd der;
-		if (!sg_rd_vec24(&list, &der) || sg_rd_done(&der))
-			return SG_DECODE(c, "TLS 1.2 Certificate entry");
-		if (n == SIGIL_MAX_CHAIN)
-			return SG_ALERT(c, SIGIL_ALERT_BAD_CERTIFICATE,
-					"the peer's certificate chain has more than %d certificates", SIGIL_MAX_CHAIN);
-		certs[n++] = der;
-	}
+	sg_rd certs[SIGIL_MAX_CHAIN];
+	size_t n;
+	if (sg_tls12_cert_list(c, r, certs, &n) < 0)
+		return SIGIL_ERROR;
 	if (n == 0) {
 		raw12_drop(hs);
 		if (c->cfg->client_auth == SIGIL_CLIENT_AUTH_REQUIRE)
