@@ -63,6 +63,12 @@ seeds = {
     "priority": (0x30, SETTINGS + frame(2, 0, 3, struct.pack(">IB", 1, 16)) + frame(1, END_STREAM | END_HEADERS | 0x20, 1,
                  struct.pack(">IB", 0, 200) + req())),
     "many_streams": (0x30, SETTINGS + b"".join(frame(1, END_HEADERS, 2 * i + 1, req()) for i in range(110))),
+    # 64 KiB of decoded fields in few frames: h2.c's H2_BLOCK_MAX before
+    # nghttp2's count of CONTINUATION frames
+    "header_block_64k": (0x30, SETTINGS + frame(1, END_STREAM, 1, req() + b"".join(lit(b"x-a", b"v" * 120) for _ in range(120)))
+                         + b"".join(frame(9, 0, 1, b"".join(lit(b"x-b", b"w" * 120) for _ in range(120))) for _ in range(4))),
+    # one byte a read (10 ms each on the fake clock): the budgets' window moves on
+    "rst_slow": (0x00, SETTINGS + b"".join(get(2 * i + 1) + frame(3, 0, 2 * i + 1, struct.pack(">I", 8)) for i in range(120))),
     "drain": (0x71, SETTINGS + get(1, b"/big.txt")),
     "idle_timeout": (0xB1, SETTINGS + get(1, b"/big.txt")),
     "short_writes": (0x39, SETTINGS + get(1, b"/big.txt") + get(3)),
