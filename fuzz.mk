@@ -32,7 +32,7 @@ $(FUZZ_BUILD)/libsigil-fuzz.a: $(FUZZ_LIBOBJS)
 # Targets depend on every fuzz/*.h (fuzz_common.h) as well.
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FUZZ_BUILD)/libsigil-fuzz.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libsigil-fuzz.a \
-	  -lcrypto $(COMP_LDLIBS) -lsqlite3 -lpthread
+	  -lcrypto $(COMP_LDLIBS) -lsqlite3 -lpthread -lnghttp2
 
 fuzz: $(FUZZ_BINS)
 
@@ -77,7 +77,7 @@ fuzz-cov:
 	@for t in $(FUZZ_NAMES); do \
 	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -g -O0 -Iinclude -Isrc -fsanitize=fuzzer \
 	    -fprofile-instr-generate -fcoverage-mapping -o $(FUZZ_COV)/$$t fuzz/$$t.c $(LIB_SRCS) \
-	    -lcrypto $(COMP_LDLIBS) -lsqlite3 -lpthread || exit 1; \
+	    -lcrypto $(COMP_LDLIBS) -lsqlite3 -lpthread -lnghttp2 || exit 1; \
 	  dirs=""; for d in fuzz/corpus/$$t $(FUZZ_BUILD)/corpus/$$t fuzz/regress/$$t; do \
 	    [ -d $$d ] && dirs="$$dirs $$d"; done; \
 	  files=$$(find $$dirs -type f ! -name '*.txt' 2>/dev/null); \
