@@ -263,6 +263,10 @@ typedef enum sg_key_type {
 	SG_KEY_EC_P521,
 	SG_KEY_ED25519,
 } sg_key_type;
+static inline bool sg_key_is_ec(sg_key_type t)
+{
+	return t == SG_KEY_EC_P256 || t == SG_KEY_EC_P384 || t == SG_KEY_EC_P521;
+}
 
 typedef enum sg_sig_kind {
 	SG_SIG_ECDSA,           /* DER-encoded (r, s) */

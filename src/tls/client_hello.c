@@ -50,14 +50,6 @@ void sg_shares_free(sg_hs *hs)
 
 /* ---- client ---- */
 
-static bool in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i] == v)
-			return true;
-	return false;
-}
-
 /* A share for group id after our first: x25519 after an X25519MLKEM768
  * share is that share's own X25519 key (its last 32 bytes again), so the
  * second share costs 36 bytes and no key generation. */
@@ -96,7 +88,7 @@ static int make_shares(sigil_conn *c)
 	for (size_t i = 1; i < n && i < cfg->ngroups && i < SG_MAX_OWN_SHARES; i++)
 		if (share_more(c, cfg->groups[i]) < 0)
 			return SIGIL_ERROR;
-	if (!n && cfg->groups[0] == SIGIL_GROUP_X25519MLKEM768 && in_list(cfg->groups, cfg->ngroups, SIGIL_GROUP_X25519))
+	if (!n && cfg->groups[0] == SIGIL_GROUP_X25519MLKEM768 && sg_in_list(cfg->groups, cfg->ngroups, SIGIL_GROUP_X25519))
 		return share_more(c, SIGIL_GROUP_X25519);
 	return 0;
 }
@@ -267,7 +259,7 @@ static int ch_required_extensions(sigil_conn *c, const sg_ext_block *ext)
 	sg_rd l = hs->peer_shares, key;
 	uint16_t g;
 	while (next_share(&l, &g, &key))
-		if (sg_group_find(g) && !in_list(hs->peer_groups, hs->npeer_groups, g))
+		if (sg_group_find(g) && !sg_in_list(hs->peer_groups, hs->npeer_groups, g))
 			return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 					"key share for group 0x%04x, which supported_groups does not list", g);
 	return 0;
@@ -297,7 +289,7 @@ static uint16_t choose_retry_group(const sigil_conn *c)
 {
 	const sigil_config *cfg = c->cfg;
 	for (size_t i = 0; i < cfg->ngroups; i++)
-		if (in_list(c->hs->peer_groups, c->hs->npeer_groups, cfg->groups[i]))
+		if (sg_in_list(c->hs->peer_groups, c->hs->npeer_groups, cfg->groups[i]))
 			return cfg->groups[i];
 	return 0;
 }

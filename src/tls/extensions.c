@@ -170,14 +170,6 @@ static void put_u16_list(sg_wr *w, const uint16_t *v, size_t n, bool handshake_s
 	sg_wr_close(w, l);
 }
 
-static bool in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i] == v)
-			return true;
-	return false;
-}
-
 /* A non-empty u16-prefixed list of u16 values; the first SG_MAX_LIST
  * distinct ones that `known` accepts go to out (when not NULL). */
 static int read_u16_list(sigil_conn *c, sg_rd *d, const char *what, uint16_t *out, size_t *n,
@@ -191,7 +183,7 @@ static int read_u16_list(sigil_conn *c, sg_rd *d, const char *what, uint16_t *ou
 		uint16_t v;
 		if (!sg_rd_u16(&list, &v))
 			return SG_DECODE(c, what);
-		if (out && known(v) && k < SG_MAX_LIST && !in_list(out, k, v))
+		if (out && known(v) && k < SG_MAX_LIST && !sg_in_list(out, k, v))
 			out[k++] = v;
 	}
 	if (n)

@@ -15,6 +15,15 @@
 /* ContentType, RFC 8446 5.1 */
 enum { SG_CT_CCS = 20, SG_CT_ALERT = 21, SG_CT_HANDSHAKE = 22, SG_CT_APP = 23 };
 
+/* v is one of the n values of l (preference lists, a peer's offers). */
+static inline bool sg_in_list(const uint16_t *l, size_t n, uint16_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i] == v)
+			return true;
+	return false;
+}
+
 /* HandshakeType, RFC 8446 4 */
 enum {
 	SG_HT_CLIENT_HELLO = 1,

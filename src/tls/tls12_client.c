@@ -61,19 +61,6 @@ void sg_tls12_client_suites(sigil_conn *c, sg_wr *w)
 	}
 }
 
-static bool in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i] == v)
-			return true;
-	return false;
-}
-
-static bool is_ec(sg_key_type t)
-{
-	return t == SG_KEY_EC_P256 || t == SG_KEY_EC_P384 || t == SG_KEY_EC_P521;
-}
-
 /* RFC 5246 7.4.1.3, with RFC 7627 and 5746 required. */
 int sg_tls12_server_hello_recv(sigil_conn *c, sg_rd *r)
 {
@@ -177,7 +164,7 @@ int sg_tls12_certificate_recv(sigil_conn *c, sg_rd *r)
 	c->hs->peer_sent_cert = true;
 	sg_key_type t = sg_pkey_type(c->hs->peer_key);
 	bool ecdsa = suite12_ecdsa(c->suite->id);
-	if (ecdsa ? !(is_ec(t) || t == SG_KEY_ED25519) : t != SG_KEY_RSA)
+	if (ecdsa ? !(sg_key_is_ec(t) || t == SG_KEY_ED25519) : t != SG_KEY_RSA)
 		return SG_ALERT(c, SIGIL_ALERT_UNSUPPORTED_CERTIFICATE,
 				"the server's certificate has %s key, but its suite %s needs %s", t == SG_KEY_RSA ?
 				"an RSA" : "a non-RSA", c->suite->name, ecdsa ? "an ECDSA one" : "an RSA one");
@@ -189,10 +176,10 @@ int sg_tls12_certificate_recv(sigil_conn *c, sg_rd *r)
 static const sg_sigscheme *scheme12(const sigil_config *cfg, uint16_t id, sg_key_type t)
 {
 	const sg_sigscheme *s = sg_sigscheme_find(id);
-	if (!s || !in_list(cfg->sigalgs, cfg->nsigalgs, id))
+	if (!s || !sg_in_list(cfg->sigalgs, cfg->nsigalgs, id))
 		return NULL;
 	if (s->kind == SG_SIG_ECDSA)
-		return is_ec(t) ? s : NULL;
+		return sg_key_is_ec(t) ? s : NULL;
 	return s->key == t ? s : NULL;
 }
 
@@ -223,7 +210,7 @@ int sg_tls12_ske_recv(sigil_conn *c, sg_rd *r)
 	 * its key_share cannot be a TLS 1.2 ECPoint): never one a TLS 1.2
 	 * server may pick, though supported_groups lists it for TLS 1.3. */
 	const sg_group *g = sg_group_find(gid);
-	if (gid == SIGIL_GROUP_X25519MLKEM768 || !g || !in_list(cfg->groups, cfg->ngroups, gid))
+	if (gid == SIGIL_GROUP_X25519MLKEM768 || !g || !sg_in_list(cfg->groups, cfg->ngroups, gid))
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 				"the server chose group 0x%04x for TLS 1.2 ECDHE, which we did not offer for TLS 1.2", gid);
 	const sg_sigscheme *s = scheme12(cfg, sid, sg_pkey_type(hs->peer_key));
@@ -297,7 +284,7 @@ int sg_tls12_certificate_request_recv(sigil_conn *c, sg_rd *r)
 			return SG_DECODE(c, "TLS 1.2 CertificateRequest");
 		const sg_sigscheme *s = sg_sigscheme_find(v);
 		bool type_ok = s && (s->key == SG_KEY_RSA ? rsa : ecdsa);
-		if (type_ok && hs->npeer_sigalgs < SG_MAX_LIST && !in_list(hs->peer_sigalgs, hs->npeer_sigalgs, v))
+		if (type_ok && hs->npeer_sigalgs < SG_MAX_LIST && !sg_in_list(hs->peer_sigalgs, hs->npeer_sigalgs, v))
 			hs->peer_sigalgs[hs->npeer_sigalgs++] = v;
 	}
 	hs->ca_names = cas;

@@ -61,27 +61,14 @@ static bool offered(sg_rd suites, uint16_t id)
 	return false;
 }
 
-static bool in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (l[i] == v)
-			return true;
-	return false;
-}
-
-static bool is_ec(sg_key_type t)
-{
-	return t == SG_KEY_EC_P256 || t == SG_KEY_EC_P384 || t == SG_KEY_EC_P521;
-}
-
 /* RFC 8422 5.1.1: the curve of an ECDSA certificate must be one the
  * client lists in supported_groups. */
 static bool curve_ok(const sg_hs *hs, sg_key_type t)
 {
 	uint16_t g = t == SG_KEY_EC_P256 ? SIGIL_GROUP_SECP256R1 : t == SG_KEY_EC_P384 ? SIGIL_GROUP_SECP384R1 : 0;
-	if (!is_ec(t))
+	if (!sg_key_is_ec(t))
 		return true;
-	return g && in_list(hs->peer_groups, hs->npeer_groups, g);
+	return g && sg_in_list(hs->peer_groups, hs->npeer_groups, g);
 }
 
 /* A signature scheme for ServerKeyExchange (RFC 5246 7.4.1.4.1, RFC 8446
@@ -93,7 +80,7 @@ static bool scheme_fits12(const sg_sigscheme *s, const sg_certkey *ck)
 	if (!s)
 		return false;
 	if (s->kind == SG_SIG_ECDSA)
-		return is_ec(ck->type);
+		return sg_key_is_ec(ck->type);
 	return s->key == ck->type;
 }
 
@@ -130,7 +117,7 @@ static int choose(sigil_conn *c, sg_rd suites)
 		for (size_t i = 0; i < 2 * cfg->nsigalgs; i++) {
 			const sg_sigscheme *s = sg_sigscheme_find(cfg->sigalgs[i % cfg->nsigalgs]);
 			if (!scheme_fits12(s, ck) || (i < cfg->nsigalgs && s->key != ck->type) ||
-			    !in_list(hs->peer_sigalgs, hs->npeer_sigalgs, s->id))
+			    !sg_in_list(hs->peer_sigalgs, hs->npeer_sigalgs, s->id))
 				continue;
 			sg_own_set(c, ck, s->id);
 			c->suite = suite;
@@ -155,7 +142,7 @@ static const sg_group *choose_group(const sigil_conn *c)
 	const sigil_config *cfg = c->cfg;
 	for (size_t i = 0; i < cfg->ngroups; i++)
 		if (cfg->groups[i] != SIGIL_GROUP_X25519MLKEM768 &&
-		    in_list(c->hs->peer_groups, c->hs->npeer_groups, cfg->groups[i]))
+		    sg_in_list(c->hs->peer_groups, c->hs->npeer_groups, cfg->groups[i]))
 			return sg_group_find(cfg->groups[i]);
 	return NULL;
 }
@@ -402,11 +389,11 @@ int sg_tls12_certificate_verify_recv(sigil_conn *c, sg_rd *r)
 	if (!hs->keep_raw12 || !sg_wr_ok(&hs->raw12) || !hs->peer_key)
 		return SG_INTERNAL(c, "CertificateVerify");
 	const sg_sigscheme *s = sg_sigscheme_find(scheme);
-	if (!s || !in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme))
+	if (!s || !sg_in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme))
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 				"the peer signed with scheme 0x%04x, which we did not offer", scheme);
 	sg_key_type t = sg_pkey_type(hs->peer_key);
-	if (s->kind == SG_SIG_ECDSA ? !is_ec(t) : s->key != t)
+	if (s->kind == SG_SIG_ECDSA ? !sg_key_is_ec(t) : s->key != t)
 		return SG_ALERT(c, SIGIL_ALERT_ILLEGAL_PARAMETER,
 				"the peer signed with %s, which does not fit its certificate's key", s->name);
 	int v = sg_verify(hs->peer_key, s->kind, s->hash, hs->raw12.buf, hs->raw12.len, sig.p, sig.n);
