@@ -30,7 +30,8 @@ $(FUZZ_BUILD)/libsigil-fuzz.a: $(FUZZ_LIBOBJS)
 	ar rcs $@ $^
 
 # Targets depend on every fuzz/*.h (fuzz_common.h) as well.
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FUZZ_BUILD)/libsigil-fuzz.a
+# Some targets compile tools' sources in (fuzz_h2: tools/serve/*.c).
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(wildcard tools/serve/*.[ch]) $(FUZZ_BUILD)/libsigil-fuzz.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libsigil-fuzz.a \
 	  -lcrypto $(COMP_LDLIBS) -lsqlite3 -lpthread -lnghttp2
 

@@ -11,6 +11,13 @@
  * macros to the functions below, and mono_ms is a fake clock that moves
  * 10 ms per read, so the budgets' windows are deterministic.
  *
+ * Streams under /p/ go to a --proxy route whose upstream is played here
+ * (tools/serve/proxy.c and h2proxy.c compiled in too): a unix socket
+ * that accepts every connection h2proxy.c makes, reads its request, and
+ * answers with the bytes after the marker "\xff\xfeUP" in the input
+ * (none: no answer but the close), through the same epoll loop conn.c
+ * runs (conn_kick is h2_step here).
+ *
  * Input: byte 0 selects the setup (bit 0: --root, bit 1: an authz rule,
  * bit 2: a client certificate "CN=alice", bit 3: short writes, bits 4-5:
  * read size 1 / 7 / 100 / 16384, bit 6: h2_drain after the input, bit 7:
@@ -25,7 +32,10 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "../tools/serve/respond.c"
 #include "../tools/serve/files.c"
@@ -39,9 +49,23 @@ static int fz_io_flush(sigil_conn *c);
 #define sigil_conn_write_app fz_write_app
 #define sigil_io_flush fz_io_flush
 #include "../tools/serve/h2.c"
+#include "../tools/serve/proxy.c"
+#include "../tools/serve/h2proxy.c"
 #undef sigil_io_read
 #undef sigil_conn_write_app
 #undef sigil_io_flush
+
+/* conn.c's, for an upstream's event: the connection stepped as on_ready
+ * would, its last answer kept for the oracles. */
+static int kicked = -2;
+void conn_kick(worker *w, hconn *c)
+{
+	if (kicked != SIGIL_WANT_READ && kicked != -2)
+		return;         /* conn.c would have closed it */
+	for (unsigned rounds = 0; rounds < 100000; rounds++)
+		if ((kicked = h2_step(w, c)) != SIGIL_WANT_WRITE)
+			break;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -133,14 +157,53 @@ static int fz_io_flush(sigil_conn *c)
 	return SIGIL_OK;
 }
 
-static struct server srv;
+static struct server fsrv;
 static worker wk;
 static sigil_config *cfg;
 static sigil_conn *tls;
 static char rootdir[] = "/tmp/fuzz_h2.XXXXXX";
 static struct authz_rule rule = { "/private/", "CN=alice" };
+static struct proxy_route route;
+static int up_listen = -1;
 
-static void put(const char *name, size_t len)
+/* The upstream's side: accept what h2proxy.c connected, take its
+ * request, send it resp (once per connection), then close our end of
+ * the writing; run the events that makes until none is left. */
+static void play_upstream(hconn *c, const uint8_t *resp, size_t rlen)
+{
+	int ups[64];
+	bool answered[64] = { false };
+	size_t nups = 0;
+	for (unsigned round = 0; round < 64; round++) {
+		int fd;
+		while (nups < 64 && (fd = accept4(up_listen, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+			ups[nups++] = fd;
+		for (size_t i = 0; i < nups; i++) {
+			char junk[4096];
+			while (recv(ups[i], junk, sizeof junk, 0) > 0)
+				;
+			if (!answered[i]) {
+				answered[i] = true;
+				if (rlen && send(ups[i], resp, rlen, MSG_NOSIGNAL) < 0) {
+					/* the proxy has gone: nothing to answer */
+				}
+				shutdown(ups[i], SHUT_WR);
+			}
+		}
+		struct epoll_event evs[64];
+		int n = epoll_wait(wk.ep, evs, 64, 0);
+		if (n <= 0 && round > 2)
+			break;
+		for (int i = 0; i < n && c->h2; i++)
+			h2p_event(&wk, (void *)((uintptr_t)evs[i].data.ptr & ~H2P_TAG), evs[i].events);
+		h2p_reap(&wk);
+		now_ms += 100;
+	}
+	for (size_t i = 0; i < nups; i++)
+		close(ups[i]);
+}
+
+static void put_file(const char *name, size_t len)
 {
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s", rootdir, name);
@@ -171,22 +234,39 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mkdir(d, 0755);
 	snprintf(d, sizeof d, "%s/private", rootdir);
 	mkdir(d, 0755);
-	put("index.html", 300);
-	put("big.txt", 70000);  /* several DATA frames, past the initial window */
-	put("sub/a.css", 10);
-	put("private/secret.txt", 20);
-	put("empty", 0);
-	srv.root_fd = open(rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (srv.root_fd < 0 || !realpath(rootdir, srv.root_real))
+	put_file("index.html", 300);
+	put_file("big.txt", 70000);  /* several DATA frames, past the initial window */
+	put_file("sub/a.css", 10);
+	put_file("private/secret.txt", 20);
+	put_file("empty", 0);
+	/* The upstream, behind /p/. */
+	memcpy(route.prefix, "/p/", 4);
+	route.plen = 3;
+	route.is_unix = true;
+	snprintf(route.path, sizeof route.path, "%s/up.sock", rootdir);
+	pthread_mutex_init(&route.lock, NULL);
+	fsrv.proxies = &route;
+	fsrv.nproxy = 1;
+	fsrv.o.proxy_first_byte_timeout = 30;
+	fsrv.o.proxy_idle_timeout = 60;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", route.path);
+	up_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	wk.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (up_listen < 0 || bind(up_listen, (struct sockaddr *)&a, sizeof a) < 0 || listen(up_listen, 128) < 0 ||
+	    wk.ep < 0)
 		abort();
-	srv.access_fd = -1;
-	srv.lock_fd = -1;
-	srv.o.idle_timeout = 60;
-	srv.o.verbose = getenv("FUZZ_H2_VERBOSE") != NULL;       /* h2.c's verdicts on stderr */
-	pthread_mutex_init(&srv.log_lock, NULL);
-	pthread_mutex_init(&srv.cfg_lock, NULL);
-	snprintf(srv.ca_cert_shown, sizeof srv.ca_cert_shown, "/x/ca.crt");
-	wk.srv = &srv;
+	fsrv.root_fd = open(rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fsrv.root_fd < 0 || !realpath(rootdir, fsrv.root_real))
+		abort();
+	fsrv.access_fd = -1;
+	fsrv.lock_fd = -1;
+	fsrv.o.idle_timeout = 60;
+	fsrv.o.verbose = getenv("FUZZ_H2_VERBOSE") != NULL;       /* h2.c's verdicts on stderr */
+	pthread_mutex_init(&fsrv.log_lock, NULL);
+	pthread_mutex_init(&fsrv.cfg_lock, NULL);
+	snprintf(fsrv.ca_cert_shown, sizeof fsrv.ca_cert_shown, "/x/ca.crt");
+	wk.srv = &fsrv;
 	cfg = sigil_config_new();
 	tls = cfg ? sigil_conn_new(cfg, SIGIL_SERVER) : NULL;
 	if (!tls)
@@ -200,6 +280,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 1 << 20)
 		return 0;
 	uint8_t mode = data[0];
+	static const uint8_t marker[] = { 0xff, 0xfe, 'U', 'P' };
+	const uint8_t *resp = NULL;
+	size_t rlen = 0;
+	const uint8_t *m = memmem(data + 1, size - 1, marker, sizeof marker);
+	if (m) {
+		resp = m + sizeof marker;
+		rlen = (size_t)(data + size - resp);
+		size = (size_t)(m - data);
+	}
 	uint8_t *in = malloc(sizeof preface - 1 + size - 1);
 	if (!in)
 		return 0;
@@ -211,9 +300,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	io.rd = rd[(mode >> 4) & 3];
 	io.short_writes = mode & 8;
 	now_ms = 1000000;
-	srv.o.root = (mode & 1) ? rootdir : NULL;
-	srv.authz = (mode & 2) ? &rule : NULL;
-	srv.nauthz = (mode & 2) ? 1 : 0;
+	fsrv.o.root = (mode & 1) ? rootdir : NULL;
+	fsrv.authz = (mode & 2) ? &rule : NULL;
+	fsrv.nauthz = (mode & 2) ? 1 : 0;
 
 	hconn c;
 	memset(&c, 0, sizeof c);
@@ -239,6 +328,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	if (r == SIGIL_WANT_READ) {
+		kicked = -2;
+		play_upstream(&c, resp, rlen);
+		if (kicked != -2)
+			r = kicked;
+	}
+	if (r == SIGIL_WANT_READ) {
 		if (mode & 0x40) {
 			if (h2_drain(&c) != 1)
 				abort();
@@ -258,6 +353,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h2_free(&c);
 	if (c.h2)
 		abort();
+	h2p_reap(&wk);
+	/* the pool's connections are this iteration's */
+	while (route.npool)
+		close(route.pool[--route.npool]);
 	free(c.mem);
 	int fd_after = open("/dev/null", O_RDONLY);
 	close(fd_after);

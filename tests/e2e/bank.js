@@ -59,6 +59,9 @@ async function post(page, action, fields) {
 		check('signed in as alice by the certificate', /alice/.test(text));
 		const sd = res.securityDetails();
 		check('TLS 1.3 (' + (sd && sd.protocol()) + ')', sd && sd.protocol() === 'TLS 1.3');
+		// The proxy over HTTP/2: the browser picks h2 when it is offered.
+		const proto = await page.evaluate(() => performance.getEntriesByType('navigation')[0].nextHopProtocol);
+		check('the bank over HTTP/2 through the proxy (' + proto + ')', proto === 'h2');
 		let r = await post(page, 'buy', { item: 'pen', quantity: '2', account: 'checking' });
 		check('buy: to the statement (' + (r && r.url) + ')', r && r.status === 200 && /statement/.test(r.url));
 		r = await post(page, 'pay', { payee: 'power', reference: 'e2e', amount: '12.34', account: 'savings' });

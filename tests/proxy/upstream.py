@@ -118,15 +118,26 @@ def handle(conn):
             send(conn, 404, b"no\n")
 
 
+def serve_one(c):
+    try:
+        handle(c)
+    except OSError:
+        pass
+    finally:
+        c.close()
+
+
 def main():
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", int(sys.argv[1])))
-    s.listen(64)
+    s.listen(512)
     print("listening", flush=True)
     while True:
         c, _ = s.accept()
-        threading.Thread(target=lambda: (handle(c), c.close()), daemon=True).start()
+        # c passed by value: a lambda would read the loop's variable when
+        # the thread runs, after the next accept may have rebound it.
+        threading.Thread(target=serve_one, args=(c,), daemon=True).start()
 
 
 main()

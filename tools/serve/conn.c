@@ -73,19 +73,30 @@ static void hs_start(worker *w, hconn *c)
 	w->hs_tail = c;
 }
 
+/* Everything a connection holds goes now; the struct itself only after
+ * the batch of events being handled (reap), since an event later in
+ * that batch may still name it (another connection's handshake budget,
+ * or an upstream's event that kicked it, can drop it). */
 static void conn_free(worker *w, hconn *c)
 {
+	if (c->st == C_DEAD)
+		return;
 	hs_done(w, c);
 	/* close() takes the socket out of the epoll set (it is never dup'ed). */
 	close(c->fd);
+	c->fd = -1;
 	if (c->file >= 0)
 		close(c->file);
+	c->file = -1;
 	free(c->mem);
 	free(c->req);
 	free(c->r);
 	free(c->user);
+	c->mem = c->req = c->user = NULL;
+	c->r = NULL;
 	h2_free(c);
 	sigil_conn_free(c->tls);
+	c->tls = NULL;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -93,7 +104,19 @@ static void conn_free(worker *w, hconn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	w->nconns--;
-	free(c);
+	c->st = C_DEAD;
+	c->dead_next = w->dead;
+	w->dead = c;
+}
+
+static void reap(worker *w)
+{
+	while (w->dead) {
+		hconn *d = w->dead;
+		w->dead = d->dead_next;
+		free(d);
+	}
+	h2p_reap(w);
 }
 
 static void want(worker *w, hconn *c, int r)
@@ -140,21 +163,9 @@ static int hs_account(worker *w, hconn *c, int known)
 		if (old == c)
 			dropped_self = 1;
 		n++;
-		/* Not freed here: an event for it may wait later in the batch
-		 * being handled (worker_main frees it after). */
-		hs_done(w, old);
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-		setsockopt(old->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-		epoll_ctl(w->ep, EPOLL_CTL_DEL, old->fd, NULL);
-		old->st = C_DEAD;
-		old->dead_next = w->dead;
-		w->dead = old;
-		/* Its memory goes now: a batch of events may bring many connections
-		 * within one batch. */
-		sigil_conn_free(old->tls);
-		old->tls = NULL;
-		free(old->req);
-		old->req = NULL;
+		/* Its memory goes now (a batch of events may bring many
+		 * connections), its struct after the batch (conn_free). */
+		conn_reset(w, old);
 	}
 	if (n) {
 		int64_t now = mono_ms();
@@ -622,6 +633,11 @@ static void on_ready(worker *w, hconn *c)
 	}
 }
 
+void conn_kick(worker *w, hconn *c)
+{
+	on_ready(w, c);
+}
+
 static void sweep(worker *w)
 {
 	struct server *s = w->srv;
@@ -644,7 +660,17 @@ static void sweep(worker *w)
 			on_ready(w, c);
 			continue;
 		}
-		/* HTTP/2 idle: GOAWAY, then close. */
+		/* HTTP/2 idle (no stream waiting on its upstream either):
+		 * GOAWAY, then close. */
+		bool kick = false;
+		if (c->st == C_H2 && h2_sweep(c, now, &kick))
+			c->deadline = now + s->o.idle_timeout * 1000LL;
+		if (kick) {
+			/* a proxied stream's time-out queued frames */
+			on_ready(w, c);
+			if (c->st == C_DEAD)
+				continue;
+		}
 		if (c->st == C_H2 && now >= c->deadline) {
 			logv(s, "%s: HTTP/2 idle timeout", c->peer);
 			h2_timeout(c);
@@ -697,16 +723,14 @@ void *worker_main(void *arg)
 			} else if (evs[i].data.ptr == &w->efd) {
 				uint64_t v;
 				if (read(w->efd, &v, sizeof v) < 0) { /* woken anyway */ }
+			} else if ((uintptr_t)evs[i].data.ptr & H2P_TAG) {
+				h2p_event(w, (void *)((uintptr_t)evs[i].data.ptr & ~H2P_TAG), evs[i].events);
 			} else {
 				hconn *c = evs[i].data.ptr;
 				on_ready(w, c);
 			}
 		}
-		while (w->dead) {
-			hconn *d = w->dead;
-			w->dead = d->dead_next;
-			conn_free(w, d);
-		}
+		reap(w);
 		if (stopping(s) && w->lfd >= 0) {
 			epoll_ctl(w->ep, EPOLL_CTL_DEL, w->lfd, NULL);
 			close(w->lfd);
@@ -717,12 +741,14 @@ void *worker_main(void *arg)
 		if (mono_ms() - last_sweep >= 250) {
 			last_sweep = mono_ms();
 			sweep(w);
+			reap(w);
 		}
 		if (w->accept_paused_until && mono_ms() >= w->accept_paused_until && w->lfd >= 0)
 			accept_resume(w);
 		if (stopping(s) && (w->nconns == 0 || mono_ms() >= stop_deadline)) {
 			while (w->conns)
 				conn_free(w, w->conns);
+			reap(w);
 			sigil_config_free(w->cfg);
 			w->cfg = NULL;
 			return NULL;

@@ -20,13 +20,12 @@
  * nghttp2 (consumed before the next is asked for), behind the engine's
  * bounded record queue.
  */
-#include <nghttp2/nghttp2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "serve.h"
+#include "h2.h"
 
 #define H2_MAX_STREAMS 100
 /* Frames that cost us work but carry no request, per H2_WINDOW_MS: past
@@ -41,35 +40,6 @@
  * REQ_MAX (when they are no longer kept): past this the client is
  * sending a header block that does not end (CVE-2024-27316 class). */
 #define H2_BLOCK_MAX (4 * REQ_MAX)
-
-struct h2s {
-	int32_t id;
-	struct h2s *prev, *next;        /* the connection's open streams */
-	hconn sh;                       /* the response, as HTTP/1.1 builds it */
-	struct hresp r;
-	bool answered;
-	/* request fields, as received: offsets into fb */
-	char *fb;
-	size_t flen, fcap;
-	struct { uint32_t no, nl, vo, vl; } f[SG_HTTP_MAX_FIELDS + 8];
-	uint32_t nf;
-	bool too_big;
-	size_t seen;                    /* field bytes decoded, kept or not */
-};
-
-struct h2conn {
-	nghttp2_session *sess;
-	worker *w;
-	hconn *c;
-	struct h2s *streams;            /* nghttp2_session_del does not close them */
-	const uint8_t *out;             /* mem_send's chunk not yet taken by the engine */
-	size_t out_len;
-	int64_t win_start;
-	unsigned rst, ctrl;
-	bool calm;                      /* a limit was hit: GOAWAY sent, then close */
-	bool draining;                  /* h2_drain: GOAWAY sent, streams finishing */
-	uint8_t in[16384];
-};
 
 static void calm_down(struct h2conn *h, const char *why)
 {
@@ -100,6 +70,8 @@ static void stream_free(struct h2conn *h, struct h2s *st)
 		h->streams = st->next;
 	if (st->next)
 		st->next->prev = st->prev;
+	if (st->up)
+		h2p_stream_gone(h, st);
 	if (st->sh.file >= 0)
 		close(st->sh.file);
 	free(st->sh.mem);
@@ -242,10 +214,101 @@ static bool ieq(const char *p, size_t n, const char *lit)
 	return n == strlen(lit) && strncasecmp(p, lit, n) == 0;
 }
 
+/* A response head (as src/http's writer made it) into HTTP/2 fields and
+ * submitted with its body provider (NULL: none, END_STREAM on HEADERS):
+ * names lower-cased (RFC 9113 8.2.1), the connection-specific fields
+ * dropped (8.2.2).  0, or an nghttp2 error. */
+int h2_submit_head(struct h2conn *h, struct h2s *st, const char *head, size_t len, bool head_req,
+		   const nghttp2_data_provider *prd)
+{
+	sg_http_response res;
+	if (sg_http_parse_response(head, len, head_req, &res) <= 0)
+		return nghttp2_submit_rst_stream(h->sess, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+	char status[4];
+	/* the names, lower-cased, one after another (at most the head's size) */
+	char *lower = malloc(len ? len : 1);
+	if (!lower)
+		return nghttp2_submit_rst_stream(h->sess, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
+	snprintf(status, sizeof status, "%03u", res.status % 1000);
+	nghttp2_nv nv[SG_HTTP_MAX_FIELDS + 1];
+	size_t n = 0, used = 0;
+	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE };
+	for (uint32_t i = 0; i < res.nfields && i < SG_HTTP_MAX_FIELDS; i++) {
+		const sg_http_header *f = &res.fields[i];
+		if (ieq(f->name.p, f->name.n, "connection") || ieq(f->name.p, f->name.n, "keep-alive") ||
+		    ieq(f->name.p, f->name.n, "transfer-encoding"))
+			continue;
+		char *l = lower + used;
+		for (size_t k = 0; k < f->name.n; k++)
+			l[k] = (char)(f->name.p[k] >= 'A' && f->name.p[k] <= 'Z' ? f->name.p[k] + 32 : f->name.p[k]);
+		used += f->name.n;
+		nv[n++] = (nghttp2_nv){ (uint8_t *)l, (uint8_t *)f->value.p, f->name.n, f->value.n, NGHTTP2_NV_FLAG_NONE };
+	}
+	st->sh.status = res.status;
+	/* nghttp2 copies the fields (HPACK-encoded when the frame is packed
+	 * from its own copy), so the arrays may go. */
+	int r = nghttp2_submit_response(h->sess, st->id, nv, n, prd);
+	free(lower);
+	return r;
+}
+
+/* Submit what start_response or respond_text left in the stream's hconn:
+ * the head at st->r.head, the body in memory or a file range. */
+static int submit_hconn(struct h2conn *h, struct h2s *st, bool head_req)
+{
+	hconn *r = &st->sh;
+	bool body = r->mem_off < r->mem_len || (r->file >= 0 && r->file_off < r->file_end);
+	nghttp2_data_provider prd = { .source.ptr = st, .read_callback = read_body };
+	return h2_submit_head(h, st, st->r.head, r->head_len, head_req, body ? &prd : NULL);
+}
+
+int h2_answer_text(struct h2conn *h, struct h2s *st, int status, const char *msg, bool head_only)
+{
+	respond_text(&st->sh, status, msg, head_only);
+	return submit_hconn(h, st, head_only);
+}
+
+/* Whether v is all ASCII digits (v is not NUL-terminated). */
+static bool digits(sg_http_str v)
+{
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return false;
+	return true;
+}
+
+/* RFC 9113 8.2.3: the cookie fields of a request, which HTTP/2 may split,
+ * joined with "; " into one for an HTTP/1.1 upstream; NULL when there
+ * are none or one (nothing to join), or when memory is short (the
+ * fields then go as they came: an upstream sees several Cookie lines). */
+static char *cookies_joined(const struct h2s *st)
+{
+	size_t total = 0, count = 0;
+	for (uint32_t i = 0; i < st->nf; i++)
+		if (is(st->fb + st->f[i].no, st->f[i].nl, "cookie"))
+			total += st->f[i].vl + 2, count++;
+	if (count < 2)
+		return NULL;
+	char *out = malloc(total + 1), *p = out;
+	if (!out)
+		return NULL;
+	for (uint32_t i = 0; i < st->nf; i++) {
+		if (!is(st->fb + st->f[i].no, st->f[i].nl, "cookie"))
+			continue;
+		if (p != out)
+			*p++ = ';', *p++ = ' ';
+		memcpy(p, st->fb + st->f[i].vo, st->f[i].vl);
+		p += st->f[i].vl;
+	}
+	*p = 0;
+	return out;
+}
+
 /* The request as the HTTP/1.1 parser would have given it (RFC 9113
  * 8.3.1: :method, :path, :authority stand for the request line and
- * Host), answered by start_response, and the answer submitted. */
-static int answer(struct h2conn *h, struct h2s *st)
+ * Host), answered by start_response or by a --proxy upstream, and the
+ * answer submitted.  end_stream: the HEADERS frame ended the request. */
+static int answer(struct h2conn *h, struct h2s *st, bool end_stream)
 {
 	struct server *s = h->w->srv;
 	hconn *r = &st->sh;
@@ -253,9 +316,11 @@ static int answer(struct h2conn *h, struct h2s *st)
 	sg_http_request req;
 	memset(&req, 0, sizeof req);
 	sg_http_str method = { "", 0 }, path = { "", 0 }, auth = { "", 0 }, host = { "", 0 }, range = { NULL, 0 },
-		    ims = { NULL, 0 };
+		    ims = { NULL, 0 }, clen = { NULL, 0 };
 	unsigned nrange = 0, nims = 0;
 	bool inm = false;
+	char *cookie = cookies_joined(st);
+	bool cookie_put = false;
 	for (uint32_t i = 0; i < st->nf; i++) {
 		const char *n = st->fb + st->f[i].no, *v = st->fb + st->f[i].vo;
 		size_t nl = st->f[i].nl, vl = st->f[i].vl;
@@ -269,6 +334,12 @@ static int answer(struct h2conn *h, struct h2s *st)
 				auth = sv;
 			continue;
 		}
+		if (cookie && is(n, nl, "cookie")) {
+			if (cookie_put)
+				continue;
+			cookie_put = true;
+			sv = (sg_http_str){ cookie, strlen(cookie) };
+		}
 		if (req.nfields < SG_HTTP_MAX_FIELDS) {
 			req.fields[req.nfields].name = (sg_http_str){ n, nl };
 			req.fields[req.nfields].value = sv;
@@ -276,6 +347,8 @@ static int answer(struct h2conn *h, struct h2s *st)
 		}
 		if (is(n, nl, "host"))
 			host = sv;
+		else if (is(n, nl, "content-length"))
+			clen = sv;
 		else if (is(n, nl, "range"))
 			range = sv, nrange++;
 		else if (is(n, nl, "if-modified-since"))
@@ -298,6 +371,27 @@ static int answer(struct h2conn *h, struct h2s *st)
 		req.range = range;
 	if (nims == 1 && !inm && sg_http_date_parse(ims.p, ims.n, &req.if_modified_since))
 		req.has_ims = true;
+	/* The body's framing, for an upstream: nghttp2 has checked that
+	 * content-length is one number and that the DATA frames add up to
+	 * it (RFC 9113 8.1.1); without it, a body is sent chunked. */
+	if (end_stream) {
+		bool wants_length = is(method.p, method.n, "POST") || is(method.p, method.n, "PUT") ||
+				    is(method.p, method.n, "PATCH");
+		req.framing = wants_length ? SG_HTTP_BODY_LENGTH : SG_HTTP_BODY_NONE;
+	} else if (clen.n && clen.n < 20 && digits(clen)) {
+		req.framing = SG_HTTP_BODY_LENGTH;
+		for (size_t i = 0; i < clen.n; i++)
+			req.content_length = req.content_length * 10 + (uint64_t)(clen.p[i] - '0');
+	} else {
+		req.framing = SG_HTTP_BODY_CHUNKED;
+	}
+	/* HTTP/1.1 needs Host (RFC 9112 3.2): from :authority when the
+	 * client sent no host field (RFC 9113 8.3.1). */
+	if (!host.n && auth.n && req.nfields < SG_HTTP_MAX_FIELDS) {
+		req.fields[req.nfields].name = (sg_http_str){ "Host", 4 };
+		req.fields[req.nfields].value = auth;
+		req.nfields++;
+	}
 	/* The stream's hconn: the connection's TLS state and identity,
 	 * borrowed (freed with the connection, not here). */
 	hconn *c = h->c;
@@ -306,6 +400,28 @@ static int answer(struct h2conn *h, struct h2s *st)
 	memcpy(r->user_cn, c->user_cn, sizeof r->user_cn);
 	memcpy(r->peer, c->peer, sizeof r->peer);
 	r->r = &st->r;
+	snprintf(st->r.line, sizeof st->r.line, "%.*s %.*s HTTP/2.0", (int)(method.n < 20 ? method.n : 20), method.p,
+		 (int)(path.n < 300 ? path.n : 300), path.p);
+	c->deadline = mono_ms() + s->o.idle_timeout * 1000LL;
+	bool head_req = req.method == SG_HTTP_HEAD;
+	/* Under a --proxy PREFIX (a CONNECT, which has no :path, never is):
+	 * --authz first, as for files, then the upstream. */
+	struct proxy_route *rt = !st->too_big && path.n ? proxy_route_for(s, &req) : NULL;
+	if (rt) {
+		int ret;
+		if (s->nauthz && !authorized(s, r, req.path.p, req.path.n)) {
+			logv(s, "%s: 403 for %s", c->peer, c->user ? c->user : "a client without a certificate");
+			ret = h2_answer_text(h, st, 403, c->user ? "forbidden: your certificate is not allowed here\n"
+							     : "forbidden: a client certificate is required here\n",
+					     head_req);
+		} else {
+			h2p_start(h, st, &req, rt, end_stream);
+			ret = 0;
+		}
+		free(cookie);
+		return ret;
+	}
+	free(cookie);
 	if (st->too_big) {
 		req.status = 431;
 		req.why = "request header fields too large";
@@ -315,32 +431,26 @@ static int answer(struct h2conn *h, struct h2s *st)
 	}
 	snprintf(st->r.line, sizeof st->r.line, "%.*s %.*s HTTP/2.0", (int)(method.n < 20 ? method.n : 20), method.p,
 		 (int)(path.n < 300 ? path.n : 300), path.p);
-	c->deadline = mono_ms() + s->o.idle_timeout * 1000LL;
-	/* The head back into fields: names lower-cased (RFC 9113 8.2.1),
-	 * the connection-specific ones dropped (8.2.2). */
-	sg_http_response res;
-	if (sg_http_parse_response(st->r.head, r->head_len, req.method == SG_HTTP_HEAD, &res) <= 0)
-		return nghttp2_submit_rst_stream(h->sess, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_INTERNAL_ERROR);
-	char status[4], lower[SG_HTTP_MAX_FIELDS][64];
-	snprintf(status, sizeof status, "%03u", res.status % 1000);
-	nghttp2_nv nv[SG_HTTP_MAX_FIELDS + 1];
-	size_t n = 0;
-	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)status, 7, 3, NGHTTP2_NV_FLAG_NONE };
-	for (uint32_t i = 0; i < res.nfields && i < SG_HTTP_MAX_FIELDS; i++) {
-		const sg_http_header *f = &res.fields[i];
-		if (f->name.n >= sizeof lower[0] || ieq(f->name.p, f->name.n, "connection") ||
-		    ieq(f->name.p, f->name.n, "keep-alive") || ieq(f->name.p, f->name.n, "transfer-encoding"))
-			continue;
-		for (size_t k = 0; k < f->name.n; k++)
-			lower[i][k] = (char)(f->name.p[k] >= 'A' && f->name.p[k] <= 'Z' ? f->name.p[k] + 32 : f->name.p[k]);
-		nv[n++] = (nghttp2_nv){ (uint8_t *)lower[i], (uint8_t *)f->value.p, f->name.n, f->value.n,
-					NGHTTP2_NV_FLAG_NONE };
+	return submit_hconn(h, st, head_req);
+}
+
+/* Request body bytes: to the stream's upstream, or dropped.  The window
+ * is ours to give back (nghttp2_option_set_no_auto_window_update): a
+ * proxied body is credited back only as the upstream takes it, so a
+ * slow upstream slows the client instead of filling our memory; any
+ * other body at once. */
+static int on_data_chunk_recv(nghttp2_session *sess, uint8_t flags, int32_t id, const uint8_t *data, size_t len,
+			      void *ud)
+{
+	(void)flags;
+	struct h2conn *h = ud;
+	struct h2s *st = nghttp2_session_get_stream_user_data(sess, id);
+	if (st && st->up) {
+		h2p_body(h, st, data, len);
+		return 0;
 	}
-	bool body = r->mem_off < r->mem_len || (r->file >= 0 && r->file_off < r->file_end);
-	nghttp2_data_provider prd = { .source.ptr = st, .read_callback = read_body };
-	/* nghttp2 copies the fields (HPACK-encoded when the frame is packed
-	 * from its own copy), so the stack arrays may go. */
-	return nghttp2_submit_response(h->sess, st->id, nv, n, body ? &prd : NULL);
+	nghttp2_session_consume(sess, id, len);
+	return 0;
 }
 
 static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *frame, void *ud)
@@ -349,7 +459,7 @@ static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *frame, void
 	if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
 		struct h2s *st = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
 		if (st && !st->answered) {
-			int r = answer(h, st);
+			int r = answer(h, st, frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
 			/* The fields are used: only the stream whose header
 			 * block is arriving keeps any (RFC 9113 6.10 keeps a
 			 * block contiguous), so a connection holds at most
@@ -359,7 +469,16 @@ static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *frame, void
 			st->flen = st->fcap = 0;
 			if (r != 0)
 				return NGHTTP2_ERR_CALLBACK_FAILURE;
+			return 0;
 		}
+	}
+	/* The end of a proxied request's body (its last DATA, or trailers,
+	 * which are not forwarded). */
+	if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
+	    (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+		struct h2s *st = nghttp2_session_get_stream_user_data(sess, frame->hd.stream_id);
+		if (st && st->up)
+			h2p_body_end(h, st);
 	}
 	return 0;
 }
@@ -398,11 +517,13 @@ int h2_start(worker *w, hconn *c)
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk_recv);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
 	/* SETTINGS and PING ACKs the peer does not read, and the entries of
 	 * one SETTINGS frame, are bounded (RFC 9113 10.5). */
 	nghttp2_option_set_max_outbound_ack(opt, 4 * H2_CTRL_BUDGET);
 	nghttp2_option_set_max_settings(opt, 32);
+	nghttp2_option_set_no_auto_window_update(opt, 1);
 	int r = nghttp2_session_server_new2(&h->sess, cb, h, opt);
 	nghttp2_session_callbacks_del(cb);
 	nghttp2_option_del(opt);
@@ -432,11 +553,13 @@ void h2_free(hconn *c)
 	struct h2conn *h = c->h2;
 	if (!h)
 		return;
-	nghttp2_session_del(h->sess);
 	/* Streams still open: the session's deletion calls no callback
-	 * for them, and each may hold a file descriptor. */
+	 * for them, and each may hold a file descriptor (and an upstream
+	 * exchange, which must not start the next one now). */
+	h->freeing = true;
 	while (h->streams)
 		stream_free(h, h->streams);
+	nghttp2_session_del(h->sess);
 	free(h);
 	c->h2 = NULL;
 }
@@ -521,6 +644,12 @@ void h2_timeout(hconn *c)
 	nghttp2_session_terminate_session(h->sess, NGHTTP2_NO_ERROR);
 	h->calm = true;
 	pump_out(c, h);
+}
+
+bool h2_sweep(hconn *c, int64_t now, bool *kick)
+{
+	*kick = false;
+	return c->h2 && h2p_sweep(c->h2, now, kick);
 }
 
 /* SIGTERM: GOAWAY with the last stream taken (RFC 9113 6.8), so that the

@@ -421,17 +421,6 @@ int do_serve(int argc, char **argv)
 					       "http/1.1)", (int)n, p);
 		p += n + (p[n] == ',');
 	}
-	/* The proxy speaks to the client over HTTP/1.1 only (proxy.c streams
-	 * on the connection itself); an h2 stream for a proxied prefix would
-	 * be answered by the static handler instead.  So with --proxy, h2 is
-	 * left out of the default and refused when asked for, rather than
-	 * serving the wrong thing to every browser (they all pick h2). */
-	if (proxies.n && strstr(o->alpn, "h2")) {
-		if (opt_given(&cmd, "--alpn"))
-			return opt_usage_error(&cmd, "--alpn %s: h2 and --proxy do not go together yet (the proxy "
-					       "speaks HTTP/1.1 to clients); use --alpn http/1.1", o->alpn);
-		o->alpn = "http/1.1";
-	}
 	sigil_config *probe = sigil_config_new();
 	if (probe && sigil_config_set_alpn(probe, o->alpn) < 0) {
 		int r = opt_usage_error(&cmd, "--alpn %s: %s", o->alpn, sigil_config_error(probe));

@@ -104,14 +104,15 @@ int proxy_add(struct server *s, const char *spec, char *err, size_t cap)
 /* The route whose PREFIX the target's path starts with (the longest), or
  * PREFIX without its final slash exactly (the upstream redirects it).
  * Matched on the target as received, as the upstream will see it. */
-static struct proxy_route *route_for(struct server *s, const sg_http_request *req)
+struct proxy_route *proxy_route_for(struct server *s, const sg_http_request *req)
 {
 	if (req->form != SG_HTTP_FORM_ORIGIN)
 		return NULL;
+	/* The target is not NUL-terminated (an HTTP/2 :path is a view into
+	 * the stream's field bytes): bounded by its length. */
 	const char *p = req->target.p;
-	size_t n = strcspn(p, "?");
-	if (n > req->target.n)
-		n = req->target.n;
+	const char *q = memchr(p, '?', req->target.n);
+	size_t n = q ? (size_t)(q - p) : req->target.n;
 	struct proxy_route *best = NULL;
 	for (size_t i = 0; i < s->nproxy; i++) {
 		struct proxy_route *r = &s->proxies[i];
@@ -199,43 +200,53 @@ static void cl_take(hconn *c, size_t k)
 
 /* ---- the upstream side ---- */
 
-static int up_connect(const struct proxy_route *r, int timeout_ms, int *timed_out)
+/* A non-blocking socket to the upstream with its connect() begun: the
+ * descriptor (*pending when the connection is still being made: wait
+ * for POLLOUT, then read SO_ERROR), or -1 with errno. */
+int proxy_connect_start(const struct proxy_route *r, bool *pending)
 {
-	*timed_out = 0;
-	int fd = -1;
+	*pending = false;
+	int fd = -1, cr;
 	if (r->is_unix) {
 		struct sockaddr_un a = { .sun_family = AF_UNIX };
 		snprintf(a.sun_path, sizeof a.sun_path, "%s", r->path);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			return -1;
-		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
-			return fd;
-		if (errno != EINPROGRESS && errno != EAGAIN) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
+		cr = connect(fd, (struct sockaddr *)&a, sizeof a);
 	} else {
 		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
 		struct addrinfo *ai;
-		if (getaddrinfo(r->host, r->port, &hints, &ai) != 0)
+		if (getaddrinfo(r->host, r->port, &hints, &ai) != 0) {
+			errno = EHOSTUNREACH;
 			return -1;
+		}
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-		int cr = fd < 0 ? -1 : connect(fd, ai->ai_addr, ai->ai_addrlen);
+		cr = fd < 0 ? -1 : connect(fd, ai->ai_addr, ai->ai_addrlen);
 		freeaddrinfo(ai);
 		if (fd < 0)
 			return -1;
-		if (cr == 0)
-			return fd;
-		if (errno != EINPROGRESS) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
 	}
+	if (cr == 0)
+		return fd;
+	/* A unix socket whose backlog is full says EAGAIN: wait as for TCP. */
+	if (errno == EINPROGRESS || errno == EAGAIN) {
+		*pending = true;
+		return fd;
+	}
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+static int up_connect(const struct proxy_route *r, int timeout_ms, int *timed_out)
+{
+	*timed_out = 0;
+	bool pending;
+	int fd = proxy_connect_start(r, &pending);
+	if (fd < 0 || !pending)
+		return fd;
 	int k = wait_fd(fd, POLLOUT, mono_ms() + timeout_ms);
 	int soerr = 0;
 	socklen_t sl = sizeof soerr;
@@ -251,7 +262,7 @@ static int up_connect(const struct proxy_route *r, int timeout_ms, int *timed_ou
 /* A pooled connection still good to use: not idle too long, and nothing
  * to read on it (a closed one reads EOF, a broken upstream sent bytes
  * nobody asked for). */
-static int pool_get(struct proxy_route *r, bool *reused)
+int proxy_pool_get(struct proxy_route *r, bool *reused)
 {
 	int fd = -1;
 	*reused = false;
@@ -273,7 +284,7 @@ static int pool_get(struct proxy_route *r, bool *reused)
 	return fd;
 }
 
-static void pool_put(struct proxy_route *r, int fd)
+void proxy_pool_put(struct proxy_route *r, int fd)
 {
 	pthread_mutex_lock(&r->lock);
 	if (r->npool < PROXY_POOL_MAX) {
@@ -356,7 +367,7 @@ static bool named_in_connection(const sg_http_header *f, size_t nf, sg_http_str 
 
 /* Hop-by-hop fields (RFC 9110 7.6.1), the framing fields we set again,
  * and the names whose value only the proxy may give. */
-static bool dropped(const sg_http_header *f, size_t nf, sg_http_str name, bool request)
+bool proxy_dropped(const sg_http_header *f, size_t nf, sg_http_str name, bool request)
 {
 	static const char *const hop[] = { "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
 					    "Transfer-Encoding", "Upgrade", "Content-Length", "Proxy-Authorization",
@@ -486,7 +497,7 @@ static bool clean(sg_http_str v)
 	return true;
 }
 
-static int build_request(struct server *s, hconn *c, const sg_http_request *req, sg_wr *o)
+int proxy_build_request(struct server *s, hconn *c, const sg_http_request *req, sg_wr *o)
 {
 	sg_wr_bytes(o, req->method_name.p, req->method_name.n);
 	put(o, " ");
@@ -497,7 +508,7 @@ static int build_request(struct server *s, hconn *c, const sg_http_request *req,
 		const sg_http_header *f = &req->fields[i];
 		if (name_is(f->name, "X-Forwarded-For") && !xff.n)
 			xff = f->value;
-		if (dropped(req->fields, req->nfields, f->name, true))
+		if (proxy_dropped(req->fields, req->nfields, f->name, true))
 			continue;
 		sg_wr_bytes(o, f->name.p, f->name.n);
 		put(o, ": ");
@@ -554,8 +565,7 @@ static int own_answer(hconn *c, const sg_http_request *req, int status, const ch
 	return 1;
 }
 
-static void elog(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void elog(struct server *s, const char *fmt, ...)
+void proxy_elog(struct server *s, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -622,7 +632,7 @@ static int send_body(worker *w, hconn *c, const sg_http_request *req, int up, co
 int proxy_handle(worker *w, hconn *c, const sg_http_request *req, size_t head_len)
 {
 	struct server *s = w->srv;
-	struct proxy_route *rt = route_for(s, req);
+	struct proxy_route *rt = proxy_route_for(s, req);
 	if (!rt)
 		return 0;
 	c->bytes = 0;
@@ -634,7 +644,7 @@ int proxy_handle(worker *w, hconn *c, const sg_http_request *req, size_t head_le
 	 * the body then reuses. */
 	sg_wr o;
 	sg_wr_init(&o, NULL, 0, UP_HEAD_MAX + (s->o.proxy_client_cert ? 8192 : 0));
-	int br = build_request(s, c, req, &o);
+	int br = proxy_build_request(s, c, req, &o);
 	/* --authz before anything goes upstream (the decoded path, as for files). */
 	if (s->nauthz && !authorized(s, c, req->path.p, req->path.n)) {
 		sg_wr_free(&o);
@@ -646,7 +656,7 @@ int proxy_handle(worker *w, hconn *c, const sg_http_request *req, size_t head_le
 	if (br < 0) {
 		sg_wr_free(&o);
 		cl_take(c, head_len);
-		elog(s, "%s: proxy: cannot describe the request for the upstream", c->peer);
+		proxy_elog(s, "%s: proxy: cannot describe the request for the upstream", c->peer);
 		return own_answer(c, req, 400, "bad request: it cannot be forwarded\n", has_body);
 	}
 	sg_http_method method = req->method;
@@ -677,7 +687,7 @@ int proxy_handle(worker *w, hconn *c, const sg_http_request *req, size_t head_le
 retry:
 	attempt++;
 	rlen = 0;
-	up = attempt == 1 ? pool_get(rt, &reused) : -1;
+	up = attempt == 1 ? proxy_pool_get(rt, &reused) : -1;
 	if (up < 0) {
 		reused = false;
 		int to;
@@ -685,7 +695,7 @@ retry:
 		if (up < 0) {
 			fail = to ? "connect timed out" : "cannot connect";
 			fail_status = to ? 504 : 502;
-			elog(s, "%s: proxy %s: %s%s%s: %s", c->peer, rt->prefix, rt->is_unix ? "unix:" : rt->host,
+			proxy_elog(s, "%s: proxy %s: %s%s%s: %s", c->peer, rt->prefix, rt->is_unix ? "unix:" : rt->host,
 			     rt->is_unix ? rt->path : ":", rt->is_unix ? "" : rt->port, to ? "connect timed out" : strerror(errno));
 			goto answer_fail;
 		}
@@ -695,7 +705,7 @@ retry:
 		if (reused && attempt == 1 && idempotent)
 			goto retry;
 		fail = "the upstream closed";
-		elog(s, "%s: proxy %s: sending the request failed", c->peer, rt->prefix);
+		proxy_elog(s, "%s: proxy %s: sending the request failed", c->peer, rt->prefix);
 		goto answer_fail;
 	}
 	if (has_body) {
@@ -720,7 +730,7 @@ retry:
 			close(up);
 			fail = "the upstream closed";
 			c->keep_alive = 0;
-			elog(s, "%s: proxy %s: sending the body failed", c->peer, rt->prefix);
+			proxy_elog(s, "%s: proxy %s: sending the body failed", c->peer, rt->prefix);
 			goto answer_fail;
 		}
 	}
@@ -733,7 +743,7 @@ retry:
 			fail = "the upstream did not answer in time";
 			fail_status = 504;
 			c->keep_alive = 0;
-			elog(s, "%s: proxy %s: no response within %d s", c->peer, rt->prefix,
+			proxy_elog(s, "%s: proxy %s: no response within %d s", c->peer, rt->prefix,
 			     (rlen ? (s->o.proxy_idle_timeout * 1000) : (s->o.proxy_first_byte_timeout * 1000)) / 1000);
 			goto answer_fail;
 		}
@@ -743,7 +753,7 @@ retry:
 				goto retry;
 			fail = "the upstream closed the connection";
 			c->keep_alive = 0;
-			elog(s, "%s: proxy %s: the upstream closed before a whole response head", c->peer, rt->prefix);
+			proxy_elog(s, "%s: proxy %s: the upstream closed before a whole response head", c->peer, rt->prefix);
 			goto answer_fail;
 		}
 		rlen += (size_t)k;
@@ -763,7 +773,7 @@ retry:
 			close(up);
 			c->keep_alive = 0;
 			fail = "the upstream's response was malformed";
-			elog(s, "%s: proxy %s: bad response from the upstream: %s", c->peer, rt->prefix,
+			proxy_elog(s, "%s: proxy %s: bad response from the upstream: %s", c->peer, rt->prefix,
 			     hl < 0 && res.why ? res.why : "head too large");
 			goto answer_fail;
 		}
@@ -775,7 +785,7 @@ retry:
 		size_t nf = 0;
 		char cl[24];
 		for (uint32_t i = 0; i < res.nfields; i++)
-			if (!dropped(res.fields, res.nfields, res.fields[i].name, false))
+			if (!proxy_dropped(res.fields, res.nfields, res.fields[i].name, false))
 				f[nf++] = res.fields[i];
 		bool chunk_out = false;
 		if (res.framing == SG_HTTP_BODY_LENGTH) {
@@ -805,7 +815,7 @@ retry:
 				sg_wr_free(&hw);
 				close(up);
 				free(rh);
-				elog(s, "%s: proxy %s: the upstream's response head cannot be sent (a refused field)",
+				proxy_elog(s, "%s: proxy %s: the upstream's response head cannot be sent (a refused field)",
 				     c->peer, rt->prefix);
 				c->keep_alive = 0;
 				return own_answer(c, req, 502, "bad gateway: the upstream's response was refused\n",
@@ -871,7 +881,7 @@ retry:
 					const char *b = NULL;
 					int r = sg_http_chunked_feed(&ch, buf + off, have - off, &used, &b, &bl);
 					if (r < 0) {
-						elog(s, "%s: proxy %s: bad chunked body from the upstream: %s", c->peer,
+						proxy_elog(s, "%s: proxy %s: bad chunked body from the upstream: %s", c->peer,
 						     rt->prefix, ch.why);
 						err = 1;
 						break;
@@ -940,14 +950,14 @@ retry:
 		if (err) {
 			close(up);
 			if (err == 1)
-				elog(s, "%s: proxy %s: the upstream's body broke off (time-out, close or bad framing)",
+				proxy_elog(s, "%s: proxy %s: the upstream's body broke off (time-out, close or bad framing)",
 				     c->peer, rt->prefix);
 			/* The client has part of a response: the connection can
 			 * only be closed (no close_notify: the body is cut). */
 			return -1;
 		}
 		if (up_ok)
-			pool_put(rt, up);
+			proxy_pool_put(rt, up);
 		else
 			close(up);
 	}

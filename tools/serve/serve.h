@@ -10,6 +10,8 @@
  *   reload.c   the TLS config: certificates and keys, client CA, CRL, ticket keys
  *   log.c      the error log (stderr) and the access log
  *   h2.c       HTTP/2 over libnghttp2, answered by respond.c as HTTP/1.1 is
+ *   proxy.c    --proxy for HTTP/1.1 clients, and the parts both proxies share
+ *   h2proxy.c  --proxy for HTTP/2 streams, non-blocking on the worker's epoll
  *
  * Everything the server shares lives in one struct server; each worker
  * thread has a struct worker; each connection a struct hconn.  The only
@@ -197,6 +199,7 @@ typedef struct worker {
 	int nconns;
 	hconn *hs_head, *hs_tail;       /* unfinished handshakes, oldest first */
 	hconn *dead;                    /* C_DEAD connections, freed after a batch */
+	struct upx *dead_up;            /* h2proxy.c's finished exchanges, likewise */
 	int64_t accept_paused_until;    /* out of descriptors: 0, or when to retry */
 	size_t hs_bytes;                /* bytes they have received in all */
 	int64_t hs_warned;              /* when the budget was last said full */
@@ -215,6 +218,10 @@ static inline int stopping(const struct server *s)
 /* conn.c */
 int64_t mono_ms(void);
 void *worker_main(void *arg);
+/* Run a connection as if its socket were ready (h2proxy.c, when an
+ * upstream gave a stream something to send).  It may be dropped: the
+ * caller must not use c afterwards. */
+void conn_kick(worker *w, hconn *c);
 
 /* respond.c */
 /* A field for set_head from two NUL-terminated strings (not copied: they
@@ -242,6 +249,18 @@ void start_response(worker *w, hconn *c, const sg_http_request *req, int ok);
  * -1 when the connection must be dropped. */
 int proxy_add(struct server *s, const char *spec, char *err, size_t cap);
 int proxy_handle(worker *w, hconn *c, const sg_http_request *req, size_t head_len);
+/* What h2proxy.c shares with the HTTP/1.1 proxy: the route for a request
+ * (NULL: none), the upstream request head for it with the client's
+ * identity from c (-1 when it cannot be described), the fields a proxy
+ * drops from a request or a response, the idle pool, and a non-blocking
+ * connect (the descriptor, *pending while it is being made; -1, errno). */
+struct proxy_route *proxy_route_for(struct server *s, const sg_http_request *req);
+int proxy_build_request(struct server *s, hconn *c, const sg_http_request *req, sg_wr *o);
+bool proxy_dropped(const sg_http_header *f, size_t nf, sg_http_str name, bool request);
+int proxy_pool_get(struct proxy_route *r, bool *reused);
+void proxy_pool_put(struct proxy_route *r, int fd);
+int proxy_connect_start(const struct proxy_route *r, bool *pending);
+void proxy_elog(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* plain.c: whether the first byte says plain HTTP, and the answer. */
 bool plain_http_first(uint8_t b);
@@ -258,6 +277,16 @@ int h2_step(worker *w, hconn *c);
 void h2_timeout(hconn *c);
 int h2_drain(hconn *c);
 void h2_free(hconn *c);
+/* The sweep: the time-outs of proxied streams (*kick when one queued
+ * frames: run the connection); true when one of them is waiting on its
+ * upstream (the connection is then not idle). */
+bool h2_sweep(hconn *c, int64_t now, bool *kick);
+/* h2proxy.c: an event on an upstream socket (epoll's data.ptr is the
+ * exchange with its low bit set, H2P_TAG), and the exchanges finished in
+ * a batch freed after it. */
+#define H2P_TAG ((uintptr_t)1)
+void h2p_event(worker *w, void *up, uint32_t events);
+void h2p_reap(worker *w);
 
 /* files.c */
 void respond_file(struct server *s, hconn *c, const sg_http_request *req, int head_only);
