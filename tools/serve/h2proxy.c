@@ -106,8 +106,8 @@ static void arm(struct upx *u, uint32_t events)
 	u->events = events;
 }
 
-/* What the socket is waited for, from the state: writable while bytes
- * are left that it did not take; readable once the head is out (an
+/* What the socket is waited for, from the state: writable while the head
+ * is not out or bytes are left that it did not take; readable once the head is out (an
  * upstream may answer before the body is all in) unless buf is full or
  * the body is all read. */
 static void rearm(struct upx *u)
@@ -116,7 +116,7 @@ static void rearm(struct upx *u)
 	if (u->state == U_CONNECT)
 		ev = EPOLLOUT;
 	else if (u->state == U_SEND || u->state == U_HEAD || u->state == U_BODY) {
-		if (u->blocked)
+		if (u->blocked || u->head_off < u->head.len)
 			ev |= EPOLLOUT;
 		if (u->head_off >= u->head.len && !(u->state == U_BODY && (u->eof || u->blen - u->boff >= H2P_BUF)))
 			ev |= EPOLLIN;
