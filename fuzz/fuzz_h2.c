@@ -247,6 +247,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	pthread_mutex_init(&route.lock, NULL);
 	fsrv.proxies = &route;
 	fsrv.nproxy = 1;
+	fsrv.o.proxy_connect_timeout = 5;
 	fsrv.o.proxy_first_byte_timeout = 30;
 	fsrv.o.proxy_idle_timeout = 60;
 	struct sockaddr_un a = { .sun_family = AF_UNIX };

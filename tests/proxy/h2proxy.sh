@@ -156,6 +156,32 @@ sleep 1
 fd1=$(fds "$SERVE_PID")
 check "10 streams aborted mid-body leave no descriptor behind ($fd0 -> $fd1)" '[ "$fd1" -le "$((fd0 + 1))" ]'
 
+# --proxy-connect-timeout: an application whose accept queue is full
+# (listen backlog 0, filled, never accepted) lets no connection through;
+# both proxies answer 504 after the time-out, not the old fixed 5 s.
+BPORT=$(free_port)
+start_bg "$TMP/bh.log" 120 python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+held = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(("127.0.0.1", int(sys.argv[1])))
+    except BlockingIOError: pass
+    held.append(c)
+print("listening", flush=True); time.sleep(120)' "$BPORT"
+wait_for "$TMP/bh.log" '^listening' 10
+PORT3=$(free_port)
+start_bg "$TMP/serve3.log" 120 "$SIGIL" serve --listen "127.0.0.1:$PORT3" --threads 1 \
+	--proxy-connect-timeout 1 --proxy "/=http://127.0.0.1:$BPORT"
+wait_for "$TMP/serve3.log" '^sigil serve: https:' 10
+for proto in --http2 --http1.1; do
+	out=$(curl -sS $proto --max-time $T --cacert "$CA/root.crt" -o /dev/null -w '%{http_code} %{time_total}' "https://localhost:$PORT3/x")
+	check "$proto: --proxy-connect-timeout 1: 504 within 4 s (got $out)" \
+		'[ "${out% *}" = 504 ] && awk -v t="${out#* }" "BEGIN { exit !(t >= 0.9 && t < 4) }"' "$TMP/serve3.log"
+done
+
 # 1 GiB streamed through with a small RSS.
 rss_max=0
 $C -o /dev/null "$URL/huge?n=1073741824" -w '%{size_download}\n' >"$TMP/gib" &

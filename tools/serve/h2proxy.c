@@ -8,7 +8,7 @@
  *
  * Life of an exchange (struct upx, owned by its stream):
  *   U_WAIT     queued: the connection already runs H2P_PAR exchanges
- *   U_CONNECT  connect() under way (PROXY_CONNECT_MS)
+ *   U_CONNECT  connect() under way (--proxy-connect-timeout)
  *   U_SEND     the request head and body going out (the body as the
  *              client's DATA frames bring it)
  *   U_HEAD     all sent, the response head awaited (first-byte time-out)
@@ -221,7 +221,7 @@ static void begin(struct upx *u)
 		return;
 	}
 	u->state = pending ? U_CONNECT : U_SEND;
-	u->deadline = mono_ms() + (pending ? PROXY_CONNECT_MS : s->o.proxy_idle_timeout * 1000LL);
+	u->deadline = mono_ms() + (pending ? s->o.proxy_connect_timeout : s->o.proxy_idle_timeout) * 1000LL;
 	arm(u, EPOLLOUT);
 }
 

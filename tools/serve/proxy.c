@@ -691,7 +691,7 @@ retry:
 	if (up < 0) {
 		reused = false;
 		int to;
-		up = up_connect(rt, PROXY_CONNECT_MS, &to);
+		up = up_connect(rt, s->o.proxy_connect_timeout * 1000, &to);
 		if (up < 0) {
 			fail = to ? "connect timed out" : "cannot connect";
 			fail_status = to ? 504 : 502;

@@ -49,10 +49,9 @@
 #define DISCARD_MIN_RATE 4096     /* bytes per second, after the grace */
 #define DISCARD_GRACE_MS 2000
 
-/* --proxy (proxy.c): the upstream time-outs, and its idle pool, which
- * must let a connection go before the upstream does (docs/bank.md: the
- * bank closes after 75 s). */
-#define PROXY_CONNECT_MS 5000
+/* --proxy (proxy.c): the upstream's idle pool, which must let a
+ * connection go before the upstream does (docs/bank.md: the bank closes
+ * after 75 s). */
 #define PROXY_POOL_IDLE_MS 55000
 #define PROXY_POOL_MAX 16
 
@@ -94,7 +93,7 @@ struct serve_opts {
 	int proxy_client_cert;
 	/* seconds: the first byte of a response (longer than the bank's 20 s
 	 * of lock waits), and between its bytes */
-	int proxy_first_byte_timeout, proxy_idle_timeout;
+	int proxy_connect_timeout, proxy_first_byte_timeout, proxy_idle_timeout;
 };
 
 /* C_PLAIN: a plain-HTTP request came to the TLS port; it is answered in
