@@ -4,9 +4,11 @@
  * identity in X-Client-* fields (docs/bank.md, "The contract with sigil
  * serve").
  *
- * One exchange runs start to end on its worker thread with poll()-bounded
- * blocking I/O on both sides: while it lasts, that worker serves no other
- * connection (--threads bounds the proxied requests in flight).  Bodies
+ * For an HTTP/1.1 client, one exchange runs start to end on its worker
+ * thread with poll()-bounded blocking I/O on both sides: while it lasts,
+ * that worker serves no other connection (--threads bounds the proxied
+ * requests in flight).  HTTP/2 streams are proxied without blocking, by
+ * h2proxy.c, which shares the routes, fields, pool and connect below.  Bodies
  * pass through fixed buffers (the connection's request buffer towards the
  * upstream, the worker's body buffer back), never whole.
  *
