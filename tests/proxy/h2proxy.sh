@@ -11,35 +11,13 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../interop/lib.sh"
 
-for tool in curl openssl python3; do
-	if ! have "$tool"; then
-		skip "h2proxy.sh: $tool is not installed"
-		finish
-	fi
-done
+. "$HERE/lib.sh"
+proxy_setup h2proxy.sh
 if ! curl -V | grep -q nghttp2; then
 	skip "h2proxy.sh: this curl has no HTTP/2"
 	finish
 fi
 
-export SIGIL_HOME=$TMP/home
-CA=$SIGIL_HOME/ca
-UPORT=$(free_port)
-PORT=$(free_port)
-DEAD=$(free_port)
-start_bg "$TMP/up.log" 600 python3 "$HERE/upstream.py" "$UPORT"
-wait_for "$TMP/up.log" '^listening' 10 || { fail "the test upstream starts" "$TMP/up.log"; finish; }
-
-"$SIGIL" ca dev "$SIGIL_HOME" >/dev/null 2>&1
-"$SIGIL" ca issue "$CA" --client alice --out "$TMP/alice" >"$TMP/issue.log" 2>&1 ||
-	{ fail "sigil ca issue --client alice" "$TMP/issue.log"; finish; }
-"$SIGIL" ca issue "$CA" --client mallory --out "$TMP/mallory" >/dev/null 2>&1
-
-SOCK=$TMP/bank.sock
-start_bg "$TMP/bank.log" 600 "$BUILD/sigil-bank" --listen "unix:$SOCK" --db "$TMP/bank.db" --prefix /bank/ -v
-wait_for "$TMP/bank.log" '^sigil-bank: listening' 10 || { fail "the bank starts" "$TMP/bank.log"; finish; }
-
-printf '/private/ CN=mallory\n' >"$TMP/authz"
 start_bg "$TMP/serve.log" 600 "$SIGIL" serve --listen "127.0.0.1:$PORT" --threads 2 -v \
 	--client-ca "$CA/root.crt" --request-client-cert --authz "$TMP/authz" \
 	--access-log "$TMP/access.log" \
@@ -120,19 +98,8 @@ $C --parallel --parallel-immediate -o /dev/null -o "$TMP/after_stall" -w '%{url_
 	"$URL/stall" "$URL/echo" >"$TMP/par2" 2>&1
 check "a stalled stream is reset, its neighbour on the connection served" 'grep -q "/echo 200" "$TMP/par2" && head -1 "$TMP/after_stall" | grep -q "^GET /echo"' "$TMP/par2"
 
-# --authz before proxying.
-check "authz: no certificate, 403" '[ "$($C -o /dev/null -w "%{http_code}" "$URL/private/echo")" = 403 ]'
-check "authz: alice, 403" '[ "$($C $A -o /dev/null -w "%{http_code}" "$URL/private/echo")" = 403 ]'
-check "authz: mallory passes" '[ "$($C --cert "$TMP/mallory.crt" --key "$TMP/mallory.key" -o /dev/null -w "%{http_code}" "$URL/private/echo")" = 404 ]'
-
-# The bank over h2.
-check "the bank's public page" '$C "$URL/bank/" | grep -qi "certificate"'
-$C $A -o "$TMP/acct" "$URL/bank/"
-check "the bank knows alice" 'grep -q "alice" "$TMP/acct"'
-tok=$(sed -n 's/.*action="\/bank\/transfer"><input type="hidden" name="csrf" value="\([^"]*\)".*/\1/p' "$TMP/acct" | head -1)
-code=$($C $A -o /dev/null -w '%{http_code}' -H "Origin: $URL" -H 'Sec-Fetch-Site: same-origin' \
-	--data-urlencode "csrf=$tok" -d from=checking -d to=savings -d amount=4.56 "$URL/bank/transfer")
-check "a POST over h2 through the proxy moves money (303, got $code)" '[ "$code" = 303 ] && $C $A "$URL/bank/statement" | grep -q "4.56"'
+# --authz before proxying, and the bank over h2.
+proxy_authz_bank 4.56
 check "the access log names HTTP/2.0 for proxied streams" 'grep -q "\"POST /bank/transfer HTTP/2.0\" 303" "$TMP/access.log"' "$TMP/access.log"
 
 # Many streams at once: beyond the per-connection limit of upstream

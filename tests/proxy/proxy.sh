@@ -11,32 +11,9 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../interop/lib.sh"
 
-for tool in curl openssl python3; do
-	if ! have "$tool"; then
-		skip "proxy.sh: $tool is not installed"
-		finish
-	fi
-done
+. "$HERE/lib.sh"
+proxy_setup proxy.sh
 
-export SIGIL_HOME=$TMP/home
-CA=$SIGIL_HOME/ca
-UPORT=$(free_port)
-PORT=$(free_port)
-DEAD=$(free_port)
-start_bg "$TMP/up.log" 600 python3 "$HERE/upstream.py" "$UPORT"
-wait_for "$TMP/up.log" '^listening' 10 || { fail "the test upstream starts" "$TMP/up.log"; finish; }
-
-"$SIGIL" ca dev "$SIGIL_HOME" >/dev/null 2>&1
-"$SIGIL" ca issue "$CA" --client alice --out "$TMP/alice" >"$TMP/issue.log" 2>&1 ||
-	{ fail "sigil ca issue --client alice" "$TMP/issue.log"; finish; }
-"$SIGIL" ca issue "$CA" --client mallory --out "$TMP/mallory" >/dev/null 2>&1
-
-# The bank behind /bank/.
-SOCK=$TMP/bank.sock
-start_bg "$TMP/bank.log" 600 "$BUILD/sigil-bank" --listen "unix:$SOCK" --db "$TMP/bank.db" --prefix /bank/ -v
-wait_for "$TMP/bank.log" '^sigil-bank: listening' 10 || { fail "the bank starts" "$TMP/bank.log"; finish; }
-
-printf '/private/ CN=mallory\n' >"$TMP/authz"
 start_bg "$TMP/serve.log" 600 "$SIGIL" serve --listen "127.0.0.1:$PORT" --threads 2 -v \
 	--client-ca "$CA/root.crt" --request-client-cert --authz "$TMP/authz" \
 	--proxy-first-byte-timeout 2 --proxy-idle-timeout 2 \
@@ -121,20 +98,8 @@ check "upstream slow: 504 after --proxy-first-byte-timeout" '[ "$($C -o /dev/nul
 check "error log lines for 502 and 504" 'grep -q "proxy /dead/: .*refused" "$TMP/serve.log" && grep -q "no response within 2 s" "$TMP/serve.log"'
 check "a body that stalls: the client connection is cut" '! $C -o /dev/null "$URL/stall" 2>/dev/null'
 
-# --authz before proxying: /private/ only for mallory.
-check "authz: no certificate, 403" '[ "$($C -o /dev/null -w "%{http_code}" "$URL/private/echo")" = 403 ]'
-check "authz: alice, 403" '[ "$($C $A -o /dev/null -w "%{http_code}" "$URL/private/echo")" = 403 ]'
-check "authz: mallory passes" '[ "$($C --cert "$TMP/mallory.crt" --key "$TMP/mallory.key" -o /dev/null -w "%{http_code}" "$URL/private/echo")" = 404 ]'
-
-# The bank behind /bank/ on its Unix socket.
-check "the bank's public page" '$C "$URL/bank/" | grep -qi "certificate"'
-check "/bank redirects to /bank/" '$C -o /dev/null -D - "$URL/bank" | grep -qi "^location: /bank/"'
-$C $A -o "$TMP/acct" "$URL/bank/"
-check "the bank knows alice from the proxy's headers" 'grep -q "alice" "$TMP/acct" && grep -q "1,000.00\|1000.00" "$TMP/acct"'
-tok=$(sed -n 's/.*action="\/bank\/transfer"><input type="hidden" name="csrf" value="\([^"]*\)".*/\1/p' "$TMP/acct" | head -1)
-code=$($C $A -o /dev/null -w '%{http_code}' -H "Origin: $URL" -H 'Sec-Fetch-Site: same-origin' \
-	--data-urlencode "csrf=$tok" -d from=checking -d to=savings -d amount=12.34 "$URL/bank/transfer")
-check "a POST through the proxy moves money (303, got $code)" '[ "$code" = 303 ] && $C $A "$URL/bank/statement" | grep -q "12.34"'
+# --authz before proxying, and the bank behind /bank/ on its Unix socket.
+proxy_authz_bank 12.34
 
 # --proxy-client-cert: the leaf as URL-encoded PEM.
 PORT2=$(free_port)
