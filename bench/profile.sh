@@ -30,6 +30,9 @@ case $BUILD in /*) ;; *) BUILD=$top/$BUILD;; esac
 SIGIL=${SIGIL:-$BUILD/sigil}
 PROF_N=${PROF_N:-300}
 PERF_N=${PERF_N:-3000}
+# libsigil.a's own dependencies besides libcrypto (the Makefile's COMP_LDLIBS:
+# certificate compression, RFC 8879).
+sigil_libs="-lbrotlienc -lbrotlidec -lz -lzstd"
 out=$BUILD/bench/profile
 mkdir -p "$out"
 work=$(mktemp -d /tmp/sigil-prof.XXXXXX)
@@ -45,7 +48,7 @@ mkdir -p "$work/root"; printf 'hello, world\n' >"$work/root/index.html"
 # ---- native cost of each step, through sigil's crypto layer and libcrypto ----
 cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-I"$top/include" -I"$top/src" -o "$out/primitives" "$here/primitives.c" "$BUILD/libsigil.a" \
-	-lssl -lcrypto -lsqlite3 -lpthread
+	-lssl -lcrypto $sigil_libs -lsqlite3 -lpthread
 BENCH_CERT=$work/cert.pem BENCH_KEY=$work/key.pem "$out/primitives" "${PRIM_N:-2000}" | tee "$out/primitives.txt"
 echo
 
@@ -72,7 +75,7 @@ if command -v valgrind >/dev/null; then
 	# The hybrid: the same server, driven by sigil's client (with x25519
 	# first, the same client's baseline; then offering X25519MLKEM768).
 	cc -std=c11 -D_GNU_SOURCE -O2 -I"$top/include" -o "$out/clientload" "$here/clientload.c" "$BUILD/libsigil.a" \
-		-lssl -lcrypto -lsqlite3 -lpthread
+		-lssl -lcrypto $sigil_libs -lsqlite3 -lpthread
 	for g in x25519 X25519MLKEM768:x25519; do
 		tag=clientload-${g%%:*}
 		p=$((20000 + RANDOM % 12000))

@@ -30,6 +30,9 @@ HS_N=${HS_N:-3000} HS_ROUNDS=${HS_ROUNDS:-5}
 BULK_MIB=${BULK_MIB:-1024} BULK_ROUNDS=${BULK_ROUNDS:-5}
 MEM_CONNS=${MEM_CONNS:-10000}
 CL_N=${CL_N:-1000} CL_ROUNDS=${CL_ROUNDS:-3}
+# libsigil.a's own dependencies besides libcrypto (the Makefile's COMP_LDLIBS:
+# certificate compression, RFC 8879).
+sigil_libs="-lbrotlienc -lbrotlidec -lz -lzstd"
 
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(hs bulk mem client threads pq)
@@ -281,7 +284,7 @@ part_client() {
 	say "== 4. client: client CPU per connection (full handshake + GET + close), n=$CL_N x $CL_ROUNDS rounds, server: ossl_server"
 	cc -O2 -o "$BUILD/bench/ossl_server" "$shared/ossl_server.c" -lssl -lcrypto
 	cc "${cc_flags[@]}" -I"$top/include" -o "$BUILD/bench/clientload" "$here/clientload.c" \
-		"$BUILD/libsigil.a" -lssl -lcrypto -lsqlite3 -lpthread
+		"$BUILD/libsigil.a" -lssl -lcrypto $sigil_libs -lsqlite3 -lpthread
 	local p; p=$(port)
 	cat "$work/leaf.pem" >"$work/chain.pem"
 	start "$work/cl-server.log" "$BUILD/bench/ossl_server" "$p" "$work/chain.pem" "$work/leaf.key"
@@ -316,7 +319,7 @@ part_threads() {
 	say ""
 	say "== 5. threads: in-memory handshakes (client and server in each thread) on one shared server and client config"
 	cc "${cc_flags[@]}" -I"$top/include" -o "$BUILD/bench/threads" "$here/threads.c" \
-		"$BUILD/libsigil.a" -lcrypto -lsqlite3 -lpthread
+		"$BUILD/libsigil.a" -lcrypto $sigil_libs -lsqlite3 -lpthread
 	"$BUILD/bench/threads" "$work/leaf.pem" "$work/leaf.key" "${THREADS_SECONDS:-3}"
 	say "   target (issue 9): close to 2x with two threads on two cores"
 }
@@ -340,7 +343,7 @@ part_pq() {
 	cc -O2 -o "$BUILD/bench/hsload" "$shared/hsload.c" -lssl -lcrypto
 	cc -O2 -o "$BUILD/bench/ossl_server" "$shared/ossl_server.c" -lssl -lcrypto
 	cc "${cc_flags[@]}" -I"$top/include" -o "$BUILD/bench/clientload" "$here/clientload.c" \
-		"$BUILD/libsigil.a" -lssl -lcrypto -lsqlite3 -lpthread
+		"$BUILD/libsigil.a" -lssl -lcrypto $sigil_libs -lsqlite3 -lpthread
 	mkdir -p "$work/www"; printf 'hello, world\n' >"$work/www/index.html"
 	cat "$work/leaf.pem" >"$work/chain.pem"
 	local op sp o_pid s_pid
